@@ -1,0 +1,36 @@
+# listening-coach: `make demo` runs the analysis on a bundled sample, `make test` runs every test.
+# Both create .venv with pinned dependencies (requirements.lock) on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup demo test test-fast lint bench models fixtures clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[live,dev]'
+	touch $(STAMP)
+
+requirements.lock:
+	@echo "requirements.lock is missing: it pins every dependency; restore it from git" >&2; exit 1
+
+demo: $(STAMP)
+	$(BIN)/listening-coach analyze audio_samples/angry_customer.wav --out out/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not device and not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check listening_coach tests
+	$(BIN)/mypy listening_coach
+
+clean:
+	rm -rf out bench_out .pytest_cache

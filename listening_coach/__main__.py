@@ -1,0 +1,3 @@
+from listening_coach.cli import entry
+
+entry()
