@@ -139,6 +139,26 @@ class FeedbackOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """Live drills: capture, streaming turn-taking, echo gating, recording (docs/live.md)."""
+
+    block_s: float = 0.1  # capture block; the audio callback only queues blocks this long
+    vad_threshold: float = 0.5  # Silero speech probability that counts as speech
+    end_silence_s: float = 0.5  # this much silence after speech ends a trainee's turn
+    min_speech_s: float = 0.25  # shorter bursts (clicks, coughs) are not a turn
+    max_turn_s: float = 20.0  # a longer turn is transcribed in pieces this long
+    speech_pad_s: float = 0.2  # audio kept before/after the VAD segment for transcription
+    beam_size: int = 1  # live decode is greedy; the final analysis uses transcribe.beam_size
+    max_lag_s: float = 3.0  # behind real time by more than this: skip live cues, catch up later
+    final_pass: bool = True  # re-transcribe the recording with full options after the drill
+    echo_gate_ratio: float = 0.5  # after echo removal, speech must exceed this x the echo level
+    echo_max_delay_s: float = 0.5  # how late the loudspeaker may reach the microphone
+    answer_timeout_s: float = 8.0  # scripted drill: next partner line if the trainee says nothing
+    stall_timeout_s: float = 3.0  # no audio from the device this long: it has gone away
+    cues: bool = True  # show one short cue per exchange
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every stage's options. Build one with :func:`load_config` or :func:`config_from_dict`."""
 
@@ -151,6 +171,7 @@ class Config:
     voice: VoiceOptions = field(default_factory=VoiceOptions)
     language: LanguageOptions = field(default_factory=LanguageOptions)
     feedback: FeedbackOptions = field(default_factory=FeedbackOptions)
+    live: LiveOptions = field(default_factory=LiveOptions)
 
 
 DEFAULT_CONFIG = Config()
