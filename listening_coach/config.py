@@ -159,6 +159,16 @@ class LiveOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """Per-recording HTML reports and batch outputs (docs/coach.md)."""
+
+    embed_audio: bool = True  # embed the recording (Opus, mono) so each exchange can be played
+    audio_bitrate_kbps: int = 24
+    max_audio_s: float = 3600.0  # longer recordings are not embedded (the file would be huge)
+    voice_points: int = 600  # loudness/pitch curves are reduced to at most this many points
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every stage's options. Build one with :func:`load_config` or :func:`config_from_dict`."""
 
@@ -172,6 +182,7 @@ class Config:
     language: LanguageOptions = field(default_factory=LanguageOptions)
     feedback: FeedbackOptions = field(default_factory=FeedbackOptions)
     live: LiveOptions = field(default_factory=LiveOptions)
+    report: ReportOptions = field(default_factory=ReportOptions)
 
 
 DEFAULT_CONFIG = Config()
