@@ -1,0 +1,51 @@
+"""Metrics: pure functions from turns, exchanges and events to :class:`Metric` values.
+
+- :func:`find_events`: overlaps (interruption / backchannel / terminal) and pauses.
+- :func:`compute_metrics`: every timing, pace, talk and voice metric, per exchange and session.
+- :data:`METRIC_UNITS`: the name -> unit of every metric this package emits (documented in
+  ``docs/metrics.md``).
+
+Language metrics come from :mod:`listening_coach.language`; the pipeline adds them.
+"""
+
+from __future__ import annotations
+
+from listening_coach.config import Config
+from listening_coach.metrics.overlap import find_overlaps, overlap_metrics
+from listening_coach.metrics.pace import pace_metrics, talk_metrics
+from listening_coach.metrics.pauses import find_pauses, timing_metrics
+from listening_coach.metrics.voice import voice_metrics
+from listening_coach.types import Event, Exchange, Metric, Turn, VoiceFrames
+
+__all__ = ["compute_metrics", "find_events"]
+
+
+def find_events(turns: tuple[Turn, ...], exchanges: tuple[Exchange, ...], config: Config) -> tuple[Event, ...]:
+    """Return overlap and pause events in time order."""
+    events = find_overlaps(turns, exchanges, config.overlap) + find_pauses(exchanges, turns, config.pauses)
+    return tuple(sorted(events, key=lambda e: (e.start, e.kind)))
+
+
+def compute_metrics(
+    turns: tuple[Turn, ...],
+    exchanges: tuple[Exchange, ...],
+    events: tuple[Event, ...],
+    config: Config,
+    voice: VoiceFrames | None = None,
+) -> tuple[Metric, ...]:
+    """Return every non-language metric, per exchange then per session."""
+    metrics = (
+        timing_metrics(exchanges, events)
+        + overlap_metrics(events, exchanges)
+        + pace_metrics(exchanges, config)
+        + talk_metrics(exchanges, turns, config)
+        + voice_metrics(exchanges, voice, config)
+    )
+    partner_wpm = {m.exchange: m.value for m in metrics if m.name == "pace.partner_wpm"}
+    effect = tuple(
+        Metric("effect.partner_wpm_change", round(partner_wpm[ex.index + 1] - partner_wpm[ex.index], 1),
+               "words/min", ex.index)
+        for ex in exchanges
+        if ex.index in partner_wpm and ex.index + 1 in partner_wpm
+    )
+    return metrics + effect

@@ -1,0 +1,130 @@
+"""Overlapping speech, classified by conversation-analysis rules, in both directions.
+
+- :func:`find_overlaps`: one :class:`Event` per turn that starts while another speaker talks.
+- :func:`overlap_metrics`: counts per exchange and per session.
+
+::
+
+    partner  |------ I want my money back today ------|
+    trainee        |mm-hm|                                      backchannel (partner keeps floor)
+    trainee                                      |-- I hear you --|  terminal overlap (last 300 ms)
+    trainee              |--- calm down sir, listen ---|         interruption (partner stops < 1.5 s)
+
+A backchannel is a short lexicon turn while the other keeps the floor (a skill). A floor turn
+that starts within the other's last word or last ``terminal_window_s`` is a terminal overlap
+(neutral). Any other floor turn that starts inside the other's speech is an interruption when the
+other yields within ``yield_within_s``, or when it talks over them for at least
+``interruption_min_overlap_s`` with ``interruption_min_words`` words; otherwise it is an
+``overlap``.
+"""
+
+from __future__ import annotations
+
+from listening_coach.config import OverlapOptions
+from listening_coach.types import PARTNER, TRAINEE, Event, Exchange, Metric, Turn
+
+
+def _exchange_of(time: float, exchanges: tuple[Exchange, ...]) -> int | None:
+    index = None
+    for ex in exchanges:
+        if ex.start <= time + 1e-6:
+            index = ex.index
+    return index
+
+
+def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> str | None:
+    overlap_end = min(turn.end, other.end)
+    if overlap_end - turn.start < options.min_overlap_s and not turn.backchannel:
+        return None
+    if turn.backchannel:
+        return "backchannel"
+    last_word = other.words[-1]
+    if turn.start >= min(last_word.start, other.end - options.terminal_window_s):
+        return "terminal_overlap"
+    if other.end - turn.start <= options.yield_within_s:
+        return "interruption"
+    overlapping_words = [w for w in turn.words if w.start < other.end]
+    if (
+        overlap_end - turn.start >= options.interruption_min_overlap_s
+        and len(overlapping_words) >= options.interruption_min_words
+    ):
+        return "interruption"
+    return "overlap"
+
+
+def find_overlaps(
+    turns: tuple[Turn, ...],
+    exchanges: tuple[Exchange, ...] = (),
+    options: OverlapOptions | None = None,
+) -> tuple[Event, ...]:
+    """Return an event for every turn that starts while another speaker's floor turn runs.
+
+    ``speaker`` is who started speaking; ``other`` is who was talking. Evidence: the starting
+    turn's words spoken during the overlap (all of them for a backchannel).
+    """
+    options = options or OverlapOptions()
+    floor = [t for t in turns if not t.backchannel]
+    events: list[Event] = []
+    for turn in turns:
+        running = [
+            o for o in floor
+            if o.speaker != turn.speaker and o.start < turn.start < o.end
+        ]
+        if not running:
+            continue
+        other = max(running, key=lambda o: o.end)
+        kind = _classify(turn, other, options)
+        if kind is None:
+            continue
+        end = min(turn.end, other.end)
+        evidence = turn.words if kind == "backchannel" else tuple(
+            w for w in turn.words if w.start < max(other.end, turn.words[0].end)
+        )
+        events.append(
+            Event(kind, turn.start, max(end, turn.start), turn.speaker, other.speaker,  # type: ignore[arg-type]
+                  _exchange_of(turn.start, exchanges), evidence)
+        )
+    return tuple(sorted(events, key=lambda e: e.start))
+
+
+def _select(
+    events: tuple[Event, ...], kind: str, speaker: str | None, exchange: int | None
+) -> tuple[Event, ...]:
+    """Events of ``kind`` by ``speaker`` (PARTNER: anyone but the trainee) in ``exchange``."""
+    def by(e: Event) -> bool:
+        if speaker is None:
+            return True
+        return e.speaker == TRAINEE if speaker == TRAINEE else e.speaker != TRAINEE
+
+    return tuple(
+        e for e in events
+        if e.kind == kind and by(e) and (exchange is None or e.exchange == exchange)
+    )
+
+
+def overlap_metrics(events: tuple[Event, ...], exchanges: tuple[Exchange, ...]) -> tuple[Metric, ...]:
+    """Count overlaps per exchange and per session.
+
+    Names: ``overlap.interruptions`` (trainee interrupting), ``overlap.interrupted_by_partner``,
+    ``overlap.backchannels`` (trainee's), ``overlap.partner_backchannels``,
+    ``overlap.terminal_overlaps``, ``overlap.other``, and session-only
+    ``overlap.interruptions_per_exchange``.
+    """
+    names = (
+        ("overlap.interruptions", "interruption", TRAINEE),
+        ("overlap.interrupted_by_partner", "interruption", PARTNER),
+        ("overlap.backchannels", "backchannel", TRAINEE),
+        ("overlap.partner_backchannels", "backchannel", PARTNER),
+        ("overlap.terminal_overlaps", "terminal_overlap", None),
+        ("overlap.other", "overlap", None),
+    )
+    metrics: list[Metric] = []
+    for exchange in [ex.index for ex in exchanges] + [None]:
+        for name, kind, speaker in names:
+            chosen = _select(events, kind, speaker, exchange)
+            evidence = tuple(w for e in chosen for w in e.evidence)
+            metrics.append(Metric(name, float(len(chosen)), "count", exchange, evidence))
+    if exchanges:
+        total = sum(1 for e in events if e.kind == "interruption" and e.speaker == TRAINEE)
+        metrics.append(Metric("overlap.interruptions_per_exchange", total / len(exchanges), "ratio"))
+    return tuple(metrics)

@@ -1,0 +1,92 @@
+"""Voice per turn: loudness and pitch, relative to the partner and to the trainee's baseline.
+
+- :func:`voice_metrics`: per exchange ``voice.loudness_db``, ``voice.pitch_median_hz``,
+  ``voice.pitch_range_st`` for the trainee's response, the same for the partner's prompt, the
+  differences (``voice.loudness_vs_partner_db``, ``voice.pitch_vs_partner_st``), the change
+  against the trainee's baseline, and the de-escalation effect: how the partner's pace, loudness
+  and pitch change from this prompt to the next (``effect.partner_*``; negative = calmer).
+
+A calm voice stays level or drops when the partner escalates (PRODUCT.md, Voice).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from listening_coach.config import Config
+from listening_coach.types import Exchange, Metric, Turn, VoiceFrames
+
+
+def _frames(voice: VoiceFrames, turns: tuple[Turn, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Loudness over the turns' word frames, and voiced pitch, for the turns' speaker."""
+    if not turns:
+        return np.zeros(0), np.zeros(0)
+    loud, pitch = voice.loudness(turns[0].speaker), voice.pitch(turns[0].speaker)
+    if loud is None or pitch is None:
+        return np.zeros(0), np.zeros(0)
+    idx: list[np.ndarray] = []
+    for w in (w for t in turns for w in t.words):
+        a, b = int(w.start / voice.hop_s), int(math.ceil(w.end / voice.hop_s))
+        idx.append(np.arange(a, min(b, loud.shape[0])))
+    sel = np.concatenate(idx) if idx else np.zeros(0, dtype=int)
+    return loud[sel], pitch[sel]
+
+
+def _stats(loud: np.ndarray, pitch: np.ndarray) -> tuple[float | None, float | None, float | None]:
+    """Return (loudness dB, median pitch Hz, pitch range in semitones p10..p90)."""
+    loudness = None
+    if loud.size:
+        # loudness of speech: the mean power of the louder half of the frames, in dB
+        top = np.sort(loud)[loud.size // 2 :]
+        loudness = float(10 * np.log10(np.mean(10 ** (top / 10))))
+    voiced = pitch[np.isfinite(pitch)]
+    if voiced.size < 10:
+        return loudness, None, None
+    p10, p50, p90 = np.percentile(voiced, [10, 50, 90])
+    return loudness, float(p50), float(12 * np.log2(p90 / p10))
+
+
+def _semitones(a: float, b: float) -> float:
+    return 12 * math.log2(a / b)
+
+
+def voice_metrics(exchanges: tuple[Exchange, ...], voice: VoiceFrames | None, config: Config) -> tuple[Metric, ...]:
+    """Return ``voice.*`` and ``effect.*`` metrics; nothing when ``voice`` is None."""
+    if voice is None or not config.voice.enabled:
+        return ()
+    metrics: list[Metric] = []
+    baseline: list[float] = []
+    prompts: dict[int, tuple[float | None, float | None]] = {}
+    for ex in exchanges:
+        t_loud, t_pitch, t_range = _stats(*_frames(voice, ex.response))
+        p_loud, p_pitch, _ = _stats(*_frames(voice, ex.prompt))
+        prompts[ex.index] = (p_loud, p_pitch)
+        i = ex.index
+        if t_loud is not None:
+            metrics.append(Metric("voice.loudness_db", round(t_loud, 1), "dB", i))
+            if len(baseline) >= config.pace.baseline_exchanges:
+                base = sum(baseline[: config.pace.baseline_exchanges]) / config.pace.baseline_exchanges
+                metrics.append(Metric("voice.loudness_vs_baseline_db", round(t_loud - base, 1), "dB", i))
+            baseline.append(t_loud)
+        if t_pitch is not None and t_range is not None:
+            metrics.append(Metric("voice.pitch_median_hz", round(t_pitch, 1), "Hz", i))
+            metrics.append(Metric("voice.pitch_range_st", round(t_range, 2), "semitones", i))
+        if p_loud is not None:
+            metrics.append(Metric("voice.partner_loudness_db", round(p_loud, 1), "dB", i))
+            if t_loud is not None:
+                metrics.append(Metric("voice.loudness_vs_partner_db", round(t_loud - p_loud, 1), "dB", i))
+        if p_pitch is not None:
+            metrics.append(Metric("voice.partner_pitch_median_hz", round(p_pitch, 1), "Hz", i))
+            if t_pitch is not None:
+                metrics.append(Metric("voice.pitch_vs_partner_st", round(_semitones(t_pitch, p_pitch), 2),
+                                      "semitones", i))
+    for ex, nxt in zip(exchanges, exchanges[1:]):
+        (l0, p0), (l1, p1) = prompts[ex.index], prompts[nxt.index]
+        if l0 is not None and l1 is not None:
+            metrics.append(Metric("effect.partner_loudness_change_db", round(l1 - l0, 1), "dB", ex.index))
+        if p0 is not None and p1 is not None:
+            metrics.append(Metric("effect.partner_pitch_change_st", round(_semitones(p1, p0), 2),
+                                  "semitones", ex.index))
+    return tuple(metrics)

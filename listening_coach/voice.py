@@ -1,0 +1,68 @@
+"""Frame-level loudness and pitch of each speaker's channel (librosa).
+
+- :func:`voice_frames`: loudness (dB) and pitch (Hz, NaN where the speaker is silent or
+  unvoiced) every ``hop_s`` for one channel block; blocks are concatenated by the pipeline.
+- :func:`merge_voice`: join per-block arrays into one :class:`VoiceFrames`.
+
+Pitch uses YIN, which is fast enough to run on hour-long files on two cores; frames outside the
+speaker's own speech activity are NaN, so bleed from the other microphone never counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from listening_coach.audio import SAMPLE_RATE, frame_db
+from listening_coach.config import VoiceOptions
+from listening_coach.types import Speaker, VoiceFrames
+
+YIN_FRAME = 1024  # samples (64 ms at 16 kHz): two periods of the lowest pitch we track
+
+
+def voice_frames(
+    samples: np.ndarray, active: np.ndarray, active_frame_s: float, options: VoiceOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(loudness_db, pitch_hz)`` for a 1-D block, both of length ``ceil(n / hop)``.
+
+    Args:
+      samples: float32 ``(n,)`` at 16 kHz.
+      active: the channel's speech activity, one bool per ``active_frame_s``.
+      options: hop and pitch range.
+    """
+    import librosa
+
+    hop = int(round(options.hop_s * SAMPLE_RATE))
+    loudness = frame_db(samples, frame_s=options.hop_s)
+    frames = loudness.shape[0]
+    if samples.size < YIN_FRAME:
+        return loudness, np.full(frames, np.nan, dtype=np.float32)
+    f0 = librosa.yin(
+        samples, fmin=options.fmin_hz, fmax=options.fmax_hz, sr=SAMPLE_RATE,
+        frame_length=YIN_FRAME, hop_length=hop, center=True,
+    ).astype(np.float32)[:frames]
+    if f0.shape[0] < frames:
+        f0 = np.pad(f0, (0, frames - f0.shape[0]), constant_values=np.nan)
+    times = np.arange(frames) * options.hop_s
+    index = np.minimum((times / active_frame_s).astype(int), max(active.shape[0] - 1, 0))
+    speaking = active[index] if active.size else np.zeros(frames, dtype=bool)
+    # YIN answers on every frame; keep frames with speech energy and a pitch inside the range
+    voiced = speaking & (f0 > options.fmin_hz * 1.05) & (f0 < options.fmax_hz * 0.95)
+    f0[~voiced] = np.nan
+    loudness = loudness.copy()
+    return loudness, f0
+
+
+def merge_voice(
+    hop_s: float, parts: dict[Speaker, list[tuple[np.ndarray, np.ndarray]]]
+) -> VoiceFrames:
+    """Concatenate per-block arrays per speaker into read-only :class:`VoiceFrames`."""
+    loud: list[tuple[Speaker, np.ndarray]] = []
+    pitch: list[tuple[Speaker, np.ndarray]] = []
+    for speaker, blocks in parts.items():
+        lo = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros(0, np.float32)
+        pi = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros(0, np.float32)
+        lo.setflags(write=False)
+        pi.setflags(write=False)
+        loud.append((speaker, lo))
+        pitch.append((speaker, pi))
+    return VoiceFrames(hop_s, tuple(loud), tuple(pitch))
