@@ -19,6 +19,7 @@ from listening_coach.errors import CoachError
 
 COMMANDS: tuple[str, ...] = (
     "analyze",
+    "devices",
 )
 
 EXIT_OK = 0
