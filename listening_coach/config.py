@@ -125,6 +125,9 @@ class LanguageOptions:
     use_model: bool = True  # the trained model where available, rules otherwise
     model_path: str | None = None  # None: the model shipped in listening_coach/models
     min_confidence: float = 0.5  # labels below this are shown as uncertain
+    max_utterance_words: int = 60  # unpunctuated speech is labelled in chunks this long
+    closed_question_run: int = 3  # this many closed questions in a row earns a tip
+    max_suggestions: int = 3  # suggested reflections for the weakest exchanges
 
 
 @dataclass(frozen=True, slots=True)

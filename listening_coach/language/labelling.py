@@ -1,0 +1,179 @@
+"""Label every trainee utterance of every exchange: trained model plus rules.
+
+- :func:`split_utterances`: a response's words -> sentences (by end punctuation, else turns,
+  and never longer than ``max_utterance_words``).
+- :func:`label_exchanges`: exchanges -> one :class:`~listening_coach.types.Label` per sentence.
+- :func:`label_text`: one utterance (and its context) -> a ``Label`` without times (for the
+  evaluation command and notebooks).
+
+Labels: ``reflection`` (simple | complex), ``question`` (open | closed), ``information``,
+``advice``, ``affirmation``, ``validation``, ``other``, and ``unknown`` for what cannot be
+coded (empty, no letters, not English). Flags: the rule flags of ``rules.py`` plus the skills
+``validation``, ``emotion_label`` and ``summary``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from listening_coach.config import LanguageOptions, build_options
+from listening_coach.language import rules
+from listening_coach.language.fidelity import STOP, fidelity
+from listening_coach.types import Exchange, Label, Word, join_words
+
+log = logging.getLogger(__name__)
+
+_END = re.compile(r"[.!?]+[\"')\]]*$")
+_LETTERS = re.compile(r"[A-Za-z]")
+_ENGLISH_HINTS = STOP | {"yeah", "okay", "ok", "mm", "hmm", "um", "uh"}
+
+
+def split_utterances(words: tuple[Word, ...], *, max_words: int = 60) -> list[tuple[Word, ...]]:
+    """Split words into sentences at end punctuation; chunks of ``max_words`` without it.
+
+    Examples:
+      >>> from listening_coach.testing import script
+      >>> [len(u) for u in split_utterances(script("trainee 0 Okay. What happened then?"))]
+      [1, 3]
+    """
+    out: list[tuple[Word, ...]] = []
+    current: list[Word] = []
+    for word in words:
+        current.append(word)
+        if _END.search(word.text.strip()) or len(current) >= max_words:
+            out.append(tuple(current))
+            current = []
+    if current:
+        out.append(tuple(current))
+    return out
+
+
+def is_codable(text: str) -> bool:
+    """False for text with no Latin letters, or four or more words and no English word.
+
+    Examples:
+      >>> is_codable("Ich weiß nicht, was ich tun soll"), is_codable("I see"), is_codable("…")
+      (False, True, False)
+    """
+    if not _LETTERS.search(text):
+        return False
+    words = re.findall(r"[a-z']+", text.lower())
+    if len(words) >= 4 and not any(w in _ENGLISH_HINTS for w in words):
+        return False
+    return True
+
+
+def _combine(
+    text: str,
+    context: str,
+    prediction: object | None,
+    options: LanguageOptions,
+) -> tuple[str, str | None, float, tuple[str, ...], str, tuple[tuple[str, float], ...]]:
+    """Merge the model's prediction (if any) with the rules for one utterance."""
+    rule = rules.apply_rules(text)
+    flags = list(rule.flags)
+    if prediction is not None:
+        label, subtype, confidence, scores = prediction  # type: ignore[misc]
+        source = "model"
+        if label == "other" and rule.label in ("validation", "affirmation"):
+            label, subtype, confidence, source = rule.label, None, rule.confidence, "rules"
+    else:
+        label = rule.label or "other"
+        subtype = rule.subtype
+        confidence = rule.confidence if rule.label else 0.4
+        scores = ()
+        source = "rules"
+    if label == "summary":
+        label, subtype = "reflection", "complex"
+    if "summary" in rule.cues:
+        flags.append("summary")
+    if "validation" in rule.cues or label == "validation":
+        flags.append("validation")
+    if label == "reflection" and rule.feeling_named:
+        flags.append("emotion_label")
+    return label, subtype, float(confidence), tuple(dict.fromkeys(flags)), source, scores
+
+
+def label_text(
+    text: str, context: str = "", options: LanguageOptions | dict[str, object] | None = None
+) -> Label:
+    """Label one utterance given the partner's preceding words (times are 0).
+
+    Args:
+      text: The trainee's utterance.
+      context: What the partner said just before.
+      options: Language options (model or rules).
+    """
+    opts = build_options(LanguageOptions, options, "language")
+    return _label_batch([(text, context)], opts, [(0.0, 0.0, None)])[0]
+
+
+def _label_batch(
+    items: list[tuple[str, str]],
+    options: LanguageOptions,
+    spans: list[tuple[float, float, int | None]],
+) -> list[Label]:
+    predictions: list[object | None] = [None] * len(items)
+    codable = [is_codable(text) for text, _ in items]
+    if options.use_model:
+        from listening_coach.language.model import load_model
+
+        model = load_model(options.model_path)
+        if model is not None:
+            idx = [i for i, ok in enumerate(codable) if ok]
+            predicted = model.predict([items[i] for i in idx])
+            for i, p in zip(idx, predicted):
+                predictions[i] = p
+    labels = []
+    for (text, context), ok, prediction, (start, end, exchange) in zip(
+        items, codable, predictions, spans
+    ):
+        if not ok:
+            labels.append(Label(start, end, text, "unknown", 0.0, exchange=exchange))
+            continue
+        label, subtype, confidence, flags, source, scores = _combine(
+            text, context, prediction, options
+        )
+        fid = fidelity(text, context) if label == "reflection" and context else None
+        labels.append(
+            Label(
+                start, end, text, label, round(confidence, 3), subtype=subtype, flags=flags,
+                exchange=exchange, source=source, scores=scores, fidelity=fid,
+            )
+        )
+    return labels
+
+
+def label_exchanges(
+    exchanges: tuple[Exchange, ...],
+    options: LanguageOptions | dict[str, object] | None = None,
+) -> tuple[Label, ...]:
+    """Label each sentence of each exchange's trainee response.
+
+    Args:
+      exchanges: From ``turns.pair_exchanges``; the partner's prompt is the context.
+      options: ``use_model`` (trained model when true, rules otherwise), ``model_path``,
+        ``max_utterance_words``.
+
+    Returns:
+      Labels in time order, ``exchange`` set to the exchange index, ``start``/``end`` from
+      the words' timestamps.
+
+    Raises:
+      ModelError: ``use_model`` is set and the model file is missing or corrupt.
+    """
+    opts = build_options(LanguageOptions, options, "language")
+    items: list[tuple[str, str]] = []
+    spans: list[tuple[float, float, int | None]] = []
+    for exchange in exchanges:
+        context = join_words(exchange.prompt_words) if exchange.prompt else ""
+        for turn in exchange.response:
+            for utterance in split_utterances(turn.words, max_words=opts.max_utterance_words):
+                items.append((join_words(utterance), context))
+                spans.append(
+                    (utterance[0].start, max(w.end for w in utterance), exchange.index)
+                )
+    if not items:
+        return ()
+    return tuple(_label_batch(items, opts, spans))

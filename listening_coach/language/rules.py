@@ -1,0 +1,279 @@
+"""Rule-based language signals over spaCy's Matcher (token ``LOWER`` patterns only).
+
+- :func:`apply_rules`: one utterance -> :class:`RuleResult` (a main label, subtype, flags).
+- :data:`FLAGS`: the de-escalation flags: command, blame, arguing, dismissive_but, threat,
+  policy, apology (apology is a neutral-to-good flag, the others escalate).
+- :func:`tokenizer`: the blank English pipeline the patterns run on (no model download).
+
+The patterns use ``LOWER`` only, so they run on ``spacy.blank("en")`` in unit tests and on
+lower-cased, unpunctuated ASR text alike. The trained model (``model.py``) decides the MI
+behaviour when it is available; these rules always supply the flags and the labels AnnoMI
+does not code (validation, affirmation, summary, emotion labelling).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+FLAGS: tuple[str, ...] = (
+    "command", "blame", "arguing", "dismissive_but", "threat", "policy", "apology",
+)
+ESCALATING_FLAGS: frozenset[str] = frozenset(FLAGS) - {"apology"}
+# Flags that mark a skill rather than a fault (set by the labeller, see labelling.py).
+SKILL_FLAGS: tuple[str, ...] = ("apology", "validation", "emotion_label", "summary")
+
+WH_WORDS = frozenset({"what", "how", "why", "where", "when", "who", "which", "whose", "whom"})
+AUXILIARIES = frozenset({
+    "do", "does", "did", "is", "are", "was", "were", "am", "can", "could", "would", "will",
+    "should", "shall", "have", "has", "had", "may", "might", "must", "isn't", "aren't",
+    "don't", "doesn't", "didn't", "won't", "wouldn't", "can't", "couldn't", "haven't",
+    "hasn't", "wasn't", "weren't", "shouldn't",
+})
+SUBJECTS = frozenset({"you", "i", "we", "they", "he", "she", "it", "that", "this", "there"})
+LEADING_FILLERS = frozenset({
+    "so", "and", "but", "well", "okay", "ok", "um", "uh", "now", "right", "alright", "then",
+    "oh", "mm", "hmm", "yeah", "mhm",
+})
+
+# Phrase lists: lower-case words, contractions split as spaCy splits them ("you 're", "do n't");
+# each phrase also matches without apostrophes ("youre", "dont"), as ASR output may write it.
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "reflection_stem": (
+        "it sounds like", "sounds like", "it sounds as if", "it seems like", "it seems that",
+        "seems like", "you feel", "you 're feeling", "you are feeling", "you felt",
+        "so you 're saying", "so you are saying", "you 're saying", "what i 'm hearing",
+        "what i hear", "i hear you saying", "if i understand", "if i 'm hearing",
+        "you 're worried", "you 're frustrated", "you 're upset", "you 're angry",
+        "you 're scared", "you 're tired", "you seem", "it must be", "must be really",
+        "must feel", "you 've been", "you 're not sure", "you 're really",
+        "sounds as if", "you wish", "you want", "you 'd like", "you 're concerned",
+    ),
+    "summary": (
+        "let me see if i", "let me make sure", "to sum up", "to summarize", "to summarise",
+        "so far you 've", "let me recap", "in summary", "what we 've talked about",
+    ),
+    "validation": (
+        "that makes sense", "makes sense", "i can see why", "i can understand why",
+        "i understand why", "anyone would", "of course you", "it 's understandable",
+        "that 's understandable", "no wonder", "that 's fair", "you have every right",
+        "you 're right to", "i 'd feel the same", "i would feel the same", "that 's valid",
+        "i get it", "i get that", "i understand that", "that must have been",
+        "that sounds really hard", "that sounds hard", "that sounds difficult",
+    ),
+    "affirmation": (
+        "thank you for", "thanks for", "i appreciate", "good job", "well done", "great job",
+        "you did a great", "you 've done", "that took courage", "that 's a great",
+        "you 're clearly", "you obviously care", "good for you", "that 's impressive",
+    ),
+    "advice": (
+        "you could try", "you might try", "i suggest", "i 'd suggest", "i would suggest",
+        "i recommend", "i 'd recommend", "my advice", "what you could do", "one option is",
+        "you might want to", "you may want to", "have you considered", "it might help to",
+    ),
+    "open_question_start": (
+        "tell me", "tell me more", "help me understand", "walk me through", "describe",
+        "can you tell me", "could you tell me", "can you say more", "say more",
+        "can you help me understand", "i 'm wondering what", "i wonder what",
+        "i 'm curious", "what else", "how come",
+    ),
+    "command": (
+        "calm down", "settle down", "relax", "you need to", "you have to", "you must",
+        "you 've got to", "you got to", "you gotta", "stop it", "stop yelling",
+        "stop shouting", "stop talking", "lower your voice", "watch your tone",
+        "watch your language", "listen to me", "be quiet", "sit down", "take a breath",
+        "just listen", "just stop", "step back", "back off", "do n't talk to me",
+        "you should just", "get over it", "go away", "leave now", "that 's enough",
+        "enough is enough", "quiet down", "cool down", "chill out", "stop complaining",
+    ),
+    "blame": (
+        "your fault", "you always", "you never", "you should have", "you should 've",
+        "if you had just", "if you 'd just", "you caused", "you made this",
+        "you did this", "you brought this on", "you 're the one who", "it 's on you",
+        "that 's on you", "you started it", "you 're the problem", "your own fault",
+        "you only have yourself",
+    ),
+    "arguing": (
+        "that 's not true", "that is not true", "you 're wrong", "you are wrong",
+        "that 's not what happened", "that 's ridiculous", "you 're overreacting",
+        "you are overreacting", "that 's not how", "no , that 's", "that 's not right",
+        "you 're being unreasonable", "you 're being ridiculous", "that 's not my problem",
+        "you 're exaggerating", "that never happened", "there 's no way", "that 's nonsense",
+        "it 's not a big deal", "it 's not that bad", "you do n't understand",
+    ),
+    "threat": (
+        "or else", "call security", "call the police", "call the cops", "have you removed",
+        "have you arrested", "you 'll regret", "you will regret", "last warning",
+        "final warning", "you 'll be removed",
+        "you will be removed", "i 'm calling security", "calling security", "calling the police", "i 'm calling the police",
+        "you 'll be banned", "you will be banned", "get you fired", "or i 'll", "or i will",
+        "i 'll report you", "kick you out", "throw you out",
+    ),
+    "policy": (
+        "it 's policy", "it 's our policy", "it is policy", "company policy", "our policy",
+        "the policy is", "the policy says", "that 's the rule", "those are the rules", "the rules are",
+        "nothing i can do", "there 's nothing i can", "nothing we can", "my hands are tied",
+        "i do n't make the rules", "not my job", "not allowed", "we ca n't do that",
+        "i ca n't do anything", "it 's not up to me", "out of my hands", "rules are rules",
+        "system wo n't let me", "i 'm just doing my job", "above my pay grade",
+    ),
+    "apology": (
+        "i 'm sorry", "i am sorry", "i apologize", "i apologise", "my apologies",
+        "sorry about", "sorry for", "sorry that", "i 'm so sorry", "i 'm really sorry",
+        "we 're sorry", "we apologize",
+    ),
+    "acknowledge": (
+        "i understand", "i hear you", "i see", "i know", "i get it", "i get that",
+        "yes", "yeah", "okay", "ok", "right", "sure", "i appreciate", "i hear what",
+        "that makes sense", "i 'm sorry", "i see what", "i understand that",
+    ),
+}
+
+FEELING_WORDS: frozenset[str] = frozenset({
+    "angry", "mad", "furious", "frustrated", "frustrating", "upset", "annoyed", "irritated",
+    "scared", "afraid", "frightened", "terrified", "anxious", "worried", "nervous", "stressed",
+    "overwhelmed", "sad", "hurt", "disappointed", "ashamed", "embarrassed", "guilty", "lonely",
+    "confused", "lost", "stuck", "tired", "exhausted", "fed", "helpless", "hopeless",
+    "ignored", "disrespected", "unheard", "betrayed", "humiliated", "unfair", "powerless",
+    "trapped", "desperate", "hopeful", "relieved", "happy", "glad", "proud", "excited",
+    "concerned", "uncomfortable", "uneasy", "torn", "unsure", "afraid", "fear", "fears",
+    "anger", "worry", "worries", "stress", "panic", "pressure", "rage", "sick", "miserable",
+    "devastated", "heartbroken", "insulted", "offended", "cheated", "dismissed", "invisible",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """What the rules found in one utterance.
+
+    ``label`` is None when no rule decides the main behaviour; ``cues`` names the matched
+    patterns (for explanations and tests).
+    """
+
+    label: str | None
+    subtype: str | None
+    confidence: float
+    flags: tuple[str, ...]
+    cues: tuple[str, ...]
+    feeling_named: bool
+
+
+@functools.lru_cache(maxsize=1)
+def tokenizer() -> Any:
+    """Return a cached ``spacy.blank("en")`` pipeline (tokenizer only, no download)."""
+    import spacy
+
+    return spacy.blank("en")
+
+
+@functools.lru_cache(maxsize=4)
+def _matcher(vocab_id: int) -> Any:
+    from spacy.matcher import Matcher
+
+    nlp = tokenizer()
+    matcher = Matcher(nlp.vocab)
+    for name, phrases in _PHRASES.items():
+        patterns = []
+        for phrase in phrases:
+            natural = phrase.replace(" '", "'").replace(" n't", "n't")
+            tokens = [t.text.lower() for t in nlp.make_doc(natural)]
+            patterns.append([{"LOWER": t} for t in tokens])
+            if any("'" in t for t in tokens):  # ASR-style text drops apostrophes: "youre"
+                bare = [t.replace("'", "") for t in tokens]
+                patterns.append([{"LOWER": t} for t in bare])
+                merged = " ".join(bare).replace("it s ", "its ").split()
+                if merged != bare:  # "its" is one token
+                    patterns.append([{"LOWER": t} for t in merged])
+        matcher.add(name, patterns)
+    return matcher
+
+
+def tokens_of(text: str) -> list[str]:
+    """Lower-case spaCy tokens of ``text``.
+
+    Examples:
+      >>> tokens_of("You're right, aren't you?")
+      ['you', "'re", 'right', ',', 'are', "n't", 'you', '?']
+    """
+    return [t.lower_ for t in tokenizer().make_doc(text)]
+
+
+def _is_question(tokens: list[str], text: str) -> tuple[bool, str | None, str]:
+    """Return (is_question, subtype, cue) from a question mark, wh-word or inversion."""
+    words = [t for t in tokens if t.isalpha() or "'" in t]
+    while words and words[0] in LEADING_FILLERS and len(words) > 1:
+        words = words[1:]
+    has_mark = text.rstrip().endswith("?") or "?" in text
+    first = words[0] if words else ""
+    second = words[1] if len(words) > 1 else ""
+    if first in WH_WORDS:
+        # "what I hear is ..." is a reflection stem, not a question.
+        if first in ("what", "how") and second in ("i", "you") and not has_mark:
+            return False, None, ""
+        return True, "open", f"wh:{first}"
+    if first in AUXILIARIES and (second in SUBJECTS or second in ("n't", "not")):
+        return True, "closed", f"inversion:{first}"
+    if has_mark:
+        return True, None, "question_mark"
+    return False, None, ""
+
+
+def apply_rules(text: str) -> RuleResult:
+    """Code one utterance with the phrase rules.
+
+    Args:
+      text: One sentence or turn, punctuated or not.
+
+    Returns:
+      The rule label (``reflection``, ``question``, ``validation``, ``affirmation``,
+      ``summary`` or None), its subtype, a confidence, flags and the cues that fired.
+
+    Examples:
+      >>> apply_rules("Calm down, it's company policy.").flags
+      ('command', 'policy')
+      >>> r = apply_rules("What happened this morning?"); (r.label, r.subtype)
+      ('question', 'open')
+    """
+    nlp = tokenizer()
+    doc = nlp.make_doc(text)
+    tokens = [t.lower_ for t in doc]
+    matcher = _matcher(id(nlp.vocab))
+    found: dict[str, list[int]] = {}
+    for match_id, start, _end in matcher(doc):
+        found.setdefault(nlp.vocab.strings[match_id], []).append(start)
+    cues = sorted(found)
+    flags = [f for f in FLAGS if f in found and f != "dismissive_but"]
+    # Dismissive "but": an acknowledgement followed later by "but"/"however" (the "yes, but").
+    buts = [i for i, t in enumerate(tokens) if t in ("but", "however", "although")]
+    acks = found.get("acknowledge", [])
+    if buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0:
+        flags.append("dismissive_but")
+        cues.append("dismissive_but")
+    flags = sorted(set(flags), key=FLAGS.index)
+    feeling = any(t in FEELING_WORDS for t in tokens)
+
+    is_question, q_subtype, q_cue = _is_question(tokens, text)
+    if "open_question_start" in found and min(found["open_question_start"]) <= 2:
+        is_question, q_subtype, q_cue = True, "open", "open_question_start"
+    if is_question and q_cue:
+        cues.append(q_cue)
+
+    label: str | None = None
+    subtype: str | None = None
+    confidence = 0.0
+    if "summary" in found:
+        label, confidence = "summary", 0.6
+    elif "reflection_stem" in found and not (is_question and q_cue.startswith("wh:")):
+        label, confidence = "reflection", 0.6
+        subtype = "complex" if feeling or len(tokens) > 14 else "simple"
+    elif is_question:
+        label, subtype = "question", q_subtype or "closed"
+        confidence = 0.8 if q_cue != "question_mark" else 0.6
+    elif "validation" in found:
+        label, confidence = "validation", 0.6
+    elif "affirmation" in found:
+        label, confidence = "affirmation", 0.6
+    elif "advice" in found:
+        label, confidence = "advice", 0.5
+    return RuleResult(label, subtype, confidence, tuple(flags), tuple(cues), feeling)

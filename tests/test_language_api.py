@@ -1,0 +1,96 @@
+"""The public language API the pipeline calls: labels, metrics, feedback (rules, no model)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from listening_coach.language import label_exchanges, language_feedback, language_metrics
+from listening_coach.testing import script
+from listening_coach.types import Exchange, Turn
+
+RULES = {"use_model": False}
+
+
+def exchanges_of(*lines: str) -> tuple[Exchange, ...]:
+    """Alternate partner/trainee turns from script lines into exchanges."""
+    words = script(*lines)
+    turns = [Turn(s, tuple(g)) for s, g in itertools.groupby(words, key=lambda w: w.speaker)]
+    out, prompt = [], ()
+    for turn in turns:
+        if turn.speaker == "partner":
+            prompt = (turn,)
+        else:
+            out.append(Exchange(len(out), prompt, (turn,)))
+            prompt = ()
+    return tuple(out)
+
+
+@pytest.fixture(scope="module")
+def drill() -> tuple[Exchange, ...]:
+    return exchanges_of(
+        "partner 0.0 I have been waiting three hours and nobody told me anything!",
+        "trainee 5.0 Calm down, it's company policy. Did you call? Did you email? Did you check the app?",
+        "partner 14.0 I am so frustrated with this whole thing.",
+        "trainee 18.0 It sounds like you're frustrated because the wait has gone on so long. "
+        "What would help right now?",
+        "partner 26.0 My daughter needs her medicine tonight and the pharmacy closes at eight.",
+        "trainee 31.0 Okay. Is it the blue form?",
+    )
+
+
+def test_one_label_per_sentence_with_times(drill: tuple[Exchange, ...]) -> None:
+    labels = label_exchanges(drill, RULES)
+    assert [lab.exchange for lab in labels] == [0, 0, 0, 0, 1, 1, 2, 2]
+    assert all(lab.source == "rules" for lab in labels)
+    first = labels[0]
+    assert first.start == drill[0].response[0].start
+    assert first.text == "Calm down, it's company policy."
+    assert set(first.flags) == {"command", "policy"}
+    assert [lab.subtype for lab in labels[1:4]] == ["closed"] * 3
+    reflection = labels[4]
+    assert reflection.label == "reflection" and "emotion_label" in reflection.flags
+    assert reflection.fidelity is not None and reflection.fidelity > 0.5
+    assert all(a.start <= b.start for a, b in zip(labels, labels[1:]))
+
+
+def test_metrics_count_and_miti(drill: tuple[Exchange, ...]) -> None:
+    labels = label_exchanges(drill, RULES)
+    metrics = {(m.name, m.exchange): m for m in language_metrics(drill, labels, RULES)}
+    assert metrics[("language.closed_questions", 0)].value == 3
+    assert metrics[("language.flag.command", 0)].value == 1
+    assert metrics[("language.reflections", None)].value == 1
+    assert metrics[("language.questions", None)].value == 5
+    assert metrics[("language.reflection_to_question", None)].value == pytest.approx(0.2)
+    assert metrics[("language.percent_open_questions", None)].value == pytest.approx(20.0)
+    evidence = metrics[("language.flag.command", 0)].evidence
+    assert " ".join(w.text.strip() for w in evidence) == "Calm down, it's company policy."
+
+
+def test_feedback_codes_and_evidence(drill: tuple[Exchange, ...]) -> None:
+    labels = label_exchanges(drill, RULES)
+    metrics = language_metrics(drill, labels, RULES)
+    feedback = language_feedback(drill, labels, metrics, RULES)
+    codes = {(f.code, f.exchange) for f in feedback}
+    assert ("language_command", 0) in codes
+    assert ("closed_question_run", 0) in codes
+    assert ("good_complex_reflection", 1) in codes
+    assert ("suggested_reflection", 2) in codes
+    assert ("reflection_to_question_low", None) in codes
+    concern = next(f for f in feedback if f.code == "language_command")
+    assert concern.level == "concern" and "calm down" in concern.message
+    assert "waiting three hours" in concern.message  # the suggestion uses the partner's words
+    tip = next(f for f in feedback if f.code == "suggested_reflection")
+    assert "medicine" in tip.message
+    assert all(f.evidence for f in feedback)
+
+
+def test_empty_and_odd_input() -> None:
+    assert label_exchanges((), RULES) == ()
+    odd = exchanges_of("partner 0 hello", "trainee 1 👍🏽 ¿¿", "partner 3 ok", "trainee 4 " + "so " * 3000)
+    labels = label_exchanges(odd, RULES)
+    assert labels[0].label == "unknown"
+    assert len(labels) == 1 + 50  # 3000 unpunctuated words in chunks of 60
+    metrics = language_metrics(odd, labels, RULES)
+    assert language_feedback(odd, labels, metrics, RULES) is not None
