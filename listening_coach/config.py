@@ -172,6 +172,35 @@ class ReportOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class DiarizeOptions:
+    """Offline diarization of mono recordings (docs/diarization.md).
+
+    ``role_rule`` picks the trainee: ``first`` (who speaks first), ``less`` (who talks less),
+    ``enrolment`` (closest to ``enrolment_path``, a clip of the trainee's voice) or ``manual``
+    (``trainee_speaker`` names the diarizer label, e.g. ``SPEAKER_01``).
+    """
+
+    num_speakers: int = 0  # 0: estimate between min_speakers and max_speakers
+    min_speakers: int = 1
+    max_speakers: int = 4
+    vad_threshold: float = 0.5  # Silero speech probability
+    min_speech_s: float = 0.15  # shorter speech bursts are dropped
+    min_silence_s: float = 0.2  # shorter gaps inside speech are bridged
+    window_s: float = 1.5  # embedding window
+    step_s: float = 0.25  # embedding hop
+    cluster_threshold: float = 0.3  # cosine distance under which clusters merge (count estimate)
+    min_speaker_s: float = 2.0  # a cluster with less speech than this is merged into its nearest
+    smoothing_s: float = 0.5  # speaker turns shorter than this are absorbed unless words disagree
+    overlap: bool = True  # look for stretches where two people speak at once
+    overlap_threshold: float = 0.5  # evidence score above which a stretch counts as overlap
+    word_margin: float = 0.05  # a word moves to another speaker only by this similarity margin
+    role_rule: str = "less"  # first | less | enrolment | manual
+    trainee_speaker: str | None = None  # for role_rule = "manual"
+    enrolment_path: str | None = None  # for role_rule = "enrolment"
+    max_cluster_windows: int = 1500  # longer files: cluster a subsample, assign the rest
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every stage's options. Build one with :func:`load_config` or :func:`config_from_dict`."""
 
@@ -186,6 +215,7 @@ class Config:
     feedback: FeedbackOptions = field(default_factory=FeedbackOptions)
     live: LiveOptions = field(default_factory=LiveOptions)
     report: ReportOptions = field(default_factory=ReportOptions)
+    diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
 
 
 DEFAULT_CONFIG = Config()
