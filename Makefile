@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test test-fast lint bench models fixtures clean
+.PHONY: setup demo test test-fast lint bench models fixtures samples clean
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ requirements.lock:
 	@echo "requirements.lock is missing: it pins every dependency; restore it from git" >&2; exit 1
 
 demo: $(STAMP)
-	$(BIN)/listening-coach analyze audio_samples/angry_customer.wav --out out/demo
+	$(BIN)/listening-coach analyze audio_samples/angry_customer.opus --out out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -31,6 +31,12 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check listening_coach tests
 	$(BIN)/mypy listening_coach
+
+samples: $(STAMP)
+	$(BIN)/python scripts/make_samples.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)
 
 clean:
 	rm -rf out bench_out .pytest_cache
