@@ -134,8 +134,8 @@ def snap_words(
             if not drop_silent:
                 out.append(word)
             continue
-        start = max(word.start, offset_s + (first + idx[0]) * frame_s)
-        end = min(word.end, offset_s + (first + idx[-1] + 1) * frame_s)
+        start = float(max(word.start, offset_s + (first + int(idx[0])) * frame_s))
+        end = float(min(word.end, offset_s + (first + int(idx[-1]) + 1) * frame_s))
         if end <= start:
             end = min(word.end, start + frame_s)
         out.append(

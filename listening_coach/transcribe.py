@@ -123,5 +123,6 @@ def transcribe(
                 continue
             start = offset_s + float(w.start)
             end = max(offset_s + float(w.end), start)
-            words.append(Word(round(start, 3), round(end, 3), w.word, speaker, float(w.probability)))
+            words.append(Word(round(float(start), 3), round(float(end), 3), w.word, speaker,
+                              float(w.probability)))
     return tuple(words)

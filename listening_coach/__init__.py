@@ -1,0 +1,27 @@
+"""listening-coach: measure active listening in role-plays, offline.
+
+Usage::
+
+    import listening_coach
+    session = listening_coach.analyze("roleplay.wav")
+    print(listening_coach.render_text(session))
+"""
+
+__version__ = "0.1.0"
+
+from listening_coach.config import DEFAULT_CONFIG, Config, config_from_dict, load_config  # noqa: E402
+from listening_coach.errors import AudioError, CoachError, ConfigError, DeviceError, ModelError  # noqa: E402
+from listening_coach.pipeline import analyze, analyze_words  # noqa: E402
+from listening_coach.report import render_text, session_from_dict, to_dict, write_json  # noqa: E402
+from listening_coach.types import (  # noqa: E402
+    Event, Exchange, Feedback, Label, Metric, Session, Turn, Word,
+)
+
+analyse = analyze  # British spelling, as in STYLE.md
+
+__all__ = [
+    "DEFAULT_CONFIG", "AudioError", "CoachError", "Config", "ConfigError", "DeviceError", "Event",
+    "Exchange", "Feedback", "Label", "Metric", "ModelError", "Session", "Turn", "Word", "analyse",
+    "analyze", "analyze_words", "config_from_dict", "load_config", "render_text",
+    "session_from_dict", "to_dict", "write_json",
+]

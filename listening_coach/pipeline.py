@@ -1,0 +1,194 @@
+"""The batch driver: a recording in, a :class:`Session` out.
+
+- :func:`analyze`: decode in blocks -> speech activity per channel -> transcribe each channel ->
+  snap words to speech -> :func:`analyze_words`.
+- :func:`analyze_words`: everything after transcription and speaker attribution: turns,
+  exchanges, events, metrics, language labels, feedback. The live driver calls this too, so live
+  and batch share every stage after ``transcribe``.
+- ``Hook``: ``hook(step, artifact)`` is called after each stage (progress bars, debugging).
+
+Memory stays flat on long files: audio is decoded ``transcribe.block_s`` at a time, each block
+cut at a quiet moment so no word is split, and only words and frame features are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from listening_coach import speakers as spk
+from listening_coach.audio import SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe
+from listening_coach.config import DEFAULT_CONFIG, Config
+from listening_coach.errors import AudioError, ConfigError
+from listening_coach.feedback import give_feedback
+from listening_coach.metrics import compute_metrics, find_events
+from listening_coach.transcribe import describe, load_model, transcribe
+from listening_coach.turns import group_turns, pair_exchanges
+from listening_coach.types import TRAINEE, Session, Transcript, VoiceFrames, Word
+from listening_coach.voice import merge_voice, voice_frames
+
+Hook = Callable[[str, object], None]
+logger = logging.getLogger(__name__)
+CUT_SEARCH_S = 20.0  # look this far back from a block's end for a quiet place to cut
+SKIP_CHANNEL = ("-", "none", "ignore", "")
+
+
+def _noop(step: str, artifact: object) -> None:
+    return None
+
+
+def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.ndarray]]:
+    """Re-cut decoded blocks at the quietest 0.3 s near each block's end, so words stay whole."""
+    carry: np.ndarray | None = None
+    carry_start = 0.0
+    for start, block in iter_blocks(path, block_s=block_s):
+        if carry is not None:
+            block = np.concatenate([carry, block], axis=1)
+            start = carry_start
+        search = min(int(CUT_SEARCH_S * SAMPLE_RATE), block.shape[1] // 2)
+        if block.shape[1] < int(block_s * SAMPLE_RATE) or search <= 0:
+            carry = block
+            carry_start = start
+            continue
+        tail = block[:, -search:]
+        energy = frame_db(tail, frame_s=0.3).max(axis=0)
+        cut = block.shape[1] - search + int(np.argmin(energy)) * int(0.3 * SAMPLE_RATE)
+        yield start, block[:, :cut]
+        carry, carry_start = block[:, cut:], start + cut / SAMPLE_RATE
+    if carry is not None and carry.shape[1]:
+        yield carry_start, carry
+
+
+def _channel_map(info: AudioInfo, config: Config, identical: bool) -> tuple[tuple[int, str], ...]:
+    """Return (channel index, speaker) pairs to transcribe."""
+    mode = config.speakers.mode
+    if mode == "diarize":
+        raise ConfigError(
+            "Diarization of mono recordings is not available in this build; analyse with "
+            "--channels (one person per channel) or as the trainee alone"
+        )
+    if info.channels == 1 or identical or mode == "trainee":
+        return ((0, TRAINEE),)
+    names = config.speakers.channels
+    if len(names) < info.channels and info.channels > 2:
+        raise ConfigError(
+            f"{info.path}: {info.channels} channels but the channel map names {len(names)} "
+            f"({','.join(names)}); pass --channels with one name per channel, '-' to skip one "
+            "(e.g. --channels trainee,partner,-,-,-,-)"
+        )
+    pairs = tuple((i, n) for i, n in enumerate(names[: info.channels]) if n.lower() not in SKIP_CHANNEL)
+    if not pairs:
+        raise ConfigError("The channel map skips every channel; name at least one speaker")
+    return pairs
+
+
+def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | None = None) -> Session:
+    """Transcribe, attribute, segment and score one recorded role-play.
+
+    Args:
+      path: any file FFmpeg decodes (wav, flac, mp3, m4a, ogg/opus, video).
+      config: every stage's options; stored in the result.
+      hook: called as ``hook(step, artifact)`` after each stage and block.
+
+    Raises:
+      AudioError: unreadable audio, or no speech in it.
+      ConfigError: a channel map that does not fit the file.
+    """
+    hook = hook or _noop
+    info = probe(path)
+    model = load_model(config.transcribe)
+    opts = config.speakers
+    words: list[Word] = []
+    voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    notes: list[str] = []
+    channel_map: tuple[tuple[int, str], ...] | None = None
+    identical = False
+    for block_start, block in _quiet_blocks(path, config.transcribe.block_s):
+        if channel_map is None:
+            identical = info.channels > 1 and spk.channels_identical(block)
+            if identical:
+                notes.append(f"all {info.channels} channels carry the same signal: analysed as mono")
+            channel_map = _channel_map(info, config, identical)
+        chosen = block[[c for c, _ in channel_map]] if not identical else block[:1]
+        active = spk.speech_activity(chosen, opts)
+        for row, (_, speaker) in enumerate(channel_map):
+            samples = chosen[row]
+            if len(channel_map) > 1:
+                samples = spk.mask_inactive(samples, active[row], frame_s=opts.frame_s)
+            found = transcribe(samples, config.transcribe, offset_s=block_start, speaker=speaker, model=model)
+            if config.transcribe.snap_words:
+                found = spk.snap_words(found, active[row], frame_s=opts.frame_s, offset_s=block_start,
+                                       drop_silent=len(channel_map) > 1)
+            words.extend(found)
+            if config.voice.enabled:
+                voice_parts.setdefault(speaker, []).append(
+                    voice_frames(chosen[row], active[row], opts.frame_s, config.voice))
+        hook("block", (block_start, block.shape[1] / SAMPLE_RATE))
+    assert channel_map is not None
+    for _, speaker in channel_map:
+        if not any(w.speaker == speaker for w in words) and len(channel_map) > 1:
+            notes.append(f"no speech found for {speaker}")
+    if not words:
+        raise AudioError(f"{path}: no speech found (silence, noise or music only); check the recording")
+    words.sort()
+    hook("transcribe", tuple(words))
+    model_name, options = describe(config.transcribe)
+    transcript = Transcript(
+        model=model_name, options=options, duration=info.duration_s or words[-1].end,
+        channels=info.channels, sample_rate=info.sample_rate,
+        speakers=tuple(s for _, s in channel_map), notes=tuple(notes),
+    )
+    voice = merge_voice(config.voice.hop_s, voice_parts) if voice_parts else None
+    return analyze_words(words, config, source=str(path), transcript=transcript, voice=voice, hook=hook)
+
+
+def analyze_words(
+    words: Sequence[Word],
+    config: Config = DEFAULT_CONFIG,
+    *,
+    source: str = "words",
+    session_id: str | None = None,
+    transcript: Transcript | None = None,
+    voice: VoiceFrames | None = None,
+    hook: Hook | None = None,
+) -> Session:
+    """Run every stage after speaker attribution on ``words`` (each with a speaker)."""
+    hook = hook or _noop
+    ordered = tuple(sorted(words))
+    turns = group_turns(ordered, config.turns)
+    exchanges = pair_exchanges(turns, config.turns)
+    hook("turns", exchanges)
+    events = find_events(turns, exchanges, config)
+    metrics = compute_metrics(turns, exchanges, events, config, voice)
+    labels, language_metrics, language_feedback = _language(exchanges, metrics, config)
+    metrics = metrics + language_metrics
+    hook("metrics", metrics)
+    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
+    hook("feedback", feedback)
+    return Session(
+        id=session_id or Path(source).stem,
+        source=source,
+        words=ordered,
+        turns=turns,
+        exchanges=exchanges,
+        events=events,
+        metrics=metrics,
+        feedback=feedback,
+        config=config,
+        transcript=transcript,
+        labels=labels,
+        voice=voice,
+    )
+
+
+def _language(exchanges, metrics, config):  # type: ignore[no-untyped-def]
+    """Language labels, their metrics and feedback (listening_coach.language)."""
+    from listening_coach.language import label_exchanges, language_feedback, language_metrics
+
+    labels = label_exchanges(exchanges, config.language)
+    lang_metrics = language_metrics(exchanges, labels, config.language)
+    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language)
+    return labels, lang_metrics, lang_feedback
