@@ -1,4 +1,10 @@
-"""``listening-coach analyze FILE... [--out DIR]``: analyse recordings, write JSON, print summaries."""
+"""``listening-coach analyze DIR_OR_FILES... [--out DIR]``: analyse recordings in a batch.
+
+Per recording: ``NAME.json`` and ``NAME.html`` in ``--out``; per batch: ``recordings.csv``,
+``exchanges.csv``, ``cohort.csv`` and ``index.html``. A rerun skips recordings whose audio and
+config are unchanged, so Ctrl-C then the same command again resumes. Failures are listed at
+the end; the exit code is 3 when some recordings failed, 1 when all did.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,35 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 from listening_coach.config import load_config
-from listening_coach.errors import CoachError, ConfigError
-from listening_coach.pipeline import analyze
-from listening_coach.report import render_text, write_json
+from listening_coach.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("analyze", help="analyse recorded role-plays",
-                              description="Analyse recordings; one JSON per recording in --out.")
-    p.add_argument("inputs", nargs="+", metavar="FILE", help="audio or video files")
+    p = subparsers.add_parser(
+        "analyze", help="analyse recorded role-plays (files or folders)",
+        description="Analyse recordings; JSON + HTML per recording, CSVs and index.html per "
+                    "batch, in --out. Rerunning skips unchanged recordings.")
+    p.add_argument("inputs", nargs="*", metavar="DIR_OR_FILE",
+                   help="audio/video files or folders (walked recursively)")
     p.add_argument("--out", default="out", help="output folder (default: ./out)")
     p.add_argument("--config", help="TOML config file (see docs/config.toml)")
-    p.add_argument("--channels", help="who is on each channel, e.g. partner,trainee ('-' skips one)")
+    p.add_argument("--channels",
+                   help="who is on each channel, e.g. partner,trainee ('-' skips one)")
+    p.add_argument("--jobs", "-j", type=int, default=0,
+                   help="recordings analysed at once (default: chosen for this machine)")
+    p.add_argument("--force", action="store_true",
+                   help="re-analyse unchanged recordings and overwrite outputs of other inputs")
+    p.add_argument("--manifest", help="CSV with path,trainee,date,scenario,channels")
+    p.add_argument("--pattern",
+                   help="read trainee/date/scenario from file names, e.g. '{trainee}_{date}_{scenario}'")
+    p.add_argument("--segmentation",
+                   help="RTTM or Praat TextGrid speaker segmentation (a file for one recording, "
+                        "or a folder of STEM.rttm / STEM.TextGrid)")
+    p.add_argument("--dask", metavar="SCHEDULER",
+                   help="run on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--quiet", action="store_true", help="print only failures and output paths")
     p.set_defaults(func=run)
 
@@ -36,24 +57,87 @@ def build_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return config
 
 
+class _Progress:
+    """Progress display: a rich bar with ETA on a terminal, one line per recording otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, step: str, artifact: object) -> None:
+        from listening_coach.batch import BatchPlan, BatchProgress
+
+        if step == "batch.start" and isinstance(artifact, BatchPlan):
+            for note in artifact.notes:
+                print(f"note: {note}", file=sys.stderr)
+            total = len(artifact.tasks) + len(artifact.missing)
+            if sys.stderr.isatty() and not self.quiet:
+                from rich.console import Console
+                from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                           TimeElapsedColumn)
+
+                self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                    MofNCompleteColumn(), TimeElapsedColumn(),
+                                    TextColumn("eta {task.fields[eta]}"),
+                                    console=Console(stderr=True), transient=False)
+                self.bar.start()
+                self.task = self.bar.add_task("analysing", total=total, eta="?")
+        elif step == "batch.item" and isinstance(artifact, BatchProgress):
+            item = artifact.result
+            eta = "?" if artifact.eta_s is None else _clock(artifact.eta_s)
+            what = item.status if item.status != "done" else f"done ({item.seconds:.1f} s)"
+            if self.bar is not None:
+                self.bar.update(self.task, advance=1, eta=eta,
+                                description=f"{item.name[:30]:<30} {item.status}")
+            elif not self.quiet or item.status == "failed":
+                print(f"[{artifact.done}/{artifact.total}] {item.name}: {what}; eta {eta}",
+                      file=sys.stderr)
+        elif step == "batch.done" and self.bar is not None:
+            self.bar.stop()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
 def run(args: argparse.Namespace) -> int:
+    from listening_coach.batch import run_batch
+
     config = build_config(args)
-    out = Path(args.out)
-    failures: list[tuple[str, str]] = []
-    for name in args.inputs:
-        try:
-            session = analyze(name, config)
-            path = write_json(session, out / f"{Path(name).stem}.json")
-        except CoachError as e:
-            failures.append((name, str(e)))
-            print(f"error: {e}", file=sys.stderr)
-            continue
-        if not args.quiet:
-            print(render_text(session))
-        print(f"wrote {path}")
-    if failures:
-        print(f"\n{len(failures)} of {len(args.inputs)} recording(s) failed:", file=sys.stderr)
-        for name, reason in failures:
-            print(f"  {reason if reason.startswith(name) else f'{name}: {reason}'}", file=sys.stderr)
-        return 3 if len(failures) < len(args.inputs) else 1
+    if args.jobs < 0:
+        raise ConfigError(f"--jobs must be 0 (automatic) or more, got {args.jobs}")
+    progress = _Progress(args.quiet)
+    try:
+        result = run_batch(args.inputs, args.out, config, jobs=args.jobs, force=args.force,
+                           manifest=args.manifest, pattern=args.pattern,
+                           segmentation=args.segmentation, dask=args.dask, hook=progress)
+    except KeyboardInterrupt:
+        if progress.bar is not None:
+            progress.bar.stop()
+        print(f"interrupted: finished recordings are kept in {args.out}; run the same command "
+              "again to resume", file=sys.stderr)
+        return 130
+    if len(result.items) == 1 and result.items[0].status != "failed" and not args.quiet:
+        _print_summary(result.out_dir / f"{result.items[0].name}.json")
+    print(f"{len(result.analysed)} analysed, {len(result.skipped)} unchanged (skipped), "
+          f"{len(result.failed)} failed in {result.seconds:.1f} s; index: "
+          f"{result.out_dir / 'index.html'}")
+    if result.failed:
+        print(f"\n{len(result.failed)} of {len(result.items)} recording(s) failed:",
+              file=sys.stderr)
+        for item in result.failed:
+            reason = item.error or "unknown reason"
+            print(f"  {item.path}: {reason}", file=sys.stderr)
+        return 3 if len(result.failed) < len(result.items) else 1
     return 0
+
+
+def _print_summary(json_path: Path) -> None:
+    import json
+
+    from listening_coach.report import render_text, session_from_dict
+
+    session = session_from_dict(json.loads(json_path.read_text(encoding="utf-8")))
+    print(render_text(session))

@@ -1,0 +1,254 @@
+"""Self-contained, offline HTML reports: one file per recording, and a batch index page.
+
+- :func:`render_report`: a session as one HTML file: a timeline of both speakers with overlaps
+  coloured by kind, pace and voice over time, MITI indicators against their thresholds, one
+  card per exchange (words, labels with confidence, feedback with evidence, metrics) and the
+  recording embedded (Opus, as a ``data:`` URI) with a play button per exchange.
+- :func:`write_report`: the same, written to a file atomically.
+- :func:`render_index`: the batch page: recordings, failures, and progress per trainee.
+
+Plots are matplotlib figures inlined as SVG (text kept as text, so files stay small and
+searchable); no CDN, no external file. Every transcript string goes through Jinja2's
+autoescape: markup in a transcript is shown, never run.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from listening_coach.manifest import RecordingInfo
+from listening_coach.plots import pace_voice_svg, progress_svg, timeline_svg
+from listening_coach.types import PARTNER, TRAINEE, Session
+
+logger = logging.getLogger(__name__)
+
+# MITI 4.2.1 / 3.1.1 thresholds (PRODUCT.md): (fair, good)
+MITI_THRESHOLDS = {
+    "reflection_question_ratio": (1.0, 2.0),
+    "complex_reflection_share": (0.4, 0.5),
+    "open_question_share": (0.5, 0.7),
+}
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("listening_coach", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["clock"] = clock
+    env.filters["num"] = _num
+    return env
+
+
+def clock(seconds: float | None) -> str:
+    """Format seconds as ``m:ss.s``.
+
+    Examples:
+      >>> clock(75.25)
+      '1:15.2'
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    return f"{sign}{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
+
+
+def miti_indicators(session: Session) -> list[dict[str, Any]]:
+    """Return the MITI summary indicators with their thresholds and a rating.
+
+    Counts come from the session's labels (coach corrections included when applied).
+    """
+    labels = [lb for lb in session.labels if lb.source != "ignored"]
+    reflections = [lb for lb in labels if lb.label == "reflection"]
+    questions = [lb for lb in labels if lb.label == "question"]
+    complex_n = sum(1 for lb in reflections if lb.subtype == "complex")
+    open_n = sum(1 for lb in questions if lb.subtype == "open")
+    values = {
+        "reflection_question_ratio": (len(reflections) / len(questions) if questions else None,
+                                      f"{len(reflections)} reflections : {len(questions)} questions"),
+        "complex_reflection_share": (complex_n / len(reflections) if reflections else None,
+                                     f"{complex_n} of {len(reflections)} reflections"),
+        "open_question_share": (open_n / len(questions) if questions else None,
+                                f"{open_n} of {len(questions)} questions"),
+    }
+    titles = {"reflection_question_ratio": "Reflection-to-question ratio",
+              "complex_reflection_share": "Complex reflections",
+              "open_question_share": "Open questions"}
+    out = []
+    for key, (value, counts) in values.items():
+        fair, good = MITI_THRESHOLDS[key]
+        if value is None:
+            rating = "n/a"
+        else:
+            rating = "good" if value >= good else "fair" if value >= fair else "below"
+        share = key.endswith("share")
+        out.append({"key": key, "title": titles[key], "value": value, "counts": counts,
+                    "fair": fair, "good": good, "rating": rating, "share": share})
+    if not reflections and not questions and not session.labels:
+        for item in out:
+            item["counts"] = "no language labels in this session"
+    return out
+
+
+def encode_audio(path: str | Path, *, bitrate_kbps: int = 24, max_s: float = 3600.0) -> str | None:
+    """Return the recording as a mono Ogg/Opus ``data:`` URI, or None if it cannot be embedded.
+
+    Streams through :func:`listening_coach.audio.iter_blocks`, so long files are never held whole.
+    """
+    import av
+
+    from listening_coach.audio import SAMPLE_RATE, iter_blocks, probe
+    from listening_coach.errors import AudioError
+
+    try:
+        info = probe(path)
+        if info.duration_s > max_s:
+            logger.info("%s is %.0f s long; not embedded (max_audio_s=%.0f)", path,
+                        info.duration_s, max_s)
+            return None
+        buffer = io.BytesIO()
+        with av.open(buffer, "w", format="ogg") as out:
+            stream = out.add_stream("libopus", rate=SAMPLE_RATE)
+            stream.bit_rate = bitrate_kbps * 1000
+            stream.layout = "mono"
+            for _, block in iter_blocks(path, block_s=60.0):
+                mono = np.ascontiguousarray(block.mean(axis=0, dtype=np.float32)[None, :])
+                frame = av.AudioFrame.from_ndarray(mono, format="flt", layout="mono")
+                frame.sample_rate = SAMPLE_RATE
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+            for packet in stream.encode(None):
+                out.mux(packet)
+    except (AudioError, av.error.FFmpegError, OSError) as e:
+        logger.warning("Audio of %s not embedded in the report: %s", path, e)
+        return None
+    return "data:audio/ogg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def summary_tiles(session: Session) -> list[dict[str, str]]:
+    """Return the headline numbers of a session (from the cohort summary) as display tiles."""
+    from listening_coach.cohort import PROGRESS_METRICS, summarize_session
+
+    values = summarize_session(session)
+    tiles = []
+    for pm in PROGRESS_METRICS:
+        value = values.get(pm.key)
+        if value is None:
+            text = "–"
+        elif pm.unit == "share":
+            text = f"{value * 100:.0f}%"
+        elif pm.unit == "s":
+            text = f"{value:.2f} s"
+        elif pm.unit == "words/min":
+            text = f"{value:.0f} wpm"
+        else:
+            text = _num(value)
+        tiles.append({"key": pm.key, "title": pm.title, "value": text})
+    return tiles
+
+
+def _exchange_view(session: Session, index: int) -> dict[str, Any]:
+    ex = next(e for e in session.exchanges if e.index == index)
+    return {
+        "index": ex.index, "start": ex.start, "end": ex.end,
+        "latency": ex.response_latency,
+        "prompt": [t.text for t in ex.prompt],
+        "response": [t.text for t in ex.response],
+        "backchannels": [t.text for t in ex.backchannels],
+        "labels": [lb for lb in session.labels if lb.exchange == ex.index],
+        "events": [e for e in session.events if e.exchange == ex.index],
+        "feedback": [f for f in session.feedback if f.exchange == ex.index],
+        "metrics": [m for m in session.metrics if m.exchange == ex.index],
+    }
+
+
+def render_report(
+    session: Session,
+    *,
+    audio: str | Path | None = None,
+    info: RecordingInfo | None = None,
+    title: str | None = None,
+    corrections_note: str | None = None,
+) -> str:
+    """Return one self-contained HTML page for ``session``.
+
+    Args:
+      session: The analysis (with coach corrections applied, if any).
+      audio: The recording to embed; None tries ``session.source``. Embedding follows
+        ``session.config.report`` (``embed_audio``, ``audio_bitrate_kbps``, ``max_audio_s``).
+      info: Trainee, date and scenario, shown in the header.
+      title: Page title; default the session id.
+      corrections_note: A line saying which coach corrections were applied.
+    """
+    options = session.config.report
+    audio_uri = None
+    if options.embed_audio:
+        candidate = Path(audio) if audio is not None else Path(session.source)
+        if candidate.is_file():
+            audio_uri = encode_audio(candidate, bitrate_kbps=options.audio_bitrate_kbps,
+                                     max_s=options.max_audio_s)
+    duration = session.transcript.duration if session.transcript else (
+        max((w.end for w in session.words), default=0.0))
+    template = _environment().get_template("report.html.j2")
+    return str(template.render(
+        title=title or session.id,
+        session=session,
+        info=info or RecordingInfo(),
+        duration=duration,
+        audio_uri=audio_uri,
+        timeline_svg=timeline_svg(session, duration=duration),
+        pace_voice_svg=pace_voice_svg(session, duration=duration,
+                                      max_points=options.voice_points),
+        miti=miti_indicators(session),
+        tiles=summary_tiles(session),
+        session_metrics=[m for m in session.metrics if m.exchange is None],
+        session_feedback=[f for f in session.feedback if f.exchange is None],
+        exchanges=[_exchange_view(session, e.index) for e in session.exchanges],
+        corrections_note=corrections_note,
+        TRAINEE=TRAINEE, PARTNER=PARTNER,
+    ))
+
+
+def write_report(session: Session, path: str | Path, **kwargs: Any) -> Path:
+    """Render :func:`render_report` into ``path`` atomically; returns the path."""
+    from listening_coach.outputs import atomic_write_text
+
+    path = Path(path)
+    atomic_write_text(path, render_report(session, **kwargs))
+    return path
+
+
+def render_index(recordings: Sequence[dict[str, Any]], cohort: Sequence[dict[str, Any]]) -> str:
+    """Return the batch index page: recordings (linked), failures, and progress per trainee."""
+    from listening_coach.cohort import PROGRESS_METRICS
+
+    trainees: dict[str, list[dict[str, Any]]] = {}
+    for row in cohort:
+        trainees.setdefault(row["trainee"], []).append(row)
+    charts = {name: progress_svg(rows, PROGRESS_METRICS) for name, rows in trainees.items()
+              if len(rows) > 1}
+    template = _environment().get_template("index.html.j2")
+    return str(template.render(
+        recordings=[r for r in recordings if r.get("status") != "failed"],
+        failures=[r for r in recordings if r.get("status") == "failed"],
+        trainees=trainees, charts=charts, metrics=PROGRESS_METRICS,
+    ))

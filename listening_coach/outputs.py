@@ -1,0 +1,254 @@
+"""One recording of a batch: analyse it (or skip it) and write its outputs safely.
+
+- :class:`BatchTask`: a recording, its output name, its config and what the coach knows of it.
+- :class:`ItemResult`: what happened (done / skipped / failed, with the reason) and its CSV rows.
+- :func:`process_task`: the unit of work a worker process or Dask worker runs.
+- :func:`atomic_write_text`: write via a temporary file and ``os.replace``; a crash or Ctrl-C
+  never leaves half a file under the real name.
+
+Outputs per recording, in ``out_dir``: ``NAME.json`` (the model's session), ``NAME.html``
+(the report, with the coach's corrections from ``NAME.corrections.toml`` applied) and
+``NAME.stamp.json`` (input path, content hash of the audio, hash of the config), written last:
+a recording is finished when its stamp is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from listening_coach.config import Config, config_to_dict
+from listening_coach.errors import CoachError
+from listening_coach.manifest import RecordingInfo
+
+logger = logging.getLogger(__name__)
+Status = Literal["done", "skipped", "failed"]
+STAMP_VERSION = 1
+TEMP_SUFFIX = ".partial"
+# Settings that change speed but not results stay out of the config hash.
+_UNHASHED = {("transcribe", "cpu_threads"), ("transcribe", "device")}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchTask:
+    """One recording to analyse into ``out_dir/NAME.*``."""
+
+    path: Path
+    name: str
+    out_dir: Path
+    config: Config
+    info: RecordingInfo = RecordingInfo()
+    force: bool = False
+    segmentation: Path | None = None
+    analyze: Callable[..., Any] | None = None  # (path, config) -> Session
+
+    @property
+    def json_path(self) -> Path:
+        return self.out_dir / f"{self.name}.json"
+
+    @property
+    def html_path(self) -> Path:
+        return self.out_dir / f"{self.name}.html"
+
+    @property
+    def stamp_path(self) -> Path:
+        return self.out_dir / f"{self.name}.stamp.json"
+
+    def failure(self, reason: str, seconds: float = 0.0) -> ItemResult:
+        return ItemResult(path=self.path, name=self.name, status="failed", error=reason,
+                          seconds=seconds, info=self.info)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """The outcome for one recording; ``error`` says why it failed or why it was skipped."""
+
+    path: Path
+    name: str
+    status: Status
+    error: str | None = None
+    seconds: float = 0.0
+    info: RecordingInfo = RecordingInfo()
+    why: str = ""  # "new", "audio changed", "config changed", "forced", "unchanged"
+    recording_row: dict[str, Any] = field(default_factory=dict)
+    exchange_rows: tuple[dict[str, Any], ...] = ()
+
+
+def file_sha256(path: Path, *, block: int = 1 << 20) -> str:
+    """Return the SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def config_sha256(config: Config, segmentation: Path | None = None) -> str:
+    """Hash the settings that change results (not thread counts), plus any segmentation file."""
+    data = config_to_dict(config)
+    for section, key in _UNHASHED:
+        data.get(section, {}).pop(key, None)
+    text = json.dumps(data, sort_keys=True, default=str)
+    if segmentation is not None:
+        text += file_sha256(segmentation)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temp_files(out_dir: Path) -> int:
+    """Delete temporary files an interrupted run left behind; returns how many."""
+    removed = 0
+    for tmp in out_dir.glob(f".*{TEMP_SUFFIX}"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _default_analyze(path: Path, config: Config) -> Any:
+    from listening_coach.pipeline import analyze
+
+    return analyze(path, config)
+
+
+def _check_ownership(task: BatchTask) -> str | None:
+    """Return why existing outputs must not be overwritten (another input made them)."""
+    stamp = _read_json(task.stamp_path)
+    if stamp is not None:
+        owner = stamp.get("input")
+        if owner and Path(owner) != task.path:
+            return (f"{task.json_path.name} was made from {owner}, not {task.path}; "
+                    "use another --out folder, or --force to overwrite")
+        return None
+    if task.json_path.exists() or task.html_path.exists():
+        data = _read_json(task.json_path) or {}
+        source = data.get("source")
+        if source and Path(str(source)).resolve() == task.path:
+            return None
+        return (f"{task.json_path.name} or {task.html_path.name} already exists and was not "
+                f"written by a batch for {task.path.name}; use another --out folder, or --force")
+    return None
+
+
+def process_task(task: BatchTask) -> ItemResult:
+    """Analyse one recording unless its outputs are current; never raises for a bad recording.
+
+    A failure (unreadable audio, a file that vanished, outputs owned by another input, any
+    error inside the analysis) comes back as ``status="failed"`` with the reason, so one bad
+    file never stops a batch. Ctrl-C (KeyboardInterrupt) is not caught.
+    """
+    started = time.monotonic()
+    try:
+        if not task.path.is_file():
+            return task.failure(f"{task.path} disappeared before it was analysed")
+        audio_hash = file_sha256(task.path)
+        conf_hash = config_sha256(task.config, task.segmentation)
+        stamp = _read_json(task.stamp_path)
+        if not task.force:
+            refusal = _check_ownership(task)
+            if refusal:
+                return task.failure(refusal)
+        why = "forced" if task.force else "new"
+        if stamp is not None and not task.force:
+            if stamp.get("audio_sha256") != audio_hash:
+                why = "audio changed"
+            elif stamp.get("config_sha256") != conf_hash:
+                why = "config changed"
+            elif task.json_path.exists() and task.html_path.exists():
+                return _skipped(task, started)
+        return _analyse(task, audio_hash, conf_hash, why, started)
+    except FileNotFoundError as e:
+        return task.failure(f"{task.path} disappeared during the analysis ({e.strerror}: "
+                            f"{e.filename})", time.monotonic() - started)
+    except CoachError as e:
+        return task.failure(str(e), time.monotonic() - started)
+    except Exception as e:  # noqa: BLE001 - one bad recording must not stop the batch
+        logger.exception("Analysis of %s failed", task.path)
+        return task.failure(f"internal error {type(e).__name__}: {e} (please report it)",
+                            time.monotonic() - started)
+
+
+def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
+             started: float) -> ItemResult:
+    from listening_coach.cohort import exchange_rows, recording_row
+    from listening_coach.report import to_dict
+
+    if task.segmentation is not None:
+        from listening_coach.interchange import analyze_with_segmentation
+
+        session = analyze_with_segmentation(task.path, task.segmentation, task.config)
+    else:
+        session = (task.analyze or _default_analyze)(task.path, task.config)
+    if not task.path.is_file():
+        return task.failure(f"{task.path} disappeared during the analysis",
+                            time.monotonic() - started)
+    task.out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(task.json_path, json.dumps(to_dict(session), ensure_ascii=False, indent=1))
+    _write_html(task, session)
+    seconds = time.monotonic() - started
+    stamp = {
+        "version": STAMP_VERSION,
+        "input": str(task.path),
+        "audio_sha256": audio_hash,
+        "config_sha256": conf_hash,
+        "segmentation": str(task.segmentation) if task.segmentation else None,
+        "info": task.info.as_row(),
+        "seconds": round(seconds, 3),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    atomic_write_text(task.stamp_path, json.dumps(stamp, indent=1, ensure_ascii=False))
+    return ItemResult(path=task.path, name=task.name, status="done", seconds=seconds,
+                      info=task.info, why=why,
+                      recording_row=recording_row(session, task.info, task.name),
+                      exchange_rows=exchange_rows(session, task.info, task.name))
+
+
+def _write_html(task: BatchTask, session: Any) -> None:
+    from listening_coach.corrections import apply_corrections, describe, find_corrections
+    from listening_coach.html import render_report
+
+    corrections = find_corrections(task.json_path)
+    note = None
+    if corrections is not None:
+        session = apply_corrections(session, corrections)
+        note = describe(corrections)
+    html = render_report(session, audio=task.path, info=task.info, title=task.name,
+                         corrections_note=note)
+    atomic_write_text(task.html_path, html)
+
+
+def _skipped(task: BatchTask, started: float) -> ItemResult:
+    from listening_coach.cohort import exchange_rows, recording_row
+    from listening_coach.report import session_from_dict
+
+    data = _read_json(task.json_path)
+    if data is None:
+        return task.failure(f"{task.json_path} is unreadable; rerun with --force to rebuild it")
+    session = session_from_dict(data)
+    return ItemResult(path=task.path, name=task.name, status="skipped", info=task.info,
+                      why="unchanged", seconds=time.monotonic() - started,
+                      recording_row=recording_row(session, task.info, task.name),
+                      exchange_rows=exchange_rows(session, task.info, task.name))
