@@ -1,0 +1,129 @@
+"""Clustering window embeddings into speakers, with an estimated speaker count.
+
+- :func:`cluster_embeddings`: average-linkage agglomerative clustering on cosine distance, cut
+  at a threshold (or at a fixed count), tiny clusters folded into their nearest neighbour,
+  then two rounds of centroid refinement. Returns labels, centroids and a count confidence.
+
+The count confidence measures how far the cut sits from the merges either side of it::
+
+    merge distances  0.12 0.15 0.18 | 0.52 0.61     threshold 0.30
+                                ^ last merge kept, first merge refused: both far -> confident
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """``labels`` per embedding (0..k-1), ``centroids`` (k, dim) L2-normalised."""
+
+    labels: np.ndarray
+    centroids: np.ndarray
+    count_confidence: float
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norms, 1e-9)
+
+
+def _centroids(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros((k, embeddings.shape[1]), dtype=np.float32)
+    for c in range(k):
+        members = labels == c
+        if members.any():
+            out[c] = (embeddings[members] * weights[members, None]).sum(axis=0)
+    return _normalise(out)
+
+
+def cluster_embeddings(
+    embeddings: np.ndarray,
+    weights: np.ndarray,
+    *,
+    threshold: float,
+    num_speakers: int = 0,
+    min_speakers: int = 1,
+    max_speakers: int = 4,
+    min_weight: float = 0.0,
+) -> Clustering:
+    """Cluster L2-normalised ``embeddings`` (n, dim).
+
+    Args:
+      embeddings: One row per window.
+      weights: Seconds of speech each window stands for (used for centroids and ``min_weight``).
+      threshold: Cosine distance at which average-linkage merging stops (count estimate).
+      num_speakers: A fixed count; 0 estimates it within [min_speakers, max_speakers].
+      min_weight: Clusters with less total weight are merged into the nearest other cluster.
+
+    Returns:
+      Labels ordered by first appearance, centroids, and a count confidence in [0, 1].
+    """
+    n = len(embeddings)
+    if n == 0:
+        return Clustering(np.zeros(0, dtype=int), np.zeros((0, embeddings.shape[1])), 0.0)
+    if n == 1:
+        return Clustering(np.zeros(1, dtype=int), _normalise(embeddings[:1]), 0.5)
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    tree = linkage(embeddings, method="average", metric="cosine")
+    heights = np.sort(tree[:, 2])
+    if num_speakers:
+        labels = fcluster(tree, t=min(num_speakers, n), criterion="maxclust") - 1
+    else:
+        labels = fcluster(tree, t=threshold, criterion="distance") - 1
+    labels = _fold_small(embeddings, labels, weights, min_weight)
+    k = len(np.unique(labels))
+    lo, hi = (num_speakers, num_speakers) if num_speakers else (min_speakers, max_speakers)
+    if k > hi or k < lo:
+        target = int(np.clip(k, lo, min(hi, n)))
+        labels = fcluster(tree, t=target, criterion="maxclust") - 1
+    labels = _relabel(labels)
+    k = int(labels.max()) + 1
+    for _ in range(2):  # refine: every window to its nearest centroid
+        centroids = _centroids(embeddings, labels, weights, k)
+        new = np.argmax(embeddings @ centroids.T, axis=1)
+        if len(np.unique(new)) < k:
+            break
+        labels = new
+    labels = _relabel(labels)
+    k = int(labels.max()) + 1
+    centroids = _centroids(embeddings, labels, weights, k)
+    confidence = _count_confidence(heights, k, threshold) if not num_speakers else 1.0
+    return Clustering(labels, centroids, confidence)
+
+
+def _fold_small(
+    embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, min_weight: float
+) -> np.ndarray:
+    labels = _relabel(labels)
+    while True:
+        k = int(labels.max()) + 1
+        mass = np.bincount(labels, weights=weights, minlength=k)
+        small = int(np.argmin(mass))
+        if k <= 1 or mass[small] >= min_weight:
+            return labels
+        centroids = _centroids(embeddings, labels, weights, k)
+        sims = centroids @ centroids[small]
+        sims[small] = -np.inf
+        labels = _relabel(np.where(labels == small, int(np.argmax(sims)), labels))
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    """Renumber labels 0..k-1 in order of first appearance."""
+    order: dict[int, int] = {}
+    for x in labels:
+        order.setdefault(int(x), len(order))
+    return np.array([order[int(x)] for x in labels], dtype=int)
+
+
+def _count_confidence(heights: np.ndarray, k: int, threshold: float) -> float:
+    """How clearly the merge heights separate at the cut that gave ``k`` clusters."""
+    n = len(heights) + 1
+    kept = heights[n - k - 1] if n - k - 1 >= 0 else 0.0  # last merge performed
+    refused = heights[n - k] if n - k < len(heights) else 2.0  # first merge refused
+    margin = min(threshold - kept, refused - threshold)
+    return float(np.clip(0.5 + margin / 0.2, 0.0, 1.0))

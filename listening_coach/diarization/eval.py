@@ -1,0 +1,273 @@
+"""RTTM/UEM files and diarization scores: DER, speaker count, overlap onsets.
+
+- :func:`read_rttm` / :func:`write_rttm`: ``SPEAKER file 1 start dur <NA> <NA> who <NA> <NA>``
+  lines <-> ``{file_id: tuple[SpeakerSegment, ...]}``; :func:`read_uem`: scored regions.
+- :func:`file_key`: a file id folded to ASCII ("trñ00" -> "trn00") to match audio file names.
+- :func:`score_der`: diarization error rate on a 10 ms grid with optimal (Hungarian) speaker
+  mapping, a forgiveness collar around reference boundaries, optionally skipping overlap.
+- :func:`overlap_regions` / :func:`score_onsets`: stretches where 2+ speakers talk and how well
+  their onsets are found (one-to-one matches within a tolerance).
+
+DER = (missed speech + false alarm + speaker confusion) / reference speech, per md-eval.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from listening_coach.diarization.types import SpeakerSegment
+from listening_coach.errors import AudioError
+
+RESOLUTION_S = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class DerResult:
+    """Error times in seconds over the scored region; ``der`` is their sum over ``total``."""
+
+    total: float
+    missed: float
+    false_alarm: float
+    confusion: float
+
+    @property
+    def der(self) -> float:
+        return (self.missed + self.false_alarm + self.confusion) / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class OnsetResult:
+    """Overlap onsets: hits, reference onsets, hypothesis onsets."""
+
+    hits: int
+    reference: int
+    hypothesis: int
+
+    @property
+    def precision(self) -> float:
+        return self.hits / self.hypothesis if self.hypothesis else 1.0 if not self.reference else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.reference if self.reference else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def file_key(name: str) -> str:
+    """Fold a file id to lower-case ASCII so RTTM ids match file names.
+
+    Examples:
+      >>> file_key("trñ00")
+      'trn00'
+    """
+    folded = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+
+
+def _read_lines(path: str | Path) -> list[str]:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise AudioError(f"Cannot read {path}: {e.strerror}; pass an existing file") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith(";;")]
+
+
+def read_rttm(path: str | Path) -> dict[str, tuple[SpeakerSegment, ...]]:
+    """Read SPEAKER lines of an RTTM file -> {file id: segments sorted by start}.
+
+    Raises:
+      AudioError: the file is unreadable or a SPEAKER line is malformed (line number given).
+    """
+    out: dict[str, list[SpeakerSegment]] = {}
+    for number, line in enumerate(_read_lines(path), 1):
+        parts = line.split()
+        if parts[0] != "SPEAKER":
+            continue
+        try:
+            start, duration = float(parts[3]), float(parts[4])
+            who = parts[7]
+        except (IndexError, ValueError):
+            raise AudioError(
+                f"{path}:{number} is not an RTTM SPEAKER line (want 'SPEAKER file 1 start "
+                f"duration <NA> <NA> speaker <NA> <NA>'), got {line!r}"
+            ) from None
+        if duration < 0:
+            raise AudioError(f"{path}:{number} has a negative duration: {line!r}")
+        out.setdefault(parts[1], []).append(SpeakerSegment(start, start + duration, who))
+    return {k: tuple(sorted(v, key=lambda s: (s.start, s.end))) for k, v in out.items()}
+
+
+def write_rttm(
+    segments: Iterable[SpeakerSegment], file_id: str, path: str | Path | None = None
+) -> str:
+    """Return (and write, when ``path`` is given) RTTM text for one file's segments."""
+    text = "".join(
+        f"SPEAKER {file_id} 1 {s.start:.3f} {s.end - s.start:.3f} <NA> <NA> {s.speaker} <NA> <NA>\n"
+        for s in segments
+    )
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def read_uem(path: str | Path) -> dict[str, tuple[tuple[float, float], ...]]:
+    """Read a UEM file (``file channel start end``) -> {file id: scored regions}."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for number, line in enumerate(_read_lines(path), 1):
+        parts = line.split()
+        try:
+            out.setdefault(parts[0], []).append((float(parts[2]), float(parts[3])))
+        except (IndexError, ValueError):
+            raise AudioError(
+                f"{path}:{number} is not a UEM line (want 'file channel start end'), got {line!r}"
+            ) from None
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _activity(
+    segments: Sequence[SpeakerSegment], n_frames: int
+) -> tuple[list[str], np.ndarray]:
+    speakers = sorted({s.speaker for s in segments})
+    index = {s: i for i, s in enumerate(speakers)}
+    matrix = np.zeros((n_frames, len(speakers)), dtype=bool)
+    for s in segments:
+        a, b = int(round(s.start / RESOLUTION_S)), int(round(s.end / RESOLUTION_S))
+        matrix[max(a, 0) : max(min(b, n_frames), 0), index[s.speaker]] = True
+    return speakers, matrix
+
+
+def _scored_mask(
+    reference: Sequence[SpeakerSegment],
+    uem: Sequence[tuple[float, float]] | None,
+    n_frames: int,
+    collar_s: float,
+) -> np.ndarray:
+    mask = np.zeros(n_frames, dtype=bool)
+    for start, end in uem or [(0.0, n_frames * RESOLUTION_S)]:
+        mask[int(round(start / RESOLUTION_S)) : int(round(end / RESOLUTION_S))] = True
+    c = int(round(collar_s / RESOLUTION_S))
+    if c:
+        for s in reference:
+            for t in (s.start, s.end):
+                f = int(round(t / RESOLUTION_S))
+                mask[max(f - c, 0) : max(f + c, 0)] = False
+    return mask
+
+
+def score_der(
+    reference: Sequence[SpeakerSegment],
+    hypothesis: Sequence[SpeakerSegment],
+    *,
+    uem: Sequence[tuple[float, float]] | None = None,
+    collar_s: float = 0.25,
+    skip_overlap: bool = False,
+) -> DerResult:
+    """Score ``hypothesis`` against ``reference`` speaker segments.
+
+    ::
+
+        ref   A |--------|      B |------|
+        hyp   x |------|    y |-----------|     x->A, y->B (optimal mapping)
+                       ^miss ^false alarm
+
+    Args:
+      reference, hypothesis: Speaker segments; labels need not agree (mapped optimally).
+      uem: Scored regions; None scores from 0 to the last segment end.
+      collar_s: Time either side of each reference boundary that is not scored.
+      skip_overlap: Leave out time where the reference has two or more speakers.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    end = max([s.end for s in (*reference, *hypothesis)] + [e for _, e in uem or []] + [0.0])
+    n = int(round(end / RESOLUTION_S)) + 1
+    ref_names, ref = _activity(reference, n)
+    hyp_names, hyp = _activity(hypothesis, n)
+    mask = _scored_mask(reference, uem, n, collar_s)
+    if skip_overlap:
+        mask &= ref.sum(axis=1) < 2
+    ref, hyp = ref[mask], hyp[mask]
+    n_ref, n_hyp = ref.sum(axis=1), hyp.sum(axis=1)
+    correct = np.zeros(len(ref))
+    if ref_names and hyp_names:
+        joint = ref.T.astype(np.int64) @ hyp.astype(np.int64)  # (ref, hyp) co-active frames
+        rows, cols = linear_sum_assignment(-joint)
+        for r, c in zip(rows, cols):
+            correct += ref[:, r] & hyp[:, c]
+    missed = np.maximum(n_ref - n_hyp, 0).sum()
+    false_alarm = np.maximum(n_hyp - n_ref, 0).sum()
+    confusion = (np.minimum(n_ref, n_hyp) - correct).sum()
+    return DerResult(
+        total=float(n_ref.sum() * RESOLUTION_S),
+        missed=float(missed * RESOLUTION_S),
+        false_alarm=float(false_alarm * RESOLUTION_S),
+        confusion=float(confusion * RESOLUTION_S),
+    )
+
+
+def overlap_regions(
+    segments: Sequence[SpeakerSegment], *, min_duration_s: float = 0.0
+) -> tuple[tuple[float, float], ...]:
+    """Return the stretches where two or more speakers' segments overlap, merged.
+
+    Examples:
+      >>> overlap_regions([SpeakerSegment(0, 2, "A"), SpeakerSegment(1.5, 3, "B")])
+      ((1.5, 2.0),)
+    """
+    events = sorted([(s.start, 1) for s in segments] + [(s.end, -1) for s in segments])
+    regions: list[tuple[float, float]] = []
+    active, opened = 0, 0.0
+    for t, delta in events:
+        before = active
+        active += delta
+        if before < 2 <= active:
+            opened = t
+        elif before >= 2 > active and t > opened:
+            if regions and opened - regions[-1][1] < 1e-9:
+                regions[-1] = (regions[-1][0], t)
+            else:
+                regions.append((opened, t))
+    return tuple((a, b) for a, b in regions if b - a >= min_duration_s)
+
+
+def score_onsets(
+    reference: Sequence[tuple[float, float]],
+    hypothesis: Sequence[tuple[float, float]],
+    *,
+    tolerance_s: float = 0.5,
+    uem: Sequence[tuple[float, float]] | None = None,
+) -> OnsetResult:
+    """Match overlap onsets one-to-one (closest first) when within ``tolerance_s``.
+
+    Onsets outside ``uem`` are not counted.
+    """
+
+    def inside(t: float) -> bool:
+        return uem is None or any(a <= t <= b for a, b in uem)
+
+    ref = [a for a, _ in reference if inside(a)]
+    hyp = [a for a, _ in hypothesis if inside(a)]
+    pairs = sorted(
+        (abs(r - h), i, j) for i, r in enumerate(ref) for j, h in enumerate(hyp)
+        if abs(r - h) <= tolerance_s
+    )
+    used_r: set[int] = set()
+    used_h: set[int] = set()
+    for _, i, j in pairs:
+        if i not in used_r and j not in used_h:
+            used_r.add(i)
+            used_h.add(j)
+    return OnsetResult(hits=len(used_r), reference=len(ref), hypothesis=len(hyp))

@@ -1,0 +1,67 @@
+"""Records the diarizer returns: :class:`SpeakerSegment` and :class:`Diarization`.
+
+Times are float seconds from the start of the samples given to
+:func:`listening_coach.diarization.diarize`. Labels are ``SPEAKER_00`` ... in order of first
+speech, so the first speaker is always ``SPEAKER_00``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from listening_coach.types import Seconds, Speaker
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerSegment:
+    """One speaker talking from ``start`` to ``end``; ``confidence`` in [0, 1]."""
+
+    start: Seconds
+    end: Seconds
+    speaker: Speaker
+    confidence: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"Segment of {self.speaker!r} ends before it starts: {self.start} > {self.end}")
+
+    @property
+    def duration(self) -> Seconds:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Diarization:
+    """Who spoke when in a mono recording.
+
+    ``segments`` may overlap in time (two people at once); ``overlaps`` lists those stretches
+    (start, end). ``num_speakers`` is the estimated count and ``count_confidence`` how sure that
+    estimate is (0..1). ``duration_s`` is the audio length. ``voiceprints`` holds each speaker's
+    mean embedding (256-d, L2-normalised), for word-level checks and enrolment matching.
+    """
+
+    segments: tuple[SpeakerSegment, ...]
+    overlaps: tuple[tuple[Seconds, Seconds], ...]
+    num_speakers: int
+    count_confidence: float
+    duration_s: Seconds = 0.0
+    notes: tuple[str, ...] = ()
+    voiceprints: tuple[tuple[Speaker, np.ndarray], ...] = field(default=(), compare=False)
+
+    @property
+    def speakers(self) -> tuple[Speaker, ...]:
+        """Speaker labels in order of first speech."""
+        seen: dict[Speaker, None] = {}
+        for s in sorted(self.segments, key=lambda s: s.start):
+            seen.setdefault(s.speaker, None)
+        return tuple(seen)
+
+    def talk_time(self, speaker: Speaker) -> Seconds:
+        """Seconds of speech attributed to ``speaker``."""
+        return sum(s.duration for s in self.segments if s.speaker == speaker)
+
+    def voiceprint(self, speaker: Speaker) -> np.ndarray | None:
+        """The mean embedding of ``speaker``, if known."""
+        return dict(self.voiceprints).get(speaker)
