@@ -149,12 +149,13 @@ class LiveOptions:
     vad_threshold: float = 0.5  # Silero speech probability that counts as speech
     end_silence_s: float = 0.5  # this much silence after speech ends a trainee's turn
     min_speech_s: float = 0.25  # shorter bursts (clicks, coughs) are not a turn
-    max_turn_s: float = 20.0  # a longer turn is transcribed in pieces this long
+    piece_gap_s: float = 0.2  # a pause this long inside a turn: transcribe the piece so far
+    max_piece_s: float = 8.0  # speech without such a pause is cut and transcribed at this length
     speech_pad_s: float = 0.2  # audio kept before/after the VAD segment for transcription
     beam_size: int = 1  # live decode is greedy; the final analysis uses transcribe.beam_size
     max_lag_s: float = 3.0  # behind real time by more than this: skip live cues, catch up later
     final_pass: bool = True  # re-transcribe the recording with full options after the drill
-    echo_gate_ratio: float = 0.5  # after echo removal, speech must exceed this x the echo level
+    echo_gate_ratio: float = 1.0  # after echo removal, speech must exceed this x the echo level
     echo_max_delay_s: float = 0.5  # how late the loudspeaker may reach the microphone
     answer_timeout_s: float = 8.0  # scripted drill: next partner line if the trainee says nothing
     stall_timeout_s: float = 3.0  # no audio from the device this long: it has gone away

@@ -1,0 +1,422 @@
+"""The live driver: audio chunks in, words and one cue per exchange out, same stages as batch.
+
+- :class:`SileroStream`: the Silero VAD bundled with faster-whisper, fed incrementally.
+- :class:`LiveSession`: ``insert_audio_chunk(chunk)``, ``process_iter() -> new words``,
+  ``finish() -> Session``. Turn ends come from the VAD; each piece of speech is transcribed as
+  soon as a short pause closes it, so when the turn ends only its last piece is left to do.
+  Then :func:`listening_coach.pipeline.analyze_words` (the batch stages) runs on every word so
+  far and the newest exchange's feedback gives at most one :class:`Cue`.
+- :class:`Transcriber`: the pluggable speech-to-words backend (tests pass a fake).
+
+::
+
+    mic     ..|speech speech|..|speech|......        VAD, 32 ms windows
+    pieces    [---piece 1---]  [piece2]              closed by piece_gap_s of silence
+    turn      [---------- turn ---------]            closed by end_silence_s -> cue
+
+Live decoding is greedy (``live.beam_size``); if compute falls more than ``live.max_lag_s``
+behind the audio, cues are skipped and pieces wait for :meth:`LiveSession.finish`, which
+re-transcribes every piece with the full ``transcribe`` options for the final report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+from listening_coach.config import DEFAULT_CONFIG, Config, TranscribeOptions
+from listening_coach.echo import EchoGate
+from listening_coach.errors import CoachError
+from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Speaker, Word
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000  # Hz
+WINDOW = 512  # samples per Silero window (32 ms)
+CONTEXT = 64  # samples of the previous window Silero v6 sees
+Hook = Callable[[str, object], None]
+_LEVEL_ORDER = {"concern": 0, "tip": 1, "praise": 2}
+
+
+class Transcriber(Protocol):
+    """Speech to words: mono 16 kHz samples -> words with absolute times and a speaker."""
+
+    def __call__(
+        self, samples: np.ndarray, /, *, offset_s: float, speaker: Speaker, final: bool
+    ) -> Sequence[Word]: ...
+
+
+class WhisperTranscriber:
+    """:func:`listening_coach.transcribe.transcribe` with a greedy live decode.
+
+    ``final=False`` (live) uses ``beam_size`` from :class:`LiveOptions` and no inner VAD (the
+    piece is already speech); ``final=True`` uses the configured ``transcribe`` options.
+    """
+
+    def __init__(self, options: TranscribeOptions, *, live_beam_size: int = 1) -> None:
+        from listening_coach.transcribe import load_model
+
+        self.final_options = options
+        self.live_options = replace(options, beam_size=live_beam_size, vad_filter=False)
+        self.model = load_model(options)
+
+    def __call__(
+        self, samples: np.ndarray, /, *, offset_s: float, speaker: Speaker, final: bool
+    ) -> Sequence[Word]:
+        from listening_coach.transcribe import transcribe
+
+        options = self.final_options if final else self.live_options
+        return transcribe(samples, options, offset_s=offset_s, speaker=speaker, model=self.model)
+
+
+class SileroStream:
+    """Silero VAD (faster-whisper's ONNX model) over a stream: samples in, one probability per
+    32 ms window out, with the recurrent state carried between calls."""
+
+    def __init__(self) -> None:
+        from faster_whisper.vad import get_vad_model
+
+        self._session = get_vad_model().session
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        self._pending = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32)])
+        n = self._pending.size // WINDOW
+        if n == 0:
+            return np.zeros(0, dtype=np.float32)
+        windows = self._pending[: n * WINDOW].reshape(n, WINDOW)
+        self._pending = self._pending[n * WINDOW :]
+        contexts = np.vstack([self._context[None, :], windows[:-1, -CONTEXT:]])
+        batch = np.concatenate([contexts, windows], axis=1)
+        self._context = windows[-1, -CONTEXT:].copy()
+        probs, self._h, self._c = self._session.run(None, {"input": batch, "h": self._h, "c": self._c})
+        return np.asarray(probs, dtype=np.float32).reshape(-1)[:n]
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch of one speaker's speech, transcribed as a unit."""
+
+    speaker: Speaker
+    start: float
+    end: float
+    samples: np.ndarray  # padded audio starting at ``start - pad``
+    offset_s: float  # absolute time of samples[0]
+    words: tuple[Word, ...] = ()
+    deferred: bool = False  # skipped live (compute behind); transcribed in finish()
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """The one short message shown after an exchange (or none: ``feedback`` None)."""
+
+    exchange: int
+    speech_end_s: float  # when the trainee stopped speaking (audio time)
+    feedback: Feedback | None
+    produced_at: float  # time.monotonic() when the cue was ready
+
+
+class _Channel:
+    """VAD state and audio buffer of one speaker's channel."""
+
+    def __init__(self, speaker: Speaker, vad: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.speaker = speaker
+        self.vad = vad
+        self.buffer = np.zeros(0, dtype=np.float32)
+        self.buffer_start = 0  # absolute sample index of buffer[0]
+        self.vad_pos = 0  # absolute sample index of the next VAD window
+        self.in_speech = False
+        self.piece_start: int | None = None
+        self.last_speech = 0  # absolute sample index where speech was last heard
+        self.turn_open = False
+        self.turn_speech = 0  # samples of speech in the open turn
+
+
+class LiveSession:
+    """Stream audio in, get words and per-exchange cues out; :meth:`finish` gives the Session.
+
+    Args:
+      config: The same :class:`Config` the batch analysis uses (``live`` holds the driver's).
+      channels: The speaker on each input channel: ``("trainee",)`` for a scripted drill,
+        ``("trainee", "partner")`` for a live role-player on two channels.
+      transcriber: Speech to words; default :class:`WhisperTranscriber`.
+      vad_factory: Builds one streaming VAD per channel; default :class:`SileroStream`.
+      hook: Called with ``("live.speech", (speaker, bool))``, ``("live.words", words)``,
+        ``("live.cue", Cue)``, ``("live.session", Session)``, ``("live.lag", seconds)``.
+      echo: An :class:`EchoGate` for the trainee's channel in scripted drills.
+      analyze: The post-transcription stages; default ``pipeline.analyze_words``.
+    """
+
+    def __init__(
+        self,
+        config: Config = DEFAULT_CONFIG,
+        *,
+        channels: tuple[Speaker, ...] = (TRAINEE,),
+        transcriber: Transcriber | None = None,
+        vad_factory: Callable[[], Callable[[np.ndarray], np.ndarray]] | None = None,
+        hook: Hook | None = None,
+        session_id: str | None = None,
+        echo: EchoGate | None = None,
+        analyze: Callable[..., Session] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.options = config.live
+        self.speakers = channels
+        self.transcriber = transcriber or WhisperTranscriber(
+            config.transcribe, live_beam_size=config.live.beam_size
+        )
+        vad_factory = vad_factory or SileroStream
+        self._channels = [_Channel(s, vad_factory()) for s in channels]
+        self.hook: Hook = hook or (lambda step, artifact: None)
+        self.session_id = session_id or uuid.uuid4().hex[:12]
+        self.echo = echo
+        if analyze is None:
+            from listening_coach.pipeline import analyze_words
+
+            analyze = analyze_words
+        self._analyze = analyze
+        self.clock = clock
+        self.pieces: list[Piece] = []
+        self.extra_words: list[Word] = []  # partner words known from the scenario
+        self.cues: list[Cue] = []
+        self.session: Session | None = None
+        self.errors = 0  # pieces whose transcription failed (logged, counted, drill goes on)
+        self.lag_s = 0.0
+        self._received = 0  # samples inserted
+        self._cued: set[int] = set()
+        self._ended_turns: list[float] = []  # trainee turn ends waiting for their cue
+
+    # -- input --------------------------------------------------------------------------
+    def insert_audio_chunk(self, chunk: AudioChunk) -> None:
+        """Append one block (float32 (channels, n) at 16 kHz, absolute ``chunk.start``)."""
+        samples = np.atleast_2d(chunk.samples)
+        if samples.shape[0] != len(self._channels):
+            raise ValueError(
+                f"chunk has {samples.shape[0]} channel(s), the session expects {len(self._channels)}"
+            )
+        for k, channel in enumerate(self._channels):
+            data = samples[k]
+            if self.echo is not None and channel.speaker == TRAINEE:
+                data = self.echo.clean(data, chunk.start)
+            if channel.buffer.size == 0:
+                channel.buffer_start = int(round(chunk.start * SAMPLE_RATE))
+                channel.vad_pos = max(channel.vad_pos, channel.buffer_start)
+            channel.buffer = np.concatenate([channel.buffer, np.asarray(data, dtype=np.float32)])
+        self._received = int(round(chunk.start * SAMPLE_RATE)) + samples.shape[1]
+
+    def add_words(self, words: Sequence[Word]) -> None:
+        """Add words known without transcription (the scripted partner's line, as played)."""
+        self.extra_words.extend(words)
+
+    @property
+    def time_s(self) -> float:
+        """Audio time received so far."""
+        return self._received / SAMPLE_RATE
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(sorted([w for p in self.pieces for w in p.words] + self.extra_words))
+
+    # -- processing -----------------------------------------------------------------------
+    def process_iter(self, *, behind_s: float = 0.0) -> tuple[Word, ...]:
+        """Run the VAD over new audio, transcribe closed pieces, cue ended trainee turns.
+
+        Args:
+          behind_s: How far the caller's audio queue is behind real time (s); above
+            ``live.max_lag_s`` pieces are deferred to :meth:`finish` and no cue is given.
+
+        Returns:
+          The words committed by this call.
+        """
+        self.lag_s = behind_s
+        new: list[Word] = []
+        for channel in self._channels:
+            new.extend(self._advance(channel))
+        if new:
+            self.hook("live.words", tuple(new))
+        if self._ended_turns:
+            self._cue(self._ended_turns[-1])
+            self._ended_turns.clear()
+        return tuple(new)
+
+    def _advance(self, channel: _Channel) -> list[Word]:
+        o = self.options
+        end = channel.buffer_start + channel.buffer.size
+        start = channel.vad_pos
+        if end - start < WINDOW:
+            return []
+        probs = channel.vad(channel.buffer[start - channel.buffer_start : end - channel.buffer_start])
+        words: list[Word] = []
+        on, off = o.vad_threshold, max(o.vad_threshold - 0.15, 0.01)
+        gap = int(o.piece_gap_s * SAMPLE_RATE)
+        end_gap = int(o.end_silence_s * SAMPLE_RATE)
+        for k, p in enumerate(probs):
+            pos = start + k * WINDOW  # window start
+            if p >= on or (channel.in_speech and p >= off):
+                if not channel.in_speech:
+                    channel.in_speech = True
+                    if channel.piece_start is None:
+                        channel.piece_start = pos
+                    if not channel.turn_open:
+                        channel.turn_open = True
+                        channel.turn_speech = 0
+                        self.hook("live.speech", (channel.speaker, True))
+                channel.last_speech = pos + WINDOW
+                channel.turn_speech += WINDOW
+                if pos + WINDOW - channel.piece_start >= o.max_piece_s * SAMPLE_RATE:
+                    words += self._close_piece(channel, pos + WINDOW)
+                    channel.piece_start = pos + WINDOW
+            else:
+                channel.in_speech = False
+                silent = pos + WINDOW - channel.last_speech
+                if channel.piece_start is not None and silent >= gap:
+                    words += self._close_piece(channel, channel.last_speech)
+                if channel.turn_open and silent >= end_gap:
+                    channel.turn_open = False
+                    self.hook("live.speech", (channel.speaker, False))
+                    if channel.speaker == TRAINEE and channel.turn_speech >= o.min_speech_s * SAMPLE_RATE:
+                        self._ended_turns.append(channel.last_speech / SAMPLE_RATE)
+        channel.vad_pos = start + probs.size * WINDOW
+        self._trim(channel)
+        return words
+
+    def _close_piece(self, channel: _Channel, end: int) -> list[Word]:
+        assert channel.piece_start is not None
+        start, channel.piece_start = channel.piece_start, None
+        if end - start < self.options.min_speech_s * SAMPLE_RATE:
+            return []  # a click or a cough, not words
+        pad = int(self.options.speech_pad_s * SAMPLE_RATE)
+        a = max(start - pad, channel.buffer_start)
+        b = min(end + pad, channel.buffer_start + channel.buffer.size)
+        samples = channel.buffer[a - channel.buffer_start : b - channel.buffer_start].copy()
+        piece = Piece(channel.speaker, start / SAMPLE_RATE, end / SAMPLE_RATE, samples,
+                      a / SAMPLE_RATE)
+        if self.lag_s > self.options.max_lag_s:
+            log.info("%.1f s behind real time: piece at %.1f s deferred", self.lag_s, piece.start)
+            self.hook("live.lag", self.lag_s)
+            self.pieces.append(replace(piece, deferred=True))
+            return []
+        piece = replace(piece, words=self._transcribe(piece, final=False))
+        self.pieces.append(piece)
+        return list(piece.words)
+
+    def _transcribe(self, piece: Piece, *, final: bool) -> tuple[Word, ...]:
+        try:
+            words = self.transcriber(piece.samples, offset_s=piece.offset_s,
+                                     speaker=piece.speaker, final=final)
+        except Exception as e:  # live mode: log, count, carry on (STYLE.md, errors)
+            self.errors += 1
+            log.error("transcribing %.1f-%.1f s failed: %s", piece.start, piece.end, e)
+            return ()
+        # keep words inside the piece (padding may catch the edge of the previous one)
+        return tuple(w for w in words if w.end > piece.start - 0.05 and w.start < piece.end + 0.1)
+
+    def _trim(self, channel: _Channel) -> None:
+        keep_from = channel.vad_pos - int((self.options.speech_pad_s + 0.1) * SAMPLE_RATE)
+        if channel.piece_start is not None:
+            keep_from = min(keep_from, channel.piece_start - int(self.options.speech_pad_s * SAMPLE_RATE))
+        drop = keep_from - channel.buffer_start
+        if drop > 0:
+            channel.buffer = channel.buffer[drop:]
+            channel.buffer_start += drop
+
+    def _cue(self, speech_end_s: float) -> None:
+        if self.lag_s > self.options.max_lag_s:
+            return
+        try:
+            session = self.analyze_now()
+        except CoachError as e:  # live mode: log, count, carry on; finish() analyses again
+            self.errors += 1
+            log.error("analysing the exchange failed: %s", e)
+            return
+        if session is None:
+            return
+        trainee = [w for w in session.words if w.speaker == TRAINEE]
+        if not trainee:
+            return
+        last = trainee[-1]
+        exchange = next(
+            (ex for ex in reversed(session.exchanges) if last in ex.response_words), None
+        )
+        if exchange is None or exchange.index in self._cued:
+            return
+        self._cued.add(exchange.index)
+        items = [f for f in session.feedback if f.exchange == exchange.index]
+        items.sort(key=lambda f: _LEVEL_ORDER.get(f.level, 3))
+        cue = Cue(exchange.index, speech_end_s, items[0] if items else None, self.clock())
+        self.cues.append(cue)
+        self.hook("live.cue", cue)
+
+    def analyze_now(self, *, source: str = "live") -> Session | None:
+        """Run the batch stages on every word so far; None when there are no words yet."""
+        words = self.words
+        if not words:
+            return None
+        self.session = self._analyze(words, self.config, source=source,
+                                     session_id=self.session_id)
+        self.hook("live.session", self.session)
+        return self.session
+
+    def finish(self, *, final_pass: bool | None = None) -> Session | None:
+        """Close open pieces, transcribe deferred ones, and return the final Session.
+
+        Args:
+          final_pass: Re-transcribe every piece with the full ``transcribe`` options (default
+            ``live.final_pass``); deferred pieces are transcribed either way.
+        """
+        for channel in self._channels:
+            if channel.piece_start is not None:
+                channel.turn_open = False
+                self._close_piece(channel, channel.last_speech or channel.vad_pos)
+        self.lag_s = 0.0
+        full = self.options.final_pass if final_pass is None else final_pass
+        for k, piece in enumerate(self.pieces):
+            if piece.deferred or full:
+                self.pieces[k] = replace(piece, words=self._transcribe(piece, final=True),
+                                         deferred=False)
+        return self.analyze_now()
+
+
+def partner_words(text: str, spans: Sequence[tuple[float, float]], start_s: float) -> tuple[Word, ...]:
+    """Spread the words of a played line over the spans where its audio holds speech.
+
+    Each word gets time in proportion to its length in letters; ``spans`` are seconds from
+    the start of the line's audio, ``start_s`` is when it began playing.
+
+    Examples:
+      >>> [(w.text, w.start, w.end) for w in partner_words("hi there", [(0.0, 1.0)], 10.0)]
+      [(' hi', 10.0, 10.333), (' there', 10.333, 11.0)]
+    """
+    tokens = text.split()
+    if not tokens or not spans:
+        return ()
+    total = sum(b - a for a, b in spans)
+    weights = np.array([max(len(t.strip(".,!?;:")), 1) for t in tokens], dtype=float)
+    bounds = np.concatenate([[0.0], np.cumsum(weights) / weights.sum() * total])
+
+    def at(t: float) -> float:  # speaking time -> time in the line's audio
+        for a, b in spans:
+            if t <= b - a + 1e-9:
+                return a + t
+            t -= b - a
+        return spans[-1][1]
+
+    return tuple(
+        Word(round(start_s + at(bounds[i]), 3), round(start_s + at(bounds[i + 1]), 3),
+             " " + token, PARTNER)
+        for i, token in enumerate(tokens)
+    )
+
+
+__all__ = ["Cue", "LiveSession", "Piece", "SileroStream", "Transcriber", "WhisperTranscriber",
+           "partner_words"]
