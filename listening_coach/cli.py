@@ -20,6 +20,9 @@ from listening_coach.errors import CoachError
 COMMANDS: tuple[str, ...] = (
     "analyze",
     "devices",
+    "render",
+    "eval_corrections",
+    "export",
 )
 
 EXIT_OK = 0
