@@ -113,6 +113,8 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
                 notes.append(f"all {info.channels} channels carry the same signal: analysed as mono")
             channel_map = _channel_map(info, config, identical)
         chosen = block[[c for c, _ in channel_map]] if not identical else block[:1]
+        if len(channel_map) > 1:
+            chosen = spk.cancel_bleed(chosen)
         active = spk.speech_activity(chosen, opts)
         for row, (_, speaker) in enumerate(channel_map):
             samples = chosen[row]

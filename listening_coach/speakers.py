@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE, frame_db
@@ -34,6 +36,24 @@ def noise_floor_db(db: np.ndarray) -> np.ndarray:
     return np.maximum(np.percentile(db, FLOOR_PERCENTILE, axis=-1), MIN_FLOOR_DB)
 
 
+def bleed_gain_db(db: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """Estimate how loud each channel hears each other channel, ``gain[a, b]`` in dB.
+
+    Among frames where channel b speaks clearly (20 dB over its floor), most have channel a
+    silent, so a low percentile of ``db[a] - db[b]`` is the bleed from b into a.
+    """
+    channels = db.shape[0]
+    gain = np.full((channels, channels), -60.0, dtype=np.float32)
+    for b in range(channels):
+        loud = db[b] > floor[b] + 20.0
+        if loud.sum() < 10:
+            continue
+        for a in range(channels):
+            if a != b:
+                gain[a, b] = float(np.clip(np.percentile(db[a, loud] - db[b, loud], 20), -60.0, 0.0))
+    return gain
+
+
 def speech_activity(
     samples: np.ndarray,
     options: SpeakerOptions | None = None,
@@ -41,6 +61,10 @@ def speech_activity(
     floor_db: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return which channel speaks in each frame of ``options.frame_s``.
+
+    A channel speaks when it is ``floor_margin_db`` over its own noise floor and
+    ``bleed_margin_db`` louder than the bleed the other channels would put into it (their
+    level plus the measured bleed gain). Two people talking at once both count.
 
     Args:
       samples: float32 ``(channels, n)`` at 16 kHz.
@@ -53,12 +77,79 @@ def speech_activity(
     options = options or SpeakerOptions()
     db = frame_db(np.atleast_2d(samples), frame_s=options.frame_s)
     floor = noise_floor_db(db) if floor_db is None else floor_db
-    above_floor = db > (floor[:, None] + options.floor_margin_db)
+    active = db > (floor[:, None] + options.floor_margin_db)
     if db.shape[0] > 1:
-        loudest = db.max(axis=0, keepdims=True)
-        above_floor &= db >= loudest - options.bleed_margin_db
-    frame_s = options.frame_s
-    return np.stack([_smooth(row, frame_s) for row in above_floor])
+        gain = bleed_gain_db(db, floor)
+        for a in range(db.shape[0]):
+            predicted = np.max([db[b] + gain[a, b] for b in range(db.shape[0]) if b != a], axis=0)
+            active[a] &= db[a] > predicted + options.bleed_margin_db
+    return np.stack([_smooth(row, options.frame_s) for row in active])
+
+
+def cancel_bleed(samples: np.ndarray, *, max_lag_s: float = 0.02, taps: int = 9) -> np.ndarray:
+    """Subtract from each channel the other channels' voices leaking into its microphone.
+
+    For each pair, a short FIR filter (``taps`` around the best cross-correlation lag, up to
+    ``max_lag_s``) is fitted by least squares on frames where only the other channel speaks,
+    and its output subtracted. A fit that does not lower the bleed by 3 dB is not applied.
+
+    Args:
+      samples: float32 ``(channels, n)`` at 16 kHz.
+
+    Returns:
+      float32 ``(channels, n)``, a new array.
+    """
+    x = np.atleast_2d(samples).astype(np.float32)
+    if x.shape[0] < 2 or x.shape[1] < SAMPLE_RATE:
+        return x.copy()
+    frame_s = 0.02
+    hop = int(frame_s * SAMPLE_RATE)
+    db = frame_db(x, frame_s=frame_s)
+    floor = noise_floor_db(db)
+    out = x.copy()
+    for a in range(x.shape[0]):
+        for b in range(x.shape[0]):
+            if a == b:
+                continue
+            only_b = (db[b] > floor[b] + 20.0) & (db[a] < db[b] - 10.0)
+            if only_b.sum() < 25:  # half a second of the other person alone
+                continue
+            idx = np.flatnonzero(np.repeat(only_b, hop)[: x.shape[1]])[: 30 * SAMPLE_RATE]
+            h, lag = _fit_fir(x[a], x[b], idx, int(max_lag_s * SAMPLE_RATE), taps)
+            leak = _apply_fir(x[b], h, lag)
+            before = float(np.mean(out[a, idx] ** 2))
+            after = float(np.mean((out[a, idx] - leak[idx]) ** 2))
+            if after < before * 0.5:
+                out[a] -= leak
+    return out
+
+
+def _fit_fir(a: np.ndarray, b: np.ndarray, idx: np.ndarray, max_lag: int, taps: int) -> tuple[np.ndarray, int]:
+    """Least-squares FIR from b to a on sample indices ``idx``, centred on the best lag."""
+    lags = np.arange(-max_lag, max_lag + 1)
+    valid = idx[(idx >= max_lag + taps) & (idx < a.shape[0] - max_lag - taps)]
+    if valid.size == 0:
+        return np.zeros(taps, np.float32), 0
+    sub = valid[:: max(valid.size // 20000, 1)]
+    corr = [float(np.dot(a[sub], b[sub - lag])) for lag in lags]
+    lag = int(lags[int(np.argmax(np.abs(corr)))])
+    half = taps // 2
+    cols = np.stack([b[valid - lag - k] for k in range(-half, half + 1)], axis=1)
+    h, *_ = np.linalg.lstsq(cols, a[valid], rcond=None)
+    return h.astype(np.float32), lag
+
+
+def _apply_fir(b: np.ndarray, h: np.ndarray, lag: int) -> np.ndarray:
+    """Return ``sum_k h[k] * b[t - lag - (k - half)]`` for every t (zeros past the edges)."""
+    half = h.shape[0] // 2
+    out = np.zeros_like(b)
+    for k, coef in enumerate(h):
+        shift = lag + k - half
+        if shift >= 0:
+            out[shift:] += coef * b[: b.shape[0] - shift]
+        else:
+            out[:shift] += coef * b[-shift:]
+    return out
 
 
 def _smooth(active: np.ndarray, frame_s: float) -> np.ndarray:
@@ -109,39 +200,53 @@ def snap_words(
     frame_s: float,
     offset_s: float = 0.0,
     drop_silent: bool = True,
+    reach_s: float = 1.0,
 ) -> tuple[Word, ...]:
-    """Clip each word to the active frames inside its span.
+    """Move word boundaries onto the channel's speech activity.
 
     ::
 
-        whisper   |--- "ask" -------------|        (1.6 s, stretched over silence)
-        activity  ....####.................
-        snapped       |-|                          (0.2 s)
+        whisper       |--- "ask" -------------|   (1.6 s, stretched over silence)
+        activity   .....#####..................
+        snapped        |---|                      (clipped to the run, and its start moved
+                                                   back to the run's onset)
+
+    A word is clipped to the active frames inside it. The first word of a run of speech starts
+    where the run starts (Whisper often places it late), and the last word of a run ends where
+    the run ends, each by at most ``reach_s`` and never across a neighbouring word.
 
     Args:
-      words: words of the channel ``active`` describes, times absolute.
+      words: words of the channel ``active`` describes, times absolute, in time order.
       active: 1-D bool frames of that channel, the first frame starting at ``offset_s``.
       drop_silent: drop a word whose span holds no active frame (bleed or hallucination);
         otherwise keep it unchanged.
     """
-    out: list[Word] = []
+    runs = [(offset_s + a * frame_s, offset_s + b * frame_s) for a, b in _runs(active)]
     n = active.shape[0]
+    clipped: list[Word] = []
     for word in words:
         first = max(int(np.floor((word.start - offset_s) / frame_s)), 0)
         last = min(int(np.ceil((word.end - offset_s) / frame_s)), n)
         idx = np.flatnonzero(active[first:last]) if last > first else np.array([], dtype=int)
         if idx.size == 0:
             if not drop_silent:
-                out.append(word)
+                clipped.append(word)
             continue
         start = float(max(word.start, offset_s + (first + int(idx[0])) * frame_s))
         end = float(min(word.end, offset_s + (first + int(idx[-1]) + 1) * frame_s))
-        if end <= start:
-            end = min(word.end, start + frame_s)
-        out.append(
-            Word(round(start, 3), round(max(end, start), 3), word.text, word.speaker,
-                 word.probability, word.speaker_confidence)
-        )
+        clipped.append(replace(word, start=start, end=max(end, start)))
+    out: list[Word] = []
+    for i, word in enumerate(clipped):
+        start, end = word.start, word.end
+        run = next(((a, b) for a, b in runs if a <= start < b + 1e-9), None)
+        if run is not None:
+            prev_end = clipped[i - 1].end if i else -np.inf
+            next_start = clipped[i + 1].start if i + 1 < len(clipped) else np.inf
+            if run[0] < start and prev_end <= run[0] and start - run[0] <= reach_s:
+                start = run[0]
+            if end < run[1] and next_start >= run[1] and run[1] - end <= reach_s and run[1] > start:
+                end = run[1]
+        out.append(replace(word, start=round(start, 3), end=round(max(end, start), 3)))
     return tuple(out)
 
 
