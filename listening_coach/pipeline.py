@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -65,12 +66,7 @@ def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.
 def _channel_map(info: AudioInfo, config: Config, identical: bool) -> tuple[tuple[int, str], ...]:
     """Return (channel index, speaker) pairs to transcribe."""
     mode = config.speakers.mode
-    if mode == "diarize":
-        raise ConfigError(
-            "Diarization of mono recordings is not available in this build; analyse with "
-            "--channels (one person per channel) or as the trainee alone"
-        )
-    if info.channels == 1 or identical or mode == "trainee":
+    if info.channels == 1 or identical or mode in ("trainee", "diarize"):
         return ((0, TRAINEE),)
     names = config.speakers.channels
     if len(names) < info.channels and info.channels > 2:
@@ -106,6 +102,7 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
     notes: list[str] = []
     channel_map: tuple[tuple[int, str], ...] | None = None
     identical = False
+    mono: list[np.ndarray] = []  # kept only when diarizing
     for block_start, block in _quiet_blocks(path, config.transcribe.block_s):
         if channel_map is None:
             identical = info.channels > 1 and spk.channels_identical(block)
@@ -113,6 +110,9 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
                 notes.append(f"all {info.channels} channels carry the same signal: analysed as mono")
             channel_map = _channel_map(info, config, identical)
         chosen = block[[c for c, _ in channel_map]] if not identical else block[:1]
+        if _diarizing(info, identical, config):
+            chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
+            mono.append(chosen[0])
         if len(channel_map) > 1:
             chosen = spk.cancel_bleed(chosen)
         active = spk.speech_activity(chosen, opts)
@@ -137,6 +137,13 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
         raise AudioError(f"{path}: no speech found (silence, noise or music only); check the recording")
     words.sort()
     hook("transcribe", tuple(words))
+    if mono:
+        words, speakers, diarized_notes = _diarize_words(tuple(words), np.concatenate(mono), config)
+        mono.clear()
+        notes.extend(diarized_notes)
+        channel_map = tuple((0, s) for s in speakers)
+        voice_parts = {}  # one microphone: per-speaker voice needs the diarized frames
+        hook("diarize", tuple(words))
     model_name, options = describe(config.transcribe)
     transcript = Transcript(
         model=model_name, options=options, duration=info.duration_s or words[-1].end,
@@ -145,6 +152,45 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
     )
     voice = merge_voice(config.voice.hop_s, voice_parts) if voice_parts else None
     return analyze_words(words, config, source=str(path), transcript=transcript, voice=voice, hook=hook)
+
+
+def _diarizing(info: AudioInfo, identical: bool, config: Config) -> bool:
+    """Mono audio is diarized when asked, or automatically (``auto``) to find a second voice."""
+    one_channel = info.channels == 1 or identical
+    return one_channel and config.speakers.mode in ("auto", "diarize")
+
+
+def _diarize_words(
+    words: tuple[Word, ...], samples: np.ndarray, config: Config
+) -> tuple[list[Word], tuple[str, ...], list[str]]:
+    """Attribute mono words to speakers and roles; returns (words, speakers, notes)."""
+    from listening_coach.diarization import (
+        assign_speakers_from_segments, choose_roles, diarize, refine_words,
+    )
+
+    options = config.diarize
+    diarization = diarize(samples, options)
+    notes = list(diarization.notes)
+    if diarization.num_speakers < 2:
+        notes.append("one voice found: analysed as the trainee alone")
+        return list(words), (TRAINEE,), notes
+    labelled = assign_speakers_from_segments(words, diarization.segments)
+    labelled = refine_words(labelled, samples, diarization, margin=options.word_margin)
+    enrolment = None
+    if options.role_rule == "enrolment" and options.enrolment_path:
+        from listening_coach.audio import load_audio
+
+        enrolment = load_audio(options.enrolment_path).mean(axis=0)
+    roles, confidence = choose_roles(diarization, labelled, options.role_rule, enrolment=enrolment,
+                                     trainee=options.trainee_speaker)
+    renamed = [replace(w, speaker=roles.get(w.speaker or "", w.speaker)) for w in labelled]
+    notes.append(
+        f"diarized: {diarization.num_speakers} voices (count confidence "
+        f"{diarization.count_confidence:.2f}); roles by rule '{options.role_rule}' "
+        f"(confidence {confidence:.2f}): " + ", ".join(f"{k}={v}" for k, v in sorted(roles.items()))
+    )
+    speakers = tuple(dict.fromkeys(w.speaker for w in renamed if w.speaker))
+    return renamed, speakers, notes
 
 
 def analyze_words(
