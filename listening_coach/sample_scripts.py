@@ -74,9 +74,9 @@ ANGRY_CUSTOMER = RolePlay(
         ),
         Line(
             T,
-            "Okay please calm down I am only trying to help you here.",
+            "Okay please calm down because I only want to help you here.",
             after_s=0.4,
-            speed_wpm=150,
+            speed_wpm=160,
             move="command (calm down), fast",
         ),
         Line(P, "Do not tell me to calm down. I just want my refund.", after_s=0.3, speed_wpm=130),
@@ -198,7 +198,7 @@ WAITING_ROOM = RolePlay(
         ),
         Line(
             T,
-            "But you have to understand that the staff are very busy today.",
+            "But you have to understand that the staff are very busy.",
             after_s=0.5,
             speed_wpm=105,
             move="dismissive but",
@@ -212,7 +212,7 @@ WAITING_ROOM = RolePlay(
         ),
         Line(
             T,
-            "What has it been like for you sitting here without any news?",
+            "What has it been like for you sitting here and waiting for news?",
             after_s=0.9,
             speed_wpm=100,
             move="open question",
