@@ -216,11 +216,9 @@ def _pool_initializer() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
 
 
-def _threads_for(config: Config, jobs: int) -> Config:
-    if config.transcribe.cpu_threads:
-        return config
-    threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))
-    return replace(config, transcribe=replace(config.transcribe, cpu_threads=threads))
+def _threads_for(jobs: int) -> int:
+    """Transcription threads per worker: the cores shared out among the workers."""
+    return max(1, (os.cpu_count() or 1) // max(jobs, 1))
 
 
 def _run_local(tasks: Sequence[BatchTask], jobs: int) -> Iterator[ItemResult]:
@@ -336,7 +334,7 @@ def run_batch(
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(plan.out_dir)
     jobs = jobs or DEFAULT_JOBS
-    tasks = tuple(replace(t, config=_threads_for(t.config, jobs)) for t in plan.tasks)
+    tasks = tuple(replace(t, cpu_threads=_threads_for(jobs)) for t in plan.tasks)
     if hook:
         hook("batch.start", plan)
     results: list[ItemResult] = list(plan.missing)

@@ -20,7 +20,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,6 +48,7 @@ class BatchTask:
     force: bool = False
     segmentation: Path | None = None
     analyze: Callable[..., Any] | None = None  # (path, config) -> Session
+    cpu_threads: int = 0  # transcription threads for this worker; not part of the results
 
     @property
     def json_path(self) -> Path:
@@ -196,12 +197,16 @@ def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
     from listening_coach.cohort import exchange_rows, recording_row
     from listening_coach.report import to_dict
 
+    config = task.config
+    if task.cpu_threads and not config.transcribe.cpu_threads:
+        config = replace(config, transcribe=replace(config.transcribe, cpu_threads=task.cpu_threads))
     if task.segmentation is not None:
         from listening_coach.interchange import analyze_with_segmentation
 
-        session = analyze_with_segmentation(task.path, task.segmentation, task.config)
+        session = analyze_with_segmentation(task.path, task.segmentation, config)
     else:
-        session = (task.analyze or _default_analyze)(task.path, task.config)
+        session = (task.analyze or _default_analyze)(task.path, config)
+    session = replace(session, config=task.config)  # same JSON whatever the thread count
     if not task.path.is_file():
         return task.failure(f"{task.path} disappeared during the analysis",
                             time.monotonic() - started)

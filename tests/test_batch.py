@@ -1,0 +1,204 @@
+"""Batch analysis: resumable, failure-isolating, parallel, with progress (fake fast analysis)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from coach_helpers import FAST_CONFIG, calls, fake_analyze, write_wav
+
+from listening_coach.batch import BatchProgress, plan_batch, run_batch
+from listening_coach.cli import main
+from listening_coach.errors import ConfigError
+
+
+def make_folder(root: Path, n: int = 3, *, bad: bool = True) -> Path:
+    folder = root / "in"
+    for i in range(n):
+        write_wav(folder / f"ana_2026-01-0{i + 1}_angry.wav", freq_hz=200 + 20 * i)
+    if bad:
+        (folder / "broken.wav").write_bytes(b"this is not audio")
+    (folder / "notes.txt").write_text("not a recording")
+    return folder
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture()
+def batch(tmp_path: Path):
+    folder = make_folder(tmp_path)
+    out = tmp_path / "out"
+    events: list[tuple[str, object]] = []
+    result = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze,
+                       pattern="{trainee}_{date}_{scenario}",
+                       hook=lambda step, a: events.append((step, a)))
+    return folder, out, result, events
+
+
+def test_batch_writes_outputs_and_isolates_failures(batch) -> None:
+    folder, out, result, _ = batch
+    assert [i.status for i in result.items].count("done") == 3
+    assert len(result.failed) == 1
+    failed = result.failed[0]
+    assert failed.path.name == "broken.wav" and "not a readable audio" in failed.error
+    for item in result.analysed:
+        for suffix in (".json", ".html", ".stamp.json"):
+            assert (out / f"{item.name}{suffix}").is_file()
+        stamp = json.loads((out / f"{item.name}.stamp.json").read_text())
+        assert stamp["input"] == str(item.path) and len(stamp["audio_sha256"]) == 64
+    assert not (out / "broken.json").exists()
+    recs = rows(out / "recordings.csv")
+    assert {r["recording"]: r["status"] for r in recs} == {
+        "ana_2026-01-01_angry": "done", "ana_2026-01-02_angry": "done",
+        "ana_2026-01-03_angry": "done", "broken": "failed"}
+    assert all(r["trainee"] == "ana" and r["scenario"] == "angry" for r in recs if r["status"] == "done")
+    exchanges = rows(out / "exchanges.csv")
+    n_exchanges = sum(int(r["exchanges"]) for r in recs if r["status"] == "done")
+    assert len(exchanges) == n_exchanges > 0
+    index = (out / "index.html").read_text()
+    assert "broken.wav" in index and "not a readable audio" in index
+    assert 'href="ana_2026-01-01_angry.html"' in index
+
+
+def test_progress_hook_counts_and_eta(batch) -> None:
+    *_, events = batch
+    steps = [s for s, _ in events]
+    assert steps[0] == "batch.start" and steps[-1] == "batch.done"
+    progress = [a for s, a in events if s == "batch.item"]
+    assert all(isinstance(p, BatchProgress) for p in progress)
+    assert [p.done for p in progress] == [1, 2, 3, 4] and {p.total for p in progress} == {4}
+    etas = [p.eta_s for p in progress if p.eta_s is not None]
+    assert etas and all(e >= 0 for e in etas) and progress[-1].eta_s == 0.0
+
+
+def test_rerun_skips_unchanged_and_redoes_changed(batch) -> None:
+    folder, out, first, _ = batch
+    assert len(calls(folder)) == 3
+    again = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert len(again.skipped) == 3 and len(calls(folder)) == 3  # nothing analysed twice
+    assert len(again.failed) == 1  # the bad file is tried again and listed again
+    write_wav(folder / "ana_2026-01-02_angry.wav", seconds=3.0)  # the audio changed
+    changed = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert [(i.name, i.why) for i in changed.analysed] == [("ana_2026-01-02_angry", "audio changed")]
+    config = replace(FAST_CONFIG, pauses=replace(FAST_CONFIG.pauses, dead_air_s=6.0))
+    reconf = run_batch([folder], out, config, jobs=1, analyze=fake_analyze)
+    assert {i.why for i in reconf.analysed} == {"config changed"} and len(reconf.analysed) == 3
+    forced = run_batch([folder], out, config, jobs=1, analyze=fake_analyze, force=True)
+    assert {i.why for i in forced.analysed} == {"forced"}
+
+
+def test_threads_do_not_change_the_config_hash(batch) -> None:
+    folder, out, _, _ = batch
+    config = replace(FAST_CONFIG, transcribe=replace(FAST_CONFIG.transcribe, cpu_threads=1))
+    again = run_batch([folder], out, config, jobs=1, analyze=fake_analyze)
+    assert len(again.skipped) == 3
+
+
+def test_interrupt_keeps_finished_work_and_resumes(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, n=4, bad=False)
+    out = tmp_path / "out"
+
+    def stop_after_two(step: str, artifact: object) -> None:
+        if isinstance(artifact, BatchProgress) and artifact.done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze, hook=stop_after_two)
+    assert len(list(out.glob("*.stamp.json"))) == 2
+    assert len(rows(out / "recordings.csv")) == 2  # summaries of the finished work are written
+    resumed = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert len(resumed.skipped) == 2 and len(resumed.analysed) == 2
+    assert sorted(calls(folder)) == sorted(p.name for p in folder.glob("*.wav"))
+
+
+def test_file_disappearing_mid_run_is_a_listed_failure(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, n=3, bad=False)
+    victim = folder / "ana_2026-01-03_angry.wav"
+
+    def delete_later_file(step: str, artifact: object) -> None:
+        if isinstance(artifact, BatchProgress) and artifact.done == 1:
+            victim.unlink()
+
+    result = run_batch([folder], tmp_path / "out", FAST_CONFIG, jobs=1, analyze=fake_analyze,
+                       hook=delete_later_file)
+    assert [i.path.name for i in result.failed] == [victim.name]
+    assert "disappeared" in result.failed[0].error
+    assert len(result.analysed) == 2
+
+
+def test_output_folder_inside_input_is_excluded_and_equal_is_refused(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, n=1, bad=False)
+    out = folder / "reports"
+    first = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert any("inside input folder" in n for n in first.notes)
+    write_wav(out / "stray.wav")  # a media file inside the output folder is never analysed
+    second = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert [i.path.name for i in second.items] == ["ana_2026-01-01_angry.wav"]
+    with pytest.raises(ConfigError, match="also an input folder"):
+        plan_batch([folder], folder, FAST_CONFIG)
+
+
+def test_outputs_of_another_input_are_not_overwritten(tmp_path: Path) -> None:
+    a = write_wav(tmp_path / "a" / "same.wav", freq_hz=300)
+    b = write_wav(tmp_path / "b" / "same.wav", freq_hz=400)
+    out = tmp_path / "out"
+    run_batch([a], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    before = (out / "same.json").read_text()
+    refused = run_batch([b], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert refused.failed and "--force" in refused.failed[0].error
+    assert (out / "same.json").read_text() == before
+    forced = run_batch([b], out, FAST_CONFIG, jobs=1, analyze=fake_analyze, force=True)
+    assert forced.analysed and json.loads((out / "same.stamp.json").read_text())["input"] == str(b)
+
+
+def test_same_stem_different_extension_get_distinct_outputs(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_wav(folder / "take.wav")
+    write_wav(folder / "sub" / "take.wav")
+    plan = plan_batch([folder], tmp_path / "out", FAST_CONFIG)
+    assert sorted(t.name for t in plan.tasks) == ["sub__take", "take"]
+
+
+def test_missing_input_is_listed_and_rest_completes(tmp_path: Path) -> None:
+    wav = write_wav(tmp_path / "ok.wav")
+    result = run_batch([wav, tmp_path / "gone.wav"], tmp_path / "out", FAST_CONFIG, jobs=1,
+                       analyze=fake_analyze)
+    assert len(result.analysed) == 1
+    assert result.failed[0].error.endswith("no such file or folder")
+
+
+def test_worker_processes_give_the_same_outputs(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, n=3, bad=True)
+    one = run_batch([folder], tmp_path / "one", FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    two = run_batch([folder], tmp_path / "two", FAST_CONFIG, jobs=2, analyze=fake_analyze)
+    assert [(i.name, i.status) for i in one.items] == [(i.name, i.status) for i in two.items]
+    for item in one.analysed:
+        a = json.loads((tmp_path / "one" / f"{item.name}.json").read_text())
+        b = json.loads((tmp_path / "two" / f"{item.name}.json").read_text())
+        assert a == b
+    assert (tmp_path / "one" / "exchanges.csv").read_text() == (
+        tmp_path / "two" / "exchanges.csv").read_text()
+
+
+def test_cli_lists_failures_and_exits_1_when_all_fail(tmp_path: Path, capsys) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "broken.mp3").write_bytes(b"\x00" * 100)
+    code = main(["analyze", str(tmp_path / "in"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and "broken.mp3" in err and "1 of 1 recording(s) failed" in err
+    assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_cli_bad_manifest_is_one_line_error(tmp_path: Path, capsys) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("file,trainee\nx.wav,ana\n")
+    code = main(["analyze", "--manifest", str(manifest), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and "no path column" in err
+    assert "Traceback" not in err
