@@ -53,8 +53,8 @@ class SpeakerOptions:
 
     mode: SpeakerMode = "auto"
     channels: tuple[str, ...] = ("trainee", "partner")
-    bleed_margin_db: float = 6.0  # a channel counts as speaking if within this of the loudest
-    floor_margin_db: float = 12.0  # ... and this far above its own noise floor
+    bleed_margin_db: float = 6.0  # speech must be this much louder than the other mics' bleed
+    floor_margin_db: float = 12.0  # ... and this far above the channel's own noise floor
     frame_s: float = 0.02
 
 
