@@ -20,9 +20,11 @@ from listening_coach.errors import CoachError
 COMMANDS: tuple[str, ...] = (
     "analyze",
     "devices",
+    "drill",
     "render",
     "eval_corrections",
     "export",
+    "eval_diarization",
 )
 
 EXIT_OK = 0

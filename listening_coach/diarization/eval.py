@@ -271,3 +271,117 @@ def score_onsets(
             used_r.add(i)
             used_h.add(j)
     return OnsetResult(hits=len(used_r), reference=len(ref), hypothesis=len(hyp))
+
+
+@dataclass(frozen=True, slots=True)
+class ClipScore:
+    """Scores of one recording: DER with and without overlap, count, overlap onsets, time."""
+
+    file_id: str
+    der: DerResult
+    der_no_overlap: DerResult
+    ref_speakers: int
+    hyp_speakers: int
+    onsets: OnsetResult
+    seconds: float
+    audio_s: float
+
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".webm", ".mp4")
+
+
+def find_audio(file_id: str, audio_dir: str | Path) -> Path | None:
+    """The audio file in ``audio_dir`` whose name folds to the same key as ``file_id``."""
+    key = file_key(file_id)
+    for path in sorted(Path(audio_dir).iterdir()):
+        if path.suffix.lower() in AUDIO_SUFFIXES and file_key(path.stem) == key:
+            return path
+    return None
+
+
+def evaluate_directory(
+    rttm: str | Path,
+    audio_dir: str | Path,
+    options: object = None,
+    *,
+    uem: str | Path | None = None,
+    collar_s: float = 0.25,
+    onset_tolerance_s: float = 0.5,
+    min_overlap_s: float = 0.0,
+    on_clip: object = None,
+) -> tuple[list[ClipScore], list[str]]:
+    """Diarize every recording named in ``rttm`` (found in ``audio_dir``) and score it.
+
+    Args:
+      rttm: Reference RTTM; file ids are matched to audio names by :func:`file_key`.
+      audio_dir: Folder with the recordings (any FFmpeg-readable format; channels mixed).
+      options: :class:`~listening_coach.config.DiarizeOptions` (None: defaults).
+      uem: Scored regions per file; without it each file is scored over its whole length.
+      collar_s, onset_tolerance_s: Forgiveness collar for DER and onset matching window.
+      min_overlap_s: Reference overlaps shorter than this are not counted as onsets.
+      on_clip: Called with each :class:`ClipScore` as it is done (progress output).
+
+    Returns:
+      Per-clip scores, and the file ids that had no audio.
+
+    Raises:
+      AudioError: unreadable RTTM/UEM, a missing folder, or no recording found at all.
+    """
+    import time
+
+    from listening_coach.audio import load_audio
+    from listening_coach.diarization.core import diarize
+
+    if not Path(audio_dir).is_dir():
+        raise AudioError(f"Audio folder {audio_dir} does not exist; pass the folder with the recordings")
+    reference = read_rttm(rttm)
+    regions = {file_key(k): v for k, v in read_uem(uem).items()} if uem else {}
+    scores: list[ClipScore] = []
+    missing: list[str] = []
+    for file_id in sorted(reference, key=file_key):
+        path = find_audio(file_id, audio_dir)
+        if path is None:
+            missing.append(file_id)
+            continue
+        samples = load_audio(path)
+        mono = samples.mean(axis=0) if samples.ndim == 2 else samples
+        started = time.perf_counter()
+        hyp = diarize(mono, options)  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - started
+        ref = reference[file_id]
+        scored = regions.get(file_key(file_id)) or ((0.0, len(mono) / 16000),)
+        ref_in = {s.speaker for s in ref if any(s.start < b and s.end > a for a, b in scored)}
+        score = ClipScore(
+            file_id=file_id,
+            der=score_der(ref, hyp.segments, uem=scored, collar_s=collar_s),
+            der_no_overlap=score_der(ref, hyp.segments, uem=scored, collar_s=collar_s, skip_overlap=True),
+            ref_speakers=len(ref_in),
+            hyp_speakers=hyp.num_speakers,
+            onsets=score_onsets(
+                overlap_regions(ref, min_duration_s=min_overlap_s),
+                hyp.overlaps,
+                tolerance_s=onset_tolerance_s,
+                uem=scored,
+            ),
+            seconds=elapsed,
+            audio_s=len(mono) / 16000,
+        )
+        scores.append(score)
+        if callable(on_clip):
+            on_clip(score)
+    if not scores:
+        raise AudioError(
+            f"No recording in {audio_dir} matches a file id of {rttm} "
+            f"(ids: {', '.join(sorted(reference)[:5])}...); name files after the ids"
+        )
+    return scores, missing
+
+
+def total(results: Sequence[DerResult]) -> DerResult:
+    """Pool several DER results (time-weighted)."""
+    return DerResult(
+        total=sum(r.total for r in results),
+        missed=sum(r.missed for r in results),
+        false_alarm=sum(r.false_alarm for r in results),
+        confusion=sum(r.confusion for r in results),
+    )
