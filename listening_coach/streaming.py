@@ -196,6 +196,19 @@ class LiveSession:
         self._cued: set[int] = set()
         self._ended_turns: list[float] = []  # trainee turn ends waiting for their cue
 
+    def warm_up(self) -> None:
+        """Load models and run each stage once, so the first exchange's cue is not slow."""
+        from listening_coach.testing import script
+
+        rng = np.random.default_rng(seed=440)
+        noise = (0.01 * rng.standard_normal(SAMPLE_RATE)).astype(np.float32)
+        try:
+            self.transcriber(noise, offset_s=0.0, speaker=TRAINEE, final=False)
+            self._analyze(script("partner 0.0 I am upset", "trainee 2.0 you sound upset"),
+                          self.config, source="warm-up")
+        except CoachError as e:  # the drill reports real failures when they happen
+            log.warning("warm-up failed: %s", e)
+
     # -- input --------------------------------------------------------------------------
     def insert_audio_chunk(self, chunk: AudioChunk) -> None:
         """Append one block (float32 (channels, n) at 16 kHz, absolute ``chunk.start``)."""

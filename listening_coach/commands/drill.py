@@ -1,0 +1,107 @@
+"""``listening-coach drill``: a live drill on the microphone, scripted or with a role-player.
+
+Scripted: ``listening-coach drill --scenario refund`` plays the partner's lines and listens to
+the trainee (headphones recommended). Live role-player: ``listening-coach drill --channels
+trainee,partner --device 3`` records two people on two input channels, no prompts. Ctrl-C ends
+either and prints the report (exit 0); a device or disk failure prints what was kept (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+from listening_coach.config import Config, load_config
+from listening_coach.errors import ConfigError
+
+DEVICE_ERRORS = ("device_error", "output_error")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "drill", help="run a live drill on the microphone (scripted partner or role-player)",
+        description="Live drill: the partner's lines are played (--scenario) or a role-player "
+                    "speaks on a second channel; one short cue per exchange, the full report "
+                    "at the end. Recording and session JSON are saved as the drill goes.")
+    p.add_argument("--scenario", metavar="NAME_OR_FILE",
+                   help="bundled scenario name or a .toml file (omit for a live role-player)")
+    p.add_argument("--list", action="store_true", help="list the bundled scenarios and exit")
+    p.add_argument("--device", help="input device index or name (see 'listening-coach devices')")
+    p.add_argument("--output-device", help="output device for the partner's lines")
+    p.add_argument("--channels",
+                   help="who is on each input channel: 'trainee' (scripted, default) or "
+                        "'trainee,partner' for a live role-player")
+    p.add_argument("--out", default="out/drills", help="folder for ID.wav and ID.json")
+    p.add_argument("--cues", choices=("on", "off"), help="one short cue per exchange (default on)")
+    p.add_argument("--config", help="TOML config file (see docs/config.toml)")
+    p.add_argument("--no-echo-gate", action="store_true",
+                   help="do not remove the loudspeaker's echo (headphones)")
+    p.set_defaults(func=run)
+
+
+def build_config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    if args.cues:
+        config = dataclasses.replace(
+            config, live=dataclasses.replace(config.live, cues=args.cues == "on"))
+    return config
+
+
+def parse_channels(value: str | None, scripted: bool) -> tuple[str, ...]:
+    if value is None:
+        return ("trainee",) if scripted else ("trainee", "partner")
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    allowed = {"trainee", "partner"}
+    if not names or not set(names) <= allowed or len(set(names)) != len(names):
+        raise ConfigError(f"--channels {value!r}: name each input channel once, trainee or partner "
+                          "(e.g. trainee,partner)")
+    if scripted and names != ("trainee",):
+        raise ConfigError("A scripted drill (--scenario) records only the trainee: use "
+                          "--channels trainee, or leave out --scenario for a live role-player")
+    if not scripted and set(names) != allowed:
+        raise ConfigError("A live role-play needs two channels: --channels trainee,partner "
+                          "(or partner,trainee), or pass --scenario for a scripted partner")
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    from listening_coach.scenario import list_scenarios, load_scenario
+
+    if args.list:
+        for name in list_scenarios():
+            print(f"{name:<20} {load_scenario(name).title}")
+        return 0
+    config = build_config(args)
+    scenario = load_scenario(args.scenario) if args.scenario else None
+    channels = parse_channels(args.channels, scripted=scenario is not None)
+    device = int(args.device) if args.device and args.device.isdigit() else args.device
+    out_device = args.output_device
+    if out_device and out_device.isdigit():
+        out_device = int(out_device)
+
+    from rich.console import Console
+
+    from listening_coach.capture import Capture, Player
+    from listening_coach.drill import Drill
+    from listening_coach.streaming import WhisperTranscriber
+    from listening_coach.tui import DrillView, render_summary
+
+    console = Console()
+    source = Capture(device=device, channels=len(channels), block_s=config.live.block_s,
+                     stall_timeout_s=config.live.stall_timeout_s)
+    with console.status("Loading the speech model (offline)…"):
+        transcriber = WhisperTranscriber(config.transcribe, live_beam_size=config.live.beam_size)
+    source.open()  # fail now, before the drill starts, if the device is missing or busy
+    player = Player(device=out_device) if scenario is not None else None
+    title = scenario.title if scenario else "Live role-play"
+    view = DrillView(title, console=console, cues=config.live.cues,
+                     skills=scenario.skills if scenario else ())
+    drill = Drill(source, scenario=scenario, config=config, out_dir=args.out, player=player,
+                  channels=channels, hook=view, transcriber=transcriber,
+                  echo=not args.no_echo_gate)
+    drill.live.warm_up()
+    with view:
+        result = drill.run()
+    console.print(render_summary(result))
+    return 1 if result.stopped_by in DEVICE_ERRORS else 0
