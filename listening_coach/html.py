@@ -66,8 +66,13 @@ def clock(seconds: float | None) -> str:
     return f"{sign}{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
-def _num(value: float | None, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+def _num(value: Any, digits: int = 2) -> str:
+    if isinstance(value, str) and value.strip():
+        try:
+            value = float(value)
+        except ValueError:
+            return value
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         return "–"
     return f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
 

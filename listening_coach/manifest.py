@@ -107,8 +107,11 @@ def read_manifest(path: str | Path) -> dict[Path, RecordingInfo]:
     infos: dict[Path, RecordingInfo] = {}
     absent: list[str] = []
     for line_no, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         where = f"{path.name} line {line_no}"
+        if None in raw:
+            raise ConfigError(f"{where}: more cells than columns; put a channel map in quotes, "
+                              'e.g. "partner,trainee"')
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         if not row.get("path"):
             raise ConfigError(f"{where}: the path cell is empty; give the recording's file name")
         rec = Path(row["path"]).expanduser()

@@ -1,0 +1,111 @@
+"""Self-contained HTML reports: structure, escaping, embedded audio, no external resources."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from coach_helpers import FAST_CONFIG, LINES, write_wav
+
+from listening_coach.html import miti_indicators, render_index, render_report
+from listening_coach.manifest import RecordingInfo
+from listening_coach.pipeline import analyze_words
+from listening_coach.testing import script
+
+INJECTED = "<script>window.__injected=1</script>"
+
+
+@pytest.fixture(scope="module")
+def session():
+    lines = (LINES[0] + " " + INJECTED.replace(" ", ""),) + LINES[1:]
+    return analyze_words(script(*lines), FAST_CONFIG, source="missing.wav")
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory) -> Path:
+    return write_wav(tmp_path_factory.mktemp("audio") / "rec.wav", seconds=16.0)
+
+
+@pytest.fixture(scope="module")
+def html(session, wav) -> str:
+    return render_report(session, audio=wav, info=RecordingInfo("Ana <b>", None, "angry"),
+                         title="rec")
+
+
+def test_one_card_per_exchange_with_play_buttons(session, html) -> None:
+    cards = re.findall(r'<section class="card exchange" id="exchange-(\d+)"', html)
+    assert [int(c) for c in cards] == [e.index for e in session.exchanges]
+    starts = [float(s) for s in re.findall(r'class="play" type="button" data-start="([\d.]+)"', html)]
+    assert starts == pytest.approx([e.start for e in session.exchanges], abs=0.01)
+
+
+def test_transcript_markup_is_escaped(html) -> None:
+    assert INJECTED not in html
+    assert "&lt;script&gt;window.__injected=1&lt;/script&gt;" in html
+    assert "Ana &lt;b&gt;" in html
+
+
+def test_self_contained(html) -> None:
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert "<link" not in html and "@import" not in html
+    assert html.count("<svg") >= 2  # timeline + pace/voice from matplotlib
+    assert "@media print" in html
+
+
+def test_audio_embedded_and_decodable(html, wav) -> None:
+    import av
+
+    match = re.search(r'src="data:audio/ogg;base64,([A-Za-z0-9+/=]+)"', html)
+    assert match
+    with av.open(io.BytesIO(base64.b64decode(match.group(1)))) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.name == "opus"
+        samples = sum(f.samples for f in container.decode(stream))
+        seconds = samples / stream.codec_context.sample_rate
+    assert seconds == pytest.approx(16.0, abs=0.1)
+
+
+def test_audio_can_be_left_out(session, wav) -> None:
+    off = replace(session, config=replace(session.config, report=replace(
+        session.config.report, embed_audio=False)))
+    assert "data:audio" not in render_report(off, audio=wav)
+    short = replace(session, config=replace(session.config, report=replace(
+        session.config.report, max_audio_s=5.0)))
+    assert "data:audio" not in render_report(short, audio=wav)
+    assert "data:audio" not in render_report(session)  # source file missing: no audio
+
+
+def test_timeline_marks_overlaps_by_kind(session, html) -> None:
+    timeline = html[html.index('<figure id="timeline">'):html.index("</figure>")]
+    for kind in ("interruption", "backchannel", "terminal overlap"):
+        assert kind in timeline
+    kinds = {e.kind for e in session.events}
+    assert "interruption" in kinds and "backchannel" in kinds
+
+
+def test_miti_indicators_follow_the_labels(session) -> None:
+    miti = {m["key"]: m for m in miti_indicators(session)}
+    reflections = [lb for lb in session.labels if lb.label == "reflection"]
+    complex_share = sum(lb.subtype == "complex" for lb in reflections) / len(reflections)
+    assert miti["complex_reflection_share"]["value"] == pytest.approx(complex_share)
+    expected = "good" if complex_share >= 0.5 else "fair" if complex_share >= 0.4 else "below"
+    assert miti["complex_reflection_share"]["rating"] == expected
+
+
+def test_long_recordings_wrap_the_timeline() -> None:
+    lines = [f"{'partner' if i % 2 == 0 else 'trainee'} {i * 20.0} words said here now"
+             for i in range(30)]
+    long = analyze_words(script(*lines), FAST_CONFIG, source="long.wav")
+    html = render_report(long)
+    timeline = html[html.index('<figure id="timeline">'):html.index("</figure>")]
+    assert timeline.count('id="axes_') >= 5  # 600 s wrapped into 120 s rows
+
+
+def test_index_page_escapes_and_links() -> None:
+    page = render_index([{"recording": "a&b", "status": "done", "trainee": "<i>x</i>"},
+                         {"recording": "c", "status": "failed", "error": "<bad>"}], [])
+    assert 'href="a%26b.html"' in page and "&lt;i&gt;x&lt;/i&gt;" in page and "&lt;bad&gt;" in page
