@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "eval_corrections",
     "export",
     "eval_diarization",
+    "eval_asr",
 )
 
 EXIT_OK = 0
