@@ -53,7 +53,7 @@ def to_webvtt(session: Session) -> str:
       ['00:00:00.000 --> 00:00:00.800', '<v partner>hello there</v>']
     """
     lines = ["WEBVTT", ""]
-    for n, turn in enumerate(sorted(session.turns, key=lambda t: t.start), start=1):
+    for turn in sorted(session.turns, key=lambda t: t.start):
         lines += [f"{_stamp(turn.start, '.')} --> {_stamp(turn.end, '.')}",
                   f"<v {_cue_text(turn.speaker)}>{_cue_text(turn.text)}</v>", ""]
     return "\n".join(lines)
@@ -70,12 +70,15 @@ def to_srt(session: Session) -> str:
 
 def to_rttm(session: Session, file_id: str | None = None) -> str:
     """Return RTTM ``SPEAKER`` lines, one per turn (whitespace in ids becomes ``_``)."""
-    fid = re.sub(r"\s+", "_", file_id or session.id) or "session"
+    fid = _no_space(file_id or session.id) or "session"
     return "".join(
-        f"SPEAKER {fid} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> "
-        f"{re.sub(r'\s+', '_', t.speaker)} <NA> <NA>\n"
+        f"SPEAKER {fid} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> {_no_space(t.speaker)} <NA> <NA>\n"
         for t in sorted(session.turns, key=lambda t: t.start)
     )
+
+
+def _no_space(text: str) -> str:
+    return re.sub(r"\s+", "_", text)
 
 
 def _fold(text: str) -> str:
