@@ -274,7 +274,7 @@ def _run_dask(tasks: Sequence[BatchTask], address: str) -> Iterator[ItemResult]:
             "--dask needs dask.distributed: pip install 'listening-coach[dask]'"
         ) from e
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout="5s")
     except (OSError, TimeoutError) as e:
         raise ConfigError(
             f"Cannot reach the Dask scheduler at {address} ({e}); start one with "
