@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     except CoachError as e:
         print(f"error: {e}", file=sys.stderr)
         code = EXIT_ERROR
+    except OSError as e:  # a last resort: stages raise CoachError for what they expect
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"error: {e.strerror or e}{where}", file=sys.stderr)
+        code = EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED

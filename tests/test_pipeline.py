@@ -1,0 +1,87 @@
+"""The batch driver with the real Whisper model (slow): invariants, blocks, bad audio."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from listening_coach.audio import SAMPLE_RATE, load_audio
+from listening_coach.config import config_from_dict
+from listening_coach.errors import AudioError, ConfigError
+from listening_coach.pipeline import analyze
+from listening_coach.testing import silence, syllable_train
+from listening_coach.transcribe import transcribe
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "audio_samples" / "angry_customer.opus"
+RULES = config_from_dict({"language": {"use_model": False}})
+
+
+def test_transcription_invariants(shared_data: Path) -> None:
+    audio = load_audio(shared_data / "speech" / "jfk.flac")[0]
+    words = transcribe(audio, RULES.transcribe, offset_s=10.0, speaker="trainee")
+    assert len(words) >= 20
+    assert all(a.start <= b.start for a, b in zip(words, words[1:]))
+    assert all(10.0 <= w.start <= w.end <= 10.0 + audio.size / SAMPLE_RATE + 0.01 for w in words)
+    assert {w.speaker for w in words} == {"trainee"}
+    assert "ask not what your country can do for you" in "".join(w.text for w in words).lower()
+    assert transcribe(np.zeros(SAMPLE_RATE * 2, np.float32), RULES.transcribe) == ()
+
+
+def test_identical_channels_are_analysed_as_mono(shared_data: Path) -> None:
+    session = analyze(shared_data / "speech" / "jfk.flac", RULES)
+    assert session.transcript is not None
+    assert session.transcript.speakers == ("trainee",)
+    assert any("same signal" in n for n in session.transcript.notes)
+    (word,) = [w for w in session.words if w.bare == "ask"][:1]
+    assert word.duration < 1.0  # Whisper stretches "ask" to 1.6 s over the pause; snapped to speech
+
+
+def test_blocks_cut_at_quiet_moments_give_the_same_analysis() -> None:
+    whole = analyze(SAMPLE, RULES)
+    cut = analyze(SAMPLE, dataclasses.replace(
+        RULES, transcribe=dataclasses.replace(RULES.transcribe, block_s=30.0)))
+    assert len(cut.exchanges) == len(whole.exchanges)
+    assert [e.kind for e in cut.events] == [e.kind for e in whole.events]
+    texts = lambda s: [w.bare for w in s.words]  # noqa: E731
+    assert difflib.SequenceMatcher(a=texts(whole), b=texts(cut)).ratio() > 0.9
+
+
+def test_result_records_model_and_options() -> None:
+    session = analyze(SAMPLE, RULES)
+    assert session.transcript is not None
+    assert "tiny.en" in session.transcript.model
+    assert dict(session.transcript.options)["vad_filter"] is True
+    assert session.transcript.speakers == ("trainee", "partner")
+    assert session.config == RULES
+
+
+def test_silence_only_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "silence.wav"
+    rng = np.random.default_rng(seed=440)
+    sf.write(str(path), (rng.standard_normal(SAMPLE_RATE * 5) * 1e-4).astype(np.float32), SAMPLE_RATE)
+    with pytest.raises(AudioError, match="no speech found"):
+        analyze(path, RULES)
+
+
+def test_one_silent_channel_is_noted(tmp_path: Path, shared_data: Path) -> None:
+    speech = load_audio(shared_data / "speech" / "2412-153948-0000.flac")[0]
+    path = tmp_path / "one_silent.wav"
+    sf.write(str(path), np.stack([speech, np.zeros_like(speech)], axis=1), SAMPLE_RATE)
+    session = analyze(path, RULES)
+    assert {w.speaker for w in session.words} == {"trainee"}
+    assert session.transcript is not None and "no speech found for partner" in session.transcript.notes
+
+
+def test_six_channels_need_a_channel_map(tmp_path: Path) -> None:
+    path = tmp_path / "six.wav"
+    tone = syllable_train(2.0)
+    sf.write(str(path), np.stack([tone] + [silence(2.0)] * 5, axis=1), SAMPLE_RATE)
+    with pytest.raises(ConfigError, match="6 channels but the channel map names 2"):
+        analyze(path, RULES)
