@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c requirements.lock -e '.[live,dev]'
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[live,dask,dev]'
 	touch $(STAMP)
 
 requirements.lock:
