@@ -51,59 +51,117 @@ class _Lookup:
         return self._by.get((name, exchange))
 
 
-def _exchange_candidates(ex: Exchange, events: tuple[Event, ...], get: _Lookup, config: Config) -> list[_Candidate]:
+def _exchange_candidates(
+    ex: Exchange, events: tuple[Event, ...], get: _Lookup, config: Config
+) -> list[_Candidate]:
     fb, pace = config.feedback, config.pace
     i = ex.index
     out: list[_Candidate] = []
 
-    def add(priority: float, level: str, code: str, message: str, because: tuple[Metric | None, ...],
-            evidence: tuple[Word, ...]) -> None:
+    def add(
+        priority: float,
+        level: str,
+        code: str,
+        message: str,
+        because: tuple[Metric | None, ...],
+        evidence: tuple[Word, ...],
+    ) -> None:
         metrics = tuple(m for m in because if m is not None)
         out.append(_Candidate(priority, Feedback(level, message, i, metrics, evidence, code)))  # type: ignore[arg-type]
 
     own = [e for e in events if e.exchange == i]
     for e in (e for e in own if e.kind == "interruption" and e.speaker == TRAINEE):
-        add(10, "concern", "interrupted",
+        add(
+            10,
+            "concern",
+            "interrupted",
             f"At {clock(e.start)} you started {quote(e.evidence)} while your partner was still talking "
             f"({e.duration:.1f} s of overlap). Let them finish, then answer.",
-            (get("overlap.interruptions", i),), e.evidence)
+            (get("overlap.interruptions", i),),
+            e.evidence,
+        )
     wpm = get("pace.wpm", i)
     if wpm is not None and wpm.value > pace.fast_wpm:
-        add(7, "tip", "fast_pace",
+        add(
+            7,
+            "tip",
+            "fast_pace",
             f"You spoke at {wpm.value:.0f} words/min from {clock(wpm.evidence[0].start)} "
             f"({quote(wpm.evidence, 6)}). Slow down to {pace.target_wpm_min:.0f}-{pace.target_wpm_max:.0f}: "
-            "an unhurried voice sounds more empathic.", (wpm,), wpm.evidence[:6])
+            "an unhurried voice sounds more empathic.",
+            (wpm,),
+            wpm.evidence[:6],
+        )
     vs_base = get("pace.wpm_vs_baseline", i)
-    if vs_base is not None and vs_base.value >= pace.speedup_ratio and wpm is not None and wpm.value > pace.target_wpm_max:
-        add(6, "tip", "speeding_up",
+    if (
+        vs_base is not None
+        and vs_base.value >= pace.speedup_ratio
+        and wpm is not None
+        and wpm.value > pace.target_wpm_max
+    ):
+        add(
+            6,
+            "tip",
+            "speeding_up",
             f"You sped up to {wpm.value:.0f} words/min, {100 * (vs_base.value - 1):.0f}% faster than at the "
-            "start of the drill. Under pressure, slow down on purpose.", (vs_base, wpm), wpm.evidence[:6])
+            "start of the drill. Under pressure, slow down on purpose.",
+            (vs_base, wpm),
+            wpm.evidence[:6],
+        )
     latency = get("timing.response_latency", i)
     prompt_s = sum(t.duration for t in ex.prompt)
     if latency is not None and 0 <= latency.value < fb.quick_latency_s and prompt_s >= 3.0:
-        add(4, "tip", "quick_reply",
+        add(
+            4,
+            "tip",
+            "quick_reply",
             f"You answered {latency.value:.1f} s after your partner finished {quote(ex.prompt_words[-5:])} "
             f"at {clock(ex.prompt[-1].end)}. A one-second pause shows you took it in.",
-            (latency,), latency.evidence)
+            (latency,),
+            latency.evidence,
+        )
     elif latency is not None and 0.5 <= latency.value <= 2.0 and prompt_s >= 3.0:
-        add(2, "praise", "good_latency",
+        add(
+            2,
+            "praise",
+            "good_latency",
             f"You left {latency.value:.1f} s after your partner finished before answering at "
-            f"{clock(ex.response[0].start)}: unhurried.", (latency,), latency.evidence)
+            f"{clock(ex.response[0].start)}: unhurried.",
+            (latency,),
+            latency.evidence,
+        )
     for e in (e for e in own if e.kind == "effective_pause"):
-        add(5, "praise", "effective_pause",
+        add(
+            5,
+            "praise",
+            "effective_pause",
             f"At {clock(e.start)} you let a {e.duration:.1f} s silence sit after {quote(e.evidence[-5:])}, "
-            "and your partner went on. That is listening.", (get("timing.effective_pauses", i),), e.evidence[-5:])
+            "and your partner went on. That is listening.",
+            (get("timing.effective_pauses", i),),
+            e.evidence[-5:],
+        )
     backchannels = [e for e in own if e.kind == "backchannel" and e.speaker == TRAINEE]
     if backchannels:
         e = backchannels[0]
-        add(4, "praise", "backchannel",
+        add(
+            4,
+            "praise",
+            "backchannel",
             f"Your {quote(e.evidence)} at {clock(e.start)} encouraged your partner to keep talking.",
-            (get("overlap.backchannels", i),), e.evidence)
+            (get("overlap.backchannels", i),),
+            e.evidence,
+        )
     longest = max((t for t in ex.response), key=lambda t: t.duration, default=None)
     if longest is not None and longest.duration > fb.monologue_s:
-        add(5, "tip", "monologue",
+        add(
+            5,
+            "tip",
+            "monologue",
             f"You talked for {longest.duration:.0f} s without a break from {clock(longest.start)}. "
-            "Shorter answers leave room for your partner.", (), longest.words[:6])
+            "Shorter answers leave room for your partner.",
+            (),
+            longest.words[:6],
+        )
     if wpm is not None and pace.target_wpm_min <= wpm.value <= pace.target_wpm_max:
         add(1, "praise", "calm_pace", f"Calm pace: {wpm.value:.0f} words/min.", (wpm,), wpm.evidence[:6])
     return out
@@ -120,30 +178,70 @@ def _pick(candidates: list[_Candidate], limit: int) -> list[Feedback]:
 
 
 def _session_items(exchanges: tuple[Exchange, ...], get: _Lookup, config: Config) -> list[Feedback]:
-    fb, pace = config.feedback, config.pace
+    fb = config.feedback
     items: list[Feedback] = []
     if not any(ex.prompt for ex in exchanges):  # the trainee alone: no partner to listen to
         return items + _pace_items(get, config)
     interruptions = get("overlap.interruptions", None)
     if interruptions is not None and interruptions.value > 0:
-        items.append(Feedback("concern", f"You interrupted {interruptions.value:.0f} time(s) in "
-                              f"{len(exchanges)} exchange(s).", None, (interruptions,),
-                              interruptions.evidence[:6], "interruptions"))
+        items.append(
+            Feedback(
+                "concern",
+                f"You interrupted {interruptions.value:.0f} time(s) in {len(exchanges)} exchange(s).",
+                None,
+                (interruptions,),
+                interruptions.evidence[:6],
+                "interruptions",
+            )
+        )
     elif interruptions is not None and exchanges:
-        items.append(Feedback("praise", "You never interrupted: every partner line was heard to the end.",
-                              None, (interruptions,), (), "no_interruptions"))
+        items.append(
+            Feedback(
+                "praise",
+                "You never interrupted: every partner line was heard to the end.",
+                None,
+                (interruptions,),
+                (),
+                "no_interruptions",
+            )
+        )
     backchannels = get("overlap.backchannels", None)
     if backchannels is not None and backchannels.value > 0:
-        items.append(Feedback("praise", f"{backchannels.value:.0f} minimal encourager(s) (“mm-hm”, “I see”) "
-                              "kept your partner talking.", None, (backchannels,), backchannels.evidence[:4],
-                              "backchannels"))
+        items.append(
+            Feedback(
+                "praise",
+                f"{backchannels.value:.0f} minimal encourager(s) (“mm-hm”, “I see”) "
+                "kept your partner talking.",
+                None,
+                (backchannels,),
+                backchannels.evidence[:4],
+                "backchannels",
+            )
+        )
     share = get("talk.share", None)
     if share is not None and share.value > fb.max_talk_share:
-        items.append(Feedback("tip", f"You did {100 * share.value:.0f}% of the talking; in a listening role "
-                              f"aim for well under {100 * fb.max_talk_share:.0f}%.", None, (share,), (), "talk_share"))
+        items.append(
+            Feedback(
+                "tip",
+                f"You did {100 * share.value:.0f}% of the talking; in a listening role "
+                f"aim for well under {100 * fb.max_talk_share:.0f}%.",
+                None,
+                (share,),
+                (),
+                "talk_share",
+            )
+        )
     elif share is not None:
-        items.append(Feedback("praise", f"You did {100 * share.value:.0f}% of the talking and let your "
-                              "partner do most of it.", None, (share,), (), "talk_share"))
+        items.append(
+            Feedback(
+                "praise",
+                f"You did {100 * share.value:.0f}% of the talking and let your partner do most of it.",
+                None,
+                (share,),
+                (),
+                "talk_share",
+            )
+        )
     return items + _pace_items(get, config)
 
 
@@ -154,15 +252,30 @@ def _pace_items(get: _Lookup, config: Config) -> list[Feedback]:
     fast = get("pace.fast_stretches", None)
     if wpm is not None:
         level = "tip" if wpm.value > pace.fast_wpm or (fast is not None and fast.value) else "praise"
-        text = (f"Your pace overall: {wpm.value:.0f} words/min (aim {pace.target_wpm_min:.0f}-"
-                f"{pace.target_wpm_max:.0f}).")
+        text = (
+            f"Your pace overall: {wpm.value:.0f} words/min (aim {pace.target_wpm_min:.0f}-"
+            f"{pace.target_wpm_max:.0f})."
+        )
         if fast is not None and fast.value:
-            text += f" {fast.value:.0f} stretch(es) above {pace.fast_wpm:.0f} words/min for {pace.fast_sustained_s:.0f} s."
-        items.append(Feedback(level, text, None, tuple(m for m in (wpm, fast) if m is not None), (), "pace"))  # type: ignore[arg-type]
+            text += (
+                f" {fast.value:.0f} stretch(es) above {pace.fast_wpm:.0f} words/min"
+                f" for {pace.fast_sustained_s:.0f} s."
+            )
+        because = tuple(m for m in (wpm, fast) if m is not None)
+        items.append(Feedback(level, text, None, because, (), "pace"))
     fillers = get("pace.fillers_per_min", None)
     if fillers is not None and fillers.value > fb.fillers_per_min:
-        items.append(Feedback("tip", f"About {fillers.value:.0f} fillers per minute (at least: the transcriber "
-                              "drops many “um”s). Replace them with a silent pause.", None, (fillers,), (), "fillers"))
+        items.append(
+            Feedback(
+                "tip",
+                f"About {fillers.value:.0f} fillers per minute (at least: the transcriber "
+                "drops many “um”s). Replace them with a silent pause.",
+                None,
+                (fillers,),
+                (),
+                "fillers",
+            )
+        )
     return items
 
 

@@ -122,12 +122,18 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
                 samples = spk.mask_inactive(samples, active[row], frame_s=opts.frame_s)
             found = transcribe(samples, config.transcribe, offset_s=block_start, speaker=speaker, model=model)
             if config.transcribe.snap_words:
-                found = spk.snap_words(found, active[row], frame_s=opts.frame_s, offset_s=block_start,
-                                       drop_silent=len(channel_map) > 1)
+                found = spk.snap_words(
+                    found,
+                    active[row],
+                    frame_s=opts.frame_s,
+                    offset_s=block_start,
+                    drop_silent=len(channel_map) > 1,
+                )
             words.extend(found)
             if config.voice.enabled:
                 voice_parts.setdefault(speaker, []).append(
-                    voice_frames(chosen[row], active[row], opts.frame_s, config.voice))
+                    voice_frames(chosen[row], active[row], opts.frame_s, config.voice)
+                )
         hook("block", (block_start, block.shape[1] / SAMPLE_RATE))
     assert channel_map is not None
     for _, speaker in channel_map:
@@ -146,9 +152,13 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
         hook("diarize", tuple(words))
     model_name, options = describe(config.transcribe)
     transcript = Transcript(
-        model=model_name, options=options, duration=info.duration_s or words[-1].end,
-        channels=info.channels, sample_rate=info.sample_rate,
-        speakers=tuple(s for _, s in channel_map), notes=tuple(notes),
+        model=model_name,
+        options=options,
+        duration=info.duration_s or words[-1].end,
+        channels=info.channels,
+        sample_rate=info.sample_rate,
+        speakers=tuple(s for _, s in channel_map),
+        notes=tuple(notes),
     )
     voice = merge_voice(config.voice.hop_s, voice_parts) if voice_parts else None
     return analyze_words(words, config, source=str(path), transcript=transcript, voice=voice, hook=hook)
@@ -165,7 +175,10 @@ def _diarize_words(
 ) -> tuple[list[Word], tuple[str, ...], list[str]]:
     """Attribute mono words to speakers and roles; returns (words, speakers, notes)."""
     from listening_coach.diarization import (
-        assign_speakers_from_segments, choose_roles, diarize, refine_words,
+        assign_speakers_from_segments,
+        choose_roles,
+        diarize,
+        refine_words,
     )
 
     options = config.diarize
@@ -181,8 +194,9 @@ def _diarize_words(
         from listening_coach.audio import load_audio
 
         enrolment = load_audio(options.enrolment_path).mean(axis=0)
-    roles, confidence = choose_roles(diarization, labelled, options.role_rule, enrolment=enrolment,
-                                     trainee=options.trainee_speaker)
+    roles, confidence = choose_roles(
+        diarization, labelled, options.role_rule, enrolment=enrolment, trainee=options.trainee_speaker
+    )
     renamed = [replace(w, speaker=roles.get(w.speaker or "", w.speaker)) for w in labelled]
     notes.append(
         f"diarized: {diarization.num_speakers} voices (count confidence "

@@ -25,7 +25,16 @@ from listening_coach.config import config_from_dict, config_to_dict
 from listening_coach.errors import OutputError
 from listening_coach.feedback import clock, quote
 from listening_coach.types import (
-    Event, Exchange, Feedback, Label, Metric, Session, Transcript, Turn, VoiceFrames, Word,
+    Event,
+    Exchange,
+    Feedback,
+    Label,
+    Metric,
+    Session,
+    Transcript,
+    Turn,
+    VoiceFrames,
+    Word,
 )
 
 SCHEMA_VERSION = "1.0"
@@ -37,8 +46,14 @@ def _t(x: float | None) -> float | None:
 
 
 def _word(w: Word) -> dict[str, Any]:
-    return {"start": _t(w.start), "end": _t(w.end), "text": w.text, "speaker": w.speaker,
-            "probability": round(w.probability, 3), "speaker_confidence": round(w.speaker_confidence, 3)}
+    return {
+        "start": _t(w.start),
+        "end": _t(w.end),
+        "text": w.text,
+        "speaker": w.speaker,
+        "probability": round(w.probability, 3),
+        "speaker_confidence": round(w.speaker_confidence, 3),
+    }
 
 
 def to_dict(session: Session) -> dict[str, Any]:
@@ -50,8 +65,13 @@ def to_dict(session: Session) -> dict[str, Any]:
         return [index[w] for w in words if w in index]
 
     def metric(m: Metric) -> dict[str, Any]:
-        return {"name": m.name, "value": m.value, "unit": m.unit, "exchange": m.exchange,
-                "evidence": refs(m.evidence)}
+        return {
+            "name": m.name,
+            "value": m.value,
+            "unit": m.unit,
+            "exchange": m.exchange,
+            "evidence": refs(m.evidence),
+        }
 
     tr = session.transcript
     return {
@@ -59,46 +79,83 @@ def to_dict(session: Session) -> dict[str, Any]:
         "generator": f"listening-coach {__version__}",
         "id": session.id,
         "source": session.source,
-        "transcript": None if tr is None else {
-            "model": tr.model, "options": dict(tr.options), "duration_s": _t(tr.duration),
-            "channels": tr.channels, "sample_rate": tr.sample_rate, "speakers": list(tr.speakers),
+        "transcript": None
+        if tr is None
+        else {
+            "model": tr.model,
+            "options": dict(tr.options),
+            "duration_s": _t(tr.duration),
+            "channels": tr.channels,
+            "sample_rate": tr.sample_rate,
+            "speakers": list(tr.speakers),
             "notes": list(tr.notes),
         },
         "config": config_to_dict(session.config),
         "summary": {m.name: m.value for m in session.metrics if m.exchange is None},
         "words": [_word(w) for w in session.words],
         "turns": [
-            {"speaker": t.speaker, "start": _t(t.start), "end": _t(t.end), "text": t.text,
-             "backchannel": t.backchannel, "words": refs(t.words)}
+            {
+                "speaker": t.speaker,
+                "start": _t(t.start),
+                "end": _t(t.end),
+                "text": t.text,
+                "backchannel": t.backchannel,
+                "words": refs(t.words),
+            }
             for t in session.turns
         ],
         "exchanges": [
-            {"index": ex.index, "start": _t(ex.start), "end": _t(ex.end),
-             "response_latency": _t(ex.response_latency),
-             "prompt": [turn_index[t] for t in ex.prompt],
-             "response": [turn_index[t] for t in ex.response],
-             "backchannels": [turn_index[t] for t in ex.backchannels]}
+            {
+                "index": ex.index,
+                "start": _t(ex.start),
+                "end": _t(ex.end),
+                "response_latency": _t(ex.response_latency),
+                "prompt": [turn_index[t] for t in ex.prompt],
+                "response": [turn_index[t] for t in ex.response],
+                "backchannels": [turn_index[t] for t in ex.backchannels],
+            }
             for ex in session.exchanges
         ],
         "events": [
-            {"kind": e.kind, "start": _t(e.start), "end": _t(e.end), "speaker": e.speaker,
-             "other": e.other, "exchange": e.exchange, "evidence": refs(e.evidence)}
+            {
+                "kind": e.kind,
+                "start": _t(e.start),
+                "end": _t(e.end),
+                "speaker": e.speaker,
+                "other": e.other,
+                "exchange": e.exchange,
+                "evidence": refs(e.evidence),
+            }
             for e in session.events
         ],
         "metrics": [metric(m) for m in session.metrics],
         "labels": [
-            {"start": _t(lb.start), "end": _t(lb.end), "text": lb.text, "label": lb.label,
-             "subtype": lb.subtype, "confidence": round(lb.confidence, 3), "flags": list(lb.flags),
-             "exchange": lb.exchange, "source": lb.source,
-             "scores": {k: round(v, 3) for k, v in lb.scores},
-             "fidelity": None if lb.fidelity is None else round(lb.fidelity, 3)}
+            {
+                "start": _t(lb.start),
+                "end": _t(lb.end),
+                "text": lb.text,
+                "label": lb.label,
+                "subtype": lb.subtype,
+                "confidence": round(lb.confidence, 3),
+                "flags": list(lb.flags),
+                "exchange": lb.exchange,
+                "source": lb.source,
+                "scores": {k: round(v, 3) for k, v in lb.scores},
+                "fidelity": None if lb.fidelity is None else round(lb.fidelity, 3),
+            }
             for lb in session.labels
         ],
         "feedback": [
-            {"level": f.level, "code": f.code, "message": f.message, "exchange": f.exchange,
-             "at": _t(f.evidence[0].start) if f.evidence else None,
-             "quote": quote(f.evidence, 12) if f.evidence else None,
-             "because": [metric(m) for m in f.because], "evidence": refs(f.evidence)}
+            {
+                "level": f.level,
+                "code": f.code,
+                "message": f.message,
+                "exchange": f.exchange,
+                "at": _t(f.evidence[0].start) if f.evidence else None,
+                "quote": quote(f.evidence, 12) if f.evidence else None,
+                "because": [metric(m) for m in f.because],
+                "evidence": refs(f.evidence),
+            }
             for f in session.feedback
         ],
         "voice": _voice_dict(session.voice),
@@ -120,8 +177,10 @@ def _voice_dict(voice: VoiceFrames | None) -> dict[str, Any] | None:
 
     return {
         "hop_s": voice.hop_s * step,
-        "speakers": {s: {"loudness_db": thin(lo), "pitch_hz": thin(dict(voice.pitch_hz)[s])}
-                     for s, lo in voice.loudness_db},
+        "speakers": {
+            s: {"loudness_db": thin(lo), "pitch_hz": thin(dict(voice.pitch_hz)[s])}
+            for s, lo in voice.loudness_db
+        },
     }
 
 
@@ -130,8 +189,12 @@ def session_from_dict(data: dict[str, Any]) -> Session:
     version = str(data.get("schema_version", ""))
     if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
         raise OutputError(f"Session JSON has schema {version!r}; this version reads {SCHEMA_VERSION}")
-    words = tuple(Word(w["start"], w["end"], w["text"], w["speaker"], w["probability"],
-                       w.get("speaker_confidence", 1.0)) for w in data["words"])
+    words = tuple(
+        Word(
+            w["start"], w["end"], w["text"], w["speaker"], w["probability"], w.get("speaker_confidence", 1.0)
+        )
+        for w in data["words"]
+    )
 
     def ws(ids: list[int]) -> tuple[Word, ...]:
         return tuple(words[i] for i in ids)
@@ -141,32 +204,78 @@ def session_from_dict(data: dict[str, Any]) -> Session:
 
     turns = tuple(Turn(t["speaker"], ws(t["words"]), t["backchannel"]) for t in data["turns"])
     exchanges = tuple(
-        Exchange(e["index"], tuple(turns[i] for i in e["prompt"]), tuple(turns[i] for i in e["response"]),
-                 tuple(turns[i] for i in e["backchannels"]))
+        Exchange(
+            e["index"],
+            tuple(turns[i] for i in e["prompt"]),
+            tuple(turns[i] for i in e["response"]),
+            tuple(turns[i] for i in e["backchannels"]),
+        )
         for e in data["exchanges"]
     )
     tr = data.get("transcript")
     voice = data.get("voice")
     return Session(
-        id=data["id"], source=data["source"], words=words, turns=turns, exchanges=exchanges,
-        events=tuple(Event(e["kind"], e["start"], e["end"], e["speaker"], e["other"], e["exchange"],
-                           ws(e["evidence"])) for e in data["events"]),
+        id=data["id"],
+        source=data["source"],
+        words=words,
+        turns=turns,
+        exchanges=exchanges,
+        events=tuple(
+            Event(e["kind"], e["start"], e["end"], e["speaker"], e["other"], e["exchange"], ws(e["evidence"]))
+            for e in data["events"]
+        ),
         metrics=tuple(metric(m) for m in data["metrics"]),
-        feedback=tuple(Feedback(f["level"], f["message"], f["exchange"], tuple(metric(m) for m in f["because"]),
-                                ws(f["evidence"]), f["code"]) for f in data["feedback"]),
+        feedback=tuple(
+            Feedback(
+                f["level"],
+                f["message"],
+                f["exchange"],
+                tuple(metric(m) for m in f["because"]),
+                ws(f["evidence"]),
+                f["code"],
+            )
+            for f in data["feedback"]
+        ),
         config=config_from_dict(data["config"]),
-        transcript=None if tr is None else Transcript(
-            tr["model"], tuple(sorted(tr["options"].items())), tr["duration_s"], tr["channels"],
-            tr["sample_rate"], tuple(tr["speakers"]), tuple(tr["notes"])),
-        labels=tuple(Label(lb["start"], lb["end"], lb["text"], lb["label"], lb["confidence"], lb["subtype"],
-                           tuple(lb["flags"]), lb["exchange"], lb["source"], tuple(lb["scores"].items()),
-                           lb["fidelity"]) for lb in data["labels"]),
-        voice=None if voice is None else VoiceFrames(
+        transcript=None
+        if tr is None
+        else Transcript(
+            tr["model"],
+            tuple(sorted(tr["options"].items())),
+            tr["duration_s"],
+            tr["channels"],
+            tr["sample_rate"],
+            tuple(tr["speakers"]),
+            tuple(tr["notes"]),
+        ),
+        labels=tuple(
+            Label(
+                lb["start"],
+                lb["end"],
+                lb["text"],
+                lb["label"],
+                lb["confidence"],
+                lb["subtype"],
+                tuple(lb["flags"]),
+                lb["exchange"],
+                lb["source"],
+                tuple(lb["scores"].items()),
+                lb["fidelity"],
+            )
+            for lb in data["labels"]
+        ),
+        voice=None
+        if voice is None
+        else VoiceFrames(
             voice["hop_s"],
-            tuple((s, np.array([np.nan if v is None else v for v in d["loudness_db"]], np.float32))
-                  for s, d in voice["speakers"].items()),
-            tuple((s, np.array([np.nan if v is None else v for v in d["pitch_hz"]], np.float32))
-                  for s, d in voice["speakers"].items()),
+            tuple(
+                (s, np.array([np.nan if v is None else v for v in d["loudness_db"]], np.float32))
+                for s, d in voice["speakers"].items()
+            ),
+            tuple(
+                (s, np.array([np.nan if v is None else v for v in d["pitch_hz"]], np.float32))
+                for s, d in voice["speakers"].items()
+            ),
         ),
     )
 
@@ -200,8 +309,8 @@ _MARK = {"praise": "+", "tip": "~", "concern": "!"}
 def render_text(session: Session) -> str:
     """Return a readable per-exchange summary (plain text, one screen per few exchanges)."""
     get = {(m.name, m.exchange): m for m in session.metrics}
-    lines = [f"{session.id}: {len(session.exchanges)} exchange(s), "
-             f"{session.transcript.duration if session.transcript else session.words[-1].end if session.words else 0:.0f} s"]
+    duration = session.transcript.duration if session.transcript else max((w.end for w in session.words), default=0.0)
+    lines = [f"{session.id}: {len(session.exchanges)} exchange(s), {duration:.0f} s"]
     if session.transcript and session.transcript.notes:
         lines += [f"  note: {n}" for n in session.transcript.notes]
     for ex in session.exchanges:

@@ -124,7 +124,9 @@ def cancel_bleed(samples: np.ndarray, *, max_lag_s: float = 0.02, taps: int = 9)
     return out
 
 
-def _fit_fir(a: np.ndarray, b: np.ndarray, idx: np.ndarray, max_lag: int, taps: int) -> tuple[np.ndarray, int]:
+def _fit_fir(
+    a: np.ndarray, b: np.ndarray, idx: np.ndarray, max_lag: int, taps: int
+) -> tuple[np.ndarray, int]:
     """Least-squares FIR from b to a on sample indices ``idx``, centred on the best lag."""
     lags = np.arange(-max_lag, max_lag + 1)
     valid = idx[(idx >= max_lag + taps) & (idx < a.shape[0] - max_lag - taps)]
@@ -180,7 +182,9 @@ def activity_spans(active: np.ndarray, frame_s: float, offset_s: float = 0.0) ->
     return [(offset_s + s * frame_s, offset_s + e * frame_s) for s, e in _runs(active)]
 
 
-def mask_inactive(samples: np.ndarray, active: np.ndarray, *, frame_s: float, pad_s: float = 0.2) -> np.ndarray:
+def mask_inactive(
+    samples: np.ndarray, active: np.ndarray, *, frame_s: float, pad_s: float = 0.2
+) -> np.ndarray:
     """Return a copy of a 1-D signal silenced outside ``active`` frames (padded by ``pad_s``)."""
     hop = int(round(frame_s * SAMPLE_RATE))
     pad = int(round(pad_s / frame_s))

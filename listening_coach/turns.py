@@ -106,7 +106,9 @@ def group_turns(words: tuple[Word, ...] | list[Word], options: TurnOptions | Non
             turns.append(Turn(speaker, tuple(spurt), backchannel=True))
             continue
         current = open_turn.get(speaker)
-        gap_closes = single and current is not None and spurt[0].start - current[-1].end >= options.close_after_s
+        gap_closes = (
+            single and current is not None and spurt[0].start - current[-1].end >= options.close_after_s
+        )
         if current is not None and last_floor == speaker and not gap_closes:
             current.extend(spurt)
         else:
@@ -137,9 +139,7 @@ def pair_exchanges(turns: tuple[Turn, ...], options: TurnOptions | None = None) 
             if not groups or groups[-1][1]:
                 groups.append(([], []))
             groups[-1][0].append(turn)
-    spans = [
-        (min(t.start for t in p + r), max(t.end for t in p + r)) for p, r in groups
-    ]
+    spans = [(min(t.start for t in p + r), max(t.end for t in p + r)) for p, r in groups]
     backchannels: list[list[Turn]] = [[] for _ in groups]
     for bc in (t for t in turns if t.backchannel):
         index = 0

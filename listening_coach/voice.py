@@ -37,8 +37,13 @@ def voice_frames(
     if samples.size < YIN_FRAME:
         return loudness, np.full(frames, np.nan, dtype=np.float32)
     f0 = librosa.yin(
-        samples, fmin=options.fmin_hz, fmax=options.fmax_hz, sr=SAMPLE_RATE,
-        frame_length=YIN_FRAME, hop_length=hop, center=True,
+        samples,
+        fmin=options.fmin_hz,
+        fmax=options.fmax_hz,
+        sr=SAMPLE_RATE,
+        frame_length=YIN_FRAME,
+        hop_length=hop,
+        center=True,
     ).astype(np.float32)[:frames]
     if f0.shape[0] < frames:
         f0 = np.pad(f0, (0, frames - f0.shape[0]), constant_values=np.nan)
@@ -52,9 +57,7 @@ def voice_frames(
     return loudness, f0
 
 
-def merge_voice(
-    hop_s: float, parts: dict[Speaker, list[tuple[np.ndarray, np.ndarray]]]
-) -> VoiceFrames:
+def merge_voice(hop_s: float, parts: dict[Speaker, list[tuple[np.ndarray, np.ndarray]]]) -> VoiceFrames:
     """Concatenate per-block arrays per speaker into read-only :class:`VoiceFrames`."""
     loud: list[tuple[Speaker, np.ndarray]] = []
     pitch: list[tuple[Speaker, np.ndarray]] = []

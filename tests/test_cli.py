@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "listening_coach", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "listening_coach", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +38,11 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     nan = syllable_train(1.0)
     nan[50:60] = np.inf
     sf.write(str(files["nan"]), nan, SAMPLE_RATE, subtype="FLOAT")
-    sf.write(str(files["six"]), np.stack([syllable_train(1.0, frequency_hz=100 + 40 * i)
-                                          for i in range(6)], axis=1), SAMPLE_RATE)
+    sf.write(
+        str(files["six"]),
+        np.stack([syllable_train(1.0, frequency_hz=100 + 40 * i) for i in range(6)], axis=1),
+        SAMPLE_RATE,
+    )
     return files
 
 

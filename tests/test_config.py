@@ -34,8 +34,15 @@ def test_load_toml_overrides_only_given_keys(tmp_path: Path) -> None:
         ({"pauses": {"dead_air_s": -1.0}}, "must not be negative"),
         ({"speakers": {"mode": "guess"}}, "speakers.mode must be"),
     ],
-    ids=["typo-key", "typo-section", "string-for-number", "float-for-int", "int-for-bool",
-         "negative", "bad-mode"],
+    ids=[
+        "typo-key",
+        "typo-section",
+        "string-for-number",
+        "float-for-int",
+        "int-for-bool",
+        "negative",
+        "bad-mode",
+    ],
 )
 def test_bad_config_is_explained(data: dict, match: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError, match=match):

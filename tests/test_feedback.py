@@ -13,11 +13,14 @@ RULES_ONLY = config_from_dict({"language": {"use_model": False}})
 
 
 def test_interruption_is_a_concern_quoting_the_words_and_time() -> None:
-    session = analyze_words(script(
-        "partner 0.0 and then they told me that I",
-        "trainee 62.0 let me stop you there sir",
-        "partner 60.0 @150 and then they told me that I would have to wait",
-    ), RULES_ONLY)
+    session = analyze_words(
+        script(
+            "partner 0.0 and then they told me that I",
+            "trainee 62.0 let me stop you there sir",
+            "partner 60.0 @150 and then they told me that I would have to wait",
+        ),
+        RULES_ONLY,
+    )
     concerns = [f for f in session.feedback if f.code == "interrupted"]
     assert len(concerns) == 1
     item = concerns[0]
@@ -38,25 +41,30 @@ def test_at_most_max_items_per_exchange_problem_first_then_praise() -> None:
     assert 1 <= len(per_exchange) <= DEFAULT_CONFIG.feedback.max_items_per_exchange
     assert per_exchange[0].level in ("concern", "tip")
     assert any(f.level == "praise" for f in per_exchange)
-    fewer = dataclasses.replace(RULES_ONLY, feedback=dataclasses.replace(RULES_ONLY.feedback,
-                                                                       max_items_per_exchange=1))
+    fewer = dataclasses.replace(
+        RULES_ONLY, feedback=dataclasses.replace(RULES_ONLY.feedback, max_items_per_exchange=1)
+    )
     assert len([f for f in analyze_words(words, fewer).feedback if f.exchange == 0]) == 1
 
 
 def test_session_summary_counts_interruptions_and_talk_share() -> None:
-    session = analyze_words(script(
-        "partner 0.0 I am so angry about this",
-        "trainee 3.5 you are angry",
-        "partner 5.5 yes I am",
-    ), RULES_ONLY)
+    session = analyze_words(
+        script(
+            "partner 0.0 I am so angry about this",
+            "trainee 3.5 you are angry",
+            "partner 5.5 yes I am",
+        ),
+        RULES_ONLY,
+    )
     summary = {f.code: f for f in session.feedback if f.exchange is None}
     assert summary["no_interruptions"].level == "praise"
     assert "%" in summary["talk_share"].message
 
 
 def test_trainee_alone_gets_no_listening_summary() -> None:
-    session = analyze_words(script("trainee 0.0 @130 I hear you and I want to understand what happened"),
-                            RULES_ONLY)
+    session = analyze_words(
+        script("trainee 0.0 @130 I hear you and I want to understand what happened"), RULES_ONLY
+    )
     codes = {f.code for f in session.feedback if f.exchange is None}
     assert "talk_share" not in codes and "no_interruptions" not in codes
     assert "pace" in codes

@@ -16,14 +16,16 @@ def overlaps(*lines: str) -> list[tuple[str, str, str]]:
     turns = group_turns(words)
     exchanges = pair_exchanges(turns)
     events = find_events(turns, exchanges, DEFAULT_CONFIG)
-    return [(e.kind, e.speaker, e.other) for e in events
-            if e.kind in ("interruption", "backchannel", "terminal_overlap", "overlap")]
+    return [
+        (e.kind, e.speaker, e.other)
+        for e in events
+        if e.kind in ("interruption", "backchannel", "terminal_overlap", "overlap")
+    ]
 
 
 CASES = {
     "backchannel": (
-        ("partner 0.0 I have been waiting here for hours and hours now",
-         "trainee 1.0 mm-hm"),
+        ("partner 0.0 I have been waiting here for hours and hours now", "trainee 1.0 mm-hm"),
         [("backchannel", "trainee", "partner")],
     ),
     "terminal-overlap": (
@@ -38,8 +40,10 @@ CASES = {
     ),
     "talk-over": (
         # partner keeps going to 6.0 while trainee says 5 words from 2.0
-        ("partner 0.0 and then they told me to wait and wait and nobody came",
-         "trainee 2.0 calm down sir please listen"),
+        (
+            "partner 0.0 and then they told me to wait and wait and nobody came",
+            "trainee 2.0 calm down sir please listen",
+        ),
         [("interruption", "trainee", "partner")],
     ),
     "partner-interrupts-trainee": (

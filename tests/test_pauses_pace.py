@@ -39,7 +39,9 @@ def test_effective_pause_hesitation_and_dead_air() -> None:
 
 def test_partner_pause_filled_by_trainee_is_not_an_effective_pause() -> None:
     events, _ = analyse(
-        "partner 0.0 it has been awful", "trainee 2.0 what happened", "partner 3.5 he left",
+        "partner 0.0 it has been awful",
+        "trainee 2.0 what happened",
+        "partner 3.5 he left",
     )
     assert not [e for e in events if e.kind == "effective_pause"]
 
@@ -47,7 +49,8 @@ def test_partner_pause_filled_by_trainee_is_not_an_effective_pause() -> None:
 @pytest.mark.parametrize("wpm", [110.0, 150.0, 190.0], ids=["slow", "medium", "fast"])
 def test_wpm_matches_script_pace(wpm: float) -> None:
     _, metrics = analyse(
-        "partner 0.0 tell me what happened", f"trainee 3.0 @{wpm} I can hear how hard this has been for you today",
+        "partner 0.0 tell me what happened",
+        f"trainee 3.0 @{wpm} I can hear how hard this has been for you today",
     )
     # script words fill 60/wpm s each, so the span of n words is n * 60 / wpm (last word full)
     assert metrics[("pace.wpm", 0)].value == pytest.approx(wpm, rel=0.01)
@@ -56,7 +59,7 @@ def test_wpm_matches_script_pace(wpm: float) -> None:
 def test_pace_relative_to_baseline_and_partner() -> None:
     lines = []
     t = 0.0
-    for i, wpm in enumerate([120, 120, 120, 180]):
+    for wpm in [120, 120, 120, 180]:
         lines.append(f"partner {t} @150 please tell me what is going on here")
         lines.append(f"trainee {t + 4.0} @{wpm} I hear that you are upset about the wait")
         t += 12.0

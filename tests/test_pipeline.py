@@ -45,8 +45,9 @@ def test_identical_channels_are_analysed_as_mono(shared_data: Path) -> None:
 
 def test_blocks_cut_at_quiet_moments_give_the_same_analysis() -> None:
     whole = analyze(SAMPLE, RULES)
-    cut = analyze(SAMPLE, dataclasses.replace(
-        RULES, transcribe=dataclasses.replace(RULES.transcribe, block_s=30.0)))
+    cut = analyze(
+        SAMPLE, dataclasses.replace(RULES, transcribe=dataclasses.replace(RULES.transcribe, block_s=30.0))
+    )
     assert len(cut.exchanges) == len(whole.exchanges)
     assert [e.kind for e in cut.events] == [e.kind for e in whole.events]
     texts = lambda s: [w.bare for w in s.words]  # noqa: E731

@@ -19,15 +19,19 @@ CONFIG = config_from_dict({"language": {"use_model": False}})
 
 @pytest.fixture(scope="module")
 def session():  # type: ignore[no-untyped-def]
-    return analyze_words(script(
-        "partner 0.0 I have been on hold for forty minutes and I want my money back",
-        "trainee 1.5 mm-hm",
-        "trainee 6.2 it sounds like you have been kept waiting far too long",
-        "partner 10.5 and now you will tell me there is some policy",  # 10.5-14.5
-        "trainee 13.0 @190 let me stop you there because our policy says seven days",
-        "partner 18.0 see you are not even listening to me",
-        "trainee 22.0 @120 you want someone to take this seriously",
-    ), CONFIG, source="scripted.wav")
+    return analyze_words(
+        script(
+            "partner 0.0 I have been on hold for forty minutes and I want my money back",
+            "trainee 1.5 mm-hm",
+            "trainee 6.2 it sounds like you have been kept waiting far too long",
+            "partner 10.5 and now you will tell me there is some policy",  # 10.5-14.5
+            "trainee 13.0 @190 let me stop you there because our policy says seven days",
+            "partner 18.0 see you are not even listening to me",
+            "trainee 22.0 @120 you want someone to take this seriously",
+        ),
+        CONFIG,
+        source="scripted.wav",
+    )
 
 
 def round_times(data):  # type: ignore[no-untyped-def]

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from listening_coach.speakers import (
-    activity_spans, cancel_bleed, channels_identical, snap_words, speech_activity,
+    activity_spans,
+    cancel_bleed,
+    channels_identical,
+    snap_words,
+    speech_activity,
 )
 from listening_coach.testing import SAMPLE_RATE, silence, syllable_train
 from listening_coach.types import Word
@@ -16,8 +20,15 @@ RNG = np.random.default_rng(seed=440)
 
 def two_person(bleed_db: float = 20.0, delay_ms: float = 2.0) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Trainee speaks 1-3 s and 5.5-6.5 s, partner 3.5-6 s (overlap 5.5-6)."""
-    trainee = np.concatenate([silence(1.0), syllable_train(2.0, frequency_hz=210), silence(2.5),
-                              syllable_train(1.0, frequency_hz=210), silence(1.5)])
+    trainee = np.concatenate(
+        [
+            silence(1.0),
+            syllable_train(2.0, frequency_hz=210),
+            silence(2.5),
+            syllable_train(1.0, frequency_hz=210),
+            silence(1.5),
+        ]
+    )
     partner = np.concatenate([silence(3.5), syllable_train(2.5, frequency_hz=120), silence(2.0)])
     gain = 10 ** (-bleed_db / 20)
     delay = int(delay_ms / 1000 * SAMPLE_RATE)
@@ -65,7 +76,10 @@ def test_snap_words_clips_stretched_words_and_moves_late_onsets() -> None:
     ]
     snapped = snap_words(words, active, frame_s=0.02)
     assert [(w.start, w.end, w.text) for w in snapped] == [
-        (1.0, 1.6, " so"), (1.6, 2.0, " ask"), (4.0, 4.5, " mm")]
+        (1.0, 1.6, " so"),
+        (1.6, 2.0, " ask"),
+        (4.0, 4.5, " mm"),
+    ]
     kept = snap_words(words, active, frame_s=0.02, drop_silent=False)
     assert kept[-1] == words[-1]
 

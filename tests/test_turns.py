@@ -75,8 +75,13 @@ def test_minimal_answer_after_the_partner_finished_is_a_response_not_a_backchann
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("trainee 0.0 mm-hm", True), ("trainee 0.0 I see", True), ("trainee 0.0 Right.", True),
-     ("trainee 0.0 yeah okay sure", False), ("trainee 0.0 calm down", False)],
+    [
+        ("trainee 0.0 mm-hm", True),
+        ("trainee 0.0 I see", True),
+        ("trainee 0.0 Right.", True),
+        ("trainee 0.0 yeah okay sure", False),
+        ("trainee 0.0 calm down", False),
+    ],
     ids=["mm-hm", "i-see", "punctuated", "three-words", "not-lexicon"],
 )
 def test_backchannel_lexicon(line: str, expected: bool) -> None:

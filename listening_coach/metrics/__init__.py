@@ -20,7 +20,9 @@ from listening_coach.types import Event, Exchange, Metric, Turn, VoiceFrames
 __all__ = ["compute_metrics", "find_events"]
 
 
-def find_events(turns: tuple[Turn, ...], exchanges: tuple[Exchange, ...], config: Config) -> tuple[Event, ...]:
+def find_events(
+    turns: tuple[Turn, ...], exchanges: tuple[Exchange, ...], config: Config
+) -> tuple[Event, ...]:
     """Return overlap and pause events in time order."""
     events = find_overlaps(turns, exchanges, config.overlap) + find_pauses(exchanges, turns, config.pauses)
     return tuple(sorted(events, key=lambda e: (e.start, e.kind)))
@@ -43,8 +45,12 @@ def compute_metrics(
     )
     partner_wpm = {m.exchange: m.value for m in metrics if m.name == "pace.partner_wpm"}
     effect = tuple(
-        Metric("effect.partner_wpm_change", round(partner_wpm[ex.index + 1] - partner_wpm[ex.index], 1),
-               "words/min", ex.index)
+        Metric(
+            "effect.partner_wpm_change",
+            round(partner_wpm[ex.index + 1] - partner_wpm[ex.index], 1),
+            "words/min",
+            ex.index,
+        )
         for ex in exchanges
         if ex.index in partner_wpm and ex.index + 1 in partner_wpm
     )

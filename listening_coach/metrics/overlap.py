@@ -66,10 +66,7 @@ def find_overlaps(
     floor = [t for t in turns if not t.backchannel]
     events: list[Event] = []
     for turn in turns:
-        running = [
-            o for o in floor
-            if o.speaker != turn.speaker and o.start < turn.start < o.end
-        ]
+        running = [o for o in floor if o.speaker != turn.speaker and o.start < turn.start < o.end]
         if not running:
             continue
         other = max(running, key=lambda o: o.end)
@@ -77,12 +74,21 @@ def find_overlaps(
         if kind is None:
             continue
         end = min(turn.end, other.end)
-        evidence = turn.words if kind == "backchannel" else tuple(
-            w for w in turn.words if w.start < max(other.end, turn.words[0].end)
+        evidence = (
+            turn.words
+            if kind == "backchannel"
+            else tuple(w for w in turn.words if w.start < max(other.end, turn.words[0].end))
         )
         events.append(
-            Event(kind, turn.start, max(end, turn.start), turn.speaker, other.speaker,  # type: ignore[arg-type]
-                  _exchange_of(turn.start, exchanges), evidence)
+            Event(
+                kind,
+                turn.start,
+                max(end, turn.start),
+                turn.speaker,
+                other.speaker,  # type: ignore[arg-type]
+                _exchange_of(turn.start, exchanges),
+                evidence,
+            )
         )
     return tuple(sorted(events, key=lambda e: e.start))
 
@@ -91,14 +97,14 @@ def _select(
     events: tuple[Event, ...], kind: str, speaker: str | None, exchange: int | None
 ) -> tuple[Event, ...]:
     """Events of ``kind`` by ``speaker`` (PARTNER: anyone but the trainee) in ``exchange``."""
+
     def by(e: Event) -> bool:
         if speaker is None:
             return True
         return e.speaker == TRAINEE if speaker == TRAINEE else e.speaker != TRAINEE
 
     return tuple(
-        e for e in events
-        if e.kind == kind and by(e) and (exchange is None or e.exchange == exchange)
+        e for e in events if e.kind == kind and by(e) and (exchange is None or e.exchange == exchange)
     )
 
 

@@ -69,7 +69,9 @@ def pace_metrics(exchanges: tuple[Exchange, ...], config: Config) -> tuple[Metri
         metrics.append(Metric("pace.wpm", round(wpm, 1), "words/min", ex.index, evidence))
         rate = _articulation(words, config.pauses.articulation_pause_s)
         if rate is not None:
-            metrics.append(Metric("pace.articulation_rate", round(rate, 2), "syllables/s", ex.index, evidence))
+            metrics.append(
+                Metric("pace.articulation_rate", round(rate, 2), "syllables/s", ex.index, evidence)
+            )
         p_words, p_seconds = _speaking(ex.prompt)
         if len(p_words) >= options.min_words and p_seconds > 0:
             partner_wpm = 60.0 * len(p_words) / p_seconds
@@ -77,8 +79,11 @@ def pace_metrics(exchanges: tuple[Exchange, ...], config: Config) -> tuple[Metri
             metrics.append(Metric("pace.wpm_vs_partner", round(wpm / partner_wpm, 3), "ratio", ex.index))
         baseline = trainee_rates[: options.baseline_exchanges]
         if len(trainee_rates) > options.baseline_exchanges:
-            metrics.append(Metric("pace.wpm_vs_baseline", round(wpm / (sum(baseline) / len(baseline)), 3),
-                                  "ratio", ex.index))
+            metrics.append(
+                Metric(
+                    "pace.wpm_vs_baseline", round(wpm / (sum(baseline) / len(baseline)), 3), "ratio", ex.index
+                )
+            )
     all_words, all_seconds = _speaking(tuple(t for ex in exchanges for t in ex.response))
     if len(all_words) >= options.min_words and all_seconds > 0:
         metrics.append(Metric("pace.wpm", round(60.0 * len(all_words) / all_seconds, 1), "words/min"))
@@ -86,8 +91,15 @@ def pace_metrics(exchanges: tuple[Exchange, ...], config: Config) -> tuple[Metri
         if rate is not None:
             metrics.append(Metric("pace.articulation_rate", round(rate, 2), "syllables/s"))
     fast = _fast_stretches(all_words, options.fast_wpm, options.fast_sustained_s)
-    metrics.append(Metric("pace.fast_stretches", float(len(fast)), "count", None,
-                          tuple(w for stretch in fast for w in stretch[:3])))
+    metrics.append(
+        Metric(
+            "pace.fast_stretches",
+            float(len(fast)),
+            "count",
+            None,
+            tuple(w for stretch in fast for w in stretch[:3]),
+        )
+    )
     return tuple(metrics)
 
 
@@ -97,7 +109,11 @@ def _fast_stretches(words: list[Word], fast_wpm: float, window_s: float) -> list
     i = 0
     while i < len(words):
         j = i
-        while j + 1 < len(words) and words[j + 1].start - words[j].end < 1.5 and words[j].end - words[i].start < window_s:
+        while (
+            j + 1 < len(words)
+            and words[j + 1].start - words[j].end < 1.5
+            and words[j].end - words[i].start < window_s
+        ):
             j += 1
         span = words[j].end - words[i].start
         if span >= window_s and 60.0 * (j - i + 1) / span > fast_wpm:
@@ -108,7 +124,9 @@ def _fast_stretches(words: list[Word], fast_wpm: float, window_s: float) -> list
     return stretches
 
 
-def talk_metrics(exchanges: tuple[Exchange, ...], turns: tuple[Turn, ...], config: Config) -> tuple[Metric, ...]:
+def talk_metrics(
+    exchanges: tuple[Exchange, ...], turns: tuple[Turn, ...], config: Config
+) -> tuple[Metric, ...]:
     """Return ``talk.*`` metrics and ``pace.fillers``/``pace.fillers_per_min``.
 
     Talk share is the trainee's share of speaking time (union of word spans per speaker).
@@ -130,10 +148,14 @@ def talk_metrics(exchanges: tuple[Exchange, ...], turns: tuple[Turn, ...], confi
         metrics.append(Metric("talk.share", round(trainee_s / (trainee_s + partner_s), 3), "ratio"))
     if trainee_turns:
         longest = max(trainee_turns, key=lambda t: t.duration)
-        metrics.append(Metric("talk.longest_monologue", round(longest.duration, 3), "s", None, longest.words[:8]))
+        metrics.append(
+            Metric("talk.longest_monologue", round(longest.duration, 3), "s", None, longest.words[:8])
+        )
     if partner_turns:
         longest = max(partner_turns, key=lambda t: t.duration)
-        metrics.append(Metric("talk.longest_partner_turn", round(longest.duration, 3), "s", None, longest.words[:8]))
+        metrics.append(
+            Metric("talk.longest_partner_turn", round(longest.duration, 3), "s", None, longest.words[:8])
+        )
     fillers = tuple(w for t in trainee_turns for w in t.words if w.bare in FILLERS)
     metrics.append(Metric("pace.fillers", float(len(fillers)), "count", None, fillers))
     if trainee_s > 0:

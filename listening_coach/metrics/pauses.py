@@ -23,7 +23,9 @@ from listening_coach.types import TRAINEE, Event, Exchange, Metric, Turn, Word
 
 def _floor_words(turns: tuple[Turn, ...], speaker_is_trainee: bool) -> list[Word]:
     return sorted(
-        w for t in turns if not t.backchannel and (t.speaker == TRAINEE) == speaker_is_trainee
+        w
+        for t in turns
+        if not t.backchannel and (t.speaker == TRAINEE) == speaker_is_trainee
         for w in t.words
     )
 
@@ -49,13 +51,23 @@ def find_pauses(
             if any(before.end < w.start < after.start for w in trainee_floor):
                 continue
             lead_in = tuple(w for w in partner_words if before.end - 3.0 <= w.end <= before.end)
-            events.append(Event("effective_pause", before.end, after.start, TRAINEE,
-                                ex.prompt[0].speaker, ex.index, lead_in))
+            events.append(
+                Event(
+                    "effective_pause",
+                    before.end,
+                    after.start,
+                    TRAINEE,
+                    ex.prompt[0].speaker,
+                    ex.index,
+                    lead_in,
+                )
+            )
         response = ex.response_words
         for before, after in zip(response, response[1:]):
             if after.start - before.end >= options.hesitation_s:
-                events.append(Event("hesitation", before.end, after.start, TRAINEE, None,
-                                    ex.index, (before, after)))
+                events.append(
+                    Event("hesitation", before.end, after.start, TRAINEE, None, ex.index, (before, after))
+                )
     everything = sorted((w for t in turns for w in t.words), key=lambda w: w.start)
     reach = everything[0].end if everything else 0.0
     for word, nxt in zip(everything, everything[1:]):
@@ -93,11 +105,25 @@ def _pause_counts(events: list[Event], exchange: int | None) -> list[Metric]:
     hesitations = [e for e in events if e.kind == "hesitation"]
     dead = [e for e in events if e.kind == "dead_air"]
     return [
-        Metric("timing.effective_pauses", float(len(effective)), "count", exchange,
-               tuple(w for e in effective for w in e.evidence[-3:])),
-        Metric("timing.hesitations", float(len(hesitations)), "count", exchange,
-               tuple(w for e in hesitations for w in e.evidence)),
-        Metric("timing.longest_hesitation", round(max((e.duration for e in hesitations), default=0.0), 3),
-               "s", exchange),
+        Metric(
+            "timing.effective_pauses",
+            float(len(effective)),
+            "count",
+            exchange,
+            tuple(w for e in effective for w in e.evidence[-3:]),
+        ),
+        Metric(
+            "timing.hesitations",
+            float(len(hesitations)),
+            "count",
+            exchange,
+            tuple(w for e in hesitations for w in e.evidence),
+        ),
+        Metric(
+            "timing.longest_hesitation",
+            round(max((e.duration for e in hesitations), default=0.0), 3),
+            "s",
+            exchange,
+        ),
         Metric("timing.dead_air", round(sum(e.duration for e in dead), 3), "s", exchange),
     ]

@@ -52,7 +52,9 @@ def _semitones(a: float, b: float) -> float:
     return 12 * math.log2(a / b)
 
 
-def voice_metrics(exchanges: tuple[Exchange, ...], voice: VoiceFrames | None, config: Config) -> tuple[Metric, ...]:
+def voice_metrics(
+    exchanges: tuple[Exchange, ...], voice: VoiceFrames | None, config: Config
+) -> tuple[Metric, ...]:
     """Return ``voice.*`` and ``effect.*`` metrics; nothing when ``voice`` is None."""
     if voice is None or not config.voice.enabled:
         return ()
@@ -80,13 +82,17 @@ def voice_metrics(exchanges: tuple[Exchange, ...], voice: VoiceFrames | None, co
         if p_pitch is not None:
             metrics.append(Metric("voice.partner_pitch_median_hz", round(p_pitch, 1), "Hz", i))
             if t_pitch is not None:
-                metrics.append(Metric("voice.pitch_vs_partner_st", round(_semitones(t_pitch, p_pitch), 2),
-                                      "semitones", i))
+                metrics.append(
+                    Metric(
+                        "voice.pitch_vs_partner_st", round(_semitones(t_pitch, p_pitch), 2), "semitones", i
+                    )
+                )
     for ex, nxt in zip(exchanges, exchanges[1:]):
         (l0, p0), (l1, p1) = prompts[ex.index], prompts[nxt.index]
         if l0 is not None and l1 is not None:
             metrics.append(Metric("effect.partner_loudness_change_db", round(l1 - l0, 1), "dB", ex.index))
         if p0 is not None and p1 is not None:
-            metrics.append(Metric("effect.partner_pitch_change_st", round(_semitones(p1, p0), 2),
-                                  "semitones", ex.index))
+            metrics.append(
+                Metric("effect.partner_pitch_change_st", round(_semitones(p1, p0), 2), "semitones", ex.index)
+            )
     return tuple(metrics)
