@@ -309,7 +309,8 @@ _MARK = {"praise": "+", "tip": "~", "concern": "!"}
 def render_text(session: Session) -> str:
     """Return a readable per-exchange summary (plain text, one screen per few exchanges)."""
     get = {(m.name, m.exchange): m for m in session.metrics}
-    duration = session.transcript.duration if session.transcript else max((w.end for w in session.words), default=0.0)
+    last_word = max((w.end for w in session.words), default=0.0)
+    duration = session.transcript.duration if session.transcript else last_word
     lines = [f"{session.id}: {len(session.exchanges)} exchange(s), {duration:.0f} s"]
     if session.transcript and session.transcript.notes:
         lines += [f"  note: {n}" for n in session.transcript.notes]
