@@ -2,9 +2,9 @@
 
 - :func:`assign_speakers_from_segments`: each word gets the speaker whose segments cover most
   of it; a Whisper segment that spans a speaker change is split word by word.
-- :func:`refine_words`: second pass with the audio: a word inside one speaker's segment whose
-  own voice is clearly closer to another speaker moves there (keeps short backchannels spoken
-  over the other person as their own words).
+- :func:`refine_words`: second pass with the audio: a backchannel word ("mm-hm", "yeah") or a
+  word in a detected overlap, inside one speaker's segment, whose own voice is clearly closer
+  to another speaker moves there (keeps backchannels spoken over the other as their own words).
 
 ``speaker_confidence`` = share of the word covered by its speaker, times the segment's
 confidence; words in no segment take the nearest one within ``max_gap_s`` at half confidence.
@@ -100,14 +100,18 @@ def refine_words(
     *,
     margin: float = 0.05,
     max_word_s: float = 1.2,
+    lexicon: tuple[str, ...] | None = None,
     sample_rate: int = 16000,
 ) -> tuple[Word, ...]:
-    """Second pass: move short words whose own voice is closer to another speaker.
+    """Second pass: move backchannel words whose own voice is closer to another speaker.
 
-    Only words up to ``max_word_s`` long that lie in a stretch where one speaker holds the
-    floor are checked (backchannels such as "mm-hm", "yeah", "right"). A word moves when its
-    embedding is closer to another speaker's voiceprint by ``margin`` (cosine similarity).
+    Checked words: up to ``max_word_s`` long and either in the backchannel ``lexicon``
+    ("mm-hm", "yeah", "right"; default :class:`~listening_coach.config.TurnOptions`'s) or inside
+    a detected overlap. A word moves when its embedding (at least 0.5 s of audio around it) is
+    closer to another speaker's voiceprint by ``margin`` (cosine similarity); other words keep
+    their segment's speaker, since short windows give noisy embeddings.
     """
+    from listening_coach.config import TurnOptions
     from listening_coach.diarization.embed import embed_windows
 
     prints = diarization.voiceprints
@@ -115,7 +119,16 @@ def refine_words(
         return tuple(words)
     names = [p[0] for p in prints]
     matrix = np.stack([p[1] for p in prints])
-    candidates = [i for i, w in enumerate(words) if w.speaker in names and w.duration <= max_word_s]
+    entries = lexicon if lexicon is not None else TurnOptions().backchannel_words
+    vocabulary = {part for entry in entries for part in entry.lower().split()}
+
+    def candidate(w: Word) -> bool:
+        if w.speaker not in names or w.duration > max_word_s:
+            return False
+        in_overlap = any(a < w.end and w.start < b for a, b in diarization.overlaps)
+        return in_overlap or w.bare in vocabulary
+
+    candidates = [i for i, w in enumerate(words) if candidate(w)]
     if not candidates:
         return tuple(words)
     spans = []

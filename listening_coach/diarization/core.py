@@ -21,7 +21,7 @@ from listening_coach.config import DiarizeOptions
 from listening_coach.diarization import vad
 from listening_coach.diarization.cluster import cluster_embeddings
 from listening_coach.diarization.embed import embed_windows
-from listening_coach.diarization.overlap import find_overlaps
+from listening_coach.diarization.overlap import find_overlaps, frame_average
 from listening_coach.diarization.types import Diarization, SpeakerSegment
 from listening_coach.errors import AudioError, ConfigError
 
@@ -148,34 +148,19 @@ def diarize(
         notes.append(f"only {speech_s:.1f} s of speech: too little to tell voices apart reliably")
         count_confidence = min(count_confidence, 0.3)
     similarity = embeddings @ centroids.T  # (windows, speakers)
-    frame_scores = _frame_scores(spans, similarity, len(mask))
+    frame_scores = frame_average(spans, similarity, len(mask))
     frame_labels = np.where(mask, np.argmax(frame_scores, axis=1), -1)
     frame_labels = _smooth(frame_labels, int(round(options.smoothing_s / vad.FRAME_S)))
-    segments = _segments(frame_labels, frame_scores)
+    segments = _merge(_segments(frame_labels, frame_scores), options.merge_gap_s)
     overlaps: tuple[tuple[float, float], ...] = ()
     if options.overlap and len(centroids) > 1:
-        overlaps, extra = find_overlaps(frame_scores, frame_labels, options)
+        overlaps, extra = find_overlaps(spans, embeddings, centroids, frame_labels, options)
         segments = tuple(sorted(segments + extra, key=lambda s: (s.start, s.end)))
     segments, names = _rename(segments)
     voiceprints = tuple((names[f"#{i}"], centroids[i]) for i in range(len(centroids)) if f"#{i}" in names)
     return Diarization(
         segments, overlaps, len(names), count_confidence, duration, tuple(notes), voiceprints
     )
-
-
-def _frame_scores(spans: np.ndarray, similarity: np.ndarray, n_frames: int) -> np.ndarray:
-    """Average similarity to each speaker of the windows covering each frame, (frames, k)."""
-    k = similarity.shape[1]
-    total = np.zeros((n_frames + 1, k))
-    count = np.zeros(n_frames + 1)
-    first = np.clip(np.floor(spans[:, 0] / vad.FRAME_S).astype(int), 0, n_frames)
-    last = np.clip(np.ceil(spans[:, 1] / vad.FRAME_S).astype(int), 0, n_frames)
-    np.add.at(total, first, similarity)
-    np.add.at(total, last, -similarity)
-    np.add.at(count, first, 1)
-    np.add.at(count, last, -1)
-    total, count = np.cumsum(total, axis=0)[:n_frames], np.cumsum(count)[:n_frames]
-    return np.where(count[:, None] > 0, total / np.maximum(count[:, None], 1), 0.0)
 
 
 def _smooth(labels: np.ndarray, min_frames: int) -> np.ndarray:
@@ -214,6 +199,24 @@ def _segments(labels: np.ndarray, scores: np.ndarray) -> tuple[SpeakerSegment, .
             continue
         conf = _confidence(scores[start:end], who)
         out.append(SpeakerSegment(start * vad.FRAME_S, end * vad.FRAME_S, f"#{who}", conf))
+    return tuple(out)
+
+
+def _merge(segments: tuple[SpeakerSegment, ...], gap_s: float) -> tuple[SpeakerSegment, ...]:
+    """Join consecutive segments of one speaker separated by less than ``gap_s`` of silence.
+
+    Only when nobody else speaks in between, so pauses between two people stay.
+    """
+    out: list[SpeakerSegment] = []
+    for s in segments:
+        last = out[-1] if out else None
+        if last is not None and last.speaker == s.speaker and s.start - last.end < gap_s:
+            conf = (last.confidence * last.duration + s.confidence * s.duration) / max(
+                last.duration + s.duration, 1e-9
+            )
+            out[-1] = SpeakerSegment(last.start, s.end, s.speaker, conf)
+        else:
+            out.append(s)
     return tuple(out)
 
 
