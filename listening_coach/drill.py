@@ -163,7 +163,14 @@ class Drill:
             speaker, speaking = artifact  # type: ignore[misc]
             if speaker == TRAINEE:
                 self._trainee_speaking = bool(speaking)
-                self._answer_end = None if speaking else self.live.time_s
+                if speaking:
+                    self._answer_end = None
+        elif step == "live.turn_end":
+            speaker, _ = artifact  # type: ignore[misc]
+            answered = any(w.speaker == TRAINEE and w.end > self._prompt_start
+                           for w in self.live.words)
+            if speaker == TRAINEE and answered:  # a noise burst is not an answer
+                self._answer_end = self.live.time_s
         elif step == "live.session":
             self._save(artifact)  # type: ignore[arg-type]
         self.hook(step, artifact)

@@ -38,7 +38,7 @@ class EchoGate:
     def __init__(self, *, max_delay_s: float = 0.5, gate_ratio: float = 1.0) -> None:
         self.max_delay = int(max_delay_s * SAMPLE_RATE)
         self.gate_ratio = gate_ratio
-        self.delay: int | None = None  # samples, found on the first prompt and then kept
+        self.delay: int | None = None  # samples, found anew for each prompt
         self.gain = 0.0
         self._ref = np.zeros(0, dtype=np.float32)
         self._ref_start = 0  # absolute sample index of _ref[0]
@@ -52,6 +52,9 @@ class EchoGate:
         self._ref_start = int(round(start_s * SAMPLE_RATE))
         self._mic_tail = np.zeros(0, dtype=np.float32)
         self._mic_tail_start = self._ref_start
+        # output latency differs from one prompt to the next: find the delay again each time
+        self.delay = None
+        self.gain = 0.0
 
     def _ref_at(self, start: int, n: int, delay: int) -> np.ndarray:
         """The reference as heard from sample ``start`` for ``n`` samples, ``delay`` late."""
@@ -117,11 +120,12 @@ class EchoGate:
         if start != self._mic_tail_start + self._mic_tail.size:
             self._mic_tail, self._mic_tail_start = np.zeros(0, dtype=np.float32), start
         self._mic_tail = np.concatenate([self._mic_tail, mic])
-        needed = SAMPLE_RATE + self.max_delay  # one second of prompt, heard at any delay
+        window = SAMPLE_RATE // 2  # half a second of prompt, heard at any delay
+        needed = window + self.max_delay
         have = self._mic_tail_start + self._mic_tail.size - self._ref_start
-        if have < needed or self._ref.size < SAMPLE_RATE // 2:
+        if have < needed or self._ref.size < window:
             return
-        ref = self._ref[: min(SAMPLE_RATE, self._ref.size)]
+        ref = self._ref[:window]
         if float(np.sqrt(np.mean(ref**2))) < 1e-3:
             return
         offset = self._ref_start - self._mic_tail_start

@@ -151,6 +151,7 @@ class LiveSession:
       transcriber: Speech to words; default :class:`WhisperTranscriber`.
       vad_factory: Builds one streaming VAD per channel; default :class:`SileroStream`.
       hook: Called with ``("live.speech", (speaker, bool))``, ``("live.words", words)``,
+        ``("live.turn_end", (speaker, end_s))`` (a turn long enough to count),
         ``("live.cue", Cue)``, ``("live.session", Session)``, ``("live.lag", seconds)``.
       echo: An :class:`EchoGate` for the trainee's channel in scripted drills.
       analyze: The post-transcription stages; default ``pipeline.analyze_words``.
@@ -217,6 +218,8 @@ class LiveSession:
             raise ValueError(
                 f"chunk has {samples.shape[0]} channel(s), the session expects {len(self._channels)}"
             )
+        if samples.shape[0] > 1:
+            samples = drop_bleed(samples, margin_db=self.config.speakers.bleed_margin_db)
         for k, channel in enumerate(self._channels):
             data = samples[k]
             if self.echo is not None and channel.speaker == TRAINEE:
@@ -297,8 +300,10 @@ class LiveSession:
                 if channel.turn_open and silent >= end_gap:
                     channel.turn_open = False
                     self.hook("live.speech", (channel.speaker, False))
-                    if channel.speaker == TRAINEE and channel.turn_speech >= o.min_speech_s * SAMPLE_RATE:
-                        self._ended_turns.append(channel.last_speech / SAMPLE_RATE)
+                    if channel.turn_speech >= o.min_speech_s * SAMPLE_RATE:
+                        self.hook("live.turn_end", (channel.speaker, channel.last_speech / SAMPLE_RATE))
+                        if channel.speaker == TRAINEE:
+                            self._ended_turns.append(channel.last_speech / SAMPLE_RATE)
         channel.vad_pos = start + probs.size * WINDOW
         self._trim(channel)
         return words
@@ -400,6 +405,31 @@ class LiveSession:
         return self.analyze_now()
 
 
+def drop_bleed(samples: np.ndarray, *, margin_db: float = 6.0, frame_s: float = 0.02) -> np.ndarray:
+    """Silence each channel's frames that are ``margin_db`` quieter than the loudest channel.
+
+    With one microphone per person, a quiet copy of the other voice (bleed) must not reach
+    the VAD or Whisper; a person's own speech, even in overlap, is loudest on their own mic.
+
+    Args:
+      samples: float32 (channels, n).
+
+    Returns:
+      A copy with bleed frames zeroed.
+    """
+    frame = int(frame_s * SAMPLE_RATE)
+    out = np.array(samples, dtype=np.float32, copy=True)
+    n = out.shape[1] // frame * frame
+    if n == 0:
+        return out
+    energy = np.mean(out[:, :n].reshape(out.shape[0], -1, frame) ** 2, axis=2)
+    db = 10 * np.log10(energy + 1e-12)
+    quiet = db < db.max(axis=0, keepdims=True) - margin_db
+    mask = np.repeat(~quiet, frame, axis=1)
+    out[:, :n] *= mask
+    return out
+
+
 def partner_words(text: str, spans: Sequence[tuple[float, float]], start_s: float) -> tuple[Word, ...]:
     """Spread the words of a played line over the spans where its audio holds speech.
 
@@ -431,5 +461,5 @@ def partner_words(text: str, spans: Sequence[tuple[float, float]], start_s: floa
     )
 
 
-__all__ = ["Cue", "LiveSession", "Piece", "SileroStream", "Transcriber", "WhisperTranscriber",
+__all__ = ["Cue", "LiveSession", "drop_bleed", "Piece", "SileroStream", "Transcriber", "WhisperTranscriber",
            "partner_words"]

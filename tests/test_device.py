@@ -1,0 +1,193 @@
+"""Drills through a real PortAudio device: a PulseAudio null sink is the microphone.
+
+The fixture starts its own PulseAudio daemon (own XDG_RUNTIME_DIR under tmp, killed at
+teardown) with a null sink ``virt``; its monitor is the default input, so what ``paplay
+--device=virt`` plays is what the drill hears, bit-exact and in real time. Skips when
+pulseaudio is missing, except under CI (env CI set), where it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from listening_coach.config import DEFAULT_CONFIG
+from listening_coach.types import PARTNER, TRAINEE
+
+from conftest import ROOT, require_tool
+
+pytestmark = [pytest.mark.device, pytest.mark.slow]
+RATE = 16_000
+INSTALL = "apt-get install -y pulseaudio pulseaudio-utils libasound2-plugins libportaudio2"
+CONFIG = replace(DEFAULT_CONFIG, language=replace(DEFAULT_CONFIG.language, use_model=False))
+
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private PulseAudio daemon with a 2-channel 16 kHz null sink as default in/out."""
+    require_tool("pulseaudio", INSTALL)
+    require_tool("paplay", INSTALL)
+    runtime = tmp_path_factory.mktemp("pulse")
+    script = runtime / "default.pa"
+    script.write_text(
+        "load-module module-native-protocol-unix auth-anonymous=1\n"
+        "load-module module-null-sink sink_name=virt rate=16000 channels=2 norewinds=1\n"
+        "set-default-sink virt\nset-default-source virt.monitor\n"
+    )
+    saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_SERVER")}
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    os.environ.pop("PULSE_SERVER", None)
+    started = subprocess.run(
+        ["pulseaudio", "-n", "-F", str(script), "--daemonize=yes", "--exit-idle-time=-1"],
+        capture_output=True, text=True, check=False, env={**os.environ, "HOME": str(runtime)},
+    )
+    pid_file = runtime / "pulse" / "pid"
+    deadline = time.monotonic() + 10
+    while not (runtime / "pulse" / "native").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not pid_file.exists():
+        pytest.fail(f"pulseaudio did not start: {started.stderr.strip()}")
+    import sounddevice
+
+    sounddevice._terminate()  # PortAudio lists devices once; make it see the new server
+    sounddevice._initialize()
+    try:
+        yield runtime
+    finally:
+        os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        sounddevice._terminate()
+        sounddevice._initialize()
+
+
+def paplay(path: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(["paplay", "--device=virt", str(path)])
+
+
+def test_devices_lists_the_virtual_microphone(pulse: Path) -> None:
+    from listening_coach.capture import check_input_device, list_devices
+
+    devices = list_devices()
+    default = check_input_device(None, 2)
+    assert default.default_input and default.max_input_channels >= 2
+    assert any(d.default_output for d in devices)
+
+
+def test_capture_is_bit_exact_through_the_null_sink(pulse: Path, tmp_path: Path) -> None:
+    from listening_coach.capture import Capture
+
+    rng = np.random.default_rng(seed=440)
+    played = np.zeros((2 * RATE, 2), dtype=np.int16)
+    played[RATE // 4 : RATE, 0] = rng.integers(-8000, 8000, RATE * 3 // 4)
+    played[RATE // 2 : RATE + RATE // 2, 1] = rng.integers(-8000, 8000, RATE)
+    wav = tmp_path / "noise.wav"
+    soundfile.write(wav, played, RATE, subtype="PCM_16")
+    cap = Capture(channels=2, block_s=0.1)
+    got = []
+    with cap:
+        player = paplay(wav)
+        for chunk in cap:
+            got.append(chunk.samples)
+            if player.poll() is not None and sum(c.shape[1] for c in got) > 3 * RATE:
+                break
+    heard = np.round(np.concatenate(got, axis=1) * 32768).astype(np.int32)
+    start = int(np.flatnonzero(heard[0])[0]) - RATE // 4
+    np.testing.assert_array_equal(heard[:, start : start + 2 * RATE], played.T)
+    assert cap.overflows == 0
+
+
+def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path) -> None:
+    """Play the first two exchanges of the angry-customer sample (trainee left, partner right)."""
+    from listening_coach.audio import load_audio
+    from listening_coach.capture import Capture
+    from listening_coach.drill import Drill
+
+    truth = json.loads((ROOT / "audio_samples" / "angry_customer.truth.json").read_text())
+    cut_s = truth["exchanges"][2]["prompt"]["start"] - 0.1  # before the partner goes on
+    samples = load_audio(ROOT / "audio_samples" / "angry_customer.opus")[:, : int(cut_s * RATE)]
+    wav = tmp_path / "roleplay.wav"
+    soundfile.write(wav, samples.T, RATE, subtype="PCM_16")
+    source = Capture(channels=2, block_s=0.1)
+    events: list[tuple[str, object]] = []
+    drill = Drill(source, config=CONFIG, out_dir=tmp_path / "out", channels=(TRAINEE, PARTNER),
+                  hook=lambda s, a: events.append((s, a)), session_id="live")
+    source.open()
+    player = paplay(wav)
+    stopper = threading.Thread(
+        target=lambda: (player.wait(), time.sleep(2.5), source.stop()), daemon=True)
+    stopper.start()
+    result = drill.run()
+    assert result.stopped_by == "source_ended" and result.overflows == 0
+    session = result.session
+    assert session is not None and len(session.exchanges) == 2
+    for ex, k in zip(session.exchanges, (0, 1), strict=True):
+        expected = truth["lines"][truth["exchanges"][k]["response"]["lines"][0]]["text"]
+        heard = " ".join(w.bare for w in ex.response_words)
+        common = set(heard.split()) & {w.strip(".,").lower() for w in expected.split()}
+        assert len(common) >= 5, (heard, expected)
+        assert ex.prompt and ex.response_latency is not None
+    assert [c.exchange for c in result.cues] == [0, 1]
+    saved = json.loads(result.session_file.read_text())  # type: ignore[union-attr]
+    assert len(saved["exchanges"]) == 2
+    recorded, _ = soundfile.read(result.recording, dtype="float32")
+    assert recorded.shape[1] == 2 and recorded.shape[0] / RATE >= cut_s
+
+
+def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path) -> None:
+    """Prompts go out through PortAudio into the sink; the monitor hears them (echo) and the
+    trainee's answers, which paplay plays after each prompt."""
+    from listening_coach.capture import Capture, Player
+    from listening_coach.drill import Drill
+    from listening_coach.scenario import load_scenario
+    from listening_coach.synth import synthesize
+
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    scenario_file = tmp_path / "short.toml"
+    scenario_file.write_text(
+        'title = "Short refund"\n[partner]\nspeed_wpm = 120\n'
+        '[[lines]]\ntext = "This laptop broke after two weeks and I want my money back."\n'
+        '[[lines]]\ntext = "Nobody in this store ever listens to me."\n'
+    )
+    answers = ["It sounds like you are really frustrated that it broke so soon.",
+               "You feel that nobody here is listening to you."]
+    clips = []
+    for k, text in enumerate(answers):
+        clips.append(tmp_path / f"answer{k}.wav")
+        soundfile.write(clips[-1], synthesize(text, voice="en-gb+f3", speed_wpm=110), RATE,
+                        subtype="PCM_16")
+    source = Capture(channels=1, block_s=0.1)
+    answered: list[subprocess.Popen[bytes]] = []
+
+    def hook(step: str, artifact: object) -> None:
+        if step == "drill.prompt" and len(answered) < len(clips):
+            clip = clips[len(answered)]
+            delay = artifact["duration_s"] + 0.8  # type: ignore[index]
+            answered.append(clip)  # type: ignore[arg-type]
+            threading.Timer(delay, lambda: paplay(clip).wait()).start()
+
+    drill = Drill(source, scenario=load_scenario(scenario_file), config=CONFIG,
+                  out_dir=tmp_path / "out", player=Player(), hook=hook, session_id="scripted")
+    result = drill.run()
+    assert result.stopped_by == "finished", result.message
+    session = result.session
+    assert session is not None and len(session.exchanges) == 2
+    trainee = " ".join(w.bare for w in session.words if w.speaker == TRAINEE)
+    assert "frustrated" in trainee and "listening" in trainee, (trainee, result.recording, drill.echo.delay, drill.echo.gain)
+    assert "laptop" not in trainee and "store" not in trainee  # the echo was not taken as speech
+    assert result.echo_gated_s > 1.0
+    assert [c.exchange for c in result.cues] == [0, 1]
