@@ -23,6 +23,7 @@ from pathlib import Path
 from listening_coach.corrections import (
     SUFFIXES,
     Corrections,
+    LabelCorrection,
     _target_event,
     _target_label,
     _where,
@@ -72,15 +73,15 @@ class Agreement:
 def judgements(session: Session, corrections: Corrections) -> dict[str, list[tuple[str, str]]]:
     """Return (model, coach) pairs per type for one session; see the module docstring."""
     out: dict[str, list[tuple[str, str]]] = {t: [] for t in TYPES}
-    coach_labels = {}
+    coach_labels: dict[int, LabelCorrection] = {}
     for n, c in enumerate(corrections.labels, start=1):
         coach_labels[_target_label(session, c, _where(corrections.path, "label", n))] = c
     reviewed = corrections.reviewed_exchanges(session)
     for i, lb in enumerate(session.labels):
         if lb.exchange not in reviewed:
             continue
-        c = coach_labels.get(i)
-        coach_label, coach_sub = (c.label, c.subtype) if c else (lb.label, lb.subtype)
+        found = coach_labels.get(i)
+        coach_label, coach_sub = (found.label, found.subtype) if found else (lb.label, lb.subtype)
         out["label"].append((lb.label, coach_label))
         for kind in ("reflection", "question"):
             if lb.label == kind and coach_label == kind and lb.subtype and coach_sub:

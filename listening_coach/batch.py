@@ -274,7 +274,7 @@ def _run_dask(tasks: Sequence[BatchTask], address: str) -> Iterator[ItemResult]:
             "--dask needs dask.distributed: pip install 'listening-coach[dask]'"
         ) from e
     try:
-        client = Client(address, timeout="5s")
+        client = Client(address, timeout="5s")  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as e:
         raise ConfigError(
             f"Cannot reach the Dask scheduler at {address} ({e}); start one with "
@@ -282,11 +282,39 @@ def _run_dask(tasks: Sequence[BatchTask], address: str) -> Iterator[ItemResult]:
         ) from None
     futures = client.map(process_task, list(tasks), pure=False)
     try:
-        for fut in as_completed(futures):
+        for fut in as_completed(futures):  # type: ignore[no-untyped-call]
             yield fut.result()
     finally:
-        client.cancel(futures)
-        client.close()
+        client.cancel(futures)  # type: ignore[no-untyped-call]
+        client.close()  # type: ignore[no-untyped-call]
+
+
+class _StopFlag:
+    """Remember Ctrl-C (then raise KeyboardInterrupt as usual) while a batch runs.
+
+    PyAV turns a pending KeyboardInterrupt inside FFmpeg into an ``ExitError``, which would make
+    the recording being decoded look like a failed one; the flag tells the two apart.
+    """
+
+    def __init__(self) -> None:
+        import signal
+        import threading
+
+        self.requested = False
+        self._previous: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        raise KeyboardInterrupt
+
+    def restore(self) -> None:
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
 
 
 def run_batch(
@@ -343,8 +371,11 @@ def run_batch(
     work_s = 0.0
     worked = 0
     source = _run_dask(tasks, dask) if dask else _run_local(tasks, jobs)
+    stop = _StopFlag()
     try:
         for item in source:
+            if stop.requested:  # a decoder may turn Ctrl-C into an ordinary error: not a failure
+                raise KeyboardInterrupt
             results.append(item)
             if item.status == "done":
                 work_s += item.seconds
@@ -358,6 +389,8 @@ def run_batch(
                 hook("batch.item", BatchProgress(len(results), total, elapsed, eta, item))
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        stop.restore()
     order = {t.path: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.path, -1))
     files = write_batch_outputs(tuple(results), plan.out_dir)

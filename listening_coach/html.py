@@ -71,7 +71,7 @@ def _num(value: Any, digits: int = 2) -> str:
         try:
             value = float(value)
         except ValueError:
-            return value
+            return str(value)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         return "–"
     return f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"

@@ -7,7 +7,8 @@
 - :func:`roles_for`: segment labels -> trainee/partner (labels named so are kept; otherwise
   the first to speak is the partner, the second the trainee: a drill opens with the partner).
 - :func:`analyze_with_segmentation`: transcribe the mixed-down recording, take speakers from
-  the segmentation instead of channels, then :func:`pipeline.analyze_words`.
+  the segmentation (:func:`diarization.assign_speakers_from_segments`) instead of channels,
+  then :func:`pipeline.analyze_words`.
 
 File ids and speaker names may carry accents or other Unicode; they are compared after NFC
 normalisation, then accent- and case-folded.
@@ -25,7 +26,7 @@ from typing import Any
 from listening_coach.config import Config
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.errors import ConfigError
-from listening_coach.types import PARTNER, TRAINEE, Session, Word
+from listening_coach.types import PARTNER, TRAINEE, Session
 
 logger = logging.getLogger(__name__)
 SEGMENTATION_SUFFIXES = (".rttm", ".textgrid")
@@ -242,21 +243,6 @@ def roles_for(segments: tuple[SpeakerSegment, ...]) -> dict[str, str]:
     return dict(zip(labels, (PARTNER, TRAINEE)))
 
 
-def _assign(words: tuple[Word, ...], segments: tuple[SpeakerSegment, ...]) -> tuple[Word, ...]:
-    try:
-        from listening_coach.diarization import assign_speakers_from_segments
-    except ImportError:
-        assign_speakers_from_segments = None
-    if assign_speakers_from_segments is not None:
-        return tuple(assign_speakers_from_segments(words, segments))
-    out = []
-    for w in words:  # the speaker whose segments cover most of the word; else the nearest
-        best = max(segments, key=lambda s: (min(s.end, w.end) - max(s.start, w.start),
-                                            -abs((s.start + s.end) / 2 - (w.start + w.end) / 2)))
-        out.append(replace(w, speaker=best.speaker))
-    return tuple(out)
-
-
 def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
                               config: Config) -> Session:
     """Analyse a recording with speakers from an RTTM/TextGrid instead of channels.
@@ -266,10 +252,11 @@ def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
       ConfigError: the segmentation is malformed or names no trainee/partner.
     """
     from listening_coach.audio import load_audio, probe
+    from listening_coach.diarization import assign_speakers_from_segments
+    from listening_coach.errors import AudioError
     from listening_coach.pipeline import analyze_words
     from listening_coach.transcribe import describe, transcribe
     from listening_coach.types import Transcript
-    from listening_coach.errors import AudioError
 
     path = Path(path)
     segments = read_segmentation(segmentation, file_id=path.stem)
@@ -281,8 +268,9 @@ def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
     words = transcribe(samples, config.transcribe)
     if not words:
         raise AudioError(f"{path}: no speech found; check the recording")
-    attributed = _assign(tuple(words), segments)
-    kept = tuple(replace(w, speaker=roles[w.speaker]) for w in attributed if w.speaker in roles)
+    attributed = assign_speakers_from_segments(words, segments)
+    kept = tuple(replace(w, speaker=roles[w.speaker]) for w in attributed
+                 if w.speaker is not None and w.speaker in roles)
     model, options = describe(config.transcribe)
     dropped = len(attributed) - len(kept)
     notes = [f"speakers from {Path(segmentation).name}: "

@@ -202,3 +202,82 @@ def test_cli_bad_manifest_is_one_line_error(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: ") and "no path column" in err
     assert "Traceback" not in err
+
+
+PARTNER_LINES = (
+    "I have been waiting all morning and nobody told me anything.",
+    "You people keep sending me letters I do not understand.",
+    "My son has been in that ward for three days without a doctor.",
+    "I paid twice and the refund still has not arrived.",
+    "Why does nobody answer the phone in this office?",
+)
+TRAINEE_LINES = (
+    "It sounds like the waiting has worn you out.",
+    "So the letters leave you more confused than before.",
+    "What would help you most right now?",
+    "You are worried nobody is looking after him.",
+    "Okay.",
+)
+
+
+@pytest.fixture(scope="module")
+def roleplays(tmp_path_factory) -> Path:
+    """Twenty-two short two-channel role-plays rendered with espeak-ng (about 8 s each)."""
+    from conftest import require_tool
+
+    from listening_coach.roleplay import Line, RolePlay, write_roleplay
+    from listening_coach.types import PARTNER, TRAINEE
+
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    folder = tmp_path_factory.mktemp("roleplays")
+    for i in range(22):
+        trainee = ("ana", "bo")[i % 2]
+        lines = (
+            Line(PARTNER, PARTNER_LINES[i % 5], after_s=0.0, speed_wpm=120),
+            Line(TRAINEE, TRAINEE_LINES[(i // 2) % 5], after_s=0.6 + 0.1 * (i % 4),
+                 speed_wpm=105 + 5 * (i % 3)),
+            Line(PARTNER, PARTNER_LINES[(i + 2) % 5], after_s=0.5, speed_wpm=125),
+        )
+        rp = RolePlay(name=f"{trainee}_2026-02-{i + 1:02d}_call", title="test", lines=lines)
+        write_roleplay(rp, folder, audio_format="opus")
+    for truth in folder.glob("*.truth.json"):
+        truth.unlink()
+    return folder
+
+
+@pytest.mark.slow
+def test_real_batch_of_22_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "listening_coach", "analyze", str(roleplays), "--out", str(out),
+           "--pattern", "{trainee}_{date}_{scenario}", "--jobs", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while len(list(out.glob("*.stamp.json"))) < 4 and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr[-3000:]
+    assert "run the same command again to resume" in stderr
+    finished = len(list(out.glob("*.stamp.json")))
+    assert 4 <= finished < 22
+    assert not list(out.glob(".*.partial"))  # no half-written file left behind
+    assert len(rows(out / "recordings.csv")) == finished  # summaries of the finished work
+
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert f"{22 - finished} analysed, {finished} unchanged (skipped), 0 failed" in second.stdout
+    assert "eta" in second.stderr  # progress lines with ETA (no terminal: one line per file)
+    recs = rows(out / "recordings.csv")
+    assert len(recs) == 22 and {r["status"] for r in recs} <= {"done", "skipped"}
+    assert {r["trainee"] for r in recs} == {"ana", "bo"}
+    assert all(int(r["exchanges"]) >= 1 for r in recs)
+    cohort = rows(out / "cohort.csv")
+    assert [r["n"] for r in cohort if r["trainee"] == "ana"] == [str(i) for i in range(1, 12)]
+    assert len(list(out.glob("*.html"))) == 23  # 22 reports + index
