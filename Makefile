@@ -35,6 +35,9 @@ lint: $(STAMP)
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py
 
+fixtures: samples
+	$(BIN)/python scripts/make_fixtures.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)
 

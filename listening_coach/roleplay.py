@@ -7,6 +7,8 @@
   truth (a JSON-ready dict, format in ``audio_samples/README.md``).
 - :func:`write_roleplay`: render and write ``NAME.opus`` and ``NAME.truth.json``.
 - :func:`load_truth`: read a truth file back.
+- :func:`write_words` / :func:`load_words`: ``NAME.words.json``, the pipeline's transcribed
+  words of a sample, so tests can run every stage after transcription without the model.
 
 Channel ``i`` carries ``channels[i]`` (default: 0 = trainee, 1 = partner) plus the other voice
 attenuated by ``bleed_db`` and delayed by ``bleed_delay_ms``, plus seeded white noise. Every time
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,9 +31,10 @@ import numpy as np
 
 from listening_coach.config import OverlapOptions, PauseOptions, TurnOptions
 from listening_coach.synth import SAMPLE_RATE, measure_spans, synthesize
-from listening_coach.types import PARTNER, TRAINEE, Speaker
+from listening_coach.types import PARTNER, TRAINEE, Speaker, Word
 
 TRUTH_VERSION = 1
+WORDS_VERSION = 1
 OverlapKind = Literal["interruption", "backchannel", "terminal_overlap"]
 AudioFormat = Literal["opus", "flac"]
 OPUS_COMPRESSION = 0.9  # libsndfile's 0-1 scale; 0.9 is about 60 kbit/s for 16 kHz stereo
@@ -123,9 +127,7 @@ def render(roleplay: RolePlay) -> Rendered:
         local = measure_spans(audio)
         spans = tuple((round(start + a, 3), round(start + b, 3)) for a, b in local)
         words = len(line.text.split())
-        placed.append(
-            _Placed(i, line, spans[0][0], spans[-1][1], spans, words, audio, start, voice)
-        )
+        placed.append(_Placed(i, line, spans[0][0], spans[-1][1], spans, words, audio, start, voice))
         floor_end = max(floor_end, start + audio.size / SAMPLE_RATE)
     samples = _mix(roleplay, placed)
     return Rendered(samples, _truth(roleplay, placed, samples.shape[1] / SAMPLE_RATE))
@@ -172,6 +174,46 @@ def load_truth(path: str | Path) -> dict[str, Any]:
     if data.get("truth_version") != TRUTH_VERSION:
         raise ValueError(f"{path}: truth_version {data.get('truth_version')} != {TRUTH_VERSION}")
     return data
+
+
+def write_words(words: Iterable[Word], path: str | Path, *, source: str, model: str) -> Path:
+    """Write transcribed words as ``NAME.words.json`` (fixtures for tests without the model).
+
+    Format: ``{"words_version": 1, "source", "model", "words": [{"start", "end", "text",
+    "speaker", "probability", "speaker_confidence"}]}``, times in seconds to 1 ms.
+    """
+    data = {
+        "words_version": WORDS_VERSION,
+        "source": source,
+        "model": model,
+        "words": [
+            {
+                "start": round(w.start, 3),
+                "end": round(w.end, 3),
+                "text": w.text,
+                "speaker": w.speaker,
+                "probability": round(w.probability, 3),
+                "speaker_confidence": round(w.speaker_confidence, 3),
+            }
+            for w in words
+        ],
+    }
+    path = Path(path)
+    head = json.dumps({k: v for k, v in data.items() if k != "words"})[:-1]
+    rows = ",\n".join(json.dumps(w) for w in data["words"])  # one word per line: small diffs
+    path.write_text(f'{head}, "words": [\n{rows}\n]}}\n', encoding="utf-8")
+    return path
+
+
+def load_words(path: str | Path) -> tuple[Word, ...]:
+    """Read words written by :func:`write_words`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if data.get("words_version") != WORDS_VERSION:
+        raise ValueError(f"{path}: words_version {data.get('words_version')} != {WORDS_VERSION}")
+    return tuple(
+        Word(w["start"], w["end"], w["text"], w["speaker"], w["probability"], w["speaker_confidence"])
+        for w in data["words"]
+    )
 
 
 def _mix(roleplay: RolePlay, placed: list[_Placed]) -> np.ndarray:
@@ -223,9 +265,7 @@ def _truth(roleplay: RolePlay, placed: list[_Placed], duration_s: float) -> dict
                 line_exchange[p.index] = k
     for b in backchannels:
         bp = placed[b]
-        line_exchange[b] = max(
-            (k for k, ex in enumerate(exchanges) if _span(ex)[0] <= bp.start), default=0
-        )
+        line_exchange[b] = max((k for k, ex in enumerate(exchanges) if _span(ex)[0] <= bp.start), default=0)
     overlaps = [_overlap(roleplay, p, placed, line_exchange) for p in order]
     return {
         "truth_version": TRUTH_VERSION,
@@ -290,9 +330,7 @@ def _exchange_truth(k: int, ex: dict[str, Any], roleplay: RolePlay) -> dict[str,
             "words": words,
             "speaking_s": round(speaking, 3),
         }
-        out["trainee_wpm"] = (
-            round(words / speaking * 60, 1) if words >= 5 and speaking > 0 else None
-        )
+        out["trainee_wpm"] = round(words / speaking * 60, 1) if words >= 5 and speaking > 0 else None
     if prompt and response:
         out["latency_s"] = round(response[0].start - max(p.end for p in prompt), 3)
     return out
@@ -328,9 +366,7 @@ def _overlap(
         # the first N words, rendered alone (a little slower at the end), fit in the overlap
         first = " ".join(p.line.text.split()[: o.interruption_min_words])
         first_s = (
-            synthesize(
-                first, voice=p.voice, speed_wpm=p.line.speed_wpm, word_gap_ms=p.line.word_gap_ms
-            ).size
+            synthesize(first, voice=p.voice, speed_wpm=p.line.speed_wpm, word_gap_ms=p.line.word_gap_ms).size
             / SAMPLE_RATE
         )
         ok = (
@@ -375,9 +411,7 @@ def _effective_pauses(
         for (_, end), (start, _) in itertools.pairwise(spans):
             if start - end < roleplay.pauses.effective_pause_s:
                 continue
-            trainee_talks = any(
-                p.line.speaker == TRAINEE and p.start < start and p.end > end for p in placed
-            )
+            trainee_talks = any(p.line.speaker == TRAINEE and p.start < start and p.end > end for p in placed)
             if not trainee_talks:
                 out.append(
                     {
