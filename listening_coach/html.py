@@ -2,8 +2,9 @@
 
 - :func:`render_report`: a session as one HTML file: a timeline of both speakers with overlaps
   coloured by kind, pace and voice over time, MITI indicators against their thresholds, one
-  card per exchange (words, labels with confidence, feedback with evidence, metrics) and the
-  recording embedded (Opus, as a ``data:`` URI) with a play button per exchange.
+  card per exchange (words, labels with confidence, feedback with evidence, metrics), the
+  recording embedded (Opus, as a ``data:`` URI) with a play button per exchange, and menus
+  that build the coach's ``NAME.corrections.toml`` for download.
 - :func:`write_report`: the same, written to a file atomically.
 - :func:`render_index`: the batch page: recordings, failures, and progress per trainee.
 
@@ -24,12 +25,16 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.corrections import EVENT_KINDS
 from listening_coach.manifest import RecordingInfo
 from listening_coach.plots import pace_voice_svg, progress_svg, timeline_svg
 from listening_coach.types import PARTNER, TRAINEE, Session
 
 logger = logging.getLogger(__name__)
 
+# What a coach can pick in the report's correction menus ("label/subtype").
+LABEL_OPTIONS = ("reflection/simple", "reflection/complex", "question/open", "question/closed",
+                 "information", "advice", "affirmation", "validation", "other")
 # MITI 4.2.1 / 3.1.1 thresholds (PRODUCT.md): (fair, good)
 MITI_THRESHOLDS = {
     "reflection_question_ratio": (1.0, 2.0),
@@ -230,6 +235,8 @@ def render_report(
         exchanges=[_exchange_view(session, e.index) for e in session.exchanges],
         corrections_note=corrections_note,
         TRAINEE=TRAINEE, PARTNER=PARTNER,
+        label_options=LABEL_OPTIONS,
+        event_options=EVENT_KINDS + ("none",),
     ))
 
 

@@ -65,6 +65,8 @@ def test_report_renders_without_errors(report, tmp_path: Path) -> None:
     assert attrs["timeline"] == "1"
     assert attrs["injected"] == "false"  # the transcript's <script> never ran
     assert "&lt;script&gt;window.__injected=1" in result.stdout  # ... and is shown as text
+    area = re.search(r'<textarea id="corrections-text"[^>]*>([^<]*)</textarea>', result.stdout)
+    assert area and area.group(1).strip() == "reviewed = []"  # the corrections builder ran
 
 
 def test_screenshot(report, tmp_path: Path) -> None:

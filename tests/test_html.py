@@ -109,3 +109,12 @@ def test_index_page_escapes_and_links() -> None:
     page = render_index([{"recording": "a&b", "status": "done", "trainee": "<i>x</i>"},
                          {"recording": "c", "status": "failed", "error": "<bad>"}], [])
     assert 'href="a%26b.html"' in page and "&lt;i&gt;x&lt;/i&gt;" in page and "&lt;bad&gt;" in page
+
+
+def test_correction_menus_for_every_label_and_event(session, html) -> None:
+    labels = re.findall(r'<select class="fix fix-label noprint"[^>]*data-exchange="(\d+)"', html)
+    assert sorted(int(x) for x in labels) == sorted(lb.exchange for lb in session.labels)
+    events = re.findall(r'<select class="fix fix-event noprint"[^>]*data-was="(\w+)"', html)
+    assert events == [e.kind for ex in session.exchanges for e in session.events
+                      if e.exchange == ex.index]
+    assert 'download="rec.corrections.toml"' in html
