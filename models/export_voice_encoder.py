@@ -14,8 +14,9 @@ Run it in a separate build environment, never in the project's .venv::
 
 It also writes ``tests/golden/voice_encoder_reference.npz``: resemblyzer's own mel spectrograms
 of four seeded synthetic waveforms (the test rebuilds the waveforms with the same function) and
-the torch embeddings of full (160-frame) and short (60-frame) inputs, so ``tests/test_diarization_embed.py`` checks that the ONNX model and the numpy
-mel front end reproduce resemblyzer without torch. It prints the max abs difference.
+the torch embeddings of full (160-frame) and short (60-frame) inputs, so
+``tests/test_diarization_models.py`` checks that the ONNX model and the numpy mel front end
+reproduce resemblyzer without torch. It prints the max abs difference (measured: 5.8e-07).
 """
 
 from __future__ import annotations

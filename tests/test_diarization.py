@@ -91,7 +91,10 @@ def test_write_then_read_rttm_round_trips(tmp_path: Path) -> None:
     segs = (S(0.5, 1.25, "SPEAKER_00"), S(1.0, 2.0, "SPEAKER_01"))
     write_rttm(segs, "clip", tmp_path / "out.rttm")
     back = read_rttm(tmp_path / "out.rttm")["clip"]
-    assert [(s.start, s.end, s.speaker) for s in back] == [(0.5, 1.25, "SPEAKER_00"), (1.0, 2.0, "SPEAKER_01")]
+    assert [(s.start, s.end, s.speaker) for s in back] == [
+        (0.5, 1.25, "SPEAKER_00"),
+        (1.0, 2.0, "SPEAKER_01"),
+    ]
 
 
 def test_read_uem(tmp_path: Path) -> None:
@@ -201,8 +204,12 @@ def test_smooth_and_merge() -> None:
 
 def test_words_follow_the_speaker_change_inside_a_segment() -> None:
     words = (
-        Word(0.0, 0.4, " I"), Word(0.4, 0.9, " waited"), Word(0.9, 1.3, " hours."),
-        Word(1.35, 1.8, " I"), Word(1.8, 2.2, " see."), Word(5.0, 5.2, " far"),
+        Word(0.0, 0.4, " I"),
+        Word(0.4, 0.9, " waited"),
+        Word(0.9, 1.3, " hours."),
+        Word(1.35, 1.8, " I"),
+        Word(1.8, 2.2, " see."),
+        Word(5.0, 5.2, " far"),
     )
     segs = (S(0.0, 1.3, "SPEAKER_00", 0.9), S(1.3, 2.5, "SPEAKER_01", 0.8))
     out = assign_speakers_from_segments(words, segs)
@@ -311,7 +318,10 @@ def test_eval_command_bad_input_is_one_line(tmp_path: Path) -> None:
     ):
         done = subprocess.run(
             [sys.executable, "-m", "listening_coach", "eval-diarization", *args],
-            capture_output=True, text=True, cwd=ROOT, timeout=120,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
         )
         assert done.returncode == 1, done.stderr
         assert message in done.stderr and "Traceback" not in done.stderr

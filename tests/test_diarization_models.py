@@ -35,11 +35,20 @@ GOLDEN = ROOT / "tests" / "golden" / "voice_encoder_reference.npz"
 PARTNER_VOICE = ("en-us+m3", "25")  # low male voice
 TRAINEE_VOICE = ("en-gb+f4", "85")  # high female voice
 LINES = (
-    (PARTNER_VOICE, "I have been waiting here for over two hours and nobody has told me anything about my mother."),
+    (
+        PARTNER_VOICE,
+        "I have been waiting here for over two hours and nobody has told me anything about my mum.",
+    ),
     (TRAINEE_VOICE, "That sounds really frustrating."),
-    (PARTNER_VOICE, "It is more than frustrating. The doctor walked right past me without saying a single word to anyone."),
+    (
+        PARTNER_VOICE,
+        "It is more than frustrating. The doctor walked right past me without saying a word to anyone.",
+    ),
     (TRAINEE_VOICE, "You feel ignored."),
-    (PARTNER_VOICE, "Exactly, and I keep asking at the desk and they just tell me to sit down and wait like everyone else."),
+    (
+        PARTNER_VOICE,
+        "Exactly, and I keep asking at the desk and they just tell me to sit down and wait like the rest.",
+    ),
     (TRAINEE_VOICE, "You want someone to tell you what is happening."),
 )
 
@@ -94,7 +103,9 @@ def _render(voice: tuple[str, str], text: str, path: Path) -> np.ndarray:
     import librosa
     import soundfile as sf
 
-    subprocess.run(["espeak-ng", "-v", voice[0], "-p", voice[1], "-s", "160", "-w", str(path), text], check=True)
+    subprocess.run(
+        ["espeak-ng", "-v", voice[0], "-p", voice[1], "-s", "160", "-w", str(path), text], check=True
+    )
     samples, rate = sf.read(path, dtype="float32")
     samples = librosa.resample(samples, orig_sr=rate, target_sr=16000)
     trimmed, _ = librosa.effects.trim(samples, top_db=40)
@@ -111,7 +122,9 @@ def conversation(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, 
     for i, (voice, text) in enumerate(LINES):
         x = _render(voice, text, d / f"{i}.wav")
         pieces.append((t, x))
-        truth.append(SpeakerSegment(t, t + len(x) / 16000, "partner" if voice == PARTNER_VOICE else "trainee"))
+        truth.append(
+            SpeakerSegment(t, t + len(x) / 16000, "partner" if voice == PARTNER_VOICE else "trainee")
+        )
         t += len(x) / 16000 + 0.5
     backchannel = _render(TRAINEE_VOICE, "mm hm, yes", d / "bc.wav")
     mono = np.zeros(int((t + 0.5) * 16000), dtype=np.float32)

@@ -29,10 +29,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--uem", help="UEM file: scored region per file (default: whole file)")
     p.add_argument("--config", help="TOML config file; its [diarize] section is used")
     p.add_argument("--collar", type=float, default=0.25, help="DER collar in seconds (0.25)")
-    p.add_argument("--onset-tolerance", type=float, default=0.5,
-                   help="an overlap onset counts as found within this many seconds (0.5)")
-    p.add_argument("--num-speakers", type=int, default=None,
-                   help="give the diarizer the speaker count instead of estimating it")
+    p.add_argument(
+        "--onset-tolerance",
+        type=float,
+        default=0.5,
+        help="an overlap onset counts as found within this many seconds (0.5)",
+    )
+    p.add_argument(
+        "--num-speakers",
+        type=int,
+        default=None,
+        help="give the diarizer the speaker count instead of estimating it",
+    )
     p.set_defaults(func=run)
 
 

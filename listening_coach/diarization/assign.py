@@ -84,10 +84,14 @@ def assign_speakers_from_segments(
             out.append(dataclasses.replace(w, speaker=who, speaker_confidence=round(float(conf), 3)))
             continue
         gaps = np.maximum(starts - b, a - ends)
-        i = int(np.argmin(gaps))
-        if gaps[i] <= max_gap_s:
-            conf = 0.5 * segs[i].confidence
-            out.append(dataclasses.replace(w, speaker=segs[i].speaker, speaker_confidence=round(float(conf), 3)))
+        nearest = int(np.argmin(gaps))
+        if gaps[nearest] <= max_gap_s:
+            conf = 0.5 * segs[nearest].confidence
+            out.append(
+                dataclasses.replace(
+                    w, speaker=segs[nearest].speaker, speaker_confidence=round(float(conf), 3)
+                )
+            )
         else:
             out.append(dataclasses.replace(w, speaker=None, speaker_confidence=0.0))
     return tuple(out)
@@ -144,5 +148,7 @@ def refine_words(
         other = int(np.argmax(np.where(np.arange(len(names)) == own, -np.inf, row)))
         if row[other] - row[own] > margin:
             conf = float(np.clip(0.5 + (row[other] - row[own]) / 0.3, 0.0, 1.0))
-            out[i] = dataclasses.replace(words[i], speaker=names[other], speaker_confidence=round(float(conf), 3))
+            out[i] = dataclasses.replace(
+                words[i], speaker=names[other], speaker_confidence=round(float(conf), 3)
+            )
     return tuple(out)

@@ -28,7 +28,7 @@ class Clustering:
 
 def _normalise(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return x / np.maximum(norms, 1e-9)
+    return np.asarray(x / np.maximum(norms, 1e-9))
 
 
 def _centroids(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:

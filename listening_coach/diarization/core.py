@@ -158,9 +158,7 @@ def diarize(
         segments = tuple(sorted(segments + extra, key=lambda s: (s.start, s.end)))
     segments, names = _rename(segments)
     voiceprints = tuple((names[f"#{i}"], centroids[i]) for i in range(len(centroids)) if f"#{i}" in names)
-    return Diarization(
-        segments, overlaps, len(names), count_confidence, duration, tuple(notes), voiceprints
-    )
+    return Diarization(segments, overlaps, len(names), count_confidence, duration, tuple(notes), voiceprints)
 
 
 def _smooth(labels: np.ndarray, min_frames: int) -> np.ndarray:
@@ -236,7 +234,5 @@ def _rename(
     names: dict[str, str] = {}
     for s in sorted(segments, key=lambda s: s.start):
         names.setdefault(s.speaker, label(len(names)))
-    renamed = tuple(
-        SpeakerSegment(s.start, s.end, names[s.speaker], s.confidence) for s in segments
-    )
+    renamed = tuple(SpeakerSegment(s.start, s.end, names[s.speaker], s.confidence) for s in segments)
     return renamed, names

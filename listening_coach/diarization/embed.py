@@ -60,7 +60,7 @@ def mel_frames(samples: np.ndarray) -> np.ndarray:
     index = np.arange(N_FFT)[None, :] + HOP * np.arange(n_frames)[:, None]
     spectrum = np.fft.rfft(padded[index] * _window(), axis=1)
     power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-    return (power @ _mel_basis().T).astype(np.float32)
+    return np.asarray(power @ _mel_basis().T, dtype=np.float32)
 
 
 @functools.lru_cache(maxsize=4)
@@ -100,7 +100,7 @@ def embed_mels(mels: np.ndarray, *, model_path: str | None = None) -> np.ndarray
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     session = load_encoder(model_path)
     out: np.ndarray = session.run(None, {"mels": np.ascontiguousarray(mels, dtype=np.float32)})[0]
-    return np.nan_to_num(out)
+    return np.asarray(np.nan_to_num(out), dtype=np.float32)
 
 
 def embed_windows(

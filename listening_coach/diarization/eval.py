@@ -111,9 +111,7 @@ def read_rttm(path: str | Path) -> dict[str, tuple[SpeakerSegment, ...]]:
     return {k: tuple(sorted(v, key=lambda s: (s.start, s.end))) for k, v in out.items()}
 
 
-def write_rttm(
-    segments: Iterable[SpeakerSegment], file_id: str, path: str | Path | None = None
-) -> str:
+def write_rttm(segments: Iterable[SpeakerSegment], file_id: str, path: str | Path | None = None) -> str:
     """Return (and write, when ``path`` is given) RTTM text for one file's segments."""
     text = "".join(
         f"SPEAKER {file_id} 1 {s.start:.3f} {s.end - s.start:.3f} <NA> <NA> {s.speaker} <NA> <NA>\n"
@@ -138,9 +136,7 @@ def read_uem(path: str | Path) -> dict[str, tuple[tuple[float, float], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _activity(
-    segments: Sequence[SpeakerSegment], n_frames: int
-) -> tuple[list[str], np.ndarray]:
+def _activity(segments: Sequence[SpeakerSegment], n_frames: int) -> tuple[list[str], np.ndarray]:
     speakers = sorted({s.speaker for s in segments})
     index = {s: i for i, s in enumerate(speakers)}
     matrix = np.zeros((n_frames, len(speakers)), dtype=bool)
@@ -261,8 +257,7 @@ def score_onsets(
     ref = [a for a, _ in reference if inside(a)]
     hyp = [a for a, _ in hypothesis if inside(a)]
     pairs = sorted(
-        (abs(r - h), i, j) for i, r in enumerate(ref) for j, h in enumerate(hyp)
-        if abs(r - h) <= tolerance_s
+        (abs(r - h), i, j) for i, r in enumerate(ref) for j, h in enumerate(hyp) if abs(r - h) <= tolerance_s
     )
     used_r: set[int] = set()
     used_h: set[int] = set()

@@ -43,7 +43,7 @@ def frame_dbfs(samples: np.ndarray) -> np.ndarray:
     n_frames = -(-len(samples) // FRAME)
     padded = np.pad(samples, (0, n_frames * FRAME - len(samples))).reshape(n_frames, FRAME)
     rms = np.sqrt(np.mean(padded.astype(np.float64) ** 2, axis=1))
-    return (20 * np.log10(np.maximum(rms, 1e-10))).astype(np.float32)
+    return np.asarray(20 * np.log10(np.maximum(rms, 1e-10)), dtype=np.float32)
 
 
 def speech_mask(
