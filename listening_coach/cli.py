@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "export",
     "eval_diarization",
     "eval_asr",
+    "eval_language",
 )
 
 EXIT_OK = 0

@@ -1,0 +1,91 @@
+"""``listening-coach eval-language DATA.csv [--cv] [--asr-style]``: score the language model.
+
+Without ``--cv`` the shipped model (or ``--model``) labels every counsellor utterance of an
+AnnoMI-format CSV (the client's preceding utterance is the context). With ``--cv`` a fresh
+model is trained and tested in k folds grouped by ``video_url`` (no video on both sides).
+``--asr-style`` lower-cases the test texts and strips their punctuation (what ASR output may
+look like). Prints macro-F1, per-class precision/recall/F1, the confusion matrix, and the
+subtype scores (simple/complex, open/closed) where the file codes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from listening_coach.errors import OutputError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "eval-language",
+        help="macro-F1, per-class F1 and confusion matrix of the language model on AnnoMI CSV",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    p.add_argument("data", metavar="DATA.csv", help="AnnoMI-format CSV (e.g. annomi/dev.csv)")
+    p.add_argument("--full", metavar="FULL.csv",
+                   help="AnnoMI-full CSV with subtypes (default: DATA_full.csv if present)")
+    p.add_argument("--model", help="model .npz (default: the shipped one)")
+    p.add_argument("--cv", action="store_true",
+                   help="cross-validate: train per fold, grouped by video_url")
+    p.add_argument("--folds", type=int, default=5, help="folds for --cv (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="training seed for --cv")
+    p.add_argument("--asr-style", action="store_true",
+                   help="lower-case test texts and strip punctuation")
+    p.add_argument("--json", metavar="FILE", help="also write every score as JSON")
+    p.set_defaults(func=run)
+
+
+def render(result: dict[str, Any], title: str) -> str:
+    """Format :func:`listening_coach.language.training.evaluate` output as text."""
+    lines = [title]
+    names = {"main": "main behaviour", "reflection": "reflection simple/complex",
+             "question": "question open/closed", "input": "therapist input subtype"}
+    for head, scores in result.items():
+        classes = scores["classes"]
+        lines.append("")
+        lines.append(f"{names.get(head, head)}: n={scores['n']}  macro-F1 "
+                     f"{scores['macro_f1']:.4f}  accuracy {scores['accuracy']:.4f}")
+        lines.append(f"  {'class':<16}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")
+        for k in classes:
+            c = scores["per_class"][k]
+            lines.append(f"  {k:<16}{c['precision']:>10.3f}{c['recall']:>8.3f}{c['f1']:>8.3f}"
+                         f"{c['support']:>9}")
+        width = max(8, max(len(k) for k in classes) + 1)
+        lines.append("  confusion (rows gold, columns predicted):")
+        lines.append("  " + " " * 16 + "".join(f"{k[:width - 1]:>{width}}" for k in classes))
+        for k, row in zip(classes, scores["confusion"]):
+            lines.append(f"  {k:<16}" + "".join(f"{v:>{width}}" for v in row))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from listening_coach.language.model import load_model
+    from listening_coach.language.training import (
+        cross_validate, evaluate, load_annomi, predict_examples,
+    )
+
+    examples = load_annomi(args.data, args.full)
+    if args.cv:
+        predictions = cross_validate(
+            examples, folds=args.folds, seed=args.seed, asr_style=args.asr_style,
+            progress=lambda k: print(f"fold {k + 1}/{args.folds} done", file=sys.stderr),
+        )
+        title = f"{args.folds}-fold cross-validation grouped by video"
+    else:
+        predictions = predict_examples(load_model(args.model), examples,
+                                       asr_style=args.asr_style)
+        title = f"model {args.model or 'shipped'}"
+    title += f" on {args.data} ({len(examples)} counsellor utterances"
+    title += ", ASR-style text)" if args.asr_style else ")"
+    result = evaluate(examples, predictions)
+    print(render(result, title))
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise OutputError(f"cannot write {args.json}: {e.strerror}") from None
+    return 0
