@@ -41,5 +41,9 @@ fixtures: samples
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)
 
+# Rebuild the language model from ../shared/data/annomi (seeded; see models/README.md).
+models: $(STAMP)
+	$(BIN)/python models/train_language.py
+
 clean:
 	rm -rf out bench_out .pytest_cache
