@@ -29,7 +29,7 @@ import numpy as np
 
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate
-from listening_coach.errors import AudioError, DeviceError, OutputError
+from listening_coach.errors import AudioError, CoachError, DeviceError, OutputError
 from listening_coach.recorder import Recorder
 from listening_coach.scenario import PartnerLine, Scenario
 from listening_coach.streaming import Cue, LiveSession, Transcriber, partner_words
@@ -293,7 +293,13 @@ class Drill:
             if recorder is not None:
                 recorder.close()
         self.hook("drill.state", "analysing")
-        session = self.live.finish()
+        try:
+            session = self.live.finish()
+        except CoachError as e:  # keep the last live analysis rather than nothing
+            log.error("final analysis failed: %s", e)
+            message = f"{message}; final analysis failed ({e})" if message else (
+                f"final analysis failed ({e}); the last live analysis is kept")
+            session = self.live.session
         if session is not None:
             self._save(session)
         recorded = recorder.duration_s if recorder is not None else 0.0

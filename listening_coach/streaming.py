@@ -117,7 +117,11 @@ class Piece:
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    """The one short message shown after an exchange (or none: ``feedback`` None)."""
+    """The one short message shown after an exchange (or none: ``feedback`` None).
+
+    If the trainee goes on after a pause, the exchange is cued again and the new cue replaces
+    the old one (same ``exchange``).
+    """
 
     exchange: int
     speech_end_s: float  # when the trainee stopped speaking (audio time)
@@ -194,7 +198,7 @@ class LiveSession:
         self.errors = 0  # pieces whose transcription failed (logged, counted, drill goes on)
         self.lag_s = 0.0
         self._received = 0  # samples inserted
-        self._cued: set[int] = set()
+        self._cued: dict[int, int] = {}  # exchange -> response words when it was cued
         self._ended_turns: list[float] = []  # trainee turn ends waiting for their cue
 
     def warm_up(self) -> None:
@@ -363,12 +367,18 @@ class LiveSession:
         if not trainee:
             return
         last = trainee[-1]
+        turn = next((t for t in session.turns if last in t.words), None)
+        if turn is not None and turn.backchannel:
+            return  # "mm-hm" while the partner talks: the exchange is not over
         exchange = next(
             (ex for ex in reversed(session.exchanges) if last in ex.response_words), None
         )
-        if exchange is None or exchange.index in self._cued:
+        if exchange is None:
             return
-        self._cued.add(exchange.index)
+        said = len(exchange.response_words)
+        if self._cued.get(exchange.index) == said:
+            return
+        self._cued[exchange.index] = said  # more words later (a pause mid-answer): cue again
         items = [f for f in session.feedback if f.exchange == exchange.index]
         items.sort(key=lambda f: _LEVEL_ORDER.get(f.level, 3))
         cue = Cue(exchange.index, speech_end_s, items[0] if items else None, self.clock())

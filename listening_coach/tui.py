@@ -78,7 +78,8 @@ class DrillView:
         elif step == "live.words":
             self.words += len(artifact)  # type: ignore[arg-type]
         elif step == "live.cue":
-            self.cues.append((artifact.exchange, artifact.feedback))  # type: ignore[attr-defined]
+            cue = (artifact.exchange, artifact.feedback)  # type: ignore[attr-defined]
+            self.cues = [c for c in self.cues if c[0] != cue[0]] + [cue]  # a re-cue replaces
         elif step == "live.lag":
             self.lag_s = float(artifact)  # type: ignore[arg-type]
         if self._live is not None:
