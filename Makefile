@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test test-fast lint bench models fixtures samples clean
+.PHONY: setup demo test test-fast lint bench bench-live models fixtures samples clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,9 @@ fixtures: samples
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)
+
+bench-live: $(STAMP)
+	$(BIN)/python bench/bench_live.py $(BENCH_LIVE_ARGS)
 
 # Rebuild the language model from ../shared/data/annomi (seeded; see models/README.md).
 models: $(STAMP)
