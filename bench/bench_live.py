@@ -40,7 +40,6 @@ sys.path.insert(0, str(ROOT))
 from listening_coach.capture import ReplaySource  # noqa: E402
 from listening_coach.config import DEFAULT_CONFIG, Config  # noqa: E402
 from listening_coach.drill import Drill  # noqa: E402
-from listening_coach.types import PARTNER, TRAINEE  # noqa: E402
 
 RATE = 16_000
 LONG_ANSWERS = [  # about 3, 8, 13 and 19 s when spoken by espeak-ng at -s 110

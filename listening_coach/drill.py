@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate
 from listening_coach.errors import AudioError, CoachError, DeviceError, OutputError
 from listening_coach.recorder import Recorder
-from listening_coach.scenario import PartnerLine, Scenario
+from listening_coach.scenario import Escalation, PartnerLine, Scenario
 from listening_coach.streaming import Cue, LiveSession, Transcriber, partner_words
 from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Session, Speaker
 
@@ -81,9 +81,9 @@ class DrillResult:
     errors: int  # pieces that failed to transcribe (the drill went on)
 
 
-def line_audio(line: PartnerLine | Any, scenario: Scenario) -> np.ndarray:
+def line_audio(line: PartnerLine | Escalation, scenario: Scenario) -> np.ndarray:
     """Return a line's samples (float32 mono 16 kHz): its audio file, else espeak-ng."""
-    if getattr(line, "audio", None) is not None:
+    if line.audio is not None:
         from listening_coach.audio import load_audio
 
         return np.asarray(load_audio(line.audio).mean(axis=0), dtype=np.float32)
@@ -160,13 +160,13 @@ class Drill:
     # -- hooks ------------------------------------------------------------------------------
     def _on_live(self, step: str, artifact: object) -> None:
         if step == "live.speech":
-            speaker, speaking = artifact  # type: ignore[misc]
+            speaker, speaking = cast(tuple[str, bool], artifact)
             if speaker == TRAINEE:
                 self._trainee_speaking = bool(speaking)
                 if speaking:
                     self._answer_end = None
         elif step == "live.turn_end":
-            speaker, _ = artifact  # type: ignore[misc]
+            speaker, _ = cast(tuple[str, float], artifact)
             answered = any(w.speaker == TRAINEE and w.end > self._prompt_start
                            for w in self.live.words)
             if speaker == TRAINEE and answered:  # a noise burst is not an answer
@@ -217,8 +217,8 @@ class Drill:
         if self.scenario is None or session is None or not session.exchanges:
             return
         last = session.exchanges[-1].index
-        triggers = {e.kind for e in session.events
-                    if e.exchange == last and e.speaker == TRAINEE}
+        triggers: set[str] = {str(e.kind) for e in session.events
+                              if e.exchange == last and e.speaker == TRAINEE}
         triggers |= {flag for lab in session.labels if lab.exchange == last for flag in lab.flags}
         triggers |= {f.code for f in session.feedback if f.exchange == last}
         matched = {t for t in self.scenario_triggers() if any(t in x for x in triggers)}

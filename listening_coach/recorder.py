@@ -170,4 +170,4 @@ def repair_wav(path: str | Path) -> float:
         f.write(struct.pack("<I", 36 + data_bytes))
         f.seek(40)
         f.write(struct.pack("<I", data_bytes))
-    return data_bytes / (frame * sample_rate)
+    return float(data_bytes) / float(frame * sample_rate)

@@ -293,7 +293,8 @@ class LiveSession:
                         self.hook("live.speech", (channel.speaker, True))
                 channel.last_speech = pos + WINDOW
                 channel.turn_speech += WINDOW
-                if pos + WINDOW - channel.piece_start >= o.max_piece_s * SAMPLE_RATE:
+                piece_start = channel.piece_start if channel.piece_start is not None else pos
+                if pos + WINDOW - piece_start >= o.max_piece_s * SAMPLE_RATE:
                     words += self._close_piece(channel, pos + WINDOW)
                     channel.piece_start = pos + WINDOW
             else:

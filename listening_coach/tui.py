@@ -12,7 +12,7 @@ exchange; the detail is in the summary and the saved session.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -72,7 +72,7 @@ class DrillView:
         elif step == "drill.state":
             self.state = str(artifact)
         elif step == "live.speech":
-            speaker, speaking = artifact  # type: ignore[misc]
+            speaker, speaking = cast(tuple[str, bool], artifact)
             if speaker == TRAINEE:
                 self.trainee_speaking = bool(speaking)
         elif step == "live.words":

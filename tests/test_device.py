@@ -187,7 +187,7 @@ def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path
     session = result.session
     assert session is not None and len(session.exchanges) == 2
     trainee = " ".join(w.bare for w in session.words if w.speaker == TRAINEE)
-    assert "frustrated" in trainee and "listening" in trainee, (trainee, result.recording, drill.echo.delay, drill.echo.gain)
+    assert "frustrated" in trainee and "listening" in trainee, trainee
     assert "laptop" not in trainee and "store" not in trainee  # the echo was not taken as speech
     assert result.echo_gated_s > 1.0
     assert [c.exchange for c in result.cues] == [0, 1]

@@ -67,7 +67,9 @@ def short_prompt(line: Any, scenario: Any) -> np.ndarray:
     return syllable_train(1.5)
 
 
-def make_drill(tmp_path: Path, clips: dict[str, np.ndarray], **room_args: Any) -> tuple[Drill, SimulatedRoom, list[tuple[str, object]]]:
+def make_drill(
+    tmp_path: Path, clips: dict[str, np.ndarray], **room_args: Any
+) -> tuple[Drill, SimulatedRoom, list[tuple[str, object]]]:
     events: list[tuple[str, object]] = []
     room = SimulatedRoom([clips[t] for t in ANSWERS], hook=lambda s, a: events.append((s, a)),
                          **room_args)
@@ -153,18 +155,23 @@ def test_vanishing_device_keeps_what_was_recorded(
     tmp_path: Path, clips: dict[str, np.ndarray]
 ) -> None:
     drill, room, _ = make_drill(tmp_path, clips)
-    inner = room.__iter__
 
-    def dying() -> Any:
-        for chunk in inner():
-            if chunk.start >= 12.0:
-                raise DeviceError("The input device stopped sending audio for 3 s")
-            yield chunk
+    class Vanishing:
+        """The room's audio until 12 s, then the device goes away."""
 
-    room.__iter__ = dying  # type: ignore[method-assign]
-    drill.source = type("S", (), {"__iter__": lambda self: dying(), "time_s": property(lambda self: room.time_s),
-                                  "stop": lambda self: None, "close": lambda self: None,
-                                  "overflows": 0})()
+        overflows = 0
+        time_s = property(lambda self: room.time_s)
+
+        def __iter__(self) -> Any:
+            for chunk in room:
+                if chunk.start >= 12.0:
+                    raise DeviceError("The input device stopped sending audio for 3 s")
+                yield chunk
+
+        def stop(self) -> None: ...
+        def close(self) -> None: ...
+
+    drill.source = Vanishing()
     result = drill.run()
     assert result.stopped_by == "device_error" and "stopped sending audio" in result.message
     assert result.recorded_s == pytest.approx(12.0, abs=0.11)

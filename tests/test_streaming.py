@@ -111,7 +111,7 @@ def test_turns_are_transcribed_and_cued_once_each(speech: dict[str, np.ndarray])
     cues = [a for step, a in events if step == "live.cue"]
     assert [c.exchange for c in cues] == [0, 1]  # type: ignore[attr-defined]
     # a cue comes after the end of speech, at the audio time the VAD saw it
-    for cue, (a, b) in zip(cues, [spans[0], spans[-1]], strict=True):
+    for cue, (_a, b) in zip(cues, [spans[0], spans[-1]], strict=True):
         assert cue.speech_end_s == pytest.approx(b, abs=0.15)  # type: ignore[attr-defined]
     speech_events = [a for step, a in events if step == "live.speech"]
     assert speech_events == [(TRAINEE, True), (TRAINEE, False)] * 2
