@@ -114,3 +114,11 @@ def test_annomi_counts_match_the_data_readme(shared_data: Path) -> None:
     assert counts == {"reflection": 1017, "question": 1104, "therapist_input": 445, "other": 1202}
     assert sum(ex.reflection is not None for ex in examples) > 900
     assert sum(1 for ex in examples if ex.context) > 3000
+
+
+def test_commands_are_never_reflections() -> None:
+    partner = "It's company policy that I wait three hours? Calm down yourself!"
+    label = label_text("Calm down, it is company policy.", partner)
+    assert label.label != "reflection"  # the model alone says reflection here (measured)
+    assert label.source == "rules"
+    assert {"command", "policy"} <= set(label.flags)

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _END = re.compile(r"[.!?]+[\"')\]]*$")
 _LETTERS = re.compile(r"[A-Za-z]")
 _ENGLISH_HINTS = STOP | {"yeah", "okay", "ok", "mm", "hmm", "um", "uh"}
+_OVERRIDING = frozenset({"command", "threat", "blame", "arguing", "policy"})
 
 
 def split_utterances(words: tuple[Word, ...], *, max_words: int = 60) -> list[tuple[Word, ...]]:
@@ -78,6 +79,12 @@ def _combine(
         source = "model"
         if label == "other" and rule.label in ("validation", "affirmation"):
             label, subtype, confidence, source = rule.label, None, rule.confidence, "rules"
+        elif label == "reflection" and _OVERRIDING & set(rule.flags) and (
+            "reflection_stem" not in rule.cues
+        ):
+            # AnnoMI has no commands or threats; MITI codes them as confront/persuade, never as
+            # a reflection, whatever words they share with the partner.
+            label, subtype, confidence, source = "other", None, 0.6, "rules"
     else:
         label = rule.label or "other"
         subtype = rule.subtype
