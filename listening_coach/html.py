@@ -85,7 +85,8 @@ def _num(value: Any, digits: int = 2) -> str:
 def miti_indicators(session: Session) -> list[dict[str, Any]]:
     """Return the MITI summary indicators with their thresholds and a rating.
 
-    Counts come from the session's labels (coach corrections included when applied).
+    Values are the session's ``language.*`` metrics when present (else computed from the
+    labels); counts come from the labels (coach corrections included when applied).
     """
     labels = [lb for lb in session.labels if lb.source != "ignored"]
     reflections = [lb for lb in labels if lb.label == "reflection"]
@@ -103,6 +104,13 @@ def miti_indicators(session: Session) -> list[dict[str, Any]]:
     titles = {"reflection_question_ratio": "Reflection-to-question ratio",
               "complex_reflection_share": "Complex reflections",
               "open_question_share": "Open questions"}
+    # The pipeline's own session metrics win, so the table and the feedback never disagree.
+    for key, name in (("reflection_question_ratio", "language.reflection_to_question"),
+                      ("complex_reflection_share", "language.percent_complex_reflections"),
+                      ("open_question_share", "language.percent_open_questions")):
+        m = session.metric(name)
+        if m is not None and math.isfinite(m.value):
+            values[key] = (m.value / 100.0 if m.unit == "%" else m.value, values[key][1])
     out = []
     for key, (value, counts) in values.items():
         fair, good = MITI_THRESHOLDS[key]

@@ -222,7 +222,7 @@ TRAINEE_LINES = (
 
 @pytest.fixture(scope="module")
 def roleplays(tmp_path_factory) -> Path:
-    """Twenty-two short two-channel role-plays rendered with espeak-ng (about 8 s each)."""
+    """Twenty short two-channel role-plays rendered with espeak-ng (about 8 s each)."""
     from conftest import require_tool
 
     from listening_coach.roleplay import Line, RolePlay, write_roleplay
@@ -230,7 +230,7 @@ def roleplays(tmp_path_factory) -> Path:
 
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
     folder = tmp_path_factory.mktemp("roleplays")
-    for i in range(22):
+    for i in range(20):
         trainee = ("ana", "bo")[i % 2]
         lines = (
             Line(PARTNER, PARTNER_LINES[i % 5], after_s=0.0, speed_wpm=120),
@@ -246,7 +246,7 @@ def roleplays(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_real_batch_of_22_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path: Path) -> None:
+def test_real_batch_of_20_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path: Path) -> None:
     import signal
     import subprocess
     import sys
@@ -257,7 +257,7 @@ def test_real_batch_of_22_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path:
            "--pattern", "{trainee}_{date}_{scenario}", "--jobs", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
-    while len(list(out.glob("*.stamp.json"))) < 4 and time.monotonic() < deadline:
+    while len(list(out.glob("*.stamp.json"))) < 3 and time.monotonic() < deadline:
         if proc.poll() is not None:
             break
         time.sleep(0.2)
@@ -266,18 +266,19 @@ def test_real_batch_of_22_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path:
     assert proc.returncode == 130, stderr[-3000:]
     assert "run the same command again to resume" in stderr
     finished = len(list(out.glob("*.stamp.json")))
-    assert 4 <= finished < 22
+    assert 3 <= finished < 20
     assert not list(out.glob(".*.partial"))  # no half-written file left behind
-    assert len(rows(out / "recordings.csv")) == finished  # summaries of the finished work
+    first = rows(out / "recordings.csv")  # summaries of the finished work, no failures
+    assert [r["status"] for r in first] == ["done"] * finished, [r["error"] for r in first]
 
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert f"{22 - finished} analysed, {finished} unchanged (skipped), 0 failed" in second.stdout
+    assert f"{20 - finished} analysed, {finished} unchanged (skipped), 0 failed" in second.stdout
     assert "eta" in second.stderr  # progress lines with ETA (no terminal: one line per file)
     recs = rows(out / "recordings.csv")
-    assert len(recs) == 22 and {r["status"] for r in recs} <= {"done", "skipped"}
+    assert len(recs) == 20 and {r["status"] for r in recs} <= {"done", "skipped"}
     assert {r["trainee"] for r in recs} == {"ana", "bo"}
     assert all(int(r["exchanges"]) >= 1 for r in recs)
     cohort = rows(out / "cohort.csv")
-    assert [r["n"] for r in cohort if r["trainee"] == "ana"] == [str(i) for i in range(1, 12)]
-    assert len(list(out.glob("*.html"))) == 23  # 22 reports + index
+    assert [r["n"] for r in cohort if r["trainee"] == "ana"] == [str(i) for i in range(1, 11)]
+    assert len(list(out.glob("*.html"))) == 21  # 20 reports + index
