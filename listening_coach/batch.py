@@ -200,6 +200,9 @@ def plan_batch(
             from listening_coach.interchange import find_segmentation
 
             seg = find_segmentation(path, segmentation, single=len(found) == 1)
+            if seg is None:
+                notes.append(f"no {path.stem}.rttm or {path.stem}.TextGrid in {segmentation}: "
+                             f"{path.name} uses its channels")
         tasks.append(BatchTask(path=path, name=name, out_dir=out, config=task_config, info=info,
                                force=force, segmentation=seg, analyze=analyze))
     if manifest and paths and infos:

@@ -197,3 +197,37 @@ def test_export_command(session, tmp_path: Path, capsys) -> None:
     assert main(["export", str(path), "-f", "vtt", "--out", "-"]) == 0
     assert capsys.readouterr().out.startswith("WEBVTT")
     assert main(["export", str(tmp_path / "none.json")]) == 1
+
+
+def test_segmentation_folder_is_matched_by_stem(tmp_path: Path) -> None:
+    from listening_coach.batch import plan_batch
+
+    write_wav(tmp_path / "in" / "a.wav", seconds=0.5)
+    write_wav(tmp_path / "in" / "b.wav", seconds=0.5)
+    (tmp_path / "seg").mkdir()
+    (tmp_path / "seg" / "a.rttm").write_text("SPEAKER a 1 0 1 <NA> <NA> x <NA> <NA>\n")
+    plan = plan_batch([tmp_path / "in"], tmp_path / "out", FAST_CONFIG,
+                      segmentation=tmp_path / "seg")
+    assert {t.name: t.segmentation and t.segmentation.name for t in plan.tasks} == {
+        "a": "a.rttm", "b": None}
+    assert any("b.wav uses its channels" in n for n in plan.notes)
+    with pytest.raises(ConfigError, match="no such file or folder"):
+        plan_batch([tmp_path / "in"], tmp_path / "out", FAST_CONFIG,
+                   segmentation=tmp_path / "nope")
+
+
+@pytest.mark.slow
+def test_real_analysis_with_ami_rttm(shared_data: Path, tmp_path: Path) -> None:
+    """trn03 (two AMI speakers, mono) analysed with the reference RTTM as the segmentation."""
+    ami = shared_data / "conversations" / "ami"
+    rttm = ami / "debug.train.rttm"
+    speakers = {ln.split()[7] for ln in rttm.read_text(encoding="utf-8").splitlines()
+                if ln.split()[1] == "trn03"}
+    assert len(speakers) == 2
+    code = main(["analyze", str(ami / "trn03.wav"), "--segmentation", str(rttm),
+                 "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 0
+    data = json.loads((tmp_path / "out" / "trn03.json").read_text())
+    assert {w["speaker"] for w in data["words"]} == {"trainee", "partner"}
+    assert any("speakers from debug.train.rttm" in n for n in data["transcript"]["notes"])
+    assert (tmp_path / "out" / "trn03.html").is_file()
