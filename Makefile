@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup demo test test-fast lint bench bench-live models fixtures samples clean
+.PHONY: docs setup demo test test-fast lint bench bench-live models fixtures samples clean
 
 setup: $(STAMP)
 
@@ -47,6 +47,9 @@ bench-live: $(STAMP)
 # Rebuild the language model from ../shared/data/annomi (seeded; see models/README.md).
 models: $(STAMP)
 	$(BIN)/python models/train_language.py
+
+docs: $(STAMP)
+	$(BIN)/python scripts/write_config_doc.py
 
 clean:
 	rm -rf out bench_out .pytest_cache
