@@ -122,3 +122,25 @@ def test_commands_are_never_reflections() -> None:
     assert label.label != "reflection"  # the model alone says reflection here (measured)
     assert label.source == "rules"
     assert {"command", "policy"} <= set(label.flags)
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_held_out_videos_beat_the_bag_of_words_baseline(shared_data: Path) -> None:
+    """Train on 4/5 of the videos, test on the rest (one grouped fold, as in the model card)."""
+    from sklearn.model_selection import GroupKFold
+
+    from listening_coach.language.training import evaluate, load_annomi, predict_examples, train
+
+    examples = load_annomi(shared_data / "annomi" / "dev.csv")
+    train_idx, test_idx = next(GroupKFold(n_splits=5).split(
+        examples, groups=[ex.group for ex in examples]))
+    assert not {examples[i].group for i in train_idx} & {examples[i].group for i in test_idx}
+    model = train([examples[i] for i in train_idx], seed=0)
+    held_out = [examples[i] for i in test_idx]
+    plain = evaluate(held_out, predict_examples(model, held_out))
+    asr = evaluate(held_out, predict_examples(model, held_out, asr_style=True))
+    main_f1 = plain["main"]["macro_f1"]  # type: ignore[index]
+    print(f"fold 1: macro-F1 {main_f1:.3f}, ASR style {asr['main']['macro_f1']:.3f}")  # type: ignore[index]
+    assert main_f1 > 0.69  # published bag-of-words baseline ~0.69
+    assert main_f1 - asr["main"]["macro_f1"] <= 0.05  # type: ignore[index]
