@@ -93,7 +93,7 @@ def _closed_runs(labels: list[Label], run: int, metrics: tuple[Metric, ...],
                  exchanges: tuple[Exchange, ...]) -> list[Feedback]:
     out: list[Feedback] = []
     streak: list[Label] = []
-    for lab in labels + [None]:  # type: ignore[list-item]
+    for lab in [*labels, None]:
         if lab is not None and lab.label == "question" and lab.subtype == "closed":
             streak.append(lab)
             continue

@@ -20,6 +20,7 @@ import re
 from listening_coach.config import LanguageOptions, build_options
 from listening_coach.language import rules
 from listening_coach.language.fidelity import STOP, fidelity
+from listening_coach.language.model import Prediction
 from listening_coach.types import Exchange, Label, Word, join_words
 
 log = logging.getLogger(__name__)
@@ -68,14 +69,18 @@ def is_codable(text: str) -> bool:
 def _combine(
     text: str,
     context: str,
-    prediction: object | None,
+    prediction: Prediction | None,
     options: LanguageOptions,
 ) -> tuple[str, str | None, float, tuple[str, ...], str, tuple[tuple[str, float], ...]]:
     """Merge the model's prediction (if any) with the rules for one utterance."""
     rule = rules.apply_rules(text)
     flags = list(rule.flags)
+    label: str
+    subtype: str | None
+    confidence: float
+    scores: tuple[tuple[str, float], ...]
     if prediction is not None:
-        label, subtype, confidence, scores = prediction  # type: ignore[misc]
+        label, subtype, confidence, scores = prediction
         source = "model"
         if label == "other" and rule.label in ("validation", "affirmation"):
             label, subtype, confidence, source = rule.label, None, rule.confidence, "rules"
@@ -121,17 +126,15 @@ def _label_batch(
     options: LanguageOptions,
     spans: list[tuple[float, float, int | None]],
 ) -> list[Label]:
-    predictions: list[object | None] = [None] * len(items)
+    predictions: list[Prediction | None] = [None] * len(items)
     codable = [is_codable(text) for text, _ in items]
     if options.use_model:
         from listening_coach.language.model import load_model
 
         model = load_model(options.model_path)
-        if model is not None:
-            idx = [i for i, ok in enumerate(codable) if ok]
-            predicted = model.predict([items[i] for i in idx])
-            for i, p in zip(idx, predicted):
-                predictions[i] = p
+        idx = [i for i, ok in enumerate(codable) if ok]
+        for i, p in zip(idx, model.predict([items[i] for i in idx])):
+            predictions[i] = p
     labels = []
     for (text, context), ok, prediction, (start, end, exchange) in zip(
         items, codable, predictions, spans

@@ -105,8 +105,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     "threat": (
         "or else", "call security", "call the police", "call the cops", "have you removed",
         "have you arrested", "you 'll regret", "you will regret", "last warning",
-        "final warning", "you 'll be removed",
-        "you will be removed", "i 'm calling security", "calling security", "calling the police", "i 'm calling the police",
+        "final warning", "you 'll be removed", "you will be removed", "calling security",
+        "calling the police",
         "you 'll be banned", "you will be banned", "get you fired", "or i 'll", "or i will",
         "i 'll report you", "kick you out", "throw you out",
     ),
@@ -137,7 +137,7 @@ FEELING_WORDS: frozenset[str] = frozenset({
     "confused", "lost", "stuck", "tired", "exhausted", "fed", "helpless", "hopeless",
     "ignored", "disrespected", "unheard", "betrayed", "humiliated", "unfair", "powerless",
     "trapped", "desperate", "hopeful", "relieved", "happy", "glad", "proud", "excited",
-    "concerned", "uncomfortable", "uneasy", "torn", "unsure", "afraid", "fear", "fears",
+    "concerned", "uncomfortable", "uneasy", "torn", "unsure", "fear", "fears",
     "anger", "worry", "worries", "stress", "panic", "pressure", "rage", "sick", "miserable",
     "devastated", "heartbroken", "insulted", "offended", "cheated", "dismissed", "invisible",
 })

@@ -69,7 +69,7 @@ def _feeling(text: str) -> str | None:
     words = re.findall(r"[a-z']+", lowered)
     for word in words:
         if word in FEELING_WORDS and word not in ("fear", "lost", "stuck", "torn"):
-            return _NORMAL_FEELING.get(word, word)
+            return str(_NORMAL_FEELING.get(word, word))
     for cues, feeling in _FEELING_CUES:
         if any((" " in cue and cue in lowered) or cue in words for cue in cues):
             return feeling
