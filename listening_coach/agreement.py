@@ -127,7 +127,10 @@ def evaluate_folder(folder: str | Path) -> tuple[dict[str, Agreement], list[Path
                               "corrections next to the session JSON they correct") from None
         except (OSError, ValueError) as e:
             raise ConfigError(f"{json_path} cannot be read: {e}") from None
-        session = session_from_dict(data)
+        try:
+            session = session_from_dict(data)
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise ConfigError(f"{json_path} is not a complete session JSON ({e})") from None
         for kind, found in judgements(session, load_corrections(path)).items():
             pairs[kind] += found
     return {k: Agreement(k, tuple(v)) for k, v in pairs.items()}, files

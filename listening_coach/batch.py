@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.errors import ConfigError
+from listening_coach.errors import ConfigError, OutputError
 from listening_coach.manifest import (
     RecordingInfo,
     check_trainee_names,
@@ -362,7 +362,11 @@ def run_batch(
     started = time.monotonic()
     plan = plan_batch(inputs, out_dir, config, manifest=manifest, pattern=pattern, force=force,
                       segmentation=segmentation, analyze=analyze)
-    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        plan.out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"Cannot create the output folder {plan.out_dir} ({e.strerror}); "
+                          "pick another --out") from None
     remove_stale_temp_files(plan.out_dir)
     jobs = jobs or DEFAULT_JOBS
     tasks = tuple(replace(t, cpu_threads=_threads_for(jobs)) for t in plan.tasks)

@@ -179,13 +179,19 @@ def process_task(task: BatchTask) -> ItemResult:
             elif stamp.get("config_sha256") != conf_hash:
                 why = "config changed"
             elif task.json_path.exists() and task.html_path.exists():
-                return _skipped(task, started)
+                skipped = _skipped(task, started)
+                if skipped is not None:
+                    return skipped
+                why = "outputs unreadable"
         return _analyse(task, audio_hash, conf_hash, why, started)
     except FileNotFoundError as e:
         return task.failure(f"{task.path} disappeared during the analysis ({e.strerror}: "
                             f"{e.filename})", time.monotonic() - started)
     except CoachError as e:
         return task.failure(str(e), time.monotonic() - started)
+    except OSError as e:
+        return task.failure(f"cannot read or write {e.filename or task.path}: {e.strerror or e}",
+                            time.monotonic() - started)
     except Exception as e:  # noqa: BLE001 - one bad recording must not stop the batch
         logger.exception("Analysis of %s failed", task.path)
         return task.failure(f"internal error {type(e).__name__}: {e} (please report it)",
@@ -245,14 +251,19 @@ def _write_html(task: BatchTask, session: Any) -> None:
     atomic_write_text(task.html_path, html)
 
 
-def _skipped(task: BatchTask, started: float) -> ItemResult:
+def _skipped(task: BatchTask, started: float) -> ItemResult | None:
+    """The result for an unchanged recording; None when its JSON is unreadable (redo it)."""
     from listening_coach.cohort import exchange_rows, recording_row
     from listening_coach.report import session_from_dict
 
     data = _read_json(task.json_path)
-    if data is None:
-        return task.failure(f"{task.json_path} is unreadable; rerun with --force to rebuild it")
-    session = session_from_dict(data)
+    try:
+        session = session_from_dict(data) if data is not None else None
+    except (CoachError, KeyError, TypeError, ValueError, IndexError):
+        session = None
+    if session is None:
+        logger.warning("%s is unreadable; analysing %s again", task.json_path, task.path.name)
+        return None
     return ItemResult(path=task.path, name=task.name, status="skipped", info=task.info,
                       why="unchanged", seconds=time.monotonic() - started,
                       recording_row=recording_row(session, task.info, task.name),

@@ -282,3 +282,17 @@ def test_real_batch_of_20_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path:
     cohort = rows(out / "cohort.csv")
     assert [r["n"] for r in cohort if r["trainee"] == "ana"] == [str(i) for i in range(1, 11)]
     assert len(list(out.glob("*.html"))) == 21  # 20 reports + index
+
+
+def test_unreadable_json_is_rebuilt_and_bad_out_is_clear(batch, tmp_path: Path) -> None:
+    folder, out, _, _ = batch
+    (out / "ana_2026-01-01_angry.json").write_text("{truncated")
+    again = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert [(i.name, i.why) for i in again.analysed] == [("ana_2026-01-01_angry",
+                                                          "outputs unreadable")]
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    from listening_coach.errors import OutputError
+
+    with pytest.raises(OutputError, match="Cannot create the output folder"):
+        run_batch([folder], blocker / "out", FAST_CONFIG, jobs=1, analyze=fake_analyze)

@@ -46,7 +46,11 @@ def render_one(json_path: Path, args: argparse.Namespace) -> Path:
         raise ConfigError(f"{json_path} is not a session JSON: {e}") from None
     if not isinstance(data, dict) or "words" not in data:
         raise ConfigError(f"{json_path} is not a session JSON written by listening-coach")
-    session = session_from_dict(data)
+    try:
+        session = session_from_dict(data)
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        raise ConfigError(f"{json_path} is not a complete session JSON ({type(e).__name__}: "
+                          f"{e}); re-run the analysis to rebuild it") from None
     stem = json_path.name[: -len(".json")] if json_path.name.endswith(".json") else json_path.stem
     info = RecordingInfo()
     stamp = json_path.with_name(f"{stem}.stamp.json")
