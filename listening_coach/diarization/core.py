@@ -59,7 +59,9 @@ def _check(samples: np.ndarray, options: DiarizeOptions, sample_rate: int) -> np
             f"diarize.window_s must be >= {MIN_WINDOW_S} and step_s > 0, got "
             f"{options.window_s} and {options.step_s}"
         )
-    samples = np.nan_to_num(samples.astype(np.float32, copy=False))
+    samples = samples.astype(np.float32, copy=False)
+    if not np.isfinite(samples).all():
+        samples = np.nan_to_num(samples)
     if sample_rate != SAMPLE_RATE:
         from scipy.signal import resample_poly
 
