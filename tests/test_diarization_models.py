@@ -144,7 +144,7 @@ def test_two_voices_are_found_with_their_backchannel(conversation) -> None:  # t
     assert result.num_speakers == 2
     assert result.speakers == ("SPEAKER_00", "SPEAKER_01")
     der = score_der(truth, result.segments, collar_s=0.25)
-    assert der.der < 0.10  # measured 0.035 (see docs/diarization.md)
+    assert der.der < 0.10  # measured 0.038 (see docs/diarization.md)
     onsets = score_onsets(overlap_regions(truth), result.overlaps, tolerance_s=0.5)
     assert onsets.hits == 1  # the backchannel's overlap is found
     roles, confidence = choose_roles(result, (), "less")
