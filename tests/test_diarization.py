@@ -222,9 +222,14 @@ def test_words_follow_the_speaker_change_inside_a_segment() -> None:
 
 def test_backchannel_inside_a_long_turn_keeps_its_own_speaker() -> None:
     segs = [(0.0, 10.0, "A"), (4.0, 4.5, "B", 0.7)]  # tuples, as from an imported RTTM
-    out = assign_speakers_from_segments((Word(4.05, 4.45, " mm-hm"), Word(6.0, 6.3, " and")), segs)
-    assert out[0].speaker == "B" and out[1].speaker == "A"
+    words = (Word(4.05, 4.45, " mm-hm"), Word(4.1, 4.4, " and"), Word(6.0, 6.3, " then"))
+    out = assign_speakers_from_segments(words, segs)
+    # both voices cover the overlap: the backchannel word goes to the listener, other words
+    # to the one holding the floor
+    assert [w.speaker for w in out] == ["B", "A", "A"]
     assert out[0].speaker_confidence < 0.7  # shared with A's segment
+    custom = assign_speakers_from_segments(words[:1], segs, lexicon=("yeah",))
+    assert custom[0].speaker == "A"
 
 
 def test_assign_with_no_segments_returns_words_unchanged() -> None:

@@ -22,6 +22,7 @@ from listening_coach.diarization.types import Diarization, SpeakerSegment
 from listening_coach.types import Word
 
 MAX_GAP_S = 1.0  # a word this far from every segment keeps no speaker
+FLOOR_S = 3.0  # who talks most within this of a word holds the floor there
 
 
 def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
@@ -41,8 +42,26 @@ def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
     return tuple(sorted(out, key=lambda s: (s.start, s.end)))
 
 
+def _vocabulary(lexicon: Sequence[str] | None) -> set[str]:
+    from listening_coach.config import TurnOptions
+
+    entries = lexicon if lexicon is not None else TurnOptions().backchannel_words
+    return {part for entry in entries for part in entry.lower().split()}
+
+
+def _talk_near(segs: Sequence[SpeakerSegment], speaker: str, t: float) -> float:
+    """Seconds ``speaker`` talks within FLOOR_S of ``t`` (who holds the floor there)."""
+    return sum(
+        max(0.0, min(s.end, t + FLOOR_S) - max(s.start, t - FLOOR_S)) for s in segs if s.speaker == speaker
+    )
+
+
 def assign_speakers_from_segments(
-    words: Sequence[Word], segments: Iterable[Any], *, max_gap_s: float = MAX_GAP_S
+    words: Sequence[Word],
+    segments: Iterable[Any],
+    *,
+    max_gap_s: float = MAX_GAP_S,
+    lexicon: Sequence[str] | None = None,
 ) -> tuple[Word, ...]:
     """Set ``speaker`` and ``speaker_confidence`` on each word from speaker segments.
 
@@ -51,14 +70,18 @@ def assign_speakers_from_segments(
         segments  A |-----------|   B |------|
         words        w1  w2  w3 w4     w5  w6      w4 straddles the change: more of it in A
 
-    When two speakers' segments both cover a word (overlap), the one covering more of it wins;
-    on a tie the shorter segment wins (a backchannel inside the other's long turn).
+    When two speakers' segments both cover a word (overlap), the one covering clearly more of
+    it wins. When both cover it about equally, a backchannel word ("mm-hm", "yeah": the
+    ``lexicon``) goes to the speaker who talks less around it (the listener), any other word to
+    the one who holds the floor there (Whisper transcribes the dominant voice).
 
     Args:
       words: Words in time order (speakers, if any, are replaced).
       segments: SpeakerSegment-like records or (start, end, speaker[, confidence]) tuples.
       max_gap_s: Words farther than this from every segment keep their speaker (None).
+      lexicon: Backchannel words; default :class:`~listening_coach.config.TurnOptions`'s.
     """
+    vocabulary = _vocabulary(lexicon)
     segs = as_segments(segments)
     if not segs:
         return tuple(words)
@@ -76,7 +99,14 @@ def assign_speakers_from_segments(
                 per[s.speaker] = per.get(s.speaker, 0.0) + cover[i]
                 if s.speaker not in best or s.duration < best[s.speaker].duration:
                     best[s.speaker] = s
-            who = max(per, key=lambda k: (round(per[k], 3), -best[k].duration))
+            top = max(per.values())
+            tied = [k for k in per if per[k] >= 0.8 * top]
+            who = max(per, key=lambda k: per[k])
+            if len(tied) > 1:
+                mid = (a + b) / 2
+                floor = {k: _talk_near(segs, k, mid) for k in tied}
+                pick = min if w.bare in vocabulary else max
+                who = pick(tied, key=lambda k: floor[k])
             share = min(per[who] / (b - a), 1.0)
             conf = (0.5 + 0.5 * share) * best[who].confidence
             if len(per) > 1:
@@ -115,7 +145,6 @@ def refine_words(
     closer to another speaker's voiceprint by ``margin`` (cosine similarity); other words keep
     their segment's speaker, since short windows give noisy embeddings.
     """
-    from listening_coach.config import TurnOptions
     from listening_coach.diarization.embed import embed_windows
 
     prints = diarization.voiceprints
@@ -123,8 +152,7 @@ def refine_words(
         return tuple(words)
     names = [p[0] for p in prints]
     matrix = np.stack([p[1] for p in prints])
-    entries = lexicon if lexicon is not None else TurnOptions().backchannel_words
-    vocabulary = {part for entry in entries for part in entry.lower().split()}
+    vocabulary = _vocabulary(lexicon)
 
     def candidate(w: Word) -> bool:
         if w.speaker not in names or w.duration > max_word_s:
