@@ -375,8 +375,6 @@ def run_batch(
     results: list[ItemResult] = list(plan.missing)
     total = len(tasks) + len(plan.missing)
     interrupted = False
-    work_s = 0.0
-    worked = 0
     source = _run_dask(tasks, dask) if dask else _run_local(tasks, jobs)
     stop = _StopFlag()
     try:
@@ -384,14 +382,9 @@ def run_batch(
             if stop.requested:  # a decoder may turn Ctrl-C into an ordinary error: not a failure
                 raise KeyboardInterrupt
             results.append(item)
-            if item.status == "done":
-                work_s += item.seconds
-                worked += 1
             elapsed = time.monotonic() - started
             remaining = total - len(results)
-            eta = None
-            if worked:
-                eta = elapsed / len(results) * remaining if remaining else 0.0
+            eta = elapsed / len(results) * remaining if remaining else 0.0
             if hook:
                 hook("batch.item", BatchProgress(len(results), total, elapsed, eta, item))
     except KeyboardInterrupt:

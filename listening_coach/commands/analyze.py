@@ -129,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         for item in result.failed:
             reason = item.error or "unknown reason"
-            print(f"  {item.path}: {reason}", file=sys.stderr)
+            where = "" if reason.startswith(str(item.path)) else f"{item.path}: "
+            print(f"  {where}{reason}", file=sys.stderr)
         return 3 if len(result.failed) < len(result.items) else 1
     return 0
 
