@@ -228,7 +228,7 @@ def run_child(side: str, path: Path) -> dict[str, Any]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def render(duration_s: float, bare: dict[str, Any], ours: dict[str, Any]) -> str:
+def render(duration_s: float, bare: dict[str, Any] | None, ours: dict[str, Any] | None) -> str:
     rows = [
         f"recording: {duration_s / 60:.1f} min, 2 channels, 16 kHz "
         f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end)",
@@ -236,24 +236,25 @@ def render(duration_s: float, bare: dict[str, Any], ours: dict[str, Any]) -> str
         f"{'peak MB':>9}{'ready MB':>9}{'words':>8}",
     ]
     for name, r in (("bare faster-whisper", bare), ("listening-coach", ours)):
+        if r is None:
+            continue
         rows.append(
             f"{name:<22}{r['load_s']:>8.1f}{r['wall_s']:>9.1f}{r['cpu_s']:>9.1f}"
             f"{r['wall_s'] / duration_s:>8.3f}{r['peak_rss_mb']:>9.0f}"
             f"{r['ready_rss_mb']:>9.0f}{r['words']:>8}"
         )
-    rows.append(
-        f"ratio analyze / bare (wall): {ours['wall_s'] / bare['wall_s']:.2f}  "
-        f"(cpu: {ours['cpu_s'] / bare['cpu_s']:.2f}; goal <= 1.2)"
-    )
-    rows.append(
-        "where listening-coach's time went (s): "
-        + ", ".join(f"{k} {v:.1f}" for k, v in sorted(ours["steps"].items(), key=lambda kv: -kv[1]))
-    )
-    rows.append(
-        f"bare decode: {bare['steps']['decode']:.1f} s; 'ready MB': peak RSS after model "
-        "load and warm-up, before the timed run"
-    )
-    rows.extend(f"note: {n}" for n in ours.get("notes", []))
+    if bare and ours:
+        rows.append(
+            f"ratio analyze / bare (wall): {ours['wall_s'] / bare['wall_s']:.2f}  "
+            f"(cpu: {ours['cpu_s'] / bare['cpu_s']:.2f}; goal <= 1.2)"
+        )
+    if ours:
+        steps = sorted(ours["steps"].items(), key=lambda kv: -kv[1])
+        rows.append("where listening-coach's time went (s): " + ", ".join(f"{k} {v:.1f}" for k, v in steps))
+        rows.extend(f"note: {n}" for n in ours.get("notes", []))
+    if bare:
+        rows.append(f"bare decode: {bare['steps']['decode']:.1f} s")
+    rows.append("'ready MB': peak RSS after model load and warm-up, before the timed run")
     return "\n".join(rows)
 
 
@@ -262,6 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=30.0, help="recording length (default 30)")
     parser.add_argument("--keep", type=Path, help="write the recording here and keep it")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument(
+        "--side",
+        choices=("both", "bare", "analyze"),
+        default="both",
+        help="run one side only (no ratio), e.g. to check memory at several lengths",
+    )
     parser.add_argument("--child", nargs=2, metavar=("SIDE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -277,10 +284,14 @@ def main(argv: list[str] | None = None) -> int:
         path = folder / f"bench_{args.minutes:g}min.flac"
         print(f"building {path} ...", flush=True)
         duration = build_recording(args.minutes, path)
-        print("running bare faster-whisper ...", flush=True)
-        bare = run_child("bare", path)
-        print(f"  {bare['wall_s']:.1f} s; running listening-coach analyze ...", flush=True)
-        ours = run_child("analyze", path)
+        bare = ours = None
+        if args.side in ("both", "bare"):
+            print("running bare faster-whisper ...", flush=True)
+            bare = run_child("bare", path)
+            print(f"  {bare['wall_s']:.1f} s", flush=True)
+        if args.side in ("both", "analyze"):
+            print("running listening-coach analyze ...", flush=True)
+            ours = run_child("analyze", path)
     print(render(duration, bare, ours))
     if args.json:
         args.json.write_text(
@@ -289,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
                     "duration_s": duration,
                     "bare": bare,
                     "analyze": ours,
-                    "ratio": ours["wall_s"] / bare["wall_s"],
+                    "ratio": ours["wall_s"] / bare["wall_s"] if bare and ours else None,
                 },
                 indent=1,
             )
