@@ -28,8 +28,9 @@ CUE_NAMES: tuple[str, ...] = (
     "has_qmark", "wh_start", "inversion_start", "open_start", "reflection_stem", "validation",
     "affirmation", "advice", "summary", "feeling", "you_start", "i_start", "log_words",
     "shared", "shared_feelings", "from_context", "carried", "names_feeling", "no_context",
-    "log_context_words", "short",
+    "log_context_words", "short", "q_wh_clause", "q_aux_clause", "q_ends_or", "q_sentence",
 )
+QUESTION_CUE_WEIGHT = 3.0  # measured: open/closed accuracy 0.755 -> 0.786 in grouped CV
 MAX_CHARS = 1000  # longer utterances are cut for the model (rules still see everything)
 
 
@@ -44,6 +45,40 @@ def normalize(text: str, *, asr_style: bool = False) -> str:
     if asr_style:
         text = _PUNCT.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+_CLAUSE = re.compile(r"[,;:]|--|\bor\b|\band\b|\bso\b|\bwell\b")
+_OPEN_STARTS = frozenset({"tell", "describe", "anything", "explain"})
+_INVERTED_SUBJECTS = rules.SUBJECTS | {"anyone", "anything", "your", "the"}
+
+
+def question_cues(text: str) -> list[float]:
+    """Shape of the (last) question sentence, clause by clause, for open vs closed.
+
+    Returns:
+      [a clause starts with a wh-word or "tell me"-like verb, a clause starts with an inverted
+      auxiliary ("do you", "is there"), it ends in "or?", a sentence has a question mark].
+
+    Examples:
+      >>> question_cues("So, if you did decide to exercise, how would you do it?")
+      [1.0, 0.0, 0.0, 1.0]
+    """
+    text = normalize(text)
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
+    asked = [p for p in parts if "?" in p]
+    sentence = asked[-1] if asked else (parts[-1] if parts else text)
+    wh = aux = 0.0
+    for clause in _CLAUSE.split(sentence):
+        words = [w.strip("-\"'.?!") for w in clause.split()]
+        words = [w for w in words if w and w not in rules.LEADING_FILLERS and w != "like"]
+        if not words:
+            continue
+        if words[0] in rules.WH_WORDS or words[0] in _OPEN_STARTS:
+            wh = 1.0
+        if words[0] in rules.AUXILIARIES and len(words) > 1 and words[1] in _INVERTED_SUBJECTS:
+            aux = 1.0
+    ends_or = 1.0 if re.search(r"\bor\W*$", sentence.strip(" ?-—")) else 0.0
+    return [wh, aux, ends_or, 1.0 if asked else 0.0]
 
 
 def cue_features(text: str, context: str) -> list[float]:
@@ -77,6 +112,7 @@ def cue_features(text: str, context: str) -> list[float]:
         1.0 if not context.strip() else 0.0,
         math.log1p(n_context) / 6.0,
         1.0 if len(words) <= 2 else 0.0,
+        *(QUESTION_CUE_WEIGHT * v for v in question_cues(text)),
     ]
 
 
