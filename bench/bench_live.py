@@ -89,8 +89,26 @@ def bench_scripted(config: Config, transcriber: Any, out: Path) -> dict[str, Any
     return result
 
 
+class Timed:
+    """Wraps a transcriber or the analysis and records how long each live call took."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seconds: list[float] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        out = self.inner(*args, **kwargs)
+        if not kwargs.get("final", False):
+            self.seconds.append(time.monotonic() - started)
+        return out
+
+
 def _timed_run(drill: Drill) -> float:
     started = time.monotonic()
+    drill.live.transcriber = asr = Timed(drill.live.transcriber)
+    drill.live._analyze = analysis = Timed(drill.live._analyze)
+    drill.timings = (asr.seconds, analysis.seconds)  # type: ignore[attr-defined]
     marks: dict[str, float] = {}
     inner = drill.hook
 
@@ -115,9 +133,14 @@ def _latencies(drill: Drill, wall_start: float | None, ends: list[float], finish
             missed += 1
             continue
         latencies.append(cue.produced_at - (wall_start + end))
+    asr, analysis = drill.timings  # type: ignore[attr-defined]
     return {"name": name, "turns": len(ends), "cued": len(latencies), "missed": missed,
             "latencies_s": [round(x, 3) for x in latencies], "final_pass_s": round(finish_s, 2),
-            "errors": drill.live.errors}
+            "errors": drill.live.errors,
+            "piece_transcribe_s": {"n": len(asr), "p50": round(percentile(asr, 50), 3),
+                                   "p95": round(percentile(asr, 95), 3)},
+            "analyze_words_s": {"n": len(analysis), "p50": round(percentile(analysis, 50), 3),
+                                "p95": round(percentile(analysis, 95), 3)}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,14 +167,16 @@ def main(argv: list[str] | None = None) -> int:
         _print(results[-1])
     every = [x for r in results for x in r["latencies_s"]]
     summary = {
-        "cpu_count": os.cpu_count(), "turns": sum(r["turns"] for r in results),
+        "cpu_count": os.cpu_count(), "load_avg_1min_end": round(os.getloadavg()[0], 1),
+        "turns": sum(r["turns"] for r in results),
         "cued": len(every), "p50_s": round(percentile(every, 50), 3),
         "p95_s": round(percentile(every, 95), 3), "max_s": round(max(every), 3) if every else None,
         "end_silence_s": config.live.end_silence_s, "beam_size_live": config.live.beam_size,
     }
     print(f"\nALL  turns {summary['turns']}  cued {summary['cued']}  "
           f"p50 {summary['p50_s']:.2f} s  p95 {summary['p95_s']:.2f} s  max {summary['max_s']} s  "
-          f"(target p95 <= 1.0 s; cpus {summary['cpu_count']})")
+          f"(target p95 <= 1.0 s; cpus {summary['cpu_count']}, "
+          f"load average {summary['load_avg_1min_end']})")
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": summary, "runs": results}, indent=1))
     return 0
@@ -161,7 +186,9 @@ def _print(r: dict[str, Any]) -> None:
     lat = r["latencies_s"]
     print(f"{r['name']:<18} turns {r['turns']:>2}  cued {r['cued']:>2}  "
           f"p50 {percentile(lat, 50):.2f} s  p95 {percentile(lat, 95):.2f} s  "
-          f"max {max(lat) if lat else float('nan'):.2f} s  final pass {r['final_pass_s']:.1f} s"
+          f"max {max(lat) if lat else float('nan'):.2f} s  final pass {r['final_pass_s']:.1f} s  "
+          f"piece ASR p50 {r['piece_transcribe_s']['p50']:.2f} s  "
+          f"analysis p50 {r['analyze_words_s']['p50']:.3f} s"
           + (f"  turn lengths {r['turn_s']}" if "turn_s" in r else ""), flush=True)
 
 

@@ -53,26 +53,51 @@ class Transcriber(Protocol):
 
 
 class WhisperTranscriber:
-    """:func:`listening_coach.transcribe.transcribe` with a greedy live decode.
+    """Whisper for the live path, :func:`listening_coach.transcribe.transcribe` for the final.
 
-    ``final=False`` (live) uses ``beam_size`` from :class:`LiveOptions` and no inner VAD (the
-    piece is already speech); ``final=True`` uses the configured ``transcribe`` options.
+    ``final=True`` uses the configured ``transcribe`` options unchanged. ``final=False`` (live)
+    is the cheap decode: greedy (``live.beam_size``), one temperature (no fallback re-decodes),
+    no inner VAD (the piece is already speech), and Whisper's input window cut to the piece's
+    length instead of 30 s; a 7.9 s piece measured 1.15 s of CPU with the default window
+    (faster-whisper decoded it as two windows) and 0.66 s with the cut one.
     """
 
     def __init__(self, options: TranscribeOptions, *, live_beam_size: int = 1) -> None:
         from listening_coach.transcribe import load_model
 
         self.final_options = options
-        self.live_options = replace(options, beam_size=live_beam_size, vad_filter=False)
+        self.live_beam_size = live_beam_size
         self.model = load_model(options)
 
     def __call__(
         self, samples: np.ndarray, /, *, offset_s: float, speaker: Speaker, final: bool
     ) -> Sequence[Word]:
-        from listening_coach.transcribe import transcribe
+        from listening_coach.transcribe import FILLER_PROMPT, transcribe
 
-        options = self.final_options if final else self.live_options
-        return transcribe(samples, options, offset_s=offset_s, speaker=speaker, model=self.model)
+        options = self.final_options
+        if final:
+            return transcribe(samples, options, offset_s=offset_s, speaker=speaker, model=self.model)
+        if samples.size < 1600 or not np.any(samples):
+            return ()
+        segments, _ = self.model.transcribe(
+            samples, language=options.language, beam_size=self.live_beam_size,
+            word_timestamps=True, vad_filter=False, condition_on_previous_text=False,
+            temperature=0.0, no_speech_threshold=options.no_speech_threshold,
+            log_prob_threshold=options.log_prob_threshold,
+            initial_prompt=FILLER_PROMPT if options.verbatim_fillers else None,
+            chunk_length=min(30, int(np.ceil(samples.size / SAMPLE_RATE)) + 1),
+        )
+        words: list[Word] = []
+        for segment in segments:
+            if segment.no_speech_prob > options.no_speech_threshold and segment.avg_logprob < -0.5:
+                continue  # the same rule as transcribe(): likely not speech
+            for w in segment.words or ():
+                if w.word.strip():
+                    start = offset_s + float(w.start)
+                    end = max(offset_s + float(w.end), start)
+                    words.append(Word(round(start, 3), round(end, 3), w.word, speaker,
+                                      float(w.probability)))
+        return tuple(words)
 
 
 class SileroStream:
