@@ -184,3 +184,25 @@ def test_live_mode_needs_two_channels(tmp_path: Path) -> None:
         Drill(room, config=CONFIG, out_dir=tmp_path)
     drill = Drill(room, config=CONFIG, out_dir=tmp_path, channels=(PARTNER, TRAINEE))
     assert drill.live.speakers == (PARTNER, TRAINEE)
+
+
+def test_full_disk_ends_the_drill_and_keeps_what_was_written(
+    tmp_path: Path, clips: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from listening_coach.errors import OutputError
+    from listening_coach.recorder import Recorder
+
+    real_write = Recorder.write
+
+    def write(self: Recorder, chunk: Any) -> None:
+        if self.duration_s >= 10.0:
+            raise OutputError(f"The disk is full: the recording {self.path} stops at "
+                              f"{self.duration_s:.1f} s (kept, playable)")
+        real_write(self, chunk)
+
+    monkeypatch.setattr(Recorder, "write", write)
+    drill, _, _ = make_drill(tmp_path, clips)
+    result = drill.run()
+    assert result.stopped_by == "output_error" and "disk is full" in result.message
+    assert soundfile.info(result.recording).duration == pytest.approx(10.0)
+    assert result.session is not None and result.session.exchanges  # the first answer is in
