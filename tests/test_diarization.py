@@ -171,7 +171,8 @@ def test_clustering_finds_the_number_of_voices(centers: np.ndarray, k: int) -> N
 def test_clustering_caps_at_max_speakers_and_folds_tiny_clusters(centers: np.ndarray) -> None:
     rng = np.random.default_rng(seed=7)
     five = np.concatenate([unit(rng, 30, centers[i], 0.03) for i in range(5)])
-    assert cluster_embeddings(five, np.full(150, 0.25), threshold=0.3, max_speakers=4).labels.max() == 3
+    capped = cluster_embeddings(five, np.full(150, 0.25), threshold=0.3, max_speakers=4)
+    assert capped.labels.max() == 3 and capped.estimated == 5
     assert cluster_embeddings(five, np.full(150, 0.25), threshold=0.3, num_speakers=2).labels.max() == 1
     # a voice with 2 windows (0.5 s) is folded into its nearest neighbour
     few = np.concatenate([unit(rng, 40, centers[0], 0.03), unit(rng, 2, centers[1], 0.03)])

@@ -237,3 +237,37 @@ def test_ami_excerpts(shared_data: Path) -> None:
     two = [s for s in scores if s.ref_speakers == 2]
     assert len(two) == 1 and two[0].der.der <= 0.25  # trn03, measured 0.224
     assert sum(s.seconds for s in scores) < sum(s.audio_s for s in scores) / 5  # well under real time
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_count_on_real_read_voices(shared_data: Path) -> None:
+    """Turns cut from different real speakers (LibriSpeech, JFK, CMU ARCTIC, TIMIT, digits),
+    0.4 s apart, level-matched: the count follows the number of voices, capped at 4 with a note."""
+    from listening_coach.audio import load_audio
+
+    speech = shared_data / "speech"
+    files = ("2412-153948-0000.flac", "jfk.flac", "arctic_a0024.wav", "LDC93S1.wav", "vosk_digits.wav")
+    voices = [load_audio(speech / f).mean(axis=0) for f in files]
+
+    def talk(indices: tuple[int, ...]) -> np.ndarray:
+        parts, pos = [], [0] * len(voices)
+        for turn in range(max(6, 2 * len(indices))):
+            v = indices[turn % len(indices)]
+            x = voices[v]
+            if pos[v] + 40000 > len(x):
+                pos[v] = 0
+            piece = x[pos[v] : pos[v] + 40000]
+            pos[v] += 40000
+            parts += [0.05 * piece / (np.sqrt(np.mean(piece**2)) + 1e-9), np.zeros(6400, np.float32)]
+        return np.concatenate(parts).astype(np.float32)
+
+    import itertools
+
+    ones = [diarize(talk((v,)), DiarizeOptions()).num_speakers for v in range(5)]
+    pairs = [diarize(talk(c), DiarizeOptions()).num_speakers for c in itertools.combinations(range(5), 2)]
+    # measured: 4/5 single voices (JFK's crowd noise splits it in two), 10/10 pairs
+    assert sum(n == 1 for n in ones) >= 4
+    assert sum(n == 2 for n in pairs) >= 9
+    five = diarize(talk((0, 1, 2, 3, 4)), DiarizeOptions())
+    assert five.num_speakers == 4 and five.count_confidence <= 0.3

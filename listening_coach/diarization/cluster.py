@@ -19,11 +19,15 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class Clustering:
-    """``labels`` per embedding (0..k-1), ``centroids`` (k, dim) L2-normalised."""
+    """``labels`` per embedding (0..k-1), ``centroids`` (k, dim) L2-normalised.
+
+    ``estimated`` is the count the threshold gave before clamping to the allowed range.
+    """
 
     labels: np.ndarray
     centroids: np.ndarray
     count_confidence: float
+    estimated: int = 0
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -76,7 +80,7 @@ def cluster_embeddings(
     else:
         labels = fcluster(tree, t=threshold, criterion="distance") - 1
     labels = _fold_small(embeddings, labels, weights, min_weight)
-    k = len(np.unique(labels))
+    k = estimated = len(np.unique(labels))
     lo, hi = (num_speakers, num_speakers) if num_speakers else (min_speakers, max_speakers)
     if k > hi or k < lo:
         target = int(np.clip(k, lo, min(hi, n)))
@@ -93,7 +97,7 @@ def cluster_embeddings(
     k = int(labels.max()) + 1
     centroids = _centroids(embeddings, labels, weights, k)
     confidence = _count_confidence(heights, k, threshold) if not num_speakers else 1.0
-    return Clustering(labels, centroids, confidence)
+    return Clustering(labels, centroids, confidence, estimated)
 
 
 def _fold_small(

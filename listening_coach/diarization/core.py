@@ -146,6 +146,12 @@ def diarize(
     )
     centroids = clustering.centroids
     count_confidence = clustering.count_confidence
+    if not options.num_speakers and clustering.estimated > options.max_speakers:
+        notes.append(
+            f"about {clustering.estimated} voices found, more than diarize.max_speakers = "
+            f"{options.max_speakers}: the quietest were merged into the nearest voices"
+        )
+        count_confidence = min(count_confidence, 0.3)
     if speech_s < 2 * options.window_s:
         notes.append(f"only {speech_s:.1f} s of speech: too little to tell voices apart reliably")
         count_confidence = min(count_confidence, 0.3)
