@@ -331,3 +331,21 @@ def test_eval_command_bad_input_is_one_line(tmp_path: Path) -> None:
         )
         assert done.returncode == 1, done.stderr
         assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_eval_command_matches_accented_ids_and_writes_rttm(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    sf.write(tmp_path / "clip.wav", np.zeros(3 * 16000, dtype=np.float32), 16000)
+    rttm = tmp_path / "ref.rttm"
+    rttm.write_text("SPEAKER clíp 1 0.5 1.0 <NA> <NA> MÉO069 <NA> <NA>\n", encoding="utf-8")
+    out = tmp_path / "hyp.rttm"
+    done = subprocess.run(
+        [sys.executable, "-m", "listening_coach", "eval-diarization", str(rttm), str(tmp_path),
+         "--out-rttm", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "clíp" in done.stdout and "DER 100.0%" in done.stdout  # silence: all speech missed
+    assert "speaker count right: 0/1" in done.stdout
+    assert out.read_text() == ""  # no speech, no segments

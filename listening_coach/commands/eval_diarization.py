@@ -13,7 +13,14 @@ import dataclasses
 import sys
 
 from listening_coach.config import load_config
-from listening_coach.diarization.eval import ClipScore, OnsetResult, evaluate_directory, total
+from listening_coach.diarization.eval import (
+    ClipScore,
+    OnsetResult,
+    evaluate_directory,
+    total,
+    write_rttm,
+)
+from listening_coach.errors import OutputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=None,
         help="give the diarizer the speaker count instead of estimating it",
     )
+    p.add_argument("--out-rttm", help="write the diarizer's segments for all files to this RTTM")
     p.set_defaults(func=run)
 
 
@@ -91,6 +99,14 @@ def run(args: argparse.Namespace) -> int:
         f"F1 {onsets.f1:.2f} ({onsets.hits} of {onsets.reference} found, {onsets.hypothesis} proposed)"
     )
     print(f"time: {sum(s.seconds for s in scores):.1f} s for {audio:.0f} s of audio")
+    if args.out_rttm:
+        try:
+            with open(args.out_rttm, "w", encoding="utf-8") as f:
+                for s in scores:
+                    f.write(write_rttm(s.hypothesis, s.file_id))
+        except OSError as e:
+            raise OutputError(f"Cannot write {args.out_rttm}: {e.strerror}; pick a writable path") from None
+        print(f"hypotheses written to {args.out_rttm}")
     if missing:
         print(f"no audio for: {', '.join(missing)}", file=sys.stderr)
     return 0

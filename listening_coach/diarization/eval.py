@@ -280,6 +280,7 @@ class ClipScore:
     onsets: OnsetResult
     seconds: float
     audio_s: float
+    hypothesis: tuple[SpeakerSegment, ...] = ()
 
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".webm", ".mp4")
@@ -360,6 +361,7 @@ def evaluate_directory(
             ),
             seconds=elapsed,
             audio_s=len(mono) / 16000,
+            hypothesis=hyp.segments,
         )
         scores.append(score)
         if callable(on_clip):
