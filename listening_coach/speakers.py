@@ -40,7 +40,8 @@ def bleed_gain_db(db: np.ndarray, floor: np.ndarray) -> np.ndarray:
     """Estimate how loud each channel hears each other channel, ``gain[a, b]`` in dB.
 
     Among frames where channel b speaks clearly (20 dB over its floor), most have channel a
-    silent, so a low percentile of ``db[a] - db[b]`` is the bleed from b into a.
+    silent, so a low percentile of ``db[a] - db[b]`` is the bleed from b into a (when a has no
+    bleed at all, its pauses sit at its noise floor and the estimate falls far below any voice).
     """
     channels = db.shape[0]
     gain = np.full((channels, channels), -60.0, dtype=np.float32)
@@ -50,7 +51,7 @@ def bleed_gain_db(db: np.ndarray, floor: np.ndarray) -> np.ndarray:
             continue
         for a in range(channels):
             if a != b:
-                gain[a, b] = float(np.clip(np.percentile(db[a, loud] - db[b, loud], 20), -60.0, 0.0))
+                gain[a, b] = float(np.clip(np.percentile(db[a, loud] - db[b, loud], 5), -60.0, 0.0))
     return gain
 
 
