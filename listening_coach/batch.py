@@ -391,6 +391,8 @@ def run_batch(
         interrupted = True
     finally:
         stop.restore()
+        if hasattr(source, "close"):
+            source.close()  # stops worker processes / cancels Dask futures still running
     order = {t.path: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.path, -1))
     files = write_batch_outputs(tuple(results), plan.out_dir)

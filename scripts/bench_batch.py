@@ -5,7 +5,8 @@ Usage: python scripts/bench_batch.py [--copies N] [--rounds R] [--jobs 1,2]
 Copies the bundled role-plays (audio_samples/*.opus) N times into a temporary folder and runs
 the real batch (Whisper tiny.en, --force) once per setting per round, alternating settings so
 background load hits all of them alike. Each job gets cores // jobs transcription threads.
-Prints one line per run, then the median and best (least disturbed) wall time per setting.
+Prints one line per run (wall and CPU seconds, workers included), then the median and best
+(least disturbed) wall time per setting.
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ from listening_coach.batch import run_batch
 from listening_coach.config import DEFAULT_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its finished worker processes."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,15 +68,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{n} recordings, {audio_s:.0f} s of audio, {os.cpu_count()} cores")
         for r in range(args.rounds):
             for jobs in settings:
+                cpu_before = _cpu_s()
                 started = time.perf_counter()
                 result = run_batch([folder], Path(tmp) / f"out{jobs}", config, jobs=jobs,
                                    force=True)
                 wall = time.perf_counter() - started
+                cpu = _cpu_s() - cpu_before
                 assert not result.failed, [f.error for f in result.failed]
                 times[jobs].append(wall)
                 threads = max(1, (os.cpu_count() or 1) // jobs)
                 print(f"round {r + 1}: jobs={jobs} threads/job={threads}: {wall:.1f} s "
-                      f"({audio_s / wall:.1f}x real time)", flush=True)
+                      f"({audio_s / wall:.1f}x real time), CPU {cpu:.1f} s", flush=True)
     for jobs in settings:
         med, best = statistics.median(times[jobs]), min(times[jobs])
         print(f"jobs={jobs}: median {med:.1f} s, best {best:.1f} s for {n} recordings "

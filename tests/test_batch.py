@@ -296,3 +296,19 @@ def test_unreadable_json_is_rebuilt_and_bad_out_is_clear(batch, tmp_path: Path) 
 
     with pytest.raises(OutputError, match="Cannot create the output folder"):
         run_batch([folder], blocker / "out", FAST_CONFIG, jobs=1, analyze=fake_analyze)
+
+
+def test_interrupting_worker_processes_keeps_finished_work(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, n=4, bad=False)
+    out = tmp_path / "out"
+
+    def stop_after_one(step: str, artifact: object) -> None:
+        if isinstance(artifact, BatchProgress) and artifact.done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([folder], out, FAST_CONFIG, jobs=2, analyze=fake_analyze, hook=stop_after_one)
+    kept = len(list(out.glob("*.stamp.json")))
+    assert kept >= 1
+    resumed = run_batch([folder], out, FAST_CONFIG, jobs=2, analyze=fake_analyze)
+    assert len(resumed.skipped) == kept and len(resumed.analysed) == 4 - kept
