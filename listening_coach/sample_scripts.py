@@ -6,9 +6,9 @@ Between them the scripts hold, on purpose: an interruption by the trainee (angry
 line 6) and one by the partner (distressed_caller, line 7); backchannels (angry_customer line 3,
 waiting_room line 3); terminal overlaps by the trainee (angry_customer line 10) and by the
 partner (waiting_room line 7); a long effective pause (distressed_caller: the partner stops
-about 1.8 s between lines 2 and 3 while the trainee stays silent); fast trainee turns
-(angry_customer line 8, waiting_room line 4, about 190-200 WPM) and a slow one
-(distressed_caller line 1, about 110 WPM); one "calm down". Speeds are espeak-ng ``-s``
+about 1.8 s between lines 2 and 3 while the trainee stays silent); a fast trainee turn
+(waiting_room line 4, about 200 WPM), a brisk one (angry_customer line 8, about 160 WPM, the
+"calm down") and slow ones (distressed_caller lines 1 and 8, about 107 WPM). Speeds are espeak-ng ``-s``
 values; the measured pace of every line is in its truth file.
 """
 
@@ -31,15 +31,14 @@ ANGRY_CUSTOMER = RolePlay(
         ),
         Line(
             T,
-            "It sounds like you have been kept waiting far too long.",
+            "It sounds like you were kept waiting far too long.",
             after_s=0.7,
             speed_wpm=105,
             move="reflection",
         ),
         Line(
             P,
-            "Of course I am frustrated. You charged me twice and nobody "
-            "has answered any of my emails.",
+            "Of course I am frustrated. You charged me twice and nobody has answered any of my emails.",
             after_s=0.5,
             speed_wpm=125,
         ),
@@ -76,8 +75,8 @@ ANGRY_CUSTOMER = RolePlay(
             T,
             "Okay please calm down because I only want to help you here.",
             after_s=0.4,
-            speed_wpm=160,
-            move="command (calm down), fast",
+            speed_wpm=130,
+            move="command (calm down), brisk",
         ),
         Line(P, "Do not tell me to calm down. I just want my refund.", after_s=0.3, speed_wpm=130),
         Line(
@@ -121,7 +120,7 @@ DISTRESSED_CALLER = RolePlay(
         ),
         Line(
             T,
-            "You sound really scared about where he went and whether he is safe.",
+            "You sound really scared about where he went and what might happen.",
             after_s=1.2,
             speed_wpm=105,
             move="complex reflection",
@@ -148,7 +147,7 @@ DISTRESSED_CALLER = RolePlay(
         ),
         Line(
             T,
-            "You feel completely alone right now and that is frightening.",
+            "You feel completely alone right now and that feels frightening.",
             after_s=0.9,
             speed_wpm=105,
             move="reflection",
@@ -171,7 +170,7 @@ WAITING_ROOM = RolePlay(
         ),
         Line(
             T,
-            "That is a very long time to wait when you are worried.",
+            "Waiting that long must be very hard when you feel worried.",
             after_s=0.6,
             speed_wpm=85,
             move="validation",
@@ -225,7 +224,7 @@ WAITING_ROOM = RolePlay(
         ),
         Line(
             T,
-            "It makes sense that you are scared, so I will go and ask the nurse now.",
+            "It makes sense that you feel scared, so let me go and ask the nurse now.",
             after_s=0.8,
             speed_wpm=105,
             move="validation, offer",
@@ -233,6 +232,4 @@ WAITING_ROOM = RolePlay(
     ),
 )
 
-SAMPLES: dict[str, RolePlay] = {
-    r.name: r for r in (ANGRY_CUSTOMER, DISTRESSED_CALLER, WAITING_ROOM)
-}
+SAMPLES: dict[str, RolePlay] = {r.name: r for r in (ANGRY_CUSTOMER, DISTRESSED_CALLER, WAITING_ROOM)}
