@@ -9,7 +9,7 @@ Silero VAD, the batch stages via ``analyze_words``):
 1. ``live``: the role-plays in ``audio_samples/`` (two channels: trainee, partner) through a
    live role-player drill. The true end of each trainee response is taken from
    ``NAME.truth.json`` (measured from the rendered audio).
-2. ``scripted``: the bundled ``refund`` scenario, its lines synthesized with espeak-ng, answered
+2. ``scripted``: the bundled ``angry_customer`` scenario, its lines synthesized with espeak-ng, answered
    by a simulated trainee (:class:`listening_coach.simulate.SimulatedRoom`) with answers of
    about 3, 8, 14 and 19 s (turns up to 20 s), 0.8 s after each prompt. The true end of each
    answer is measured from its audio.
@@ -79,7 +79,7 @@ def bench_scripted(config: Config, transcriber: Any, out: Path) -> dict[str, Any
 
     answers = [synthesize(t, voice="en-gb+f3", speed_wpm=110) for t in LONG_ANSWERS]
     room = SimulatedRoom(answers, realtime=True, block_s=config.live.block_s, tail_s=3.0)
-    drill = Drill(room, scenario=load_scenario("refund"), config=config, out_dir=out,
+    drill = Drill(room, scenario=load_scenario("angry_customer"), config=config, out_dir=out,
                   hook=room.hook, transcriber=transcriber, session_id="bench-scripted")
     drill.live.warm_up()
     finish = _timed_run(drill)

@@ -3,10 +3,10 @@
 - :class:`PartnerLine`: one line the partner says (text, optional recorded audio, emotion).
 - :class:`Escalation`: what the partner says when the trainee does something that escalates.
 - :class:`Scenario`: a whole drill, loaded from TOML.
-- :func:`load_scenario`: a bundled name (``refund``) or a path; errors name the line and key.
+- :func:`load_scenario`: a bundled name (``angry_customer``) or a path; errors name the line and key.
 - :func:`list_scenarios`: the bundled scenarios in ``listening_coach/scenarios``.
 
-File format (``listening_coach/scenarios/refund.toml`` is a complete example)::
+File format (``listening_coach/scenarios/angry_customer.toml`` is a complete example)::
 
     title = "Angry customer demanding a refund"
     skills = ["reflection", "effective_pause"]

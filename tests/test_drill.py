@@ -73,7 +73,7 @@ def make_drill(
     events: list[tuple[str, object]] = []
     room = SimulatedRoom([clips[t] for t in ANSWERS], hook=lambda s, a: events.append((s, a)),
                          **room_args)
-    drill = Drill(room, scenario=load_scenario("refund"), config=CONFIG, out_dir=tmp_path,
+    drill = Drill(room, scenario=load_scenario("angry_customer"), config=CONFIG, out_dir=tmp_path,
                   hook=room.hook, transcriber=ScriptedWords(room), prompt_audio=short_prompt,
                   session_id="t1")
     drill.live.transcriber = ScriptedWords(room)

@@ -12,7 +12,7 @@ from listening_coach.scenario import TRIGGERS, ScenarioError, list_scenarios, lo
 
 def test_at_least_three_bundled_deescalation_scenarios() -> None:
     names = list_scenarios()
-    assert {"refund", "distressed_caller", "waiting_room"} <= set(names)
+    assert {"angry_customer", "distressed_caller", "waiting_room"} <= set(names)
     for name in names:
         scenario = load_scenario(name)
         assert scenario.name == name
@@ -31,7 +31,7 @@ def test_load_by_path_resolves_audio_relative_to_the_file(tmp_path: Path) -> Non
 
 
 def test_escalation_picks_first_unused_match() -> None:
-    scenario = load_scenario("refund")
+    scenario = load_scenario("angry_customer")
     first = scenario.escalation_for({"interruption", "command"}, set())
     assert first is not None and first[1].when == "interruption"
     second = scenario.escalation_for({"interruption", "command"}, {first[0]})
@@ -67,7 +67,7 @@ def test_errors_name_the_line_and_key(tmp_path: Path, text: str, match: str) -> 
 
 
 def test_unknown_name_lists_the_bundled_ones() -> None:
-    with pytest.raises(ScenarioError, match="bundled scenarios: .*refund"):
+    with pytest.raises(ScenarioError, match="bundled scenarios: .*angry_customer"):
         load_scenario("no-such-drill")
     with pytest.raises(ScenarioError, match="does not exist"):
         load_scenario("/nonexistent/drill.toml")

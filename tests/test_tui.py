@@ -68,7 +68,7 @@ def test_summary_lists_exchanges_feedback_and_what_was_kept(tmp_path: Path) -> N
     ("argv", "message"),
     [
         (["drill", "--scenario", "nope"], "Unknown scenario 'nope'"),
-        (["drill", "--scenario", "refund", "--channels", "trainee,partner"], "records only the trainee"),
+        (["drill", "--scenario", "angry_customer", "--channels", "trainee,partner"], "records only the trainee"),
         (["drill", "--channels", "trainee"], "needs two channels"),
         (["drill", "--channels", "trainee,trainee"], "name each input channel once"),
     ],
@@ -100,11 +100,11 @@ def test_drill_command_without_any_input_device(
     )
     monkeypatch.setattr(capture, "import_sounddevice", lambda: fake)
     monkeypatch.setattr(streaming, "WhisperTranscriber", lambda *a, **k: None)
-    assert cli.main(["drill", "--scenario", "refund", "--out", str(tmp_path)]) == 1
+    assert cli.main(["drill", "--scenario", "angry_customer", "--out", str(tmp_path)]) == 1
     assert "No audio input device found" in capsys.readouterr().err
 
 
 def test_drill_list_names_the_bundled_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["drill", "--list"]) == 0
     out = capsys.readouterr().out
-    assert "refund" in out and "Angry customer demanding a refund" in out
+    assert "angry_customer" in out and "Angry customer demanding a refund" in out

@@ -1,6 +1,6 @@
 """``listening-coach drill``: a live drill on the microphone, scripted or with a role-player.
 
-Scripted: ``listening-coach drill --scenario refund`` plays the partner's lines and listens to
+Scripted: ``listening-coach drill --scenario angry_customer`` plays the partner's lines and listens to
 the trainee (headphones recommended). Live role-player: ``listening-coach drill --channels
 trainee,partner --device 3`` records two people on two input channels, no prompts. Ctrl-C ends
 either and prints the report (exit 0); a device or disk failure prints what was kept (exit 1).
