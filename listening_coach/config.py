@@ -195,7 +195,7 @@ class DiarizeOptions:
     smoothing_s: float = 0.5  # speaker turns shorter than this are absorbed unless words disagree
     overlap: bool = True  # look for stretches where two people speak at once
     overlap_threshold: float = 0.0  # a pair of voices must fit a frame better than one by this
-    word_margin: float = 0.05  # a word moves to another speaker only by this similarity margin
+    word_margin: float = 0.1  # a backchannel word moves to another voice only by this margin
     role_rule: str = "less"  # first | less | enrolment | manual
     trainee_speaker: str | None = None  # for role_rule = "manual"
     enrolment_path: str | None = None  # for role_rule = "enrolment"

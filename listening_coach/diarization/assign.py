@@ -43,10 +43,12 @@ def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
 
 
 def _vocabulary(lexicon: Sequence[str] | None) -> set[str]:
+    """Single-word backchannels ("mm-hm", "yeah"); phrases such as "i see" are left out so
+    that "I" or "see" inside a sentence never counts."""
     from listening_coach.config import TurnOptions
 
     entries = lexicon if lexicon is not None else TurnOptions().backchannel_words
-    return {part for entry in entries for part in entry.lower().split()}
+    return {entry.lower() for entry in entries if len(entry.split()) == 1}
 
 
 def _talk_near(segs: Sequence[SpeakerSegment], speaker: str, t: float) -> float:
@@ -132,18 +134,19 @@ def refine_words(
     samples: np.ndarray,
     diarization: Diarization,
     *,
-    margin: float = 0.05,
+    margin: float = 0.1,
     max_word_s: float = 1.2,
     lexicon: tuple[str, ...] | None = None,
     sample_rate: int = 16000,
 ) -> tuple[Word, ...]:
     """Second pass: move backchannel words whose own voice is closer to another speaker.
 
-    Checked words: up to ``max_word_s`` long and either in the backchannel ``lexicon``
-    ("mm-hm", "yeah", "right"; default :class:`~listening_coach.config.TurnOptions`'s) or inside
-    a detected overlap. A word moves when its embedding (at least 0.5 s of audio around it) is
-    closer to another speaker's voiceprint by ``margin`` (cosine similarity); other words keep
-    their segment's speaker, since short windows give noisy embeddings.
+    Checked words: up to ``max_word_s`` long and in the backchannel ``lexicon`` ("mm-hm",
+    "yeah", "right"; default :class:`~listening_coach.config.TurnOptions`'s). A word moves when
+    its embedding (at least 0.5 s of audio around it) is closer to another speaker's voiceprint
+    by ``margin`` (cosine similarity). Other words keep their segment's speaker: short windows
+    give noisy embeddings (on the AMI excerpts, also checking words inside detected overlaps
+    moved 24 words and broke 14 of them).
     """
     from listening_coach.diarization.embed import embed_windows
 
@@ -157,8 +160,7 @@ def refine_words(
     def candidate(w: Word) -> bool:
         if w.speaker not in names or w.duration > max_word_s:
             return False
-        in_overlap = any(a < w.end and w.start < b for a, b in diarization.overlaps)
-        return in_overlap or w.bare in vocabulary
+        return w.bare in vocabulary
 
     candidates = [i for i, w in enumerate(words) if candidate(w)]
     if not candidates:
