@@ -349,3 +349,13 @@ def test_eval_command_matches_accented_ids_and_writes_rttm(tmp_path: Path) -> No
     assert "clíp" in done.stdout and "DER 100.0%" in done.stdout  # silence: all speech missed
     assert "speaker count right: 0/1" in done.stdout
     assert out.read_text() == ""  # no speech, no segments
+
+
+def test_analyze_diarize_flag_sets_the_mode() -> None:
+    from listening_coach.cli import build_parser
+    from listening_coach.commands.analyze import build_config
+
+    parser = build_parser()
+    assert build_config(parser.parse_args(["analyze", "x.wav", "--diarize"])).speakers.mode == "diarize"
+    with pytest.raises(ConfigError, match="exclude each other"):
+        build_config(parser.parse_args(["analyze", "x.wav", "--diarize", "--channels", "trainee,partner"]))

@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--config", help="TOML config file (see docs/config.toml)")
     p.add_argument("--channels",
                    help="who is on each channel, e.g. partner,trainee ('-' skips one)")
+    p.add_argument("--diarize", action="store_true",
+                   help="find the voices in a mono recording (speakers.mode = diarize); "
+                        "roles by [diarize] role_rule (default: who talks less is the trainee)")
     p.add_argument("--jobs", "-j", type=int, default=0,
                    help="recordings analysed at once (default: chosen for this machine)")
     p.add_argument("--force", action="store_true",
@@ -54,6 +57,10 @@ def build_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
             raise ConfigError(f"--channels {args.channels!r} names neither trainee nor partner")
         config = dataclasses.replace(
             config, speakers=dataclasses.replace(config.speakers, channels=names, mode="channels"))
+    if getattr(args, "diarize", False):
+        if args.channels:
+            raise ConfigError("--diarize and --channels exclude each other: pick one")
+        config = dataclasses.replace(config, speakers=dataclasses.replace(config.speakers, mode="diarize"))
     return config
 
 
