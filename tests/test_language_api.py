@@ -94,3 +94,41 @@ def test_empty_and_odd_input() -> None:
     assert len(labels) == 1 + 50  # 3000 unpunctuated words in chunks of 60
     metrics = language_metrics(odd, labels, RULES)
     assert language_feedback(odd, labels, metrics, RULES) is not None
+
+
+def test_closed_run_needs_consecutive_closed_questions() -> None:
+    broken = exchanges_of(
+        "partner 0 My landlord wants me out by Friday.",
+        "trainee 3 Did he send a letter? Okay. Is it in writing? It sounds like you're scared "
+        "of losing your home. Do you have a lawyer?",
+    )
+    labels = label_exchanges(broken, RULES)
+    feedback = language_feedback(broken, labels, language_metrics(broken, labels, RULES), RULES)
+    assert "closed_question_run" not in {f.code for f in feedback}
+    run = exchanges_of(
+        "partner 0 My landlord wants me out by Friday.",
+        "trainee 3 Did he send a letter? Okay. Is it in writing? Do you have a lawyer?",
+    )
+    labels = label_exchanges(run, RULES)
+    feedback = language_feedback(run, labels, language_metrics(run, labels, RULES), RULES)
+    tip = next(f for f in feedback if f.code == "closed_question_run")
+    assert tip.message.startswith("three closed questions in a row")
+    assert [w.text.strip() for w in tip.evidence][:2] == ["Did", "he"]
+
+
+def test_session_indicators_only_when_defined() -> None:
+    quiet = exchanges_of("partner 0 I am fine.", "trainee 1 Okay. Thanks for coming in.")
+    labels = label_exchanges(quiet, RULES)
+    names = {m.name for m in language_metrics(quiet, labels, RULES) if m.exchange is None}
+    assert "language.percent_open_questions" not in names
+    assert "language.percent_complex_reflections" not in names
+    assert "language.reflection_to_question" not in names
+    assert "language.validations" in names
+
+
+def test_trainee_only_exchange_has_no_fidelity() -> None:
+    solo = (Exchange(0, (), (Turn("trainee", script("trainee 0 it sounds like you are upset")),)),)
+    labels = label_exchanges(solo, RULES)
+    assert labels[0].label == "reflection" and labels[0].fidelity is None
+    feedback = language_feedback(solo, labels, language_metrics(solo, labels, RULES), RULES)
+    assert "suggested_reflection" not in {f.code for f in feedback}
