@@ -115,3 +115,5 @@ def test_suggestion_uses_partner_words() -> None:
     assert "frustrated" in suggestion
     assert suggest_reflection("!!!") is None
     assert swap_pronouns("my manager ignores me") == "your manager ignores you"
+    assert swap_pronouns("you are not listening to me") == "I am not listening to you"
+    assert swap_pronouns("I was scared") == "you were scared"

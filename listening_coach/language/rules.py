@@ -84,6 +84,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "stop shouting", "stop talking", "lower your voice", "watch your tone",
         "watch your language", "listen to me", "be quiet", "sit down", "take a breath",
         "just listen", "just stop", "step back", "back off", "do n't talk to me",
+        "let me stop you", "stop you there",
         "you should just", "get over it", "go away", "leave now", "that 's enough",
         "enough is enough", "quiet down", "cool down", "chill out", "stop complaining",
     ),
@@ -112,7 +113,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "policy": (
         "it 's policy", "it 's our policy", "it is policy", "company policy", "our policy",
-        "the policy is", "the policy says", "that 's the rule", "those are the rules", "the rules are",
+        "the policy is", "the policy says", "policy says", "policy states", "that 's the rule",
+        "refund policy", "store policy", "hospital policy", "against policy", "those are the rules", "the rules are",
         "nothing i can do", "there 's nothing i can", "nothing we can", "my hands are tied",
         "i do n't make the rules", "not my job", "not allowed", "we ca n't do that",
         "i ca n't do anything", "it 's not up to me", "out of my hands", "rules are rules",

@@ -25,6 +25,12 @@ _SWAPS = {
     "you": "I", "your": "my", "yours": "mine", "you're": "I'm", "you've": "I've",
     "yourself": "myself",
 }
+# Verb agreement after swapping ("you are" -> "I are" -> "I am").
+_AGREEMENT: tuple[tuple[str, str], ...] = (
+    ("I are", "I am"), ("I were", "I was"), ("you am", "you are"), ("you was", "you were"),
+    ("I aren't", "I'm not"), ("you wasn't", "you weren't"),
+)
+_LEADING_JOINERS = frozenset({"and", "but", "so", "because", "then", "or", "well", "like"})
 # Cue words that suggest a feeling the partner did not name: (cues, feeling).
 _FEELING_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"waiting", "waited", "hours", "again", "nobody", "nothing", "still", "keep",
@@ -60,8 +66,10 @@ def swap_pronouns(text: str) -> str:
     for token in _TOKEN.findall(text):
         swap = _SWAPS.get(token.lower())
         out.append(swap if swap is not None else token)
-    joined = " ".join(out)
-    return re.sub(r"\s+([,.!?;:])", r"\1", joined)
+    joined = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(out))
+    for wrong, right in _AGREEMENT:
+        joined = re.sub(rf"\b{wrong}\b", right, joined)
+    return joined
 
 
 def _feeling(text: str) -> str | None:
@@ -86,6 +94,8 @@ def _topic(text: str) -> str | None:
     if not content_stems(best):
         return None
     words = best.split()
+    while len(words) > 1 and words[0].lower().strip(",") in _LEADING_JOINERS:
+        words = words[1:]
     if len(words) > 14:
         words = words[:14]
     topic = swap_pronouns(" ".join(words))
