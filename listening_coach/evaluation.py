@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.errors import AudioError
+from listening_coach.config import DEFAULT_CONFIG, Config, SpeakerMode
+from listening_coach.errors import AudioError, CoachError
 from listening_coach.types import PARTNER, TRAINEE, Turn
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a")
@@ -81,6 +81,7 @@ class AsrReport:
 
     scores: tuple[ClipScore, ...]
     model: str
+    failures: tuple[tuple[str, str], ...] = ()  # (clip, error) for clips that could not be read
 
     @property
     def reference_words(self) -> int:
@@ -243,20 +244,27 @@ def evaluate_asr(
       folder: clips and reference transcripts (see the module docstring).
       config: transcription options (model, beam size, VAD) come from here.
       progress: called with each :class:`ClipScore` as it is ready.
+
+    A clip the pipeline cannot read is listed in ``failures`` and the others still run.
     """
     from listening_coach.pipeline import analyze
     from listening_coach.transcribe import describe
 
     scores: list[ClipScore] = []
+    failures: list[tuple[str, str]] = []
     for audio, refs in find_clips(folder):
-        mode = "channels" if len(refs) > 1 else "trainee"
+        mode: SpeakerMode = "channels" if len(refs) > 1 else "trainee"
         clip_config = dataclasses.replace(
             config,
             speakers=dataclasses.replace(config.speakers, mode=mode),
             voice=dataclasses.replace(config.voice, enabled=False),
             language=dataclasses.replace(config.language, use_model=False),
         )
-        session = analyze(audio, clip_config)
+        try:
+            session = analyze(audio, clip_config)
+        except CoachError as e:
+            failures.append((audio.name, str(e)))
+            continue
         duration = session.transcript.duration if session.transcript else 0.0
         overlap = overlap_seconds(session.turns, TRAINEE, PARTNER) if len(refs) > 1 else None
         for speaker, text in refs.items():
@@ -277,7 +285,7 @@ def evaluate_asr(
             scores.append(score)
             if progress is not None:
                 progress(score)
-    return AsrReport(tuple(scores), describe(config.transcribe)[0])
+    return AsrReport(tuple(scores), describe(config.transcribe)[0], tuple(failures))
 
 
 def render_table(report: AsrReport) -> str:
@@ -294,6 +302,7 @@ def render_table(report: AsrReport) -> str:
             f"{s.clip[:36]:<36} {s.speaker:<8} {s.duration_s:>6.1f} {len(s.reference):>4} "
             f"{s.substitutions:>3} {s.deletions:>3} {s.insertions:>3} {s.wer:>6.1%}  {overlap}"
         )
+    lines.extend(f"failed: {clip}: {error}" for clip, error in report.failures)
     lines.append(
         f"overall: {report.errors} errors / {report.reference_words} reference words = "
         f"WER {report.wer:.1%}  (model: {report.model})"

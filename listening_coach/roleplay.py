@@ -182,11 +182,9 @@ def write_words(words: Iterable[Word], path: str | Path, *, source: str, model: 
     Format: ``{"words_version": 1, "source", "model", "words": [{"start", "end", "text",
     "speaker", "probability", "speaker_confidence"}]}``, times in seconds to 1 ms.
     """
-    data = {
-        "words_version": WORDS_VERSION,
-        "source": source,
-        "model": model,
-        "words": [
+    head = json.dumps({"words_version": WORDS_VERSION, "source": source, "model": model})
+    rows = ",\n".join(  # one word per line: small diffs
+        json.dumps(
             {
                 "start": round(w.start, 3),
                 "end": round(w.end, 3),
@@ -195,13 +193,11 @@ def write_words(words: Iterable[Word], path: str | Path, *, source: str, model: 
                 "probability": round(w.probability, 3),
                 "speaker_confidence": round(w.speaker_confidence, 3),
             }
-            for w in words
-        ],
-    }
+        )
+        for w in words
+    )
     path = Path(path)
-    head = json.dumps({k: v for k, v in data.items() if k != "words"})[:-1]
-    rows = ",\n".join(json.dumps(w) for w in data["words"])  # one word per line: small diffs
-    path.write_text(f'{head}, "words": [\n{rows}\n]}}\n', encoding="utf-8")
+    path.write_text(f'{head[:-1]}, "words": [\n{rows}\n]}}\n', encoding="utf-8")
     return path
 
 

@@ -128,9 +128,7 @@ def test_stereo_file_gives_each_channel_its_speaker_and_reports_the_overlap(
     # both readers start at about 0.3 s; the partner's sentence (about 2.3 s) lies inside the
     # trainee's, so an overlap of about 2 s is reported as an event between the two
     overlaps = [
-        e
-        for e in session.events
-        if e.kind in ("interruption", "overlap", "terminal_overlap", "backchannel")
+        e for e in session.events if e.kind in ("interruption", "overlap", "terminal_overlap", "backchannel")
     ]
     assert overlaps and {(e.speaker, e.other) for e in overlaps} <= {
         (TRAINEE, PARTNER),
@@ -138,3 +136,18 @@ def test_stereo_file_gives_each_channel_its_speaker_and_reports_the_overlap(
     }
     (overlap_s,) = {s.overlap_s for s in report.scores if s.clip == "stereo_diarization.wav"}
     assert overlap_s is not None and 1.5 <= overlap_s <= 2.6
+
+
+def test_unreadable_clips_are_listed_and_the_command_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from listening_coach.cli import main
+
+    (tmp_path / "empty.wav").write_bytes(b"")
+    (tmp_path / "empty.txt").write_text("hello there\n")
+    report = evaluate_asr(tmp_path)
+    assert report.scores == () and [clip for clip, _ in report.failures] == ["empty.wav"]
+    assert main(["eval-asr", str(tmp_path)]) == 3
+    assert "failed: empty.wav" in capsys.readouterr().out
+    assert main(["eval-asr", str(tmp_path / "missing")]) == 1
+    assert "not a folder" in capsys.readouterr().err
