@@ -104,6 +104,30 @@ def test_eval_language_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "error:" in capsys.readouterr().err
 
 
+def test_eval_language_cross_validation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    texts = {
+        "question": ["What brings you here?", "How do you feel?", "Did you drink?", "Is it ok?"],
+        "reflection": ["So you feel stuck.", "You're worried.", "You want change.", "Not sure."],
+        "other": ["Mm-hmm.", "Okay.", "Hi there.", "Right."],
+    }
+    rows = []
+    for video in range(4):
+        for label, options in texts.items():
+            rows += [("client", "I drink a lot.", "n/a"), ("therapist", options[video], label)]
+    data = tmp_path / "tiny.csv"
+    with data.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["transcript_id", "video_url", "utterance_id", "interlocutor",
+                         "utterance_text", "main_therapist_behaviour"])
+        for i, (who, text, label) in enumerate(rows):
+            writer.writerow([i // 6, f"v{i // 6}", i, who, text, label])
+    assert main(["eval-language", str(data), "--cv", "--folds", "2", "--asr-style"]) == 0
+    out = capsys.readouterr().out
+    assert "2-fold cross-validation grouped by video" in out and "ASR-style" in out
+    assert main(["eval-language", str(data), "--cv", "--folds", "9"]) == 1
+    assert "cannot be split into 9 folds" in capsys.readouterr().err
+
+
 @pytest.mark.shared_data
 def test_annomi_counts_match_the_data_readme(shared_data: Path) -> None:
     from listening_coach.language.training import load_annomi

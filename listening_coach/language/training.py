@@ -152,6 +152,11 @@ def train(examples: list[Example], *, seed: int = 0, augment: bool = True) -> La
             continue
         coef, intercept = _fit_head(x[idx], y, present, HEAD_C[head], seed)
         heads[head] = (present, coef, intercept)
+    if "main" not in heads:
+        raise CoachError(
+            f"{len(examples)} utterances hold fewer than two behaviours; training needs "
+            f"examples of at least two of {', '.join(MAIN_CLASSES)}"
+        )
     return LanguageModel(featurizer, heads)
 
 
