@@ -114,7 +114,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     "policy": (
         "it 's policy", "it 's our policy", "it is policy", "company policy", "our policy",
         "the policy is", "the policy says", "policy says", "policy states", "that 's the rule",
-        "refund policy", "store policy", "hospital policy", "against policy", "those are the rules", "the rules are",
+        "refund policy", "store policy", "hospital policy", "against policy",
+        "those are the rules", "the rules are",
         "nothing i can do", "there 's nothing i can", "nothing we can", "my hands are tied",
         "i do n't make the rules", "not my job", "not allowed", "we ca n't do that",
         "i ca n't do anything", "it 's not up to me", "out of my hands", "rules are rules",
