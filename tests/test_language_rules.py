@@ -117,3 +117,15 @@ def test_suggestion_uses_partner_words() -> None:
     assert swap_pronouns("my manager ignores me") == "your manager ignores you"
     assert swap_pronouns("you are not listening to me") == "I am not listening to you"
     assert swap_pronouns("I was scared") == "you were scared"
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["rules", "fidelity", "suggest", "labelling", "metrics", "feedback", "features"],
+)
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"listening_coach.language.{module}"))
+    assert result.attempted > 0 and result.failed == 0
