@@ -7,7 +7,8 @@
   never leaves half a file under the real name.
 
 Outputs per recording, in ``out_dir``: ``NAME.json`` (the model's session), ``NAME.html``
-(the report, with the coach's corrections from ``NAME.corrections.toml`` applied) and
+(the report, with the coach's corrections from ``NAME.corrections.toml`` applied, as in the
+CSV rows) and
 ``NAME.stamp.json`` (input path, content hash of the audio, hash of the config), written last:
 a recording is finished when its stamp is.
 """
@@ -218,7 +219,8 @@ def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
                             time.monotonic() - started)
     task.out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(task.json_path, json.dumps(to_dict(session), ensure_ascii=False, indent=1))
-    _write_html(task, session)
+    scored, note = _corrected(task, session)  # the coach's word counts in reports and CSVs
+    _write_html(task, scored, note)
     seconds = time.monotonic() - started
     stamp = {
         "version": STAMP_VERSION,
@@ -233,19 +235,23 @@ def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
     atomic_write_text(task.stamp_path, json.dumps(stamp, indent=1, ensure_ascii=False))
     return ItemResult(path=task.path, name=task.name, status="done", seconds=seconds,
                       info=task.info, why=why,
-                      recording_row=recording_row(session, task.info, task.name),
-                      exchange_rows=exchange_rows(session, task.info, task.name))
+                      recording_row=recording_row(scored, task.info, task.name),
+                      exchange_rows=exchange_rows(scored, task.info, task.name))
 
 
-def _write_html(task: BatchTask, session: Any) -> None:
+def _corrected(task: BatchTask, session: Any) -> tuple[Any, str | None]:
+    """The session with the coach's corrections (NAME.corrections.toml) applied, and a note."""
     from listening_coach.corrections import apply_corrections, describe, find_corrections
-    from listening_coach.html import render_report
 
     corrections = find_corrections(task.json_path)
-    note = None
-    if corrections is not None:
-        session = apply_corrections(session, corrections)
-        note = describe(corrections)
+    if corrections is None:
+        return session, None
+    return apply_corrections(session, corrections), describe(corrections)
+
+
+def _write_html(task: BatchTask, session: Any, note: str | None) -> None:
+    from listening_coach.html import render_report
+
     html = render_report(session, audio=task.path, info=task.info, title=task.name,
                          corrections_note=note)
     atomic_write_text(task.html_path, html)
@@ -264,6 +270,7 @@ def _skipped(task: BatchTask, started: float) -> ItemResult | None:
     if session is None:
         logger.warning("%s is unreadable; analysing %s again", task.json_path, task.path.name)
         return None
+    session, _ = _corrected(task, session)
     return ItemResult(path=task.path, name=task.name, status="skipped", info=task.info,
                       why="unchanged", seconds=time.monotonic() - started,
                       recording_row=recording_row(session, task.info, task.name),

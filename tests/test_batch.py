@@ -314,3 +314,21 @@ def test_interrupting_worker_processes_keeps_finished_work(tmp_path: Path) -> No
     assert kept >= 1
     resumed = run_batch([folder], out, FAST_CONFIG, jobs=2, analyze=fake_analyze)
     assert len(resumed.skipped) == kept and len(resumed.analysed) == 4 - kept
+
+
+def test_coach_corrections_count_in_the_batch_tables(batch) -> None:
+    folder, out, first, _ = batch
+    name = first.analysed[0].name
+    data = json.loads((out / f"{name}.json").read_text())
+    event = next(e for e in data["events"] if e["kind"] == "interruption")
+    before = {r["recording"]: r for r in rows(out / "recordings.csv")}[name]
+    (out / f"{name}.corrections.toml").write_text(
+        f'[[event]]\nat = {event["start"]}\nkind = "backchannel"\n')
+    again = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert len(again.skipped) == 3
+    after = {r["recording"]: r for r in rows(out / "recordings.csv")}[name]
+    assert int(after["interruptions"]) == int(before["interruptions"]) - 1
+    assert int(after["backchannels"]) == int(before["backchannels"]) + 1
+    assert json.loads((out / f"{name}.json").read_text()) == data  # the model's JSON is kept
+    assert main(["render", str(out), "--no-audio"]) == 0  # a folder: stamps are left out
+    assert "Coach corrections applied" in (out / f"{name}.html").read_text()

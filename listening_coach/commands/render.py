@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = subparsers.add_parser("render", help="rebuild HTML reports from JSON, with corrections",
                               description="Re-render NAME.html from NAME.json, applying "
                                           "NAME.corrections.toml when present.")
-    p.add_argument("inputs", nargs="+", metavar="JSON", help="session JSON files")
+    p.add_argument("inputs", nargs="+", metavar="JSON_OR_DIR",
+                   help="session JSON files, or folders of them")
     p.add_argument("--out", help="folder for the HTML files (default: next to each JSON)")
     p.add_argument("--audio", help="recording to embed (default: the session's source file)")
     p.add_argument("--no-audio", action="store_true", help="do not embed the recording")
@@ -78,16 +79,31 @@ def render_one(json_path: Path, args: argparse.Namespace) -> Path:
                         title=stem, corrections_note=note)
 
 
+def session_files(inputs: list[str]) -> list[Path]:
+    """Session JSONs among ``inputs``; folders give their ``*.json`` (stamps and
+    ``*.corrected.json`` left out)."""
+    found: list[Path] = []
+    for name in inputs:
+        path = Path(name)
+        candidates = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        found += [p for p in candidates
+                  if not p.name.endswith((".stamp.json", ".corrected.json"))]
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     failures = 0
-    for name in args.inputs:
+    files = session_files(args.inputs)
+    if not files:
+        raise ConfigError(f"No session JSON in {', '.join(args.inputs)}")
+    for json_path in files:
         try:
-            path = render_one(Path(name), args)
+            path = render_one(json_path, args)
         except CoachError as e:
             failures += 1
             print(f"error: {e}", file=sys.stderr)
             continue
         print(f"wrote {path}")
     if failures:
-        return 3 if failures < len(args.inputs) else 1
+        return 3 if failures < len(files) else 1
     return 0
