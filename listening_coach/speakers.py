@@ -159,17 +159,17 @@ def _smooth(active: np.ndarray, frame_s: float) -> np.ndarray:
     """Fill short gaps, then drop short blips (a closing then opening, in frames)."""
     out = active.copy()
     gap = max(int(round(FILL_GAP_S / frame_s)), 1)
-    for start, end in _runs(~out):
+    for start, end in runs(~out):
         if 0 < start and end < len(out) and end - start <= gap:
             out[start:end] = True
     blip = max(int(round(MIN_RUN_S / frame_s)), 1)
-    for start, end in _runs(out):
+    for start, end in runs(out):
         if end - start < blip:
             out[start:end] = False
     return out
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Return ``[start, end)`` index pairs of the True runs in a 1-D bool array."""
     if not mask.any():
         return []
@@ -180,7 +180,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def activity_spans(active: np.ndarray, frame_s: float, offset_s: float = 0.0) -> list[tuple[float, float]]:
     """Return the (start_s, end_s) spans of a 1-D activity row."""
-    return [(offset_s + s * frame_s, offset_s + e * frame_s) for s, e in _runs(active)]
+    return [(offset_s + s * frame_s, offset_s + e * frame_s) for s, e in runs(active)]
 
 
 def mask_inactive(
@@ -190,7 +190,7 @@ def mask_inactive(
     hop = int(round(frame_s * SAMPLE_RATE))
     pad = int(round(pad_s / frame_s))
     keep = active.copy()
-    for start, end in _runs(active):
+    for start, end in runs(active):
         keep[max(start - pad, 0) : end + pad] = True
     gain = np.repeat(keep.astype(np.float32), hop)[: samples.shape[-1]]
     if gain.shape[0] < samples.shape[-1]:
@@ -226,7 +226,7 @@ def snap_words(
       drop_silent: drop a word whose span holds no active frame (bleed or hallucination);
         otherwise keep it unchanged.
     """
-    runs = [(offset_s + a * frame_s, offset_s + b * frame_s) for a, b in _runs(active)]
+    speech = [(offset_s + a * frame_s, offset_s + b * frame_s) for a, b in runs(active)]
     n = active.shape[0]
     clipped: list[Word] = []
     for word in words:
@@ -243,7 +243,7 @@ def snap_words(
     out: list[Word] = []
     for i, word in enumerate(clipped):
         start, end = word.start, word.end
-        run = next(((a, b) for a, b in runs if a <= start < b + 1e-9), None)
+        run = next(((a, b) for a, b in speech if a <= start < b + 1e-9), None)
         if run is not None:
             prev_end = clipped[i - 1].end if i else -np.inf
             next_start = clipped[i + 1].start if i + 1 < len(clipped) else np.inf
