@@ -108,6 +108,15 @@ def _reduce(curve: np.ndarray, hop_s: float, max_points: int) -> tuple[np.ndarra
     return times, values
 
 
+def _speech_only(loudness_db: np.ndarray, margin_db: float = 10.0) -> np.ndarray:
+    """Blank frames near the channel's noise floor (10th percentile), so silence is a gap."""
+    curve = np.asarray(loudness_db, dtype=float).copy()
+    finite = curve[np.isfinite(curve)]
+    if finite.size:
+        curve[curve < np.percentile(finite, 10) + margin_db] = np.nan
+    return curve
+
+
 def _per_exchange(session: Session, name: str) -> tuple[list[float], list[float]]:
     xs, ys = [], []
     for ex in session.exchanges:
@@ -151,6 +160,8 @@ def pace_voice_svg(session: Session, *, duration: float | None = None,
                               else "voice.partner_pitch_median_hz")
             if frames and voice is not None:
                 for speaker, curve in frames:
+                    if panel == "loudness":
+                        curve = _speech_only(curve)
                     t, v = _reduce(curve, voice.hop_s, max_points)
                     ax.plot(t, v, color=COLORS.get(speaker, "#666"), lw=0.8, label=speaker)
             else:
