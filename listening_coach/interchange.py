@@ -5,7 +5,7 @@
 - :func:`read_rttm` / :func:`read_textgrid` / :func:`read_segmentation`: a coach's existing
   speaker segmentation as :class:`~listening_coach.diarization.types.SpeakerSegment`\\ s.
 - :func:`roles_for`: segment labels -> trainee/partner (labels named so are kept; otherwise
-  the first to speak is the partner, the second the trainee: a drill opens with the partner).
+  the diarizer's ``diarize.role_rule``, by default: who talks less is the trainee).
 - :func:`analyze_with_segmentation`: transcribe the mixed-down recording, take speakers from
   the segmentation (:func:`diarization.assign_speakers_from_segments`) instead of channels,
   then :func:`pipeline.analyze_words`.
@@ -26,7 +26,7 @@ from typing import Any
 from listening_coach.config import Config
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.errors import ConfigError
-from listening_coach.types import PARTNER, TRAINEE, Session
+from listening_coach.types import PARTNER, TRAINEE, Session, Word
 
 logger = logging.getLogger(__name__)
 SEGMENTATION_SUFFIXES = (".rttm", ".textgrid")
@@ -233,14 +233,35 @@ def find_segmentation(recording: Path, given: str | Path, *, single: bool) -> Pa
     return None
 
 
-def roles_for(segments: tuple[SpeakerSegment, ...]) -> dict[str, str]:
-    """Map segment labels to roles: trainee/partner labels are kept; otherwise the first to
-    speak is the partner and the second the trainee; any further speaker is left out."""
+def roles_for(segments: tuple[SpeakerSegment, ...], config: Config | None = None,
+              words: tuple[Word, ...] = ()) -> dict[str, str]:
+    """Map segment labels to roles.
+
+    Labels already named ``trainee``/``partner`` are kept. Otherwise the diarizer's rule
+    decides (:func:`diarization.roles.choose_roles` with ``diarize.role_rule``: ``less``, the
+    default, makes the one who talks less the trainee; ``first``; ``manual`` with
+    ``diarize.trainee_speaker``). Further speakers are left out.
+
+    Raises:
+      ConfigError: ``role_rule = "enrolment"`` (an imported segmentation carries no voices).
+    """
+    from listening_coach.config import DEFAULT_CONFIG
+    from listening_coach.diarization.roles import choose_roles
+    from listening_coach.diarization.types import Diarization
+
     labels = list(dict.fromkeys(s.speaker for s in sorted(segments, key=lambda s: s.start)))
     named = {lb: lb.lower() for lb in labels if lb.lower() in (TRAINEE, PARTNER)}
     if named:
         return named
-    return dict(zip(labels, (PARTNER, TRAINEE)))
+    options = (config or DEFAULT_CONFIG).diarize
+    if options.role_rule == "enrolment":
+        raise ConfigError("diarize.role_rule = 'enrolment' needs voices; with an imported "
+                          "segmentation use less, first, or manual with diarize.trainee_speaker")
+    diarization = Diarization(segments=segments, overlaps=(), num_speakers=len(labels),
+                              count_confidence=1.0)
+    mapping, _ = choose_roles(diarization, words, options.role_rule,
+                              trainee=options.trainee_speaker)
+    return {k: v for k, v in mapping.items() if v in (TRAINEE, PARTNER)}
 
 
 def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
@@ -260,8 +281,7 @@ def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
 
     path = Path(path)
     segments = read_segmentation(segmentation, file_id=path.stem)
-    roles = roles_for(segments)
-    if TRAINEE not in roles.values():
+    if len({s.speaker for s in segments}) < 2:
         raise ConfigError(f"{Path(segmentation).name}: only one speaker; a role-play needs two")
     info = probe(path)
     samples = load_audio(path).mean(axis=0).astype("float32")
@@ -269,6 +289,7 @@ def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
     if not words:
         raise AudioError(f"{path}: no speech found; check the recording")
     attributed = assign_speakers_from_segments(words, segments)
+    roles = roles_for(segments, config, attributed)
     kept = tuple(replace(w, speaker=roles[w.speaker]) for w in attributed
                  if w.speaker is not None and w.speaker in roles)
     model, options = describe(config.transcribe)

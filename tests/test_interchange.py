@@ -10,6 +10,8 @@ from coach_helpers import FAST_CONFIG, LINES, write_wav
 
 from listening_coach import interchange
 from listening_coach.cli import main
+from listening_coach.config import config_from_dict
+from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.errors import ConfigError
 from listening_coach.interchange import (
     read_rttm,
@@ -152,7 +154,14 @@ def test_textgrid_short_format_one_tier_labels_are_speakers(tmp_path: Path) -> N
     segments = read_segmentation(path)
     assert [(s.speaker, s.start, s.end) for s in segments] == [
         ("SPK_É", 0.0, 2.0), ("SPK_B", 2.5, 4.5)]
-    assert roles_for(segments) == {"SPK_É": "partner", "SPK_B": "trainee"}
+    shorter = (SpeakerSegment(0.0, 3.0, "A"), SpeakerSegment(3.5, 4.0, "B"))
+    assert roles_for(shorter) == {"A": "partner", "B": "trainee"}  # who talks less
+    first = config_from_dict({"diarize": {"role_rule": "first"}})
+    assert roles_for(shorter, first) == {"A": "trainee", "B": "partner"}
+    named = (SpeakerSegment(0.0, 1.0, "Partner"), SpeakerSegment(1.0, 3.0, "Trainee"))
+    assert roles_for(named) == {"Partner": "partner", "Trainee": "trainee"}
+    with pytest.raises(ConfigError, match="enrolment"):
+        roles_for(shorter, config_from_dict({"diarize": {"role_rule": "enrolment"}}))
 
 
 @pytest.mark.parametrize(
