@@ -295,8 +295,9 @@ def _run_dask(tasks: Sequence[BatchTask], address: str) -> Iterator[ItemResult]:
 class _StopFlag:
     """Remember Ctrl-C (then raise KeyboardInterrupt as usual) while a batch runs.
 
-    PyAV turns a pending KeyboardInterrupt inside FFmpeg into an ``ExitError``, which would make
-    the recording being decoded look like a failed one; the flag tells the two apart.
+    Native code (a decoder, the transcriber) may turn a pending KeyboardInterrupt into an
+    ordinary error, which would make the recording in progress look like a failed one; the flag
+    tells the two apart, so that recording is neither listed as failed nor kept.
     """
 
     def __init__(self) -> None:
