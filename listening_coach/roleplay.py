@@ -46,7 +46,12 @@ class Line:
 
     ``after_s`` is the start relative to the latest end of any earlier line (negative: starts
     before it ends, i.e. overlaps); ``at_s`` (absolute seconds) wins when given. ``expect``
-    names the overlap class this line's start must produce, if it overlaps the other speaker.
+    names the overlap class this line's start must produce, if it overlaps the other speaker::
+
+        partner  |---- line 0 ---------------|
+        trainee          |yeah|                     line 1: after_s=-2.6, expect="backchannel"
+        trainee                                |--- line 2 ---|   after_s=+0.8 (after line 0,
+                                                                  the latest end so far)
     """
 
     speaker: Speaker
