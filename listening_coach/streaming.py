@@ -168,6 +168,7 @@ class _Channel:
         self.last_speech = 0  # absolute sample index where speech was last heard
         self.turn_open = False
         self.turn_speech = 0  # samples of speech in the open turn
+        self.turn_start = 0  # absolute sample index where the open turn began
 
 
 class LiveSession:
@@ -290,7 +291,13 @@ class LiveSession:
         if new:
             self.hook("live.words", tuple(new))
         if self._ended_turns:
-            self._cue(self._ended_turns[-1])
+            # the other person still talking: a short "yeah" from the trainee does not end the
+            # exchange (their words may not be transcribed yet, so ask the VAD, not the turns)
+            end = int(self._ended_turns[-1] * SAMPLE_RATE)
+            others_talking = any(c.turn_open and c.turn_start < end
+                                 for c in self._channels if c.speaker != TRAINEE)
+            if not others_talking:
+                self._cue(self._ended_turns[-1])
             self._ended_turns.clear()
         return tuple(new)
 
@@ -314,6 +321,7 @@ class LiveSession:
                         channel.piece_start = pos
                     if not channel.turn_open:
                         channel.turn_open = True
+                        channel.turn_start = pos
                         channel.turn_speech = 0
                         self.hook("live.speech", (channel.speaker, True))
                 channel.last_speech = pos + WINDOW

@@ -141,7 +141,7 @@ def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path) -> None:
         common = set(heard.split()) & {w.strip(".,").lower() for w in expected.split()}
         assert len(common) >= 5, (heard, expected)
         assert ex.prompt and ex.response_latency is not None
-    assert [c.exchange for c in result.cues] == [0, 1]
+    assert [c.exchange for c in result.cues] == [0, 1], [(c.exchange, c.speech_end_s) for c in result.cues]
     saved = json.loads(result.session_file.read_text())  # type: ignore[union-attr]
     assert len(saved["exchanges"]) == 2
     recorded, _ = soundfile.read(result.recording, dtype="float32")

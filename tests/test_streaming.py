@@ -229,3 +229,19 @@ def _piece():  # type: ignore[no-untyped-def]
 
     return Piece(TRAINEE, 1.0, 1.5, np.zeros(10, np.float32), 1.0,
                  words=(Word(1.0, 1.5, " okay", TRAINEE),))
+
+
+def test_backchannel_while_partner_talks_gets_no_cue(speech: dict[str, np.ndarray]) -> None:
+    from listening_coach.synth import synthesize
+
+    yeah = synthesize("Yeah.", voice="en-gb+f3", speed_wpm=110)
+    prompt = speech["prompt"]
+    partner_end = 0.3 + prompt.size / RATE
+    length = partner_end + 1.0 + speech["reflect"].size / RATE + 2.0
+    trainee = place(length, (1.5, yeah), (partner_end + 1.0, speech["reflect"]))
+    partner = place(length, (0.3, prompt))
+    live = LiveSession(CONFIG, channels=(TRAINEE, PARTNER), transcriber=FakeTranscriber())
+    run(live, np.vstack([trainee, partner]), block_s=0.1)
+    response_end = partner_end + 1.0 + speech["reflect"].size / RATE
+    assert [c.exchange for c in live.cues] == [0]
+    assert live.cues[0].speech_end_s == pytest.approx(response_end, abs=0.3)
