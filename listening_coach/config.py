@@ -39,7 +39,7 @@ class TranscribeOptions:
     no_speech_threshold: float = 0.6  # segments above this no-speech probability are dropped
     log_prob_threshold: float = -1.0
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
-    block_s: float = 600.0  # audio is decoded and transcribed in blocks this long
+    block_s: float = 120.0  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
 
 

@@ -28,7 +28,9 @@ from listening_coach.feedback import give_feedback
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.transcribe import describe, load_model, transcribe
 from listening_coach.turns import group_turns, pair_exchanges
-from listening_coach.types import TRAINEE, Session, Transcript, VoiceFrames, Word
+from listening_coach.types import (
+    TRAINEE, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
+)
 from listening_coach.voice import merge_voice, voice_frames
 
 Hook = Callable[[str, object], None]
@@ -246,7 +248,9 @@ def analyze_words(
     )
 
 
-def _language(exchanges, metrics, config):  # type: ignore[no-untyped-def]
+def _language(
+    exchanges: tuple[Exchange, ...], metrics: tuple[Metric, ...], config: Config
+) -> tuple[tuple[Label, ...], tuple[Metric, ...], tuple[Feedback, ...]]:
     """Language labels, their metrics and feedback (listening_coach.language)."""
     from listening_coach.language import label_exchanges, language_feedback, language_metrics
 
