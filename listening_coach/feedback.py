@@ -19,13 +19,13 @@ _RANK = {"concern": 0, "tip": 1, "praise": 2}
 
 
 def clock(seconds: float) -> str:
-    """Format seconds as ``mm:ss`` (or ``h:mm:ss``).
+    """Format seconds as ``mm:ss`` (or ``h:mm:ss``), truncated as media players show time.
 
     Examples:
       >>> clock(74.6), clock(3725.0)
       ('01:14', '1:02:05')
     """
-    total = int(seconds + 0.5)
+    total = int(max(seconds, 0.0))
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"

@@ -13,6 +13,7 @@ Codes (stable): ``language_<flag>`` for each escalating flag, ``closed_question_
 
 from __future__ import annotations
 
+from listening_coach.feedback import clock
 from listening_coach.config import LanguageOptions, build_options
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS
@@ -27,19 +28,6 @@ _FLAG_ADVICE = {
     "threat": "threats escalate",
     "policy": "hiding behind policy sounds like you don't care",
 }
-
-
-def clock(seconds: float) -> str:
-    """Format seconds as mm:ss (h:mm:ss past an hour).
-
-    Examples:
-      >>> clock(134.2), clock(3725)
-      ('02:14', '1:02:05')
-    """
-    total = int(max(seconds, 0.0))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def _quote(text: str, limit: int = 90) -> str:
