@@ -13,8 +13,8 @@ Codes (stable): ``language_<flag>`` for each escalating flag, ``closed_question_
 
 from __future__ import annotations
 
-from listening_coach.feedback import clock
 from listening_coach.config import LanguageOptions, build_options
+from listening_coach.feedback import clock
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS
 from listening_coach.language.suggest import suggest_reflection
