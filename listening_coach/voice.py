@@ -18,6 +18,7 @@ from listening_coach.config import VoiceOptions
 from listening_coach.types import Speaker, VoiceFrames
 
 YIN_FRAME = 1024  # samples (64 ms at 16 kHz): two periods of the lowest pitch we track
+OCTAVE_JUMP_ST = 7.0  # semitones from the local median: a YIN octave error, not intonation
 
 
 def voice_frames(
@@ -49,12 +50,25 @@ def voice_frames(
             frame_length=YIN_FRAME, hop_length=hop, center=True,
         ).astype(np.float32)
         count = min(pitch.shape[0], last - first)
-        f0[first : first + count] = pitch[:count]
+        f0[first : first + count] = _steady(pitch[:count])
     # YIN answers on every frame; keep frames with speech energy and a pitch inside the range
     voiced = speaking & (f0 > options.fmin_hz * 1.05) & (f0 < options.fmax_hz * 0.95)
     f0[~voiced] = np.nan
     loudness = loudness.copy()
     return loudness, f0
+
+
+def _steady(pitch: np.ndarray) -> np.ndarray:
+    """Remove YIN's octave jumps: a 50 ms median, then drop frames far from the 150 ms median."""
+    from scipy.signal import medfilt
+
+    if pitch.shape[0] < 15:
+        return pitch
+    smooth = medfilt(pitch, 5).astype(np.float32)
+    local = medfilt(smooth, 15)
+    jump = np.abs(12 * np.log2(np.maximum(smooth, 1e-3) / np.maximum(local, 1e-3))) > OCTAVE_JUMP_ST
+    smooth[jump] = np.nan
+    return smooth
 
 
 def _spans(mask: np.ndarray, *, gap: int, pad: int) -> list[tuple[int, int]]:
