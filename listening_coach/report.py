@@ -320,7 +320,7 @@ def render_text(session: Session) -> str:
             facts.append(f"latency {m.value:+.1f} s")
         if (m := get.get(("pace.wpm", ex.index))) is not None:
             facts.append(f"{m.value:.0f} wpm")
-        lines.append(f"\nExchange {ex.index + 1}  {clock(ex.start)}-{clock(ex.end)}  " + "  ".join(facts))
+        lines.append(f"\nExchange {ex.index}  {clock(ex.start)}-{clock(ex.end)}  " + "  ".join(facts))
         for turn in ex.prompt:
             lines.append(f"  partner {clock(turn.start)}: {_cut(turn.text)}")
         for turn in ex.response:
