@@ -182,7 +182,8 @@ def test_live_mode_needs_two_channels(tmp_path: Path) -> None:
     room = SimulatedRoom([])
     with pytest.raises(DeviceError, match="two input channels"):
         Drill(room, config=CONFIG, out_dir=tmp_path)
-    drill = Drill(room, config=CONFIG, out_dir=tmp_path, channels=(PARTNER, TRAINEE))
+    drill = Drill(room, config=CONFIG, out_dir=tmp_path, channels=(PARTNER, TRAINEE),
+                  transcriber=ScriptedWords(room))
     assert drill.live.speakers == (PARTNER, TRAINEE)
 
 
