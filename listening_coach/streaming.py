@@ -225,7 +225,7 @@ class LiveSession:
         self.lag_s = 0.0
         self._received = 0  # samples inserted
         self._cued: dict[int, int] = {}  # exchange -> response words when it was cued
-        self._ended_turns: list[float] = []  # trainee turn ends waiting for their cue
+        self._ended_turns: list[tuple[int, int]] = []  # trainee turns (samples) to cue
 
     def warm_up(self) -> None:
         """Load models and run each stage once, so the first exchange's cue is not slow."""
@@ -291,13 +291,13 @@ class LiveSession:
         if new:
             self.hook("live.words", tuple(new))
         if self._ended_turns:
-            # the other person still talking: a short "yeah" from the trainee does not end the
-            # exchange (their words may not be transcribed yet, so ask the VAD, not the turns)
-            end = int(self._ended_turns[-1] * SAMPLE_RATE)
-            others_talking = any(c.turn_open and c.turn_start < end
+            # the trainee spoke inside the other's still-open turn: a short "yeah" does not end
+            # the exchange (their words may not be transcribed yet, so ask the VAD)
+            start, end = self._ended_turns[-1]
+            others_talking = any(c.turn_open and c.turn_start < start
                                  for c in self._channels if c.speaker != TRAINEE)
-            if not others_talking:
-                self._cue(self._ended_turns[-1])
+            if not others_talking:  # (the other coming in at the end does not count)
+                self._cue(end / SAMPLE_RATE)
             self._ended_turns.clear()
         return tuple(new)
 
@@ -341,7 +341,7 @@ class LiveSession:
                     if channel.turn_speech >= o.min_speech_s * SAMPLE_RATE:
                         self.hook("live.turn_end", (channel.speaker, channel.last_speech / SAMPLE_RATE))
                         if channel.speaker == TRAINEE:
-                            self._ended_turns.append(channel.last_speech / SAMPLE_RATE)
+                            self._ended_turns.append((channel.turn_start, channel.last_speech))
         channel.vad_pos = start + probs.size * WINDOW
         self._trim(channel)
         return words

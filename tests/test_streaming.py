@@ -245,3 +245,18 @@ def test_backchannel_while_partner_talks_gets_no_cue(speech: dict[str, np.ndarra
     response_end = partner_end + 1.0 + speech["reflect"].size / RATE
     assert [c.exchange for c in live.cues] == [0]
     assert live.cues[0].speech_end_s == pytest.approx(response_end, abs=0.3)
+
+
+def test_partner_coming_in_at_the_end_still_gets_the_answer_cued(
+    speech: dict[str, np.ndarray]
+) -> None:
+    prompt = speech["prompt"]
+    partner_end = 0.3 + prompt.size / RATE
+    answer_end = partner_end + 0.8 + speech["reflect"].size / RATE
+    next_at = answer_end - 0.3  # the partner starts again before the trainee has finished
+    length = next_at + speech["prompt"].size / RATE + 2.0
+    trainee = place(length, (partner_end + 0.8, speech["reflect"]))
+    partner = place(length, (0.3, prompt), (next_at, prompt))
+    live = LiveSession(CONFIG, channels=(TRAINEE, PARTNER), transcriber=FakeTranscriber())
+    run(live, np.vstack([trainee, partner]), block_s=0.1)
+    assert [c.exchange for c in live.cues] == [0]
