@@ -191,6 +191,7 @@ class DiarizeOptions:
     window_s: float = 1.0  # embedding window
     step_s: float = 0.25  # embedding hop
     cluster_threshold: float = 0.3  # cosine distance under which clusters merge (count estimate)
+    cluster_method: str = "nme-sc"  # nme-sc (spectral, eigengap count) | ahc (threshold above)
     min_speaker_s: float = 2.0  # a cluster with less speech than this is merged into its nearest
     smoothing_s: float = 0.5  # speaker turns shorter than this are absorbed unless words disagree
     overlap: bool = True  # look for stretches where two people speak at once

@@ -53,6 +53,7 @@ def cluster_embeddings(
     min_speakers: int = 1,
     max_speakers: int = 4,
     min_weight: float = 0.0,
+    method: str = "ahc",
 ) -> Clustering:
     """Cluster L2-normalised ``embeddings`` (n, dim).
 
@@ -62,6 +63,8 @@ def cluster_embeddings(
       threshold: Cosine distance at which average-linkage merging stops (count estimate).
       num_speakers: A fixed count; 0 estimates it within [min_speakers, max_speakers].
       min_weight: Clusters with less total weight are merged into the nearest other cluster.
+      method: ``ahc`` (average linkage cut at ``threshold``) or ``nme-sc`` (spectral clustering,
+        count from the normalised maximum eigengap; ``threshold`` unused; see spectral.py).
 
     Returns:
       Labels ordered by first appearance, centroids, and a count confidence in [0, 1].
@@ -71,6 +74,8 @@ def cluster_embeddings(
         return Clustering(np.zeros(0, dtype=int), np.zeros((0, embeddings.shape[1])), 0.0)
     if n == 1:
         return Clustering(np.zeros(1, dtype=int), _normalise(embeddings[:1]), 0.5)
+    if method == "nme-sc":
+        return _spectral(embeddings, weights, num_speakers, min_speakers, max_speakers, min_weight, threshold)
     from scipy.cluster.hierarchy import fcluster, linkage
 
     tree = linkage(embeddings, method="average", metric="cosine")
@@ -98,6 +103,73 @@ def cluster_embeddings(
     centroids = _centroids(embeddings, labels, weights, k)
     confidence = _count_confidence(heights, k, threshold) if not num_speakers else 1.0
     return Clustering(labels, centroids, confidence, estimated)
+
+
+def _refined(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two rounds of moving every window to its nearest centroid; (labels, centroids)."""
+    labels = _relabel(labels)
+    k = int(labels.max()) + 1
+    for _ in range(2):
+        centroids = _centroids(embeddings, labels, weights, k)
+        new = np.argmax(embeddings @ centroids.T, axis=1)
+        if len(np.unique(new)) < k:
+            break
+        labels = new
+    labels = _relabel(labels)
+    return labels, _centroids(embeddings, labels, weights, int(labels.max()) + 1)
+
+
+def _spectral(
+    embeddings: np.ndarray,
+    weights: np.ndarray,
+    num_speakers: int,
+    min_speakers: int,
+    max_speakers: int,
+    min_weight: float,
+    threshold: float,
+) -> Clustering:
+    """NME-SC proposes the clusters; folding and the average-linkage merge clean them up.
+
+    The eigengap tends to split one voice in a changing room (a crowd, a laugh) into two or
+    three; any two clusters whose average cosine distance is under ``threshold`` are merged.
+    """
+    from listening_coach.diarization.spectral import nme_spectral
+
+    result = nme_spectral(embeddings, min_k=min_speakers, max_k=max_speakers, fixed_k=num_speakers)
+    labels = result.labels
+    if not num_speakers:
+        labels = _fold_small(embeddings, labels, weights, min_weight)
+        labels = _merge_close(embeddings, labels, threshold, min_speakers)
+    labels, centroids = _refined(embeddings, labels, weights)
+    if num_speakers:
+        return Clustering(labels, centroids, 1.0, num_speakers)
+    # second opinion: the average-linkage count at the same threshold; disagreement -> unsure
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    tree = linkage(embeddings, method="average", metric="cosine")
+    ahc = _fold_small(embeddings, fcluster(tree, t=threshold, criterion="distance") - 1, weights, min_weight)
+    ahc_k = int(ahc.max()) + 1
+    k = int(labels.max()) + 1
+    margin = _count_confidence(np.sort(tree[:, 2]), k, threshold)
+    confidence = min(result.confidence, margin) if ahc_k == k else min(result.confidence, margin, 0.3)
+    return Clustering(labels, centroids, confidence, max(result.estimated, ahc_k))
+
+
+def _merge_close(embeddings: np.ndarray, labels: np.ndarray, threshold: float, min_k: int) -> np.ndarray:
+    """Merge the closest two clusters (average cosine distance) while under ``threshold``."""
+    labels = _relabel(labels)
+    while int(labels.max()) + 1 > max(min_k, 1):
+        k = int(labels.max()) + 1
+        best, pair = threshold, None
+        for a in range(k):
+            for b in range(a + 1, k):
+                d = 1.0 - float((embeddings[labels == a] @ embeddings[labels == b].T).mean())
+                if d < best:
+                    best, pair = d, (a, b)
+        if pair is None:
+            return labels
+        labels = _relabel(np.where(labels == pair[1], pair[0], labels))
+    return labels
 
 
 def _fold_small(

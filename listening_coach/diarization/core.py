@@ -143,6 +143,7 @@ def diarize(
         min_speakers=options.min_speakers,
         max_speakers=options.max_speakers,
         min_weight=min(options.min_speaker_s, 0.25 * speech_s),
+        method=options.cluster_method,
     )
     centroids = clustering.centroids
     count_confidence = clustering.count_confidence
