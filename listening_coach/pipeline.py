@@ -115,9 +115,11 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
         if _diarizing(info, identical, config):
             chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
             mono.append(chosen[0])
+        gain = None
         if len(channel_map) > 1:
+            gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
             chosen = spk.cancel_bleed(chosen)
-        active = spk.speech_activity(chosen, opts)
+        active = spk.speech_activity(chosen, opts, gain_db=gain)
         for row, (_, speaker) in enumerate(channel_map):
             samples = chosen[row]
             if len(channel_map) > 1:

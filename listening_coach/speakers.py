@@ -36,13 +36,16 @@ def noise_floor_db(db: np.ndarray) -> np.ndarray:
     return np.maximum(np.percentile(db, FLOOR_PERCENTILE, axis=-1), MIN_FLOOR_DB)
 
 
-def bleed_gain_db(db: np.ndarray, floor: np.ndarray) -> np.ndarray:
+def bleed_gain_db(db: np.ndarray, floor: np.ndarray | None = None) -> np.ndarray:
     """Estimate how loud each channel hears each other channel, ``gain[a, b]`` in dB.
+
+    ``db`` is :func:`frame_db` of the channels, ``(channels, frames)``.
 
     Among frames where channel b speaks clearly (20 dB over its floor), most have channel a
     silent, so a low percentile of ``db[a] - db[b]`` is the bleed from b into a (when a has no
     bleed at all, its pauses sit at its noise floor and the estimate falls far below any voice).
     """
+    floor = noise_floor_db(db) if floor is None else floor
     channels = db.shape[0]
     gain = np.full((channels, channels), -60.0, dtype=np.float32)
     for b in range(channels):
@@ -60,6 +63,7 @@ def speech_activity(
     options: SpeakerOptions | None = None,
     *,
     floor_db: np.ndarray | None = None,
+    gain_db: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return which channel speaks in each frame of ``options.frame_s``.
 
@@ -71,6 +75,9 @@ def speech_activity(
       samples: float32 ``(channels, n)`` at 16 kHz.
       options: margins and frame length.
       floor_db: per-channel noise floor to use (e.g. from earlier blocks); estimated if None.
+      gain_db: bleed gains ``(channels, channels)`` from :func:`bleed_gain_db`; estimated from
+        ``samples`` if None. After :func:`cancel_bleed`, pass the gains of the raw channels:
+        what is left of the bleed is uneven and would make the estimate too low.
 
     Returns:
       bool array ``(channels, frames)``.
@@ -80,7 +87,7 @@ def speech_activity(
     floor = noise_floor_db(db) if floor_db is None else floor_db
     active = db > (floor[:, None] + options.floor_margin_db)
     if db.shape[0] > 1:
-        gain = bleed_gain_db(db, floor)
+        gain = bleed_gain_db(db, floor) if gain_db is None else gain_db
         for a in range(db.shape[0]):
             predicted = np.max([db[b] + gain[a, b] for b in range(db.shape[0]) if b != a], axis=0)
             active[a] &= db[a] > predicted + options.bleed_margin_db

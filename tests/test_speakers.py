@@ -89,3 +89,25 @@ def test_identical_channels_are_detected() -> None:
     assert channels_identical(np.stack([mono, mono]))
     mix, _ = two_person()
     assert not channels_identical(mix)
+
+
+def test_after_cancellation_the_raw_bleed_gain_keeps_residue_out() -> None:
+    from listening_coach.audio import frame_db
+    from listening_coach.speakers import bleed_gain_db
+
+    mix, _ = two_person(20.0, delay_ms=2.0)
+    gain = bleed_gain_db(frame_db(mix, frame_s=0.02))
+    assert gain[0, 1] == pytest.approx(-20.0, abs=3.0)
+    active = speech_activity(cancel_bleed(mix), gain_db=gain)
+    assert spans(active[0]) == [(1.0, 3.0), (5.5, 6.5)]
+    assert spans(active[1]) == [(3.5, 6.0)]
+
+
+def test_two_people_on_separate_microphones_talking_at_once_both_count() -> None:
+    """No bleed at all (two recordings side by side): the quieter talker is not bleed."""
+    loud = np.concatenate([silence(0.5), syllable_train(4.0, frequency_hz=120), silence(0.5)])
+    quiet = np.concatenate([silence(1.0), 0.2 * syllable_train(3.0, frequency_hz=220), silence(1.0)])
+    noise = (RNG.standard_normal((2, loud.size)) * 1e-4).astype(np.float32)
+    active = speech_activity(np.stack([quiet, loud]) + noise)
+    assert spans(active[0]) == [(1.0, 4.0)]
+    assert spans(active[1]) == [(0.5, 4.5)]
