@@ -260,3 +260,20 @@ def test_partner_coming_in_at_the_end_still_gets_the_answer_cued(
     live = LiveSession(CONFIG, channels=(TRAINEE, PARTNER), transcriber=FakeTranscriber())
     run(live, np.vstack([trainee, partner]), block_s=0.1)
     assert [c.exchange for c in live.cues] == [0]
+
+
+def test_echo_stays_gated_when_an_output_underrun_shifts_the_delay(
+    speech: dict[str, np.ndarray]
+) -> None:
+    """Seen through PulseAudio under load: 34 ms of silence inserted mid-prompt (a playback
+    underrun) moves the rest of the echo later."""
+    prompt = speech["prompt"]
+    cut = 2 * RATE
+    shifted = np.concatenate([prompt[:cut], np.zeros(int(0.034 * RATE), np.float32), prompt[cut:]])
+    mic = place(0.5 + shifted.size / RATE + 3, (0.6, shifted))
+    fake = FakeTranscriber()
+    gate = EchoGate()
+    gate.play(prompt, 0.5)
+    live = LiveSession(CONFIG, transcriber=fake, echo=gate)
+    assert run(live, mic, block_s=0.1) == [] and fake.calls == []
+    assert gate.delay == pytest.approx(0.134 * RATE, abs=2)
