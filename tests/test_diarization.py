@@ -30,6 +30,7 @@ from listening_coach.diarization.eval import (
     write_rttm,
 )
 from listening_coach.diarization.overlap import overlap_evidence
+from listening_coach.diarization.spectral import nme_spectral
 from listening_coach.errors import AudioError, ConfigError
 from listening_coach.types import Word
 
@@ -156,12 +157,13 @@ def test_overlap_regions_and_onsets() -> None:
 # --- clustering and overlap evidence -----------------------------------------------------
 
 
+@pytest.mark.parametrize("method", ["ahc", "nme-sc"])
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
-def test_clustering_finds_the_number_of_voices(centers: np.ndarray, k: int) -> None:
+def test_clustering_finds_the_number_of_voices(centers: np.ndarray, k: int, method: str) -> None:
     rng = np.random.default_rng(seed=k)
     emb = np.concatenate([unit(rng, 40, centers[i], 0.03) for i in range(k)])
     truth = np.repeat(np.arange(k), 40)
-    result = cluster_embeddings(emb, np.full(len(emb), 0.25), threshold=0.3, min_weight=2.0)
+    result = cluster_embeddings(emb, np.full(len(emb), 0.25), threshold=0.3, min_weight=2.0, method=method)
     assert result.labels.max() + 1 == k
     for i in range(k):  # each true voice maps to exactly one cluster
         assert len(set(result.labels[truth == i])) == 1
@@ -177,6 +179,31 @@ def test_clustering_caps_at_max_speakers_and_folds_tiny_clusters(centers: np.nda
     # a voice with 2 windows (0.5 s) is folded into its nearest neighbour
     few = np.concatenate([unit(rng, 40, centers[0], 0.03), unit(rng, 2, centers[1], 0.03)])
     assert cluster_embeddings(few, np.full(42, 0.25), threshold=0.3, min_weight=2.0).labels.max() == 0
+
+
+def test_nme_spectral_picks_count_from_the_eigengap(centers: np.ndarray) -> None:
+    rng = np.random.default_rng(seed=11)
+    # three voices of unequal length, noisy enough that a fixed cut is not obvious
+    emb = np.concatenate([unit(rng, n, centers[i], 0.06) for i, n in enumerate((60, 25, 15))])
+    result = nme_spectral(emb, max_k=4)
+    assert result.k == 3 and 2 <= result.p <= 25 and 0.0 < result.confidence <= 1.0
+    truth = np.repeat(np.arange(3), (60, 25, 15))
+    assert all(len(set(result.labels[truth == i])) == 1 for i in range(3))
+    assert nme_spectral(emb, max_k=4, fixed_k=2).k == 2
+    assert nme_spectral(emb[:2]).k == 1  # too few windows: one voice
+
+
+def test_nme_merges_one_voice_split_in_two(centers: np.ndarray) -> None:
+    """One voice in two rooms: two tight sub-clusters 0.12 apart in cosine distance. The
+    eigengap sees two blocks; the average-linkage merge under the threshold makes it one."""
+    rng = np.random.default_rng(seed=12)
+    a = centers[0]
+    u = centers[1] - (centers[1] @ a) * a
+    b = 0.88 * a + np.sqrt(1 - 0.88**2) * u / np.linalg.norm(u)  # cosine distance 0.12
+    emb = np.concatenate([unit(rng, 40, a, 0.01), unit(rng, 40, b, 0.01)])
+    assert nme_spectral(emb).k == 2
+    merged = cluster_embeddings(emb, np.full(80, 0.25), threshold=0.3, min_weight=2.0, method="nme-sc")
+    assert merged.labels.max() == 0
 
 
 def test_overlap_evidence_is_positive_only_for_mixtures(centers: np.ndarray) -> None:
@@ -300,6 +327,8 @@ def test_diarize_rejects_bad_samples_and_options() -> None:
         diarize(np.zeros(16000, dtype=np.int16), DiarizeOptions())
     with pytest.raises(ConfigError, match="min_speakers"):
         diarize(np.zeros(16000, dtype=np.float32), DiarizeOptions(min_speakers=3, max_speakers=2))
+    with pytest.raises(ConfigError, match="cluster_method"):
+        diarize(np.zeros(16000, dtype=np.float32), DiarizeOptions(cluster_method="kmeans"))
 
 
 def test_diarize_on_silence_finds_nobody() -> None:

@@ -1,10 +1,18 @@
 """Clustering window embeddings into speakers, with an estimated speaker count.
 
-- :func:`cluster_embeddings`: average-linkage agglomerative clustering on cosine distance, cut
-  at a threshold (or at a fixed count), tiny clusters folded into their nearest neighbour,
-  then two rounds of centroid refinement. Returns labels, centroids and a count confidence.
+- :func:`cluster_embeddings`: two methods, then tiny clusters folded into their nearest
+  neighbour and two rounds of centroid refinement. Returns labels, centroids and a count
+  confidence.
 
-The count confidence measures how far the cut sits from the merges either side of it::
+  ``nme-sc`` (default): spectral clustering whose count comes from the normalised maximum
+  eigengap (spectral.py); clusters whose average cosine distance is under ``threshold`` are
+  then merged (one voice split by a changing room). Confidence: the smaller of the eigengap
+  margin and the average-linkage margin below, at most 0.3 when the two counts disagree.
+
+  ``ahc``: average-linkage agglomerative clustering on cosine distance, cut at ``threshold``.
+
+The average-linkage count confidence measures how far the cut sits from the merges either
+side of it::
 
     merge distances  0.12 0.15 0.18 | 0.52 0.61     threshold 0.30
                                 ^ last merge kept, first merge refused: both far -> confident
@@ -15,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+SPECTRAL_WINDOWS = 500  # NME-SC runs on at most this many windows; the rest join the nearest
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +145,14 @@ def _spectral(
     """
     from listening_coach.diarization.spectral import nme_spectral
 
-    result = nme_spectral(embeddings, min_k=min_speakers, max_k=max_speakers, fixed_k=num_speakers)
+    fit = np.arange(len(embeddings))
+    if len(fit) > SPECTRAL_WINDOWS:  # eigendecompositions are cubic: a spread-out subsample
+        fit = np.linspace(0, len(embeddings) - 1, SPECTRAL_WINDOWS).astype(int)
+    result = nme_spectral(embeddings[fit], min_k=min_speakers, max_k=max_speakers, fixed_k=num_speakers)
     labels = result.labels
+    if len(fit) < len(embeddings):
+        k = int(labels.max()) + 1
+        labels = np.argmax(embeddings @ _centroids(embeddings[fit], labels, weights[fit], k).T, axis=1)
     if not num_speakers:
         labels = _fold_small(embeddings, labels, weights, min_weight)
         labels = _merge_close(embeddings, labels, threshold, min_speakers)
@@ -160,10 +176,12 @@ def _merge_close(embeddings: np.ndarray, labels: np.ndarray, threshold: float, m
     labels = _relabel(labels)
     while int(labels.max()) + 1 > max(min_k, 1):
         k = int(labels.max()) + 1
+        sums = np.stack([embeddings[labels == c].sum(axis=0) for c in range(k)])
+        counts = np.bincount(labels, minlength=k)
         best, pair = threshold, None
         for a in range(k):
             for b in range(a + 1, k):
-                d = 1.0 - float((embeddings[labels == a] @ embeddings[labels == b].T).mean())
+                d = 1.0 - float(sums[a] @ sums[b]) / (counts[a] * counts[b])
                 if d < best:
                     best, pair = d, (a, b)
         if pair is None:

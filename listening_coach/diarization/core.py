@@ -5,8 +5,8 @@
 Steps (all offline)::
 
     samples --Silero VAD + energy--> speech frames (32 ms)
-            --1.5 s windows, 0.25 s hop--> resemblyzer embeddings (ONNX)
-            --average-linkage clustering--> speakers + count confidence
+            --1.0 s windows, 0.25 s hop--> resemblyzer embeddings (ONNX)
+            --NME-SC spectral clustering--> speakers + count confidence
             --per-frame similarity to each speaker--> segments (smoothed)
             --second-speaker evidence--> overlap stretches (see overlap.py)
 """
@@ -54,6 +54,8 @@ def _check(samples: np.ndarray, options: DiarizeOptions, sample_rate: int) -> np
         )
     if options.num_speakers < 0:
         raise ConfigError(f"diarize.num_speakers must be 0 (estimate) or more, got {options.num_speakers}")
+    if options.cluster_method not in ("nme-sc", "ahc"):
+        raise ConfigError(f"diarize.cluster_method must be 'nme-sc' or 'ahc', got {options.cluster_method!r}")
     if options.window_s < MIN_WINDOW_S or options.step_s <= 0:
         raise ConfigError(
             f"diarize.window_s must be >= {MIN_WINDOW_S} and step_s > 0, got "
