@@ -115,7 +115,9 @@ def cluster_embeddings(
     return Clustering(labels, centroids, confidence, estimated)
 
 
-def _refined(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _refined(
+    embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Two rounds of moving every window to its nearest centroid; (labels, centroids)."""
     labels = _relabel(labels)
     k = int(labels.max()) + 1

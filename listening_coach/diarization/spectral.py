@@ -47,7 +47,8 @@ def _one_blas_thread() -> AbstractContextManager[object]:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - comes with scikit-learn
         return nullcontext()
-    return threadpool_limits(1)
+    limits: AbstractContextManager[object] = threadpool_limits(1)
+    return limits
 
 
 def _pruned_laplacian(affinity: np.ndarray, p: int) -> np.ndarray:
@@ -57,7 +58,7 @@ def _pruned_laplacian(affinity: np.ndarray, p: int) -> np.ndarray:
     np.put_along_axis(graph, keep, 1.0, axis=1)
     graph = 0.5 * (graph + graph.T)
     np.fill_diagonal(graph, 0.0)
-    return np.diag(graph.sum(axis=1)) - graph
+    return np.asarray(np.diag(graph.sum(axis=1)) - graph)
 
 
 def _gaps(laplacian: np.ndarray, max_k: int) -> tuple[np.ndarray, float]:
@@ -89,7 +90,9 @@ def _kmeans(x: np.ndarray, k: int, iterations: int = 30) -> np.ndarray:
     return labels
 
 
-def nme_spectral(embeddings: np.ndarray, *, min_k: int = 1, max_k: int = 4, fixed_k: int = 0) -> SpectralResult:
+def nme_spectral(
+    embeddings: np.ndarray, *, min_k: int = 1, max_k: int = 4, fixed_k: int = 0
+) -> SpectralResult:
     """Cluster L2-normalised ``embeddings`` (n, dim) by NME-SC.
 
     Args:
