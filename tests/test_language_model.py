@@ -168,3 +168,19 @@ def test_held_out_videos_beat_the_bag_of_words_baseline(shared_data: Path) -> No
     print(f"fold 1: macro-F1 {main_f1:.3f}, ASR style {asr['main']['macro_f1']:.3f}")  # type: ignore[index]
     assert main_f1 > 0.69  # published bag-of-words baseline ~0.69
     assert main_f1 - asr["main"]["macro_f1"] <= 0.05  # type: ignore[index]
+
+
+def test_question_shape_cues_and_question_only_weights() -> None:
+    from listening_coach.language.features import QUESTION_SHAPE_NAMES, question_shape
+
+    names = dict(zip(QUESTION_SHAPE_NAMES, question_shape("So you're worried about it?")))
+    assert names["ends_qmark"] > 0 and names["declarative_q"] > 0 and names["inversion_any"] == 0
+    names = dict(zip(QUESTION_SHAPE_NAMES, question_shape("Okay. Do you still smoke, right?")))
+    assert names["inversion_last"] > 0 and names["tag_q"] > 0 and names["declarative_q"] == 0
+    names = dict(zip(QUESTION_SHAPE_NAMES, question_shape("tell me what happened next")))
+    assert names["prompt_phrase"] > 0 and names["wh_last"] > 0 and names["ends_qmark"] == 0
+    model = read_model(DEFAULT_MODEL)
+    shape = slice(model.featurizer.n_features - len(QUESTION_SHAPE_NAMES), None)
+    for head, (_, coef, _) in model.heads.items():
+        used = bool(abs(coef[:, shape]).sum() > 0)
+        assert used == (head == "question"), head
