@@ -68,7 +68,8 @@ def test_summary_lists_exchanges_feedback_and_what_was_kept(tmp_path: Path) -> N
     ("argv", "message"),
     [
         (["drill", "--scenario", "nope"], "Unknown scenario 'nope'"),
-        (["drill", "--scenario", "angry_customer", "--channels", "trainee,partner"], "records only the trainee"),
+        (["drill", "--scenario", "angry_customer", "--channels", "trainee,partner"],
+         "records only the trainee"),
         (["drill", "--channels", "trainee"], "needs two channels"),
         (["drill", "--channels", "trainee,trainee"], "name each input channel once"),
     ],
