@@ -27,6 +27,7 @@ from listening_coach.types import Speaker, Word
 logger = logging.getLogger(__name__)
 
 # Prompting Whisper with disfluencies makes it keep "um"/"uh" (faster-whisper issue #901).
+WHISPER_WINDOW_S = 30  # the window Whisper was trained on
 FILLER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
 
 
@@ -110,6 +111,9 @@ def transcribe(
         log_prob_threshold=options.log_prob_threshold,
         initial_prompt=FILLER_PROMPT if options.verbatim_fillers else None,
         hallucination_silence_threshold=2.0,
+        # faster-whisper keeps a chunk_length given to any earlier call (the live decode cuts
+        # the window to the piece), so always restore Whisper's own 30 s window here
+        chunk_length=WHISPER_WINDOW_S,
     )
     words: list[Word] = []
     for segment in segments:
