@@ -74,3 +74,12 @@ def test_clock() -> None:
     assert clock(0.4) == "00:00"
     assert clock(59.6) == "00:59"  # truncated, as a player's position shows it
     assert clock(3600.0) == "1:00:00"
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import listening_coach.feedback as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

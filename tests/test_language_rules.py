@@ -121,7 +121,7 @@ def test_suggestion_uses_partner_words() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["rules", "fidelity", "suggest", "labelling", "metrics", "feedback", "features"],
+    ["rules", "fidelity", "suggest", "labelling", "metrics", "features"],
 )
 def test_docstring_examples(module: str) -> None:
     import doctest
