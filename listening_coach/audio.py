@@ -178,4 +178,5 @@ def frame_db(samples: np.ndarray, *, frame_s: float, sample_rate: int = SAMPLE_R
     padded[:, : x.shape[1]] = x
     power = np.mean(padded.reshape(x.shape[0], frames, hop) ** 2, axis=2)
     db = (10.0 * np.log10(power + 1e-10)).astype(np.float32)
-    return db if samples.ndim == 2 else db[0]
+    result: np.ndarray = db if samples.ndim == 2 else db[0]
+    return result

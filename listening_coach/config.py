@@ -286,7 +286,7 @@ def config_from_dict(data: dict[str, Any] | None) -> Config:
             f"Unknown section(s) {unknown} in config. Valid sections: {', '.join(sections)}"
         )
     built: dict[str, Any] = {}
-    for name, f in sections.items():
+    for name in sections:
         option_cls = type(getattr(DEFAULT_CONFIG, name))
         built[name] = build_options(option_cls, data.get(name), name)
     config = Config(**built)

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from listening_coach.config import Config
-from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Metric, Word, join_words
+from listening_coach.types import (
+    TRAINEE, Event, Exchange, Feedback, FeedbackLevel, Metric, Word, join_words,
+)
 
 _RANK = {"concern": 0, "tip": 1, "praise": 2}
 
@@ -251,7 +253,9 @@ def _pace_items(get: _Lookup, config: Config) -> list[Feedback]:
     wpm = get("pace.wpm", None)
     fast = get("pace.fast_stretches", None)
     if wpm is not None:
-        level = "tip" if wpm.value > pace.fast_wpm or (fast is not None and fast.value) else "praise"
+        level: FeedbackLevel = (
+            "tip" if wpm.value > pace.fast_wpm or (fast is not None and fast.value) else "praise"
+        )
         text = (
             f"Your pace overall: {wpm.value:.0f} words/min (aim {pace.target_wpm_min:.0f}-"
             f"{pace.target_wpm_max:.0f})."

@@ -33,7 +33,8 @@ MIN_RUN_S = 0.06  # drop blips of activity shorter than this
 
 def noise_floor_db(db: np.ndarray) -> np.ndarray:
     """Return each channel's noise floor in dB, shape ``(channels,)``."""
-    return np.maximum(np.percentile(db, FLOOR_PERCENTILE, axis=-1), MIN_FLOOR_DB)
+    floor: np.ndarray = np.maximum(np.percentile(db, FLOOR_PERCENTILE, axis=-1), MIN_FLOOR_DB)
+    return floor
 
 
 def bleed_gain_db(db: np.ndarray, floor: np.ndarray | None = None) -> np.ndarray:

@@ -68,7 +68,8 @@ def _steady(pitch: np.ndarray) -> np.ndarray:
     local = medfilt(smooth, 15)
     jump = np.abs(12 * np.log2(np.maximum(smooth, 1e-3) / np.maximum(local, 1e-3))) > OCTAVE_JUMP_ST
     smooth[jump] = np.nan
-    return smooth
+    result: np.ndarray = smooth
+    return result
 
 
 def _spans(mask: np.ndarray, *, gap: int, pad: int) -> list[tuple[int, int]]:

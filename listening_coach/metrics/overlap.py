@@ -21,7 +21,7 @@ other yields within ``yield_within_s``, or when it talks over them for at least
 from __future__ import annotations
 
 from listening_coach.config import OverlapOptions
-from listening_coach.types import PARTNER, TRAINEE, Event, Exchange, Metric, Turn
+from listening_coach.types import PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
 
 
 def _exchange_of(time: float, exchanges: tuple[Exchange, ...]) -> int | None:
@@ -32,7 +32,7 @@ def _exchange_of(time: float, exchanges: tuple[Exchange, ...]) -> int | None:
     return index
 
 
-def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> str | None:
+def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | None:
     overlap_end = min(turn.end, other.end)
     if overlap_end - turn.start < options.min_overlap_s and not turn.backchannel:
         return None
@@ -85,7 +85,7 @@ def find_overlaps(
                 turn.start,
                 max(end, turn.start),
                 turn.speaker,
-                other.speaker,  # type: ignore[arg-type]
+                other.speaker,
                 _exchange_of(turn.start, exchanges),
                 evidence,
             )
