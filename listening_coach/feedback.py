@@ -170,11 +170,13 @@ def _exchange_candidates(
 
 
 def _pick(candidates: list[_Candidate], limit: int) -> list[Feedback]:
-    """Most important problem first, then the best praise, then the rest by importance."""
-    ordered = sorted(candidates, key=lambda c: (_RANK[c.item.level] == 2, -c.priority))
+    """Most important problem first; then a second concern if there is one, else the best
+    praise; then the rest by importance."""
+    ordered = sorted(candidates, key=lambda c: (_RANK[c.item.level], -c.priority))
     problems = [c for c in ordered if c.item.level != "praise"]
     praise = [c for c in ordered if c.item.level == "praise"]
-    chosen = problems[:1] + praise[:1]
+    concerns = [c for c in problems[1:] if c.item.level == "concern"]
+    chosen = problems[:1] + (concerns[:1] or praise[:1])
     chosen += [c for c in ordered if c not in chosen][: max(limit - len(chosen), 0)]
     return [c.item for c in chosen[:limit]]
 

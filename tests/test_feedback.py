@@ -83,3 +83,14 @@ def test_docstring_examples() -> None:
 
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_second_concern_outranks_praise() -> None:
+    session = analyze_words(script(
+        "partner 0.0 and now you will tell me there is some policy",  # 0-4.0 s
+        "trainee 2.8 @130 let me stop you there because our policy says seven working days",
+    ), RULES_ONLY)
+    items = [f for f in session.feedback if f.exchange == 0]
+    assert [f.level for f in items] == ["concern", "concern"]
+    assert items[0].code == "interrupted"
+    assert items[1].code.startswith("language_")  # "let me stop you" (command), policy

@@ -117,6 +117,8 @@ def suggest_reflection(partner_text: str) -> str | None:
     Examples:
       >>> suggest_reflection("I've been waiting three hours and nobody told me anything!")
       "It sounds like you're frustrated — you've been waiting three hours and nobody told you anything."
+      >>> suggest_reflection("You are not even listening to me.")
+      "It sounds like you're unheard — as if I am not even listening to you."
     """
     text = " ".join(partner_text.split())
     if not re.search(r"[A-Za-z]", text):
@@ -124,7 +126,10 @@ def suggest_reflection(partner_text: str) -> str | None:
     feeling = _feeling(text)
     topic = _topic(text)
     if feeling and topic:
-        return f"It sounds like you're {feeling} — {topic}."
+        # about the listener ("you are not listening to me" -> "I am not listening to you"):
+        # say how it seems to them, not as a fact the listener confirms
+        joint = "as if " if re.match(r"(?i)i\b|i'", topic) else ""
+        return f"It sounds like you're {feeling} — {joint}{topic}."
     if feeling:
         return f"It sounds like you're really {feeling} about this."
     if topic:
