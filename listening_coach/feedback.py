@@ -246,7 +246,35 @@ def _session_items(exchanges: tuple[Exchange, ...], get: _Lookup, config: Config
                 "talk_share",
             )
         )
-    return items + _pace_items(get, config)
+    return items + _effect_items(get) + _pace_items(get, config)
+
+
+def _effect_items(get: _Lookup) -> list[Feedback]:
+    """How the partner's next line changed after listening responses vs the others."""
+    listening_n = get("effect.listening_responses", None)
+    louder = get("effect.after_listening_loudness_change_db", None)
+    faster = get("effect.after_listening_wpm_change", None)
+    if listening_n is None or (louder is None and faster is None):
+        return []
+    parts = []
+    if louder is not None:
+        parts.append(f"{abs(louder.value):.1f} dB {'quieter' if louder.value <= 0 else 'louder'}")
+    if faster is not None:
+        parts.append(f"{abs(faster.value):.0f} words/min {'slower' if faster.value <= 0 else 'faster'}")
+    text = (f"After your {listening_n.value:.0f} listening response(s) (reflection, validation, "
+            f"“mm-hm” or a pause), your partner's next line came {' and '.join(parts)} on average")
+    other_louder = get("effect.after_other_loudness_change_db", None)
+    other_faster = get("effect.after_other_wpm_change", None)
+    others = []
+    if other_louder is not None:
+        others.append(f"{other_louder.value:+.1f} dB")
+    if other_faster is not None:
+        others.append(f"{other_faster.value:+.0f} words/min")
+    if others:
+        text += f"; after your other responses: {', '.join(others)}"
+    calmer = sum(m.value for m in (louder, faster) if m is not None) <= 0
+    because = tuple(m for m in (listening_n, louder, faster, other_louder, other_faster) if m is not None)
+    return [Feedback("praise" if calmer else "tip", text + ".", None, because, (), "deescalation_effect")]
 
 
 def _pace_items(get: _Lookup, config: Config) -> list[Feedback]:

@@ -26,6 +26,7 @@ from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import give_feedback
 from listening_coach.metrics import compute_metrics, find_events
+from listening_coach.metrics.effect import effect_metrics
 from listening_coach.transcribe import describe, load_model, transcribe
 from listening_coach.turns import group_turns, pair_exchanges
 from listening_coach.types import (
@@ -231,6 +232,7 @@ def analyze_words(
     metrics = compute_metrics(turns, exchanges, events, config, voice)
     labels, language_metrics, language_feedback = _language(exchanges, metrics, config)
     metrics = metrics + language_metrics
+    metrics = metrics + effect_metrics(exchanges, metrics)
     hook("metrics", metrics)
     feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
     hook("feedback", feedback)
