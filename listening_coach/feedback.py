@@ -10,6 +10,7 @@ score explains itself (PRODUCT.md: what users ask for). Thresholds come from the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from listening_coach.config import Config
@@ -110,6 +111,7 @@ def _exchange_candidates(
             (vs_base, wpm),
             wpm.evidence[:6],
         )
+    _mirroring(ex, get, config, add)
     latency = get("timing.response_latency", i)
     prompt_s = sum(t.duration for t in ex.prompt)
     if latency is not None and 0 <= latency.value < fb.quick_latency_s and prompt_s >= 3.0:
@@ -167,6 +169,43 @@ def _exchange_candidates(
     if wpm is not None and pace.target_wpm_min <= wpm.value <= pace.target_wpm_max:
         add(1, "praise", "calm_pace", f"Calm pace: {wpm.value:.0f} words/min.", (wpm,), wpm.evidence[:6])
     return out
+
+
+def _mirroring(ex: Exchange, get: _Lookup, config: Config, add: Callable[..., None]) -> None:
+    """Partner escalated (louder or faster than their previous line) and the trainee followed.
+
+    A calm voice stays level or drops when the partner escalates (PRODUCT.md, Voice).
+    """
+    i = ex.index
+    if i == 0:
+        return
+    louder = get("effect.partner_loudness_change_db", i - 1)
+    faster = get("effect.partner_wpm_change", i - 1)
+    escalated = (louder is not None and louder.value >= config.voice.louder_db) or (
+        faster is not None and faster.value >= 15.0
+    )
+    if not escalated:
+        return
+    own_louder = get("voice.loudness_vs_baseline_db", i)
+    own_faster = get("pace.wpm_vs_baseline", i)
+    followed = []
+    if own_louder is not None and own_louder.value >= config.voice.louder_db:
+        followed.append(f"{own_louder.value:.0f} dB louder")
+    if own_faster is not None and own_faster.value >= config.pace.speedup_ratio:
+        followed.append(f"{100 * (own_faster.value - 1):.0f}% faster")
+    if not followed:
+        return
+    words = ex.response_words
+    add(
+        8,
+        "tip",
+        "mirrored_escalation",
+        f"Your partner escalated at {clock(ex.prompt[0].start) if ex.prompt else clock(ex.start)} and "
+        f"you followed: {' and '.join(followed)} than your own start. Keep your voice level and slow "
+        "when they rise.",
+        (louder, faster, own_louder, own_faster),
+        words[:6],
+    )
 
 
 def _pick(candidates: list[_Candidate], limit: int) -> list[Feedback]:

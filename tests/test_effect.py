@@ -49,3 +49,18 @@ def test_changes_are_averaged_per_group() -> None:
 
 def test_nothing_without_measured_changes() -> None:
     assert effect_metrics(exchanges(), (Metric("language.reflections", 1.0, "count", 0),)) == ()
+
+
+def test_following_an_escalation_is_a_tip() -> None:
+    exs = exchanges()
+    metrics = (
+        Metric("effect.partner_loudness_change_db", 5.0, "dB", 0),  # partner louder in exchange 1
+        Metric("voice.loudness_vs_baseline_db", 4.0, "dB", 1),  # and so was the trainee
+        Metric("pace.wpm_vs_baseline", 1.3, "ratio", 1),
+    )
+    config = config_from_dict({})
+    items = [f for f in give_feedback(exs, (), metrics, config) if f.code == "mirrored_escalation"]
+    assert len(items) == 1 and items[0].exchange == 1
+    assert "4 dB louder and 30% faster" in items[0].message
+    calm = metrics[:1] + (Metric("voice.loudness_vs_baseline_db", -1.0, "dB", 1),)
+    assert not [f for f in give_feedback(exs, (), calm, config) if f.code == "mirrored_escalation"]
