@@ -22,20 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from listening_coach.speakers import runs as _runs
+
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.diarization.vad import FRAME_S
 
 MIN_OVERLAP_S = 0.2  # shorter evidence runs are noise
 BRIDGE_S = 0.15  # evidence gaps this short inside an overlap are bridged
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    if not len(mask):
-        return []
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def frame_average(spans: np.ndarray, values: np.ndarray, n_frames: int) -> np.ndarray:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from listening_coach.speakers import runs as _runs
+
 from listening_coach.errors import MissingExtra
 
 SAMPLE_RATE = 16000
@@ -94,14 +96,6 @@ def _fill_runs(mask: np.ndarray, value: bool, max_len: int) -> np.ndarray:
         if end - start <= max_len and inner:
             out[start:end] = not value
     return out
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    if not len(mask):
-        return []
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def mask_to_regions(mask: np.ndarray) -> list[tuple[float, float]]:
