@@ -2,7 +2,7 @@
 
 - :func:`give_feedback`: per exchange at most ``max_items_per_exchange`` items (the most
   important problem first, and a praise when there is one), then a session summary.
-- :func:`clock`: seconds as ``mm:ss`` for messages.
+- :func:`clock`: seconds as ``mm:ss``, for messages and every other time a person reads.
 
 Every message quotes the words and time that triggered it and names the number behind it, so a
 score explains itself (PRODUCT.md: what users ask for). Thresholds come from the config.
@@ -10,6 +10,7 @@ score explains itself (PRODUCT.md: what users ask for). Thresholds come from the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,17 +22,25 @@ from listening_coach.types import (
 _RANK = {"concern": 0, "tip": 1, "praise": 2}
 
 
-def clock(seconds: float) -> str:
+def clock(seconds: float | None, *, tenths: bool = False) -> str:
     """Format seconds as ``mm:ss`` (or ``h:mm:ss``), truncated as media players show time.
 
+    Every time a person reads (feedback text, HTML report, batch ETA) goes through here, so
+    the same moment reads the same everywhere; ``tenths`` adds a truncated tenth of a second.
+
     Examples:
-      >>> clock(74.6), clock(3725.0)
-      ('01:14', '1:02:05')
+      >>> clock(74.6), clock(3725.0), clock(74.66, tenths=True), clock(None)
+      ('01:14', '1:02:05', '01:14.6', '–')
     """
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
     total = int(max(seconds, 0.0))
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+    if tenths:
+        text += f".{int(max(seconds, 0.0) * 10) % 10}"
+    return text
 
 
 def quote(words: tuple[Word, ...] | list[Word], max_words: int = 8) -> str:

@@ -16,6 +16,7 @@ autoescape: markup in a transcript is shown, never run.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import logging
 import math
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from listening_coach.corrections import EVENT_KINDS
+from listening_coach.feedback import clock
 from listening_coach.manifest import RecordingInfo
 from listening_coach.plots import pace_voice_svg, progress_svg, timeline_svg
 from listening_coach.types import PARTNER, TRAINEE, Session
@@ -53,22 +55,9 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     env.filters["clock"] = clock
+    env.filters["clock_tenths"] = functools.partial(clock, tenths=True)
     env.filters["num"] = _num
     return env
-
-
-def clock(seconds: float | None) -> str:
-    """Format seconds as ``m:ss.s``.
-
-    Examples:
-      >>> clock(75.25)
-      '1:15.2'
-    """
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    return f"{sign}{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
 def _num(value: Any, digits: int = 2) -> str:

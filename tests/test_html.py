@@ -118,3 +118,14 @@ def test_correction_menus_for_every_label_and_event(session, html) -> None:
     assert events == [e.kind for ex in session.exchanges for e in session.events
                       if e.exchange == ex.index]
     assert 'download="rec.corrections.toml"' in html
+
+
+def test_times_read_the_same_as_in_the_feedback_text(session, html) -> None:
+    from listening_coach.feedback import clock
+
+    items = [f for f in session.feedback if f.evidence]
+    assert items
+    for f in items:
+        assert f"at {clock(f.evidence[0].start)}</div>" in html
+    first = session.exchanges[0]
+    assert f"{clock(first.start, tenths=True)}–{clock(first.end, tenths=True)}" in html

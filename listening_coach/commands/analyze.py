@@ -16,6 +16,7 @@ from typing import Any
 
 from listening_coach.config import load_config
 from listening_coach.errors import ConfigError
+from listening_coach.feedback import clock
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -92,7 +93,7 @@ class _Progress:
                 self.task = self.bar.add_task("analysing", total=total, eta="?")
         elif step == "batch.item" and isinstance(artifact, BatchProgress):
             item = artifact.result
-            eta = "?" if artifact.eta_s is None else _clock(artifact.eta_s)
+            eta = "?" if artifact.eta_s is None else clock(artifact.eta_s)
             what = item.status if item.status != "done" else f"done ({item.seconds:.1f} s)"
             if self.bar is not None:
                 self.bar.update(self.task, advance=1, eta=eta,
@@ -102,11 +103,6 @@ class _Progress:
                       file=sys.stderr)
         elif step == "batch.done" and self.bar is not None:
             self.bar.stop()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def run(args: argparse.Namespace) -> int:
