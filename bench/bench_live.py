@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one sample and the scripted drill")
     parser.add_argument("--json", help="write the results here too")
     args = parser.parse_args(argv)
-    from listening_coach.streaming import WhisperTranscriber
+    from listening_coach.live_speech import WhisperTranscriber
 
     config = replace(DEFAULT_CONFIG, live=replace(DEFAULT_CONFIG.live, final_pass=True))
     if not (ROOT / "listening_coach" / "models" / "language.npz").exists():

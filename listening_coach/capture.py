@@ -1,15 +1,12 @@
-"""Live audio in and out: microphone capture, prompt playback, device listing.
+"""Live audio in: microphone capture, and a replay that delivers a recording the same way.
 
-- :func:`list_devices`: every input and output device, defaults marked (``listening-coach devices``).
 - :class:`Capture`: an input stream as an iterator of :class:`~listening_coach.types.AudioChunk`;
   the PortAudio callback only copies each block into a queue and counts overflows.
 - :class:`ReplaySource`: the same iterator over a file or array (tests, benchmarks), optionally
   paced in real time.
-- :class:`Player`: plays one prompt at a time on an output device without blocking.
 
-sounddevice is an optional extra; it is imported inside the functions that need it, so
-``import listening_coach`` works without it. Every PortAudio failure becomes a
-:class:`~listening_coach.errors.DeviceError` that names the device and says what to try.
+Devices are chosen and checked by :mod:`listening_coach.devices`. Every PortAudio failure
+becomes a :class:`~listening_coach.errors.DeviceError` that names the device and says what to try.
 """
 
 from __future__ import annotations
@@ -19,132 +16,17 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from listening_coach.errors import DeviceError, MissingExtra
+from listening_coach.devices import DeviceSpec, check_input_device, import_sounddevice, list_devices
+from listening_coach.errors import DeviceError
 from listening_coach.types import AudioChunk
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000  # Hz, what faster-whisper and Silero expect
-DeviceSpec = int | str | None
-
-
-def import_sounddevice() -> Any:
-    """Return the sounddevice module or raise :class:`MissingExtra` with the install command."""
-    try:
-        import sounddevice
-    except ImportError as e:
-        raise MissingExtra(
-            "Live drills need sounddevice: pip install 'listening-coach[live]'"
-        ) from e
-    except OSError as e:  # sounddevice imports but PortAudio itself is missing
-        raise MissingExtra(
-            f"Live drills need the PortAudio library ({e}): apt-get install libportaudio2"
-        ) from e
-    return sounddevice
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceInfo:
-    """One audio device as PortAudio reports it."""
-
-    index: int
-    name: str
-    hostapi: str
-    max_input_channels: int
-    max_output_channels: int
-    default_sample_rate: float
-    default_input: bool
-    default_output: bool
-
-
-def list_devices(*, sd: Any = None) -> tuple[DeviceInfo, ...]:
-    """Return every input and output device, with the system defaults marked.
-
-    Args:
-      sd: A sounddevice-like module (tests pass a fake); None imports sounddevice.
-    """
-    sd = sd or import_sounddevice()
-    try:
-        devices = sd.query_devices()
-        hostapis = sd.query_hostapis()
-        default_in, default_out = _default_indices(sd)
-    except sd.PortAudioError as e:
-        raise DeviceError(f"Cannot list audio devices: {e}. Is an audio server running?") from e
-    out: list[DeviceInfo] = []
-    for index, dev in enumerate(devices):
-        out.append(
-            DeviceInfo(
-                index=index,
-                name=str(dev["name"]),
-                hostapi=str(hostapis[dev["hostapi"]]["name"]),
-                max_input_channels=int(dev["max_input_channels"]),
-                max_output_channels=int(dev["max_output_channels"]),
-                default_sample_rate=float(dev["default_samplerate"]),
-                default_input=index == default_in,
-                default_output=index == default_out,
-            )
-        )
-    return tuple(out)
-
-
-def _default_indices(sd: Any) -> tuple[int, int]:
-    value = sd.default.device
-    try:
-        return int(value[0]), int(value[1])
-    except (TypeError, IndexError):
-        return int(value), int(value)
-
-
-def check_input_device(device: DeviceSpec, channels: int, *, sd: Any = None) -> DeviceInfo:
-    """Return the input device ``device`` names, or raise a :class:`DeviceError` saying why not.
-
-    Args:
-      device: A device index, a substring of its name, or None for the default input.
-      channels: How many input channels the drill needs.
-    """
-    sd = sd or import_sounddevice()
-    devices = list_devices(sd=sd)
-    inputs = [d for d in devices if d.max_input_channels > 0]
-    if not inputs:
-        raise DeviceError(
-            "No audio input device found. Plug in a microphone (or start PulseAudio), then run "
-            "'listening-coach devices' to check"
-        )
-    if device is None:
-        chosen = next((d for d in inputs if d.default_input), None)
-        if chosen is None:
-            raise DeviceError(
-                "There is no default input device; pick one with --device ID "
-                "(see 'listening-coach devices')"
-            )
-    elif isinstance(device, int) or (isinstance(device, str) and device.isdigit()):
-        index = int(device)
-        if not 0 <= index < len(devices):
-            raise DeviceError(
-                f"Device {index} does not exist (there are {len(devices)} devices, 0-"
-                f"{len(devices) - 1}); run 'listening-coach devices' to list them"
-            )
-        chosen = devices[index]
-    else:
-        matches = [d for d in inputs if device.lower() in d.name.lower()]
-        if len(matches) != 1:
-            what = "No" if not matches else f"{len(matches)}"
-            raise DeviceError(
-                f"{what} input devices match {device!r}; pass an index from "
-                "'listening-coach devices'"
-            )
-        chosen = matches[0]
-    if chosen.max_input_channels < channels:
-        raise DeviceError(
-            f"Device {chosen.index} ({chosen.name}) has {chosen.max_input_channels} input "
-            f"channel(s) but the drill needs {channels}; choose another with --device"
-        )
-    return chosen
 
 
 class InputStreamLike(Protocol):
@@ -348,74 +230,3 @@ class ReplaySource:
                 time.sleep(max(0.0, due - time.monotonic()))
             self._position = offset + block.shape[1]
             yield AudioChunk(start=offset / SAMPLE_RATE, samples=block)
-
-
-class Player:
-    """Play one mono 16 kHz prompt at a time on an output device, without blocking.
-
-    Args:
-      device: Output device index or name; None is the default output.
-      stream_factory: Builds the stream (default ``sounddevice.OutputStream``).
-    """
-
-    def __init__(self, *, device: DeviceSpec = None, stream_factory: Any = None) -> None:
-        self.device = device
-        self._factory = stream_factory
-        self._stream: Any = None
-        self._done = threading.Event()
-        self._done.set()
-        self._samples = np.zeros(0, dtype=np.float32)
-        self._position = 0
-
-    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        piece = self._samples[self._position : self._position + frames]
-        outdata[: len(piece), 0] = piece
-        outdata[len(piece) :, 0] = 0.0
-        self._position += frames
-        if self._position >= len(self._samples):
-            self._done.set()
-
-    def play(self, samples: np.ndarray) -> None:
-        """Start playing ``samples`` (float32, mono, 16 kHz), stopping any earlier prompt."""
-        self.stop()
-        self._samples = np.asarray(samples, dtype=np.float32).reshape(-1)
-        self._position = 0
-        self._done.clear()
-        if self._stream is None:
-            factory = self._factory
-            errors: tuple[type[BaseException], ...] = (OSError, ValueError)
-            if factory is None:
-                sd = import_sounddevice()
-                factory, errors = sd.OutputStream, (sd.PortAudioError, ValueError)
-            try:
-                self._stream = factory(
-                    samplerate=SAMPLE_RATE, channels=1, dtype="float32",
-                    device=self.device, callback=self._callback,
-                )
-                self._stream.start()
-            except errors as e:
-                self._done.set()
-                self._stream = None
-                raise DeviceError(
-                    f"Cannot play prompts on output device {self.device!r}: {e}. "
-                    "Pick another with --output-device (see 'listening-coach devices')"
-                ) from e
-
-    @property
-    def playing(self) -> bool:
-        return not self._done.is_set()
-
-    def stop(self) -> None:
-        """Cut the current prompt short (keeps the stream open for the next one)."""
-        self._position = len(self._samples)
-        self._done.set()
-
-    def close(self) -> None:
-        self.stop()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception as e:  # a vanished output device: nothing to save
-                log.warning("closing the output stream failed: %s", e)

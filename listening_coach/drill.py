@@ -32,7 +32,9 @@ from listening_coach.echo import EchoGate
 from listening_coach.errors import AudioError, CoachError, DeviceError, OutputError
 from listening_coach.recorder import Recorder
 from listening_coach.scenario import Escalation, PartnerLine, Scenario
-from listening_coach.streaming import Cue, LiveSession, Transcriber, partner_words
+from listening_coach.live_speech import Transcriber
+from listening_coach.streaming import Cue, LiveSession
+from listening_coach.synth import partner_words
 from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Session, Speaker
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ class AudioSource(Protocol):
 
 
 class PlayerLike(Protocol):
-    """What the drill plays prompts on: :class:`~listening_coach.capture.Player` or a fake."""
+    """What the drill plays prompts on: :class:`~listening_coach.playback.Player` or a fake."""
 
     def play(self, samples: np.ndarray) -> None: ...
     @property

@@ -1,9 +1,11 @@
-"""Keep the loudspeaker's prompt out of the trainee's microphone signal.
+"""Keep sound that is not the speaker's own voice out of a microphone channel.
 
 - :class:`EchoGate`: told what was played and when (:meth:`EchoGate.play`), it cleans each
   microphone block: it finds the loudspeaker-to-microphone delay by cross-correlation, subtracts
   the delayed, scaled prompt, and silences 20 ms frames whose remainder is not clearly louder than
   the echo that was there. What is left is the trainee (a barge-in survives; the echo does not).
+- :func:`drop_bleed`: with one microphone per person, silences each channel's frames that are
+  much quieter than another channel's (the other voice bleeding in).
 
 ::
 
@@ -165,3 +167,28 @@ class EchoGate:
                 out[k : k + FRAME] = 0.0
                 self.gated_s += frame.size / SAMPLE_RATE
         return out
+
+
+def drop_bleed(samples: np.ndarray, *, margin_db: float = 6.0, frame_s: float = 0.02) -> np.ndarray:
+    """Silence each channel's frames that are ``margin_db`` quieter than the loudest channel.
+
+    With one microphone per person, a quiet copy of the other voice (bleed) must not reach
+    the VAD or Whisper; a person's own speech, even in overlap, is loudest on their own mic.
+
+    Args:
+      samples: float32 (channels, n).
+
+    Returns:
+      A copy with bleed frames zeroed.
+    """
+    frame = int(frame_s * SAMPLE_RATE)
+    out = np.array(samples, dtype=np.float32, copy=True)
+    n = out.shape[1] // frame * frame
+    if n == 0:
+        return out
+    energy = np.mean(out[:, :n].reshape(out.shape[0], -1, frame) ** 2, axis=2)
+    db = 10 * np.log10(energy + 1e-12)
+    quiet = db < db.max(axis=0, keepdims=True) - margin_db
+    mask = np.repeat(~quiet, frame, axis=1)
+    out[:, :n] *= mask
+    return out

@@ -1,12 +1,14 @@
 """The live driver: audio chunks in, words and one cue per exchange out, same stages as batch.
 
-- :class:`SileroStream`: the Silero VAD bundled with faster-whisper, fed incrementally.
 - :class:`LiveSession`: ``insert_audio_chunk(chunk)``, ``process_iter() -> new words``,
   ``finish() -> Session``. Turn ends come from the VAD; each piece of speech is transcribed as
   soon as a short pause closes it, so when the turn ends only its last piece is left to do.
   Then :func:`listening_coach.pipeline.analyze_words` (the batch stages) runs on every word so
   far and the newest exchange's feedback gives at most one :class:`Cue`.
-- :class:`Transcriber`: the pluggable speech-to-words backend (tests pass a fake).
+- :class:`Piece`: a stretch of one speaker's speech, transcribed as a unit.
+- :class:`Cue`: the short message shown after an exchange.
+
+The VAD and the speech-to-words backend live in :mod:`listening_coach.live_speech`.
 
 ::
 
@@ -26,105 +28,20 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import numpy as np
 
-from listening_coach.config import DEFAULT_CONFIG, Config, TranscribeOptions
-from listening_coach.echo import EchoGate
+from listening_coach.config import DEFAULT_CONFIG, Config
+from listening_coach.echo import EchoGate, drop_bleed
 from listening_coach.errors import CoachError
-from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Speaker, Word
+from listening_coach.live_speech import WINDOW, SileroStream, Transcriber, WhisperTranscriber
+from listening_coach.types import TRAINEE, AudioChunk, Feedback, Session, Speaker, Word
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000  # Hz
-WINDOW = 512  # samples per Silero window (32 ms)
-CONTEXT = 64  # samples of the previous window Silero v6 sees
 Hook = Callable[[str, object], None]
 _LEVEL_ORDER = {"concern": 0, "tip": 1, "praise": 2}
-
-
-class Transcriber(Protocol):
-    """Speech to words: mono 16 kHz samples -> words with absolute times and a speaker."""
-
-    def __call__(
-        self, samples: np.ndarray, /, *, offset_s: float, speaker: Speaker, final: bool
-    ) -> Sequence[Word]: ...
-
-
-class WhisperTranscriber:
-    """Whisper for the live path, :func:`listening_coach.transcribe.transcribe` for the final.
-
-    ``final=True`` uses the configured ``transcribe`` options unchanged. ``final=False`` (live)
-    is the cheap decode: greedy (``live.beam_size``), one temperature (no fallback re-decodes),
-    no inner VAD (the piece is already speech), and Whisper's input window cut to the piece's
-    length instead of 30 s; a 7.9 s piece measured 1.15 s of CPU with the default window
-    (faster-whisper decoded it as two windows) and 0.66 s with the cut one.
-    """
-
-    def __init__(self, options: TranscribeOptions, *, live_beam_size: int = 1) -> None:
-        from listening_coach.transcribe import load_model
-
-        self.final_options = options
-        self.live_beam_size = live_beam_size
-        self.model = load_model(options)
-
-    def __call__(
-        self, samples: np.ndarray, /, *, offset_s: float, speaker: Speaker, final: bool
-    ) -> Sequence[Word]:
-        from listening_coach.transcribe import FILLER_PROMPT, transcribe
-
-        options = self.final_options
-        if final:
-            return transcribe(samples, options, offset_s=offset_s, speaker=speaker, model=self.model)
-        if samples.size < 1600 or not np.any(samples):
-            return ()
-        segments, _ = self.model.transcribe(
-            samples, language=options.language, beam_size=self.live_beam_size,
-            word_timestamps=True, vad_filter=False, condition_on_previous_text=False,
-            temperature=0.0, no_speech_threshold=options.no_speech_threshold,
-            log_prob_threshold=options.log_prob_threshold,
-            initial_prompt=FILLER_PROMPT if options.verbatim_fillers else None,
-            chunk_length=min(30, int(np.ceil(samples.size / SAMPLE_RATE)) + 1),
-        )
-        words: list[Word] = []
-        for segment in segments:
-            if segment.no_speech_prob > options.no_speech_threshold and segment.avg_logprob < -0.5:
-                continue  # the same rule as transcribe(): likely not speech
-            for w in segment.words or ():
-                if w.word.strip():
-                    start = offset_s + float(w.start)
-                    end = max(offset_s + float(w.end), start)
-                    words.append(Word(round(start, 3), round(end, 3), w.word, speaker,
-                                      float(w.probability)))
-        return tuple(words)
-
-
-class SileroStream:
-    """Silero VAD (faster-whisper's ONNX model) over a stream: samples in, one probability per
-    32 ms window out, with the recurrent state carried between calls."""
-
-    def __init__(self) -> None:
-        from faster_whisper.vad import get_vad_model
-
-        self._session = get_vad_model().session
-        self._h = np.zeros((1, 1, 128), dtype=np.float32)
-        self._c = np.zeros((1, 1, 128), dtype=np.float32)
-        self._context = np.zeros(CONTEXT, dtype=np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)
-
-    def __call__(self, samples: np.ndarray) -> np.ndarray:
-        self._pending = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32)])
-        n = self._pending.size // WINDOW
-        if n == 0:
-            return np.zeros(0, dtype=np.float32)
-        windows = self._pending[: n * WINDOW].reshape(n, WINDOW)
-        self._pending = self._pending[n * WINDOW :]
-        contexts = np.vstack([self._context[None, :], windows[:-1, -CONTEXT:]])
-        batch = np.concatenate([contexts, windows], axis=1)
-        self._context = windows[-1, -CONTEXT:].copy()
-        probs, self._h, self._c = self._session.run(None, {"input": batch, "h": self._h, "c": self._c})
-        return np.asarray(probs, dtype=np.float32).reshape(-1)[:n]
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,61 +366,4 @@ class LiveSession:
         return self.analyze_now()
 
 
-def drop_bleed(samples: np.ndarray, *, margin_db: float = 6.0, frame_s: float = 0.02) -> np.ndarray:
-    """Silence each channel's frames that are ``margin_db`` quieter than the loudest channel.
-
-    With one microphone per person, a quiet copy of the other voice (bleed) must not reach
-    the VAD or Whisper; a person's own speech, even in overlap, is loudest on their own mic.
-
-    Args:
-      samples: float32 (channels, n).
-
-    Returns:
-      A copy with bleed frames zeroed.
-    """
-    frame = int(frame_s * SAMPLE_RATE)
-    out = np.array(samples, dtype=np.float32, copy=True)
-    n = out.shape[1] // frame * frame
-    if n == 0:
-        return out
-    energy = np.mean(out[:, :n].reshape(out.shape[0], -1, frame) ** 2, axis=2)
-    db = 10 * np.log10(energy + 1e-12)
-    quiet = db < db.max(axis=0, keepdims=True) - margin_db
-    mask = np.repeat(~quiet, frame, axis=1)
-    out[:, :n] *= mask
-    return out
-
-
-def partner_words(text: str, spans: Sequence[tuple[float, float]], start_s: float) -> tuple[Word, ...]:
-    """Spread the words of a played line over the spans where its audio holds speech.
-
-    Each word gets time in proportion to its length in letters; ``spans`` are seconds from
-    the start of the line's audio, ``start_s`` is when it began playing.
-
-    Examples:
-      >>> [(w.text, w.start, w.end) for w in partner_words("hi there", [(0.0, 1.0)], 10.0)]
-      [(' hi', 10.0, 10.333), (' there', 10.333, 11.0)]
-    """
-    tokens = text.split()
-    if not tokens or not spans:
-        return ()
-    total = sum(b - a for a, b in spans)
-    weights = np.array([max(len(t.strip(".,!?;:")), 1) for t in tokens], dtype=float)
-    bounds = np.concatenate([[0.0], np.cumsum(weights) / weights.sum() * total])
-
-    def at(t: float) -> float:  # speaking time -> time in the line's audio
-        for a, b in spans:
-            if t <= b - a + 1e-9:
-                return a + t
-            t -= b - a
-        return spans[-1][1]
-
-    return tuple(
-        Word(round(start_s + at(bounds[i]), 3), round(start_s + at(bounds[i + 1]), 3),
-             " " + token, PARTNER)
-        for i, token in enumerate(tokens)
-    )
-
-
-__all__ = ["Cue", "LiveSession", "drop_bleed", "Piece", "SileroStream", "Transcriber", "WhisperTranscriber",
-           "partner_words"]
+__all__ = ["Cue", "LiveSession", "Piece"]

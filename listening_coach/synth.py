@@ -1,7 +1,8 @@
-"""Speech synthesis with espeak-ng, for scripted role-plays, drill prompts and tests.
+"""Speech synthesis with espeak-ng, and where a voiced line's speech and words fall in time.
 
 - :func:`synthesize`: text -> float32 mono 16 kHz samples, leading/trailing silence trimmed.
 - :func:`measure_spans`: where a rendered signal actually holds speech (energy, in seconds).
+- :func:`partner_words`: a played line's words, spread over the spans its audio holds speech.
 - :func:`espeak_path`: the espeak-ng executable, or :class:`MissingExtra` with the install command.
 - :data:`VOICES`: the two voices the project uses (``en-us`` and ``en-gb+f3``).
 
@@ -21,11 +22,13 @@ import logging
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from listening_coach.errors import AudioError, MissingExtra
+from listening_coach.types import PARTNER, Word
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +156,37 @@ def measure_spans(
             spans.append([int(i), int(i) + 1])
     step = frame / sample_rate
     return tuple((round(a * step, 3), round(b * step, 3)) for a, b in spans)
+
+
+def partner_words(text: str, spans: Sequence[tuple[float, float]], start_s: float) -> tuple[Word, ...]:
+    """Spread the words of a played line over the spans where its audio holds speech.
+
+    Each word gets time in proportion to its length in letters; ``spans`` are seconds from
+    the start of the line's audio, ``start_s`` is when it began playing.
+
+    Examples:
+      >>> [(w.text, w.start, w.end) for w in partner_words("hi there", [(0.0, 1.0)], 10.0)]
+      [(' hi', 10.0, 10.333), (' there', 10.333, 11.0)]
+    """
+    tokens = text.split()
+    if not tokens or not spans:
+        return ()
+    total = sum(b - a for a, b in spans)
+    weights = np.array([max(len(t.strip(".,!?;:")), 1) for t in tokens], dtype=float)
+    bounds = np.concatenate([[0.0], np.cumsum(weights) / weights.sum() * total])
+
+    def at(t: float) -> float:  # speaking time -> time in the line's audio
+        for a, b in spans:
+            if t <= b - a + 1e-9:
+                return a + t
+            t -= b - a
+        return spans[-1][1]
+
+    return tuple(
+        Word(round(start_s + at(bounds[i]), 3), round(start_s + at(bounds[i + 1]), 3),
+             " " + token, PARTNER)
+        for i, token in enumerate(tokens)
+    )
 
 
 def _read_wav(path: Path) -> np.ndarray:

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from listening_coach import capture
-from listening_coach.capture import Capture, Player, ReplaySource, check_input_device, list_devices
+from listening_coach.capture import Capture, ReplaySource
+from listening_coach.devices import check_input_device, import_sounddevice, list_devices
 from listening_coach.errors import DeviceError, MissingExtra
+from listening_coach.playback import Player
 
 RATE = 16_000
 
@@ -159,7 +160,7 @@ def test_device_by_name_and_default() -> None:
 def test_missing_sounddevice_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sounddevice", None)
     with pytest.raises(MissingExtra, match=r"listening-coach\[live\]"):
-        capture.import_sounddevice()
+        import_sounddevice()
 
 
 def test_devices_command_prints_table(
@@ -167,7 +168,7 @@ def test_devices_command_prints_table(
 ) -> None:
     from listening_coach.commands import devices
 
-    monkeypatch.setattr(capture, "import_sounddevice", lambda: _fake_sd(FAKE, (2, 2)))
+    monkeypatch.setattr("listening_coach.devices.import_sounddevice", lambda: _fake_sd(FAKE, (2, 2)))
     assert devices.run(argparse.Namespace(json=False)) == 0
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if "Scarlett" in line)

@@ -80,7 +80,7 @@ def paplay(path: Path) -> subprocess.Popen[bytes]:
 
 
 def test_devices_lists_the_virtual_microphone(pulse: Path) -> None:
-    from listening_coach.capture import check_input_device, list_devices
+    from listening_coach.devices import check_input_device, list_devices
 
     devices = list_devices()
     default = check_input_device(None, 2)
@@ -151,7 +151,8 @@ def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path) -> None:
 def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path) -> None:
     """Prompts go out through PortAudio into the sink; the monitor hears them (echo) and the
     trainee's answers, which paplay plays after each prompt."""
-    from listening_coach.capture import Capture, Player
+    from listening_coach.capture import Capture
+    from listening_coach.playback import Player
     from listening_coach.drill import Drill
     from listening_coach.scenario import load_scenario
     from listening_coach.synth import synthesize

@@ -11,7 +11,9 @@ import pytest
 
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate
-from listening_coach.streaming import LiveSession, SileroStream, partner_words
+from listening_coach.live_speech import SileroStream
+from listening_coach.streaming import LiveSession
+from listening_coach.synth import partner_words
 from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Word
 
 from conftest import require_tool

@@ -88,7 +88,7 @@ def test_drill_command_without_any_input_device(
 ) -> None:
     from types import SimpleNamespace
 
-    from listening_coach import capture, streaming
+    from listening_coach import capture, live_speech
 
     class PortAudioError(Exception):
         pass
@@ -100,7 +100,7 @@ def test_drill_command_without_any_input_device(
         PortAudioError=PortAudioError,
     )
     monkeypatch.setattr(capture, "import_sounddevice", lambda: fake)
-    monkeypatch.setattr(streaming, "WhisperTranscriber", lambda *a, **k: None)
+    monkeypatch.setattr(live_speech, "WhisperTranscriber", lambda *a, **k: None)
     assert cli.main(["drill", "--scenario", "angry_customer", "--out", str(tmp_path)]) == 1
     assert "No audio input device found" in capsys.readouterr().err
 

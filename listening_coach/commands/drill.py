@@ -82,9 +82,10 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from listening_coach.capture import Capture, Player
+    from listening_coach.capture import Capture
     from listening_coach.drill import Drill
-    from listening_coach.streaming import WhisperTranscriber
+    from listening_coach.live_speech import WhisperTranscriber
+    from listening_coach.playback import Player
     from listening_coach.tui import DrillView, render_summary
 
     console = Console()
