@@ -8,7 +8,8 @@
 - :class:`Piece`: a stretch of one speaker's speech, transcribed as a unit.
 - :class:`Cue`: the short message shown after an exchange.
 
-The VAD and the speech-to-words backend live in :mod:`listening_coach.live_speech`.
+Each channel's VAD and pieces (:class:`~listening_coach.live_speech.SpeechChannel`) and the
+speech-to-words backend live in :mod:`listening_coach.live_speech`.
 
 ::
 
@@ -34,7 +35,7 @@ import numpy as np
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate, drop_bleed
 from listening_coach.errors import CoachError
-from listening_coach.live_speech import WINDOW, SileroStream, Transcriber, WhisperTranscriber
+from listening_coach.live_speech import SileroStream, SpeechChannel, Transcriber, WhisperTranscriber
 from listening_coach.types import TRAINEE, AudioChunk, Feedback, Session, Speaker, Word
 
 log = logging.getLogger(__name__)
@@ -69,23 +70,6 @@ class Cue:
     speech_end_s: float  # when the trainee stopped speaking (audio time)
     feedback: Feedback | None
     produced_at: float  # time.monotonic() when the cue was ready
-
-
-class _Channel:
-    """VAD state and audio buffer of one speaker's channel."""
-
-    def __init__(self, speaker: Speaker, vad: Callable[[np.ndarray], np.ndarray]) -> None:
-        self.speaker = speaker
-        self.vad = vad
-        self.buffer = np.zeros(0, dtype=np.float32)
-        self.buffer_start = 0  # absolute sample index of buffer[0]
-        self.vad_pos = 0  # absolute sample index of the next VAD window
-        self.in_speech = False
-        self.piece_start: int | None = None
-        self.last_speech = 0  # absolute sample index where speech was last heard
-        self.turn_open = False
-        self.turn_speech = 0  # samples of speech in the open turn
-        self.turn_start = 0  # absolute sample index where the open turn began
 
 
 class LiveSession:
@@ -124,7 +108,7 @@ class LiveSession:
             config.transcribe, live_beam_size=config.live.beam_size
         )
         vad_factory = vad_factory or SileroStream
-        self._channels = [_Channel(s, vad_factory()) for s in channels]
+        self._channels = [SpeechChannel(s, vad_factory(), config.live) for s in channels]
         self.hook: Hook = hook or (lambda step, artifact: None)
         self.session_id = session_id or uuid.uuid4().hex[:12]
         self.echo = echo
@@ -171,10 +155,7 @@ class LiveSession:
             data = samples[k]
             if self.echo is not None and channel.speaker == TRAINEE:
                 data = self.echo.clean(data, chunk.start)
-            if channel.buffer.size == 0:
-                channel.buffer_start = int(round(chunk.start * SAMPLE_RATE))
-                channel.vad_pos = max(channel.vad_pos, channel.buffer_start)
-            channel.buffer = np.concatenate([channel.buffer, np.asarray(data, dtype=np.float32)])
+            channel.append(data, chunk.start)
         self._received = int(round(chunk.start * SAMPLE_RATE)) + samples.shape[1]
 
     def add_words(self, words: Sequence[Word]) -> None:
@@ -218,62 +199,27 @@ class LiveSession:
             self._ended_turns.clear()
         return tuple(new)
 
-    def _advance(self, channel: _Channel) -> list[Word]:
-        o = self.options
-        end = channel.buffer_start + channel.buffer.size
-        start = channel.vad_pos
-        if end - start < WINDOW:
-            return []
-        probs = channel.vad(channel.buffer[start - channel.buffer_start : end - channel.buffer_start])
+    def _advance(self, channel: SpeechChannel) -> list[Word]:
         words: list[Word] = []
-        on, off = o.vad_threshold, max(o.vad_threshold - 0.15, 0.01)
-        gap = int(o.piece_gap_s * SAMPLE_RATE)
-        end_gap = int(o.end_silence_s * SAMPLE_RATE)
-        for k, p in enumerate(probs):
-            pos = start + k * WINDOW  # window start
-            if p >= on or (channel.in_speech and p >= off):
-                if not channel.in_speech:
-                    channel.in_speech = True
-                    if channel.piece_start is None:
-                        channel.piece_start = pos
-                    if not channel.turn_open:
-                        channel.turn_open = True
-                        channel.turn_start = pos
-                        channel.turn_speech = 0
-                        self.hook("live.speech", (channel.speaker, True))
-                channel.last_speech = pos + WINDOW
-                channel.turn_speech += WINDOW
-                piece_start = channel.piece_start if channel.piece_start is not None else pos
-                if pos + WINDOW - piece_start >= o.max_piece_s * SAMPLE_RATE:
-                    words += self._close_piece(channel, pos + WINDOW)
-                    channel.piece_start = pos + WINDOW
+        for kind, start, end in channel.advance():
+            if kind == "open":
+                self.hook("live.speech", (channel.speaker, True))
+            elif kind == "piece":
+                words += self._close_piece(channel, start, end)
+            elif kind == "close":
+                self.hook("live.speech", (channel.speaker, False))
             else:
-                channel.in_speech = False
-                silent = pos + WINDOW - channel.last_speech
-                if channel.piece_start is not None and silent >= gap:
-                    words += self._close_piece(channel, channel.last_speech)
-                if channel.turn_open and silent >= end_gap:
-                    channel.turn_open = False
-                    self.hook("live.speech", (channel.speaker, False))
-                    if channel.turn_speech >= o.min_speech_s * SAMPLE_RATE:
-                        self.hook("live.turn_end", (channel.speaker, channel.last_speech / SAMPLE_RATE))
-                        if channel.speaker == TRAINEE:
-                            self._ended_turns.append((channel.turn_start, channel.last_speech))
-        channel.vad_pos = start + probs.size * WINDOW
-        self._trim(channel)
+                self.hook("live.turn_end", (channel.speaker, end / SAMPLE_RATE))
+                if channel.speaker == TRAINEE:
+                    self._ended_turns.append((start, end))
         return words
 
-    def _close_piece(self, channel: _Channel, end: int) -> list[Word]:
-        assert channel.piece_start is not None
-        start, channel.piece_start = channel.piece_start, None
+    def _close_piece(self, channel: SpeechChannel, start: int, end: int) -> list[Word]:
         if end - start < self.options.min_speech_s * SAMPLE_RATE:
             return []  # a click or a cough, not words
-        pad = int(self.options.speech_pad_s * SAMPLE_RATE)
-        a = max(start - pad, channel.buffer_start)
-        b = min(end + pad, channel.buffer_start + channel.buffer.size)
-        samples = channel.buffer[a - channel.buffer_start : b - channel.buffer_start].copy()
+        samples, first = channel.cut(start, end)
         piece = Piece(channel.speaker, start / SAMPLE_RATE, end / SAMPLE_RATE, samples,
-                      a / SAMPLE_RATE)
+                      first / SAMPLE_RATE)
         if self.lag_s > self.options.max_lag_s:
             log.info("%.1f s behind real time: piece at %.1f s deferred", self.lag_s, piece.start)
             self.hook("live.lag", self.lag_s)
@@ -293,15 +239,6 @@ class LiveSession:
             return ()
         # keep words inside the piece (padding may catch the edge of the previous one)
         return tuple(w for w in words if w.end > piece.start - 0.05 and w.start < piece.end + 0.1)
-
-    def _trim(self, channel: _Channel) -> None:
-        keep_from = channel.vad_pos - int((self.options.speech_pad_s + 0.1) * SAMPLE_RATE)
-        if channel.piece_start is not None:
-            keep_from = min(keep_from, channel.piece_start - int(self.options.speech_pad_s * SAMPLE_RATE))
-        drop = keep_from - channel.buffer_start
-        if drop > 0:
-            channel.buffer = channel.buffer[drop:]
-            channel.buffer_start += drop
 
     def _cue(self, speech_end_s: float) -> None:
         if self.lag_s > self.options.max_lag_s:
@@ -354,9 +291,9 @@ class LiveSession:
             ``live.final_pass``); deferred pieces are transcribed either way.
         """
         for channel in self._channels:
-            if channel.piece_start is not None:
-                channel.turn_open = False
-                self._close_piece(channel, channel.last_speech or channel.vad_pos)
+            span = channel.close()
+            if span is not None:
+                self._close_piece(channel, *span)
         self.lag_s = 0.0
         full = self.options.final_pass if final_pass is None else final_pass
         for k, piece in enumerate(self.pieces):
