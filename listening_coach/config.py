@@ -124,6 +124,8 @@ class LanguageOptions:
 
     use_model: bool = True  # the trained model where available, rules otherwise
     model_path: str | None = None  # None: the model shipped in listening_coach/models
+    use_encoder: bool = True  # blend in the fine-tuned MiniLM encoder (slower, more accurate)
+    encoder_path: str | None = None  # None: language_encoder.onnx in listening_coach/models
     min_confidence: float = 0.5  # labels below this are shown as uncertain
     max_utterance_words: int = 60  # unpunctuated speech is labelled in chunks this long
     closed_question_run: int = 3  # this many closed questions in a row earns a tip

@@ -1,8 +1,11 @@
 """``listening-coach eval-language DATA.csv [--cv] [--asr-style]``: score the language model.
 
-Without ``--cv`` the shipped model (or ``--model``) labels every counsellor utterance of an
-AnnoMI-format CSV (the client's preceding utterance is the context). With ``--cv`` a fresh
-model is trained and tested in k folds grouped by ``video_url`` (no video on both sides).
+Without ``--cv`` the shipped model (or ``--model``), blended with the shipped fine-tuned
+encoder (or ``--encoder``; ``--no-encoder``: the linear model alone), labels every counsellor
+utterance of an AnnoMI-format CSV (the client's preceding utterance is the context). With
+``--cv`` a fresh linear model is trained and tested in k folds grouped by ``video_url`` (no
+video on both sides); ``--encoder-folds DIR`` blends in the fold encoders that
+``make encoder-cv`` writes there, each used only on the videos it was trained without.
 ``--asr-style`` lower-cases the test texts and strips their punctuation (what ASR output may
 look like). Prints macro-F1, per-class precision/recall/F1, the confusion matrix, and the
 subtype scores (simple/complex, open/closed) where the file codes them.
@@ -16,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from listening_coach.errors import OutputError
+from listening_coach.errors import ModelError, OutputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--full", metavar="FULL.csv",
                    help="AnnoMI-full CSV with subtypes (default: DATA_full.csv if present)")
     p.add_argument("--model", help="model .npz (default: the shipped one)")
+    p.add_argument("--encoder", help="fine-tuned encoder .onnx (default: the shipped one)")
+    p.add_argument("--no-encoder", action="store_true",
+                   help="score the linear model alone, without the fine-tuned encoder")
+    p.add_argument("--encoder-folds", metavar="DIR",
+                   help="with --cv: blend the fold encoders DIR/fold*.onnx (make encoder-cv)")
     p.add_argument("--cv", action="store_true",
                    help="cross-validate: train per fold, grouped by video_url")
     p.add_argument("--folds", type=int, default=5, help="folds for --cv (default 5)")
@@ -62,7 +70,17 @@ def render(result: dict[str, Any], title: str) -> str:
     return "\n".join(lines)
 
 
+def _fold_encoders(folder: str) -> list[Any]:
+    from listening_coach.language.encoder import read_encoder
+
+    paths = sorted(Path(folder).glob("fold*.onnx"))
+    if not paths:
+        raise ModelError(f"no fold*.onnx in {folder}; build them with `make encoder-cv`")
+    return [read_encoder(p) for p in paths]
+
+
 def run(args: argparse.Namespace) -> int:
+    from listening_coach.language.encoder import load_encoder
     from listening_coach.language.model import load_model
     from listening_coach.language.training import (
         cross_validate, evaluate, load_annomi, predict_examples,
@@ -70,15 +88,20 @@ def run(args: argparse.Namespace) -> int:
 
     examples = load_annomi(args.data, args.full)
     if args.cv:
+        encoders = _fold_encoders(args.encoder_folds) if args.encoder_folds else None
         predictions = cross_validate(
             examples, folds=args.folds, seed=args.seed, asr_style=args.asr_style,
             progress=lambda k: print(f"fold {k + 1}/{args.folds} done", file=sys.stderr),
+            encoders=encoders,
         )
         title = f"{args.folds}-fold cross-validation grouped by video"
+        title += f", fold encoders from {args.encoder_folds}" if encoders else ", linear model"
     else:
+        encoder = None if args.no_encoder else load_encoder(args.encoder)
         predictions = predict_examples(load_model(args.model), examples,
-                                       asr_style=args.asr_style)
+                                       asr_style=args.asr_style, encoder=encoder)
         title = f"model {args.model or 'shipped'}"
+        title += f" + encoder {args.encoder or 'shipped'}" if encoder else " (linear alone)"
     title += f" on {args.data} ({len(examples)} counsellor utterances"
     title += ", ASR-style text)" if args.asr_style else ")"
     result = evaluate(examples, predictions)

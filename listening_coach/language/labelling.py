@@ -132,11 +132,13 @@ def _label_batch(
     predictions: list[Prediction | None] = [None] * len(items)
     codable = [is_codable(text) for text, _ in items]
     if options.use_model:
+        from listening_coach.language.encoder import load_encoder
         from listening_coach.language.model import load_model
 
         model = load_model(options.model_path)
+        encoder = load_encoder(options.encoder_path) if options.use_encoder else None
         idx = [i for i, ok in enumerate(codable) if ok]
-        for i, p in zip(idx, model.predict([items[i] for i in idx])):
+        for i, p in zip(idx, model.predict([items[i] for i in idx], encoder=encoder)):
             predictions[i] = p
     labels = []
     for (text, context), ok, prediction, (start, end, exchange) in zip(
@@ -167,6 +169,7 @@ def label_exchanges(
     Args:
       exchanges: From ``turns.pair_exchanges``; the partner's prompt is the context.
       options: ``use_model`` (trained model when true, rules otherwise), ``model_path``,
+        ``use_encoder`` and ``encoder_path`` (the fine-tuned encoder blended in),
         ``max_utterance_words``.
 
     Returns:

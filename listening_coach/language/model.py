@@ -18,12 +18,16 @@ import functools
 import json
 import logging
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from listening_coach.errors import ModelError
+
+if TYPE_CHECKING:
+    from listening_coach.language.encoder import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,7 @@ HEADS: dict[str, tuple[str, ...]] = {
 _INPUT_LABEL = {"information": "information", "advice": "advice", "negotiation": "advice",
                 "options": "advice"}
 
+_T = TypeVar("_T")
 Prediction = tuple[str, str | None, float, tuple[tuple[str, float], ...]]
 
 
@@ -75,12 +80,14 @@ class LanguageModel:
         }
 
     def predict(self, items: list[tuple[str, str]], *, raw_labels: bool = False,
-                ) -> list[Prediction]:
+                encoder: Encoder | None = None) -> list[Prediction]:
         """Label (utterance, context) pairs.
 
         Args:
           items: The trainee's utterance and the partner's preceding words.
           raw_labels: Keep AnnoMI's ``therapist_input`` instead of information/advice.
+          encoder: The fine-tuned encoder, blended into the main and open/closed heads
+            (:func:`listening_coach.language.encoder.blend`); None: the linear model alone.
 
         Returns:
           (label, subtype, confidence of the main label, scores) per item; scores hold the
@@ -89,6 +96,11 @@ class LanguageModel:
         if not items:
             return []
         probs = self.probabilities(items)
+        if encoder is not None:
+            from listening_coach.language.encoder import blend
+
+            order = {head: spec[0] for head, spec in self.heads.items()}
+            probs = blend(probs, order, encoder, encoder.log_probs(items))
         main_classes = self.heads["main"][0]
         out: list[Prediction] = []
         for i in range(len(items)):
@@ -156,9 +168,25 @@ def read_model(path: str | Path) -> LanguageModel:
     return LanguageModel(featurizer, heads, meta)
 
 
-@functools.lru_cache(maxsize=4)
-def _cached(path: str, mtime: float) -> LanguageModel:
-    return read_model(path)
+@functools.lru_cache(maxsize=8)
+def _cached(reader: Callable[[str], Any], path: str, mtime: float) -> Any:
+    return reader(path)
+
+
+def load_cached(reader: Callable[[str], _T], path: str | None, default: Path, what: str,
+                rebuild: str) -> _T:
+    """``reader(path)`` (None: ``default``), cached per file version (path and mtime).
+
+    Raises:
+      ModelError: the file does not exist (the message names ``what`` and ``rebuild``), or
+        whatever ``reader`` raises for a damaged one.
+    """
+    target = Path(path) if path else default
+    try:
+        mtime = target.stat().st_mtime
+    except OSError:
+        raise ModelError(f"{what} {target} does not exist; {rebuild}") from None
+    return _cached(reader, str(target), mtime)  # type: ignore[no-any-return]
 
 
 def load_model(path: str | None) -> LanguageModel:
@@ -167,9 +195,4 @@ def load_model(path: str | None) -> LanguageModel:
     Raises:
       ModelError: missing or corrupt file.
     """
-    target = Path(path) if path else DEFAULT_MODEL
-    try:
-        mtime = target.stat().st_mtime
-    except OSError:
-        raise ModelError(f"language model {target} does not exist; {REBUILD}") from None
-    return _cached(str(target), mtime)
+    return load_cached(read_model, path, DEFAULT_MODEL, "language model", REBUILD)

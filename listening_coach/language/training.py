@@ -17,12 +17,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from listening_coach.errors import CoachError
 from listening_coach.language.features import QUESTION_SHAPE_NAMES, Featurizer, normalize
 from listening_coach.language.model import HEADS, MAIN_CLASSES, LanguageModel, Prediction
+
+if TYPE_CHECKING:
+    from listening_coach.language.encoder import Encoder
 
 log = logging.getLogger(__name__)
 REQUIRED = ("transcript_id", "utterance_id", "interlocutor", "utterance_text",
@@ -167,7 +171,8 @@ def train(examples: list[Example], *, seed: int = 0, augment: bool = True) -> La
 
 
 def predict_examples(
-    model: LanguageModel, examples: list[Example], *, asr_style: bool = False
+    model: LanguageModel, examples: list[Example], *, asr_style: bool = False,
+    encoder: Encoder | None = None,
 ) -> list[Prediction]:
     """Model predictions (AnnoMI label names) for examples, ASR-styled when asked."""
     items = [
@@ -176,18 +181,35 @@ def predict_examples(
     ]
     out: list[Prediction] = []
     for start in range(0, len(items), 256):
-        out += model.predict(items[start : start + 256], raw_labels=True)
+        out += model.predict(items[start : start + 256], raw_labels=True, encoder=encoder)
     return out
+
+
+def _held_out(encoders: list[Encoder], group: str) -> int:
+    hits = [k for k, e in enumerate(encoders) if group in e.meta.get("test_groups", ())]
+    if len(hits) != 1:
+        raise CoachError(
+            f"video {group} is held out by {len(hits)} of the {len(encoders)} fold encoders "
+            "(needs exactly one); rebuild them from this data with `make encoder-cv`"
+        )
+    return hits[0]
 
 
 def cross_validate(
     examples: list[Example], *, folds: int = 5, seed: int = 0, asr_style: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, encoders: list[Encoder] | None = None,
 ) -> list[Prediction]:
     """Grouped k-fold predictions for every example, in order.
 
     Folds group by ``Example.group`` (the video), so no video is on both sides; test texts
     are ASR-styled when ``asr_style`` is set (training always sees both styles).
+    ``encoders``: fine-tuned encoders, one per fold (``make encoder-cv``), each naming the
+    videos it was trained without; every test utterance is blended with the one that never
+    saw its video.
+
+    Raises:
+      CoachError: too few videos for the folds, or a video not held out by exactly one
+        encoder.
     """
     from sklearn.model_selection import GroupKFold
 
@@ -199,10 +221,16 @@ def cross_validate(
     out: list[Prediction] = [("other", None, 0.0, ())] * len(examples)
     for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(examples, groups=groups)):
         model = train([examples[i] for i in tr], seed=seed)
-        for i, prediction in zip(te, predict_examples(
-            model, [examples[i] for i in te], asr_style=asr_style
-        )):
-            out[i] = prediction
+        by_encoder: dict[int, list[int]] = {}
+        for i in te:
+            by_encoder.setdefault(-1 if encoders is None else _held_out(
+                encoders, examples[i].group), []).append(i)
+        for which, idx in by_encoder.items():
+            for i, prediction in zip(idx, predict_examples(
+                model, [examples[i] for i in idx], asr_style=asr_style,
+                encoder=None if encoders is None else encoders[which],
+            )):
+                out[i] = prediction
         if progress is not None:
             progress(k)
     return out
