@@ -68,7 +68,8 @@ def test_odd_input_never_crashes(encoder) -> None:  # type: ignore[no-untyped-de
 
 def test_blend_is_a_weighted_log_average() -> None:
     class Fake:
-        heads = {"main": ("b", "a"), "question": ("closed", "open")}
+        heads = {"main": ("b", "a"), "question": ("closed", "open"),
+                 "reflection": ("simple", "complex")}
 
     linear = {"main": np.array([[0.8, 0.2]]), "question": np.array([[0.5, 0.5]]),
               "reflection": np.array([[0.9, 0.1]])}
@@ -82,7 +83,10 @@ def test_blend_is_a_weighted_log_average() -> None:
     even = blend(linear, classes, Fake(), encoded)
     assert np.allclose(even["main"], [[0.5, 0.5]])  # sqrt(.8*.2) each way
     assert even["question"][0, 0] > 0.7  # encoder's "open" mapped onto the linear order
-    assert "reflection" not in BLEND_HEADS and even["reflection"] is linear["reflection"]
+    assert set(BLEND_HEADS) == {"main", "question", "reflection"}
+    assert np.allclose(even["reflection"], [[0.5, 0.5]])
+    del encoded["reflection"]  # a head the encoder lacks stays linear
+    assert blend(linear, classes, Fake(), encoded)["reflection"] is linear["reflection"]
 
 
 def test_labels_with_and_without_the_encoder() -> None:

@@ -29,9 +29,9 @@ DEFAULT_ENCODER = MODEL_DIR / "language_encoder.onnx"
 TOKENIZER_NAME = "language_tokenizer.json"
 REBUILD = ("rebuild it with `make encoder` (models/train_encoder.py, needs ../shared/data/annomi), "
            "or set language.use_encoder = false to label with the linear model alone")
-# Heads blended with the linear model. The simple/complex head stays linear: in the first
-# cross-validation fold the blend lowered simple/complex macro-F1 (0.602 -> 0.585).
-BLEND_HEADS = ("main", "question")
+# Heads blended with the linear model, all with the same weight (no per-head tuning): the
+# encoder has no head for AnnoMI's therapist-input subtypes.
+BLEND_HEADS = ("main", "question", "reflection")
 _CLS, _SEP = 101, 102
 
 

@@ -86,7 +86,7 @@ class LanguageModel:
         Args:
           items: The trainee's utterance and the partner's preceding words.
           raw_labels: Keep AnnoMI's ``therapist_input`` instead of information/advice.
-          encoder: The fine-tuned encoder, blended into the main and open/closed heads
+          encoder: The fine-tuned encoder, blended into the main and subtype heads
             (:func:`listening_coach.language.encoder.blend`); None: the linear model alone.
 
         Returns:
