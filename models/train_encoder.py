@@ -172,11 +172,11 @@ def train(args: argparse.Namespace) -> int:
     sub_loss = torch.nn.CrossEntropyLoss(ignore_index=-100)
     net.train()
     started, step = time.time(), 0
-    while step < steps:
+    while step < steps and step != args.stop_after:
         order = list(range(len(samples)))
         random.shuffle(order)
         for b in range(0, len(order), args.batch):
-            if step >= steps:
+            if step >= steps or step == args.stop_after:
                 break
             items = [samples[i] for i in order[b : b + args.batch]]
             lm, lq, lr = net(*_batch(torch, [i[0] for i in items]))
@@ -194,6 +194,9 @@ def train(args: argparse.Namespace) -> int:
             if step % 20 == 0:
                 print(f"step {step}/{steps} loss {loss.item():.3f} {time.time() - started:.0f} s",
                       flush=True)
+    if step == args.stop_after:
+        print(f"stopped after {step} steps (--stop-after); nothing written")
+        return 0
     state = build / f"encoder_{args.fold}.pt"
     torch.save(net.state_dict(), state)
     test_groups = sorted({r["group"] for r in rows if r["fold"] == fold})
@@ -257,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--epochs", type=float, default=2.0)
     t.add_argument("--lr", type=float, default=8e-5)
     t.add_argument("--batch", type=int, default=32)
+    t.add_argument("--stop-after", type=int, default=-1,
+                   help="stop after this many steps, schedule unchanged (to check a rebuild)")
     t.set_defaults(func=train)
     e = sub.add_parser("export", help="a saved state dict -> int8 ONNX (build venv)")
     e.add_argument("state")

@@ -92,10 +92,12 @@ def test_blend_is_a_weighted_log_average() -> None:
 def test_labels_with_and_without_the_encoder() -> None:
     text = "So you're feeling torn between wanting to quit and enjoying it."
     context = "I like smoking, but my kids keep telling me to stop."
-    blended = label_text(text, context)
+    blended = label_text(text, context, {"encoder_below": 1.0})
     linear = label_text(text, context, {"use_encoder": False})
     assert blended.label == linear.label == "reflection"
     assert dict(blended.scores)["reflection"] != dict(linear.scores)["reflection"]
+    assert dict(linear.scores)["reflection"] > 0.9  # so by default the encoder is skipped
+    assert label_text(text, context).scores == linear.scores
     model = load_model(None)
     alone = model.predict([(text, context)])[0]
     assert dict(alone[3])["reflection"] == pytest.approx(dict(linear.scores)["reflection"])
@@ -152,3 +154,21 @@ def test_eval_language_encoder_flags(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["eval-language", str(data), "--cv", "--folds", "2",
                  "--encoder-folds", str(tmp_path)]) == 1
     assert "no fold*.onnx" in capsys.readouterr().err
+
+
+def test_encoder_only_where_the_linear_model_is_unsure(encoder) -> None:  # type: ignore[no-untyped-def]
+    model = load_model(None)
+    alone = model.predict(PAIRS)
+    never = model.predict(PAIRS, encoder=encoder, encoder_below=0.0)
+    always = model.predict(PAIRS, encoder=encoder, encoder_below=1.0)
+    assert never == alone
+    assert all(a[3] != b[3] for a, b in zip(always, alone))
+    confidence = [p[2] for p in alone]
+    cut = sorted(confidence)[1] + 1e-6  # the two least sure items are below it
+    mixed = model.predict(PAIRS, encoder=encoder, encoder_below=cut)
+    for c, m, a, b in zip(confidence, mixed, alone, always):
+        if c >= cut:
+            assert m == a
+        else:  # blended; the numbers move a little with the batch (int8, see above)
+            assert m[0] == b[0]
+            assert np.allclose([v for _, v in m[3]], [v for _, v in b[3]], atol=0.05)

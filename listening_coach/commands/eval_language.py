@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--encoder", help="fine-tuned encoder .onnx (default: the shipped one)")
     p.add_argument("--no-encoder", action="store_true",
                    help="score the linear model alone, without the fine-tuned encoder")
+    p.add_argument("--encoder-below", type=float, metavar="P",
+                   help="consult the encoder only below this linear confidence "
+                        "(default: language.encoder_below)")
     p.add_argument("--encoder-folds", metavar="DIR",
                    help="with --cv: blend the fold encoders DIR/fold*.onnx (make encoder-cv)")
     p.add_argument("--cv", action="store_true",
@@ -80,6 +83,7 @@ def _fold_encoders(folder: str) -> list[Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from listening_coach.config import LanguageOptions
     from listening_coach.language.encoder import load_encoder
     from listening_coach.language.model import load_model
     from listening_coach.language.training import (
@@ -87,21 +91,25 @@ def run(args: argparse.Namespace) -> int:
     )
 
     examples = load_annomi(args.data, args.full)
+    below = LanguageOptions().encoder_below if args.encoder_below is None else args.encoder_below
     if args.cv:
         encoders = _fold_encoders(args.encoder_folds) if args.encoder_folds else None
         predictions = cross_validate(
             examples, folds=args.folds, seed=args.seed, asr_style=args.asr_style,
             progress=lambda k: print(f"fold {k + 1}/{args.folds} done", file=sys.stderr),
-            encoders=encoders,
+            encoders=encoders, encoder_below=below,
         )
         title = f"{args.folds}-fold cross-validation grouped by video"
-        title += f", fold encoders from {args.encoder_folds}" if encoders else ", linear model"
+        title += (f", fold encoders from {args.encoder_folds} below confidence {below}"
+                  if encoders else ", linear model")
     else:
         encoder = None if args.no_encoder else load_encoder(args.encoder)
         predictions = predict_examples(load_model(args.model), examples,
-                                       asr_style=args.asr_style, encoder=encoder)
+                                       asr_style=args.asr_style, encoder=encoder,
+                                       encoder_below=below)
         title = f"model {args.model or 'shipped'}"
-        title += f" + encoder {args.encoder or 'shipped'}" if encoder else " (linear alone)"
+        title += (f" + encoder {args.encoder or 'shipped'} below confidence {below}"
+                  if encoder else " (linear alone)")
     title += f" on {args.data} ({len(examples)} counsellor utterances"
     title += ", ASR-style text)" if args.asr_style else ")"
     result = evaluate(examples, predictions)

@@ -60,11 +60,12 @@ class Encoder:
             types += [1] * (len(tail) + 1)
         return ids, types
 
-    def log_probs(self, items: list[tuple[str, str]], *, batch: int = 64,
+    def log_probs(self, items: list[tuple[str, str]], *, batch: int = 16,
                   ) -> dict[str, np.ndarray]:
         """Per-head log-probabilities, shape (len(items), classes), in :attr:`heads` order.
 
-        Pairs are batched by length so little padding is computed.
+        Pairs are sorted by length and run ``batch`` at a time, so little padding is
+        computed (64 AnnoMI turns a call: 120 pairs/s in batches of 64, 220-270 in 16).
         """
         names = list(self.heads)
         out = {k: np.zeros((len(items), len(v)), np.float32) for k, v in self.heads.items()}

@@ -138,7 +138,8 @@ def _label_batch(
         model = load_model(options.model_path)
         encoder = load_encoder(options.encoder_path) if options.use_encoder else None
         idx = [i for i, ok in enumerate(codable) if ok]
-        for i, p in zip(idx, model.predict([items[i] for i in idx], encoder=encoder)):
+        for i, p in zip(idx, model.predict([items[i] for i in idx], encoder=encoder,
+                                           encoder_below=options.encoder_below)):
             predictions[i] = p
     labels = []
     for (text, context), ok, prediction, (start, end, exchange) in zip(

@@ -80,7 +80,8 @@ class LanguageModel:
         }
 
     def predict(self, items: list[tuple[str, str]], *, raw_labels: bool = False,
-                encoder: Encoder | None = None) -> list[Prediction]:
+                encoder: Encoder | None = None, encoder_below: float = 1.0,
+                ) -> list[Prediction]:
         """Label (utterance, context) pairs.
 
         Args:
@@ -88,6 +89,8 @@ class LanguageModel:
           raw_labels: Keep AnnoMI's ``therapist_input`` instead of information/advice.
           encoder: The fine-tuned encoder, blended into the main and subtype heads
             (:func:`listening_coach.language.encoder.blend`); None: the linear model alone.
+          encoder_below: Consult the encoder only for items whose linear main-class
+            confidence is below this (1.0: every item).
 
         Returns:
           (label, subtype, confidence of the main label, scores) per item; scores hold the
@@ -96,11 +99,16 @@ class LanguageModel:
         if not items:
             return []
         probs = self.probabilities(items)
-        if encoder is not None:
+        unsure = np.flatnonzero(probs["main"].max(axis=1) < encoder_below)
+        if encoder is not None and len(unsure):
             from listening_coach.language.encoder import blend
 
             order = {head: spec[0] for head, spec in self.heads.items()}
-            probs = blend(probs, order, encoder, encoder.log_probs(items))
+            mixed = blend({head: p[unsure] for head, p in probs.items()}, order, encoder,
+                          encoder.log_probs([items[i] for i in unsure]))
+            for head, p in mixed.items():
+                probs[head] = probs[head].copy()
+                probs[head][unsure] = p
         main_classes = self.heads["main"][0]
         out: list[Prediction] = []
         for i in range(len(items)):

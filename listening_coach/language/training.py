@@ -172,16 +172,20 @@ def train(examples: list[Example], *, seed: int = 0, augment: bool = True) -> La
 
 def predict_examples(
     model: LanguageModel, examples: list[Example], *, asr_style: bool = False,
-    encoder: Encoder | None = None,
+    encoder: Encoder | None = None, encoder_below: float = 1.0,
 ) -> list[Prediction]:
-    """Model predictions (AnnoMI label names) for examples, ASR-styled when asked."""
+    """Model predictions (AnnoMI label names) for examples, ASR-styled when asked.
+
+    ``encoder`` and ``encoder_below`` as in :meth:`LanguageModel.predict`.
+    """
     items = [
         (normalize(ex.text, asr_style=True) if asr_style else ex.text, ex.context)
         for ex in examples
     ]
     out: list[Prediction] = []
     for start in range(0, len(items), 256):
-        out += model.predict(items[start : start + 256], raw_labels=True, encoder=encoder)
+        out += model.predict(items[start : start + 256], raw_labels=True, encoder=encoder,
+                             encoder_below=encoder_below)
     return out
 
 
@@ -198,6 +202,7 @@ def _held_out(encoders: list[Encoder], group: str) -> int:
 def cross_validate(
     examples: list[Example], *, folds: int = 5, seed: int = 0, asr_style: bool = False,
     progress: Callable[[int], None] | None = None, encoders: list[Encoder] | None = None,
+    encoder_below: float = 1.0,
 ) -> list[Prediction]:
     """Grouped k-fold predictions for every example, in order.
 
@@ -205,7 +210,7 @@ def cross_validate(
     are ASR-styled when ``asr_style`` is set (training always sees both styles).
     ``encoders``: fine-tuned encoders, one per fold (``make encoder-cv``), each naming the
     videos it was trained without; every test utterance is blended with the one that never
-    saw its video.
+    saw its video (where the linear model's confidence is below ``encoder_below``).
 
     Raises:
       CoachError: too few videos for the folds, or a video not held out by exactly one
@@ -229,6 +234,7 @@ def cross_validate(
             for i, prediction in zip(idx, predict_examples(
                 model, [examples[i] for i in idx], asr_style=asr_style,
                 encoder=None if encoders is None else encoders[which],
+                encoder_below=encoder_below,
             )):
                 out[i] = prediction
         if progress is not None:
