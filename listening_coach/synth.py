@@ -166,7 +166,7 @@ def partner_words(text: str, spans: Sequence[tuple[float, float]], start_s: floa
 
     Examples:
       >>> [(w.text, w.start, w.end) for w in partner_words("hi there", [(0.0, 1.0)], 10.0)]
-      [(' hi', 10.0, 10.333), (' there', 10.333, 11.0)]
+      [(' hi', 10.0, 10.286), (' there', 10.286, 11.0)]
     """
     tokens = text.split()
     if not tokens or not spans:
@@ -183,8 +183,8 @@ def partner_words(text: str, spans: Sequence[tuple[float, float]], start_s: floa
         return spans[-1][1]
 
     return tuple(
-        Word(round(start_s + at(bounds[i]), 3), round(start_s + at(bounds[i + 1]), 3),
-             " " + token, PARTNER)
+        Word(round(float(start_s + at(bounds[i])), 3),
+             round(float(start_s + at(bounds[i + 1])), 3), " " + token, PARTNER)
         for i, token in enumerate(tokens)
     )
 

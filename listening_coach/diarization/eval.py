@@ -220,7 +220,7 @@ def overlap_regions(
     """Return the stretches where two or more speakers' segments overlap, merged.
 
     Examples:
-      >>> overlap_regions([SpeakerSegment(0, 2, "A"), SpeakerSegment(1.5, 3, "B")])
+      >>> overlap_regions([SpeakerSegment(0.0, 2.0, "A"), SpeakerSegment(1.5, 3.0, "B")])
       ((1.5, 2.0),)
     """
     events = sorted([(s.start, 1) for s in segments] + [(s.end, -1) for s in segments])

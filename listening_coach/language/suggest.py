@@ -30,7 +30,16 @@ _AGREEMENT: tuple[tuple[str, str], ...] = (
     ("I are", "I am"), ("I were", "I was"), ("you am", "you are"), ("you was", "you were"),
     ("I aren't", "I'm not"), ("you wasn't", "you weren't"),
 )
-_LEADING_JOINERS = frozenset({"and", "but", "so", "because", "then", "or", "well", "like"})
+_LEADING_JOINERS = frozenset({"and", "but", "so", "because", "then", "or", "well", "like",
+                              "that"})
+# A clause cut off mid-phrase (speech trailing away, or a transcript cut at a block edge)
+# ends on one of these; they are dropped so the suggestion does not end on "for my".
+_DANGLING = frozenset({
+    "a", "an", "the", "my", "your", "our", "his", "her", "their", "its", "this", "that", "some",
+    "for", "to", "of", "in", "on", "at", "with", "about", "from", "by", "and", "but", "or",
+    "so", "because", "if", "than", "i", "you", "we", "they", "he", "she", "is", "are", "was",
+    "be", "have", "has", "had", "just", "very", "really", "um", "uh",
+})
 # Cue words that suggest a feeling the partner did not name: (cues, feeling).
 _FEELING_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"waiting", "waited", "hours", "again", "nobody", "nothing", "still", "keep",
@@ -38,7 +47,8 @@ _FEELING_CUES: tuple[tuple[frozenset[str], str], ...] = (
      "frustrated"),
     (frozenset({"afraid", "scared", "what if", "lose", "losing", "hurt", "danger", "unsafe"}),
      "worried"),
-    (frozenset({"alone", "nobody cares", "ignored", "listen", "listening", "care"}), "unheard"),
+    (frozenset({"alone", "nobody cares", "ignored", "listen", "listening", "care"}),
+     "not being heard"),
     (frozenset({"unfair", "lied", "promised", "cheated", "wrong", "blame"}),
      "treated unfairly"),
     (frozenset({"deadline", "deadlines", "too much", "pressure", "can't cope", "behind"}),
@@ -48,11 +58,11 @@ _NORMAL_FEELING = {
     "frustrating": "frustrated", "anger": "angry", "fear": "scared", "fears": "scared",
     "worry": "worried", "worries": "worried", "stress": "stressed", "panic": "panicked",
     "rage": "furious", "pressure": "under pressure", "fed": "fed up", "sick": "sick of this",
-    "mad": "angry", "unfair": "treated unfairly",
+    "mad": "angry", "unfair": "treated unfairly", "unheard": "not being heard",
 }
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_CLAUSE = re.compile(r"\s*(?:,|;|--|—| and then | but | because )\s*")
-_TOKEN = re.compile(r"[A-Za-z']+|[^\sA-Za-z']")
+_CLAUSE = re.compile(r"\s*(?:,|;|--|—|…|\.\.\.| and then | but | because )\s*")
+_TOKEN = re.compile(r"[A-Za-z']+|\d+(?:[.,:]\d+)*|[^\sA-Za-z'\d]")
 
 
 def swap_pronouns(text: str) -> str:
@@ -98,6 +108,8 @@ def _topic(text: str) -> str | None:
         words = words[1:]
     if len(words) > 14:
         words = words[:14]
+    while len(words) > 2 and words[-1].lower().strip(".,!?-—…") in _DANGLING:
+        words = words[:-1]
     topic = swap_pronouns(" ".join(words))
     first = topic.split(" ", 1)[0]
     if not (first == "I" or first.startswith("I'")):
@@ -118,7 +130,7 @@ def suggest_reflection(partner_text: str) -> str | None:
       >>> suggest_reflection("I've been waiting three hours and nobody told me anything!")
       "It sounds like you're frustrated — you've been waiting three hours and nobody told you anything."
       >>> suggest_reflection("You are not even listening to me.")
-      "It sounds like you're unheard — as if I am not even listening to you."
+      "It sounds like you're not being heard — as if I am not even listening to you."
     """
     text = " ".join(partner_text.split())
     if not re.search(r"[A-Za-z]", text):
