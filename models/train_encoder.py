@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--epochs", type=float, default=2.0)
     e.add_argument("--lr", type=float, default=8e-5)
-    e.set_defaults(func=lambda a: _export_only(a))
+    e.set_defaults(func=_export_only)
     args = parser.parse_args(argv)
     if args.step == "prepare" and not Path(args.data).is_file():
         print(f"error: {args.data} not found; pass --data PATH/TO/annomi/dev.csv", file=sys.stderr)
