@@ -100,17 +100,8 @@ def cluster_embeddings(
     if k > hi or k < lo:
         target = int(np.clip(k, lo, min(hi, n)))
         labels = fcluster(tree, t=target, criterion="maxclust") - 1
-    labels = _relabel(labels)
-    k = int(labels.max()) + 1
-    for _ in range(2):  # refine: every window to its nearest centroid
-        centroids = _centroids(embeddings, labels, weights, k)
-        new = np.argmax(embeddings @ centroids.T, axis=1)
-        if len(np.unique(new)) < k:
-            break
-        labels = new
-    labels = _relabel(labels)
-    k = int(labels.max()) + 1
-    centroids = _centroids(embeddings, labels, weights, k)
+    labels, centroids = _refined(embeddings, labels, weights)
+    k = len(centroids)
     confidence = _count_confidence(heights, k, threshold) if not num_speakers else 1.0
     return Clustering(labels, centroids, confidence, estimated)
 
