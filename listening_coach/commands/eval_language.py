@@ -17,9 +17,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from listening_coach.errors import ModelError, OutputError
+
+if TYPE_CHECKING:
+    from listening_coach.language.encoder import Encoder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -73,7 +76,7 @@ def render(result: dict[str, Any], title: str) -> str:
     return "\n".join(lines)
 
 
-def _fold_encoders(folder: str) -> list[Any]:
+def _fold_encoders(folder: str) -> list[Encoder]:
     from listening_coach.language.encoder import read_encoder
 
     paths = sorted(Path(folder).glob("fold*.onnx"))

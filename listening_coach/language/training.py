@@ -6,7 +6,8 @@
 - :func:`train`: examples -> :class:`~listening_coach.language.model.LanguageModel`
   (main behaviour + reflection, question and input subtype heads), trained on each text and
   on its ASR-style copy (lower case, no punctuation).
-- :func:`cross_validate`: grouped k-fold (by ``video_url``) predictions for every example.
+- :func:`grouped_folds`: the grouped k-fold split (by ``video_url``) used everywhere.
+- :func:`cross_validate`: grouped k-fold predictions for every example.
 - :func:`score`: macro-F1, per-class F1 and a confusion matrix.
 """
 
@@ -199,6 +200,26 @@ def _held_out(encoders: list[Encoder], group: str) -> int:
     return hits[0]
 
 
+def grouped_folds(examples: list[Example], folds: int = 5,
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index arrays of a k-fold split grouped by ``Example.group`` (the video).
+
+    Deterministic (scikit-learn's GroupKFold), so ``cross_validate`` and the encoder's build
+    script (``models/train_encoder.py prepare``) split the same way.
+
+    Raises:
+      CoachError: fewer videos than folds.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    groups = [ex.group for ex in examples]
+    if len(set(groups)) < folds:
+        raise CoachError(
+            f"{len(set(groups))} videos cannot be split into {folds} folds; pass fewer --folds"
+        )
+    return list(GroupKFold(n_splits=folds).split(examples, groups=groups))
+
+
 def cross_validate(
     examples: list[Example], *, folds: int = 5, seed: int = 0, asr_style: bool = False,
     progress: Callable[[int], None] | None = None, encoders: list[Encoder] | None = None,
@@ -216,15 +237,8 @@ def cross_validate(
       CoachError: too few videos for the folds, or a video not held out by exactly one
         encoder.
     """
-    from sklearn.model_selection import GroupKFold
-
-    groups = [ex.group for ex in examples]
-    if len(set(groups)) < folds:
-        raise CoachError(
-            f"{len(set(groups))} videos cannot be split into {folds} folds; pass fewer --folds"
-        )
     out: list[Prediction] = [("other", None, 0.0, ())] * len(examples)
-    for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(examples, groups=groups)):
+    for k, (tr, te) in enumerate(grouped_folds(examples, folds)):
         model = train([examples[i] for i in tr], seed=seed)
         by_encoder: dict[int, list[int]] = {}
         for i in te:
