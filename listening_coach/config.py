@@ -143,6 +143,7 @@ class FeedbackOptions:
     max_talk_share: float = 0.5
     monologue_s: float = 30.0
     fillers_per_min: float = 5.0
+    escalation_wpm: float = 15.0  # partner this much faster than their previous line: escalated
 
 
 @dataclass(frozen=True, slots=True)

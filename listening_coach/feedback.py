@@ -191,7 +191,7 @@ def _mirroring(ex: Exchange, get: _Lookup, config: Config, add: Callable[..., No
     louder = get("effect.partner_loudness_change_db", i - 1)
     faster = get("effect.partner_wpm_change", i - 1)
     escalated = (louder is not None and louder.value >= config.voice.louder_db) or (
-        faster is not None and faster.value >= 15.0
+        faster is not None and faster.value >= config.feedback.escalation_wpm
     )
     if not escalated:
         return

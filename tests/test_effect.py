@@ -64,3 +64,15 @@ def test_following_an_escalation_is_a_tip() -> None:
     assert "4 dB louder and 30% faster" in items[0].message
     calm = metrics[:1] + (Metric("voice.loudness_vs_baseline_db", -1.0, "dB", 1),)
     assert not [f for f in give_feedback(exs, (), calm, config) if f.code == "mirrored_escalation"]
+
+
+def test_partner_speeding_up_counts_as_escalation_from_the_configured_rate() -> None:
+    metrics = (
+        Metric("effect.partner_wpm_change", 20.0, "words/min", 0),  # partner 20 wpm faster
+        Metric("pace.wpm_vs_baseline", 1.3, "ratio", 1),  # trainee followed
+    )
+    default = give_feedback(exchanges(), (), metrics, config_from_dict({}))
+    assert [f.exchange for f in default if f.code == "mirrored_escalation"] == [1]
+    strict = config_from_dict({"feedback": {"escalation_wpm": 25.0}})
+    assert not [f for f in give_feedback(exchanges(), (), metrics, strict)
+                if f.code == "mirrored_escalation"]
