@@ -43,6 +43,17 @@ def clock(seconds: float | None, *, tenths: bool = False) -> str:
     return text
 
 
+def counted(n: float, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun, singular or plural, for messages a person reads.
+
+    Examples:
+      >>> counted(1, "time"), counted(3.0, "exchange"), counted(2, "reflection", "reflections")
+      ('1 time', '3 exchanges', '2 reflections')
+    """
+    k = int(round(n))
+    return f"{k} {noun if k == 1 else (plural or noun + 's')}"
+
+
 def quote(words: tuple[Word, ...] | list[Word], max_words: int = 8) -> str:
     """Return the words as a short quotation, with an ellipsis when cut."""
     text = join_words(tuple(words[:max_words]))
@@ -239,7 +250,8 @@ def _session_items(exchanges: tuple[Exchange, ...], get: _Lookup, config: Config
         items.append(
             Feedback(
                 "concern",
-                f"You interrupted {interruptions.value:.0f} time(s) in {len(exchanges)} exchange(s).",
+                f"You interrupted {counted(interruptions.value, 'time')} in "
+                f"{counted(len(exchanges), 'exchange')}.",
                 None,
                 (interruptions,),
                 interruptions.evidence[:6],
@@ -262,7 +274,7 @@ def _session_items(exchanges: tuple[Exchange, ...], get: _Lookup, config: Config
         items.append(
             Feedback(
                 "praise",
-                f"{backchannels.value:.0f} minimal encourager(s) (“mm-hm”, “I see”) "
+                f"{counted(backchannels.value, 'minimal encourager')} (“mm-hm”, “I see”) "
                 "kept your partner talking.",
                 None,
                 (backchannels,),
@@ -309,7 +321,7 @@ def _effect_items(get: _Lookup) -> list[Feedback]:
         parts.append(f"{abs(louder.value):.1f} dB {'quieter' if louder.value <= 0 else 'louder'}")
     if faster is not None:
         parts.append(f"{abs(faster.value):.0f} words/min {'slower' if faster.value <= 0 else 'faster'}")
-    text = (f"After your {listening_n.value:.0f} listening response(s) (reflection, validation, "
+    text = (f"After your {counted(listening_n.value, 'listening response')} (reflection, validation, "
             f"“mm-hm” or a pause), your partner's next line came {' and '.join(parts)} on average")
     other_louder = get("effect.after_other_loudness_change_db", None)
     other_faster = get("effect.after_other_wpm_change", None)

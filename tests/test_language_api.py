@@ -79,7 +79,7 @@ def test_feedback_codes_and_evidence(drill: tuple[Exchange, ...]) -> None:
     assert ("suggested_reflection", 2) in codes
     assert ("reflection_to_question_low", None) in codes
     concern = next(f for f in feedback if f.code == "language_command")
-    assert concern.level == "concern" and "calm down" in concern.message
+    assert concern.level == "concern" and "Calm down" in concern.message
     assert "waiting three hours" in concern.message  # the suggestion uses the partner's words
     tip = next(f for f in feedback if f.code == "suggested_reflection")
     assert "medicine" in tip.message
@@ -112,7 +112,7 @@ def test_closed_run_needs_consecutive_closed_questions() -> None:
     labels = label_exchanges(run, RULES)
     feedback = language_feedback(run, labels, language_metrics(run, labels, RULES), RULES)
     tip = next(f for f in feedback if f.code == "closed_question_run")
-    assert tip.message.startswith("three closed questions in a row")
+    assert tip.message.startswith("Three closed questions in a row")
     assert [w.text.strip() for w in tip.evidence][:2] == ["Did", "he"]
 
 
@@ -132,3 +132,26 @@ def test_trainee_only_exchange_has_no_fidelity() -> None:
     assert labels[0].label == "reflection" and labels[0].fidelity is None
     feedback = language_feedback(solo, labels, language_metrics(solo, labels, RULES), RULES)
     assert "suggested_reflection" not in {f.code for f in feedback}
+
+
+def test_reflection_ratio_praise_reads_naturally() -> None:
+    lines = [
+        "partner 0 I am so angry about the bill.",
+        "trainee 3 It sounds like you're angry about the bill.",
+        "partner 6 And nobody calls me back.",
+        "trainee 9 It sounds like you feel ignored.",
+        "partner 12 I just want it fixed.",
+        "trainee 15 It sounds like you want this fixed today.",
+    ]
+    only = exchanges_of(*lines)
+    labels = label_exchanges(only, RULES)
+    praise = next(f for f in language_feedback(only, labels, language_metrics(only, labels, RULES),
+                                               RULES) if f.code == "reflection_to_question_good")
+    assert praise.message.startswith("3 reflections and no questions")
+    assert ":1 ratio" not in praise.message and "0 questions" not in praise.message
+    more = exchanges_of(*lines, "partner 18 Fine.", "trainee 21 It sounds like you're tired of "
+                        "this. What would help most?")
+    labels = label_exchanges(more, RULES)
+    praise = next(f for f in language_feedback(more, labels, language_metrics(more, labels, RULES),
+                                               RULES) if f.code == "reflection_to_question_good")
+    assert praise.message.startswith("4 reflections for 1 question: a 4.0:1 ratio")

@@ -14,19 +14,19 @@ Codes (stable): ``language_<flag>`` for each escalating flag, ``closed_question_
 from __future__ import annotations
 
 from listening_coach.config import LanguageOptions, build_options
-from listening_coach.feedback import clock
+from listening_coach.feedback import clock, counted
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS
 from listening_coach.language.suggest import suggest_reflection
 from listening_coach.types import Exchange, Feedback, Label, Metric, join_words
 
 _FLAG_ADVICE = {
-    "command": "commands tend to escalate",
-    "blame": "blame puts them on the defensive",
-    "arguing": "arguing with their account tends to escalate",
-    "dismissive_but": "a 'but' after an acknowledgement cancels it",
-    "threat": "threats escalate",
-    "policy": "hiding behind policy sounds like you don't care",
+    "command": "Commands tend to escalate",
+    "blame": "Blame puts them on the defensive",
+    "arguing": "Arguing with their account tends to escalate",
+    "dismissive_but": "A 'but' after an acknowledgement cancels it",
+    "threat": "Threats escalate",
+    "policy": "Hiding behind policy sounds like you don't care",
 }
 
 
@@ -59,7 +59,7 @@ def _escalation_feedback(
         exchange = exchanges.get(lab.exchange)
         partner = join_words(exchange.prompt_words) if exchange and exchange.prompt else ""
         suggestion = suggest_reflection(partner) if partner else None
-        lead = "'calm down' tends to escalate" if "calm down" in lab.text.lower() else (
+        lead = "'Calm down' tends to escalate" if "calm down" in lab.text.lower() else (
             _FLAG_ADVICE[flag]
         )
         message = f"{lead} ({clock(lab.start)}: {_quote(lab.text)})"
@@ -89,7 +89,7 @@ def _closed_runs(labels: list[Label], run: int, metrics: tuple[Metric, ...],
             continue  # "okay." between questions does not break the run
         if len(streak) >= run:
             last = streak[-1]
-            words = ["two", "three", "four", "five", "six"]
+            words = ["Two", "Three", "Four", "Five", "Six"]
             count = words[len(streak) - 2] if len(streak) <= 6 else str(len(streak))
             out.append(
                 Feedback(
@@ -138,7 +138,7 @@ def language_feedback(
     for lab in sorted(complex_, key=lambda x: -(x.confidence * (x.fidelity or 0.5)))[:2]:
         out.append(
             Feedback(
-                "praise", f"good complex reflection at {clock(lab.start)}: {_quote(lab.text)}",
+                "praise", f"Good complex reflection at {clock(lab.start)}: {_quote(lab.text)}",
                 lab.exchange, _because(metrics, ("language.complex_reflections",), lab.exchange),
                 words_of(exchanges, [lab]), "good_complex_reflection",
             )
@@ -161,7 +161,7 @@ def language_feedback(
     for _, exchange, suggestion in sorted(weak, key=lambda w: -w[0])[: opts.max_suggestions]:
         out.append(
             Feedback(
-                "tip", f"no reflection at {clock(exchange.response[0].start)}; it could have "
+                "tip", f"No reflection at {clock(exchange.response[0].start)}; it could have "
                 f"sounded like: {_quote(suggestion, 140)}",
                 exchange.index, _because(metrics, ("language.reflections",), exchange.index),
                 exchange.response_words, "suggested_reflection",
@@ -183,13 +183,16 @@ def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
     fair, good = MITI_THRESHOLDS["language.reflection_to_question"]
     if rq is not None and n_q >= 3 and rq.value < fair:
         out.append(Feedback(
-            "tip", f"{int(n_r)} reflections for {int(n_q)} questions (aim for at least "
+            "tip", f"{counted(n_r, 'reflection')} for {counted(n_q, 'question')} (aim for at least "
             f"{fair:g}:1, {good:g}:1 is good) — answer a question with a reflection",
             None, (rq,), rq.evidence, "reflection_to_question_low"))
     elif rq is not None and n_r >= 3 and rq.value >= good:
+        text = (f"{counted(n_r, 'reflection')} for {counted(n_q, 'question')}: a "
+                f"{rq.value:.1f}:1 ratio, MITI 'good' is {good:g}:1" if n_q else
+                f"{counted(n_r, 'reflection')} and no questions: you reflected rather than "
+                f"asked (MITI 'good' is {good:g} reflections per question)")
         out.append(Feedback(
-            "praise", f"{int(n_r)} reflections for {int(n_q)} questions: a "
-            f"{rq.value:.1f}:1 ratio, MITI 'good' is {good:g}:1",
+            "praise", text,
             None, (rq,), rq.evidence, "reflection_to_question_good"))
     open_ = _metric(metrics, "language.percent_open_questions", None)
     fair, good = MITI_THRESHOLDS["language.percent_open_questions"]
