@@ -31,6 +31,7 @@ from listening_coach.corrections import (
 )
 from listening_coach.errors import ConfigError
 from listening_coach.types import Session
+from listening_coach.feedback import counted
 
 TYPES = ("label", "reflection", "question", "event")
 
@@ -138,7 +139,7 @@ def evaluate_folder(folder: str | Path) -> tuple[dict[str, Agreement], list[Path
 
 def render_agreement(results: dict[str, Agreement], files: Sequence[Path]) -> str:
     """Return a plain-text agreement table."""
-    lines = [f"Model vs coach over {len(files)} corrections file(s)",
+    lines = [f"Model vs coach over {counted(len(files), 'corrections file')}",
              f"{'type':<12}{'n':>6}{'accuracy':>10}{'kappa':>8}  most frequent disagreements"]
     for kind in TYPES:
         a = results[kind]

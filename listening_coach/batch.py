@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from listening_coach.feedback import counted
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import ConfigError, OutputError
 from listening_coach.manifest import (
@@ -208,7 +209,8 @@ def plan_batch(
     if manifest and paths and infos:
         unlisted = [t.path.name for t in tasks if t.path not in infos]
         if unlisted:
-            notes.append(f"{len(unlisted)} recording(s) not in the manifest: {', '.join(unlisted[:5])}")
+            notes.append(f"{counted(len(unlisted), 'recording')} not in the manifest: "
+                         f"{', '.join(unlisted[:5])}")
     check_trainee_names(t.info.trainee for t in tasks)
     return BatchPlan(tasks=tuple(tasks), out_dir=out, notes=tuple(notes), missing=tuple(missing))
 

@@ -35,6 +35,7 @@ from typing import Any, Literal, get_args
 
 from listening_coach.errors import ConfigError
 from listening_coach.types import Event, EventKind, Label, Metric, Session
+from listening_coach.feedback import counted
 
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 SUBTYPES = {"reflection": ("simple", "complex"), "question": ("open", "closed")}
@@ -261,6 +262,6 @@ def rescore(session: Session, *, labels: tuple[Label, ...], events: tuple[Event,
 def describe(corrections: Corrections) -> str:
     """One line for the report header: who corrected what."""
     who = f" by {corrections.coach}" if corrections.coach else ""
-    return (f"Coach corrections{who} applied: {len(corrections.labels)} label(s), "
-            f"{len(corrections.events)} event(s)"
+    return (f"Coach corrections{who} applied: {counted(len(corrections.labels), 'label')}, "
+            f"{counted(len(corrections.events), 'event')}"
             + (f" (from {corrections.path.name})" if corrections.path else "") + ".")

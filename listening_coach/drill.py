@@ -36,6 +36,7 @@ from listening_coach.live_speech import Transcriber
 from listening_coach.streaming import Cue, LiveSession
 from listening_coach.synth import partner_words
 from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Session, Speaker
+from listening_coach.feedback import counted
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +308,7 @@ class Drill:
         recorded = recorder.duration_s if recorder is not None else 0.0
         kept = f"recording ({recorded:.0f} s) kept at {self.recording}"
         if session is not None and self._write_failed is None:
-            kept += f"; {len(session.exchanges)} exchange(s) in {self.session_file}"
+            kept += f"; {counted(len(session.exchanges), 'exchange')} in {self.session_file}"
         elif self._write_failed:
             kept += f"; the session file could not be written: {self._write_failed}"
         message = f"{message}; {kept}" if message else kept

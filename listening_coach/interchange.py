@@ -27,6 +27,7 @@ from listening_coach.config import Config
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.errors import ConfigError
 from listening_coach.types import PARTNER, TRAINEE, Session, Word
+from listening_coach.feedback import counted
 
 logger = logging.getLogger(__name__)
 SEGMENTATION_SUFFIXES = (".rttm", ".textgrid")
@@ -297,7 +298,7 @@ def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
     notes = [f"speakers from {Path(segmentation).name}: "
              + ", ".join(f"{k}={v}" for k, v in roles.items())]
     if dropped:
-        notes.append(f"{dropped} word(s) of other speakers left out")
+        notes.append(f"{counted(dropped, 'word')} of other speakers left out")
     transcript = Transcript(model=model, options=options, duration=info.duration_s,
                             channels=info.channels, sample_rate=info.sample_rate,
                             speakers=tuple(roles.values()), notes=tuple(notes))

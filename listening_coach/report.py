@@ -23,7 +23,7 @@ import numpy as np
 from listening_coach import __version__
 from listening_coach.config import config_from_dict, config_to_dict
 from listening_coach.errors import OutputError
-from listening_coach.feedback import clock, quote
+from listening_coach.feedback import clock, counted, quote
 from listening_coach.types import (
     Event,
     Exchange,
@@ -311,7 +311,7 @@ def render_text(session: Session) -> str:
     get = {(m.name, m.exchange): m for m in session.metrics}
     last_word = max((w.end for w in session.words), default=0.0)
     duration = session.transcript.duration if session.transcript else last_word
-    lines = [f"{session.id}: {len(session.exchanges)} exchange(s), {duration:.0f} s"]
+    lines = [f"{session.id}: {counted(len(session.exchanges), 'exchange')}, {duration:.0f} s"]
     if session.transcript and session.transcript.notes:
         lines += [f"  note: {n}" for n in session.transcript.notes]
     for ex in session.exchanges:

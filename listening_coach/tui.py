@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from listening_coach.types import TRAINEE, Feedback
+from listening_coach.feedback import counted
 
 _STYLE = {"praise": "green", "tip": "yellow", "concern": "bold red"}
 _MARK = {"praise": "+", "tip": "~", "concern": "!"}
@@ -151,10 +152,10 @@ def render_summary(result: Any) -> RenderableType:
         parts.append(Text("No exchange was recorded.", style="yellow"))
     facts = [f"Ended: {result.stopped_by.replace('_', ' ')}. {result.message}"]
     if result.overflows:
-        facts.append(f"Input overflows: {result.overflows} block(s) of audio were lost by the "
+        facts.append(f"Input overflows: {counted(result.overflows, 'block')} of audio lost by the "
                      "device (close other programs or raise the block size)")
     if result.errors:
-        facts.append(f"{result.errors} piece(s) could not be transcribed live")
+        facts.append(f"{counted(result.errors, 'piece')} of speech could not be transcribed live")
     if result.echo_gated_s:
         facts.append(f"Loudspeaker echo removed: {result.echo_gated_s:.1f} s (headphones avoid it)")
     parts += [Text(f, style="dim") for f in facts]

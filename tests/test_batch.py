@@ -191,7 +191,7 @@ def test_cli_lists_failures_and_exits_1_when_all_fail(tmp_path: Path, capsys) ->
     (tmp_path / "in" / "broken.mp3").write_bytes(b"\x00" * 100)
     code = main(["analyze", str(tmp_path / "in"), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
-    assert code == 1 and "broken.mp3" in err and "1 of 1 recording(s) failed" in err
+    assert code == 1 and "broken.mp3" in err and "1 of 1 recording failed" in err
     assert (tmp_path / "out" / "index.html").is_file()
 
 

@@ -148,7 +148,7 @@ def test_render_and_eval_commands(session, tmp_path: Path, capsys) -> None:
                   'kind = "backchannel"\n')
     assert main(["render", str(tmp_path / "a.json"), "--no-audio", "--save-json"]) == 0
     html = (tmp_path / "a.html").read_text()
-    assert "Coach corrections by Dana applied: 0 label(s), 1 event(s)" in html
+    assert "Coach corrections by Dana applied: 0 labels, 1 event" in html
     corrected = json.loads((tmp_path / "a.corrected.json").read_text())
     assert not any(e["kind"] == "interruption" for e in corrected["events"])
     capsys.readouterr()

@@ -58,7 +58,7 @@ def test_summary_lists_exchanges_feedback_and_what_was_kept(tmp_path: Path) -> N
     text = _text(render_summary(result), width=400)
     assert "calm down you need to wait" in text and "I waited forty minutes" in text
     assert "Ended: interrupted. Drill stopped (Ctrl-C)" in text
-    assert "Input overflows: 3" in text and "1 piece(s) could not be transcribed" in text
+    assert "Input overflows: 3" in text and "1 piece of speech could not be transcribed" in text
     assert "echo removed: 2.5 s" in text
     per_exchange = [f for f in session.feedback if f.exchange == 0]
     assert per_exchange and all(f.message[:30] in text for f in per_exchange)

@@ -16,7 +16,7 @@ from typing import Any
 
 from listening_coach.config import load_config
 from listening_coach.errors import ConfigError
-from listening_coach.feedback import clock
+from listening_coach.feedback import clock, counted
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
           f"{len(result.failed)} failed in {result.seconds:.1f} s; index: "
           f"{result.out_dir / 'index.html'}")
     if result.failed:
-        print(f"\n{len(result.failed)} of {len(result.items)} recording(s) failed:",
+        print(f"\n{len(result.failed)} of {counted(len(result.items), 'recording')} failed:",
               file=sys.stderr)
         for item in result.failed:
             reason = item.error or "unknown reason"
