@@ -8,7 +8,9 @@ video on both sides); ``--encoder-folds DIR`` blends in the fold encoders that
 ``make encoder-cv`` writes there, each used only on the videos it was trained without.
 ``--asr-style`` lower-cases the test texts and strips their punctuation (what ASR output may
 look like). Prints macro-F1, per-class precision/recall/F1, the confusion matrix, and the
-subtype scores (simple/complex, open/closed) where the file codes them.
+subtype scores (simple/complex, open/closed) where the file codes them. ``--presence`` also
+scores the run-time path, one label per sentence, against AnnoMI-full's marks of every
+behaviour present in a turn (``listening_coach.language.presence``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--seed", type=int, default=0, help="training seed for --cv")
     p.add_argument("--asr-style", action="store_true",
                    help="lower-case test texts and strip punctuation")
+    p.add_argument("--presence", action="store_true",
+                   help="also score behaviours found per sentence (as the pipeline labels) "
+                        "against the *_exists columns of the AnnoMI-full file")
     p.add_argument("--json", metavar="FILE", help="also write every score as JSON")
     p.set_defaults(func=run)
 
@@ -76,6 +81,44 @@ def render(result: dict[str, Any], title: str) -> str:
     return "\n".join(lines)
 
 
+def render_presence(result: dict[str, dict[str, Any]]) -> str:
+    """Format :func:`listening_coach.language.presence.score_presence` output as text."""
+    first = next(iter(result["sentences"].values()))
+    lines = ["", f"behaviours present in a turn (coder's *_exists marks, n={first['n']}):",
+             f"  {'behaviour':<16}{'labelled per':<14}{'precision':>10}{'recall':>8}{'F1':>8}"
+             f"{'support':>9}"]
+    for b in result["sentences"]:
+        for way, name in (("sentences", "sentence"), ("turn", "whole turn")):
+            c = result[way][b]
+            lines.append(f"  {b:<16}{name:<14}{c['precision']:>10.3f}{c['recall']:>8.3f}"
+                         f"{c['f1']:>8.3f}{c['support']:>9}")
+    return "\n".join(lines)
+
+
+def _presence(args: argparse.Namespace, examples: list[Any], below: float,
+              encoders: list[Encoder] | None) -> dict[str, dict[str, Any]]:
+    from listening_coach.language.presence import found_behaviours, score_presence
+    from listening_coach.language.training import fold_models
+
+    if all(ex.present is None for ex in examples):
+        raise ModelError(f"{args.data} has no *_exists columns (AnnoMI-full); pass --full "
+                         "FULL.csv for --presence")
+    options = {"model_path": args.model, "encoder_path": args.encoder,
+               "use_encoder": not args.no_encoder, "encoder_below": below}
+    if not args.cv:
+        return score_presence(examples, found_behaviours(examples, options,
+                                                         asr_style=args.asr_style))
+    found: list[Any] = [None] * len(examples)
+    for model, parts in fold_models(examples, folds=args.folds, seed=args.seed,
+                                    encoders=encoders):
+        for encoder, idx in parts:
+            subset = [examples[i] for i in idx]
+            for i, f in zip(idx, found_behaviours(subset, options, model=model, encoder=encoder,
+                                                  asr_style=args.asr_style)):
+                found[i] = f
+    return score_presence(examples, found)
+
+
 def _fold_encoders(folder: str) -> list[Encoder]:
     from listening_coach.language.encoder import read_encoder
 
@@ -95,8 +138,8 @@ def run(args: argparse.Namespace) -> int:
 
     examples = load_annomi(args.data, args.full)
     below = LanguageOptions().encoder_below if args.encoder_below is None else args.encoder_below
+    encoders = _fold_encoders(args.encoder_folds) if args.cv and args.encoder_folds else None
     if args.cv:
-        encoders = _fold_encoders(args.encoder_folds) if args.encoder_folds else None
         predictions = cross_validate(
             examples, folds=args.folds, seed=args.seed, asr_style=args.asr_style,
             progress=lambda k: print(f"fold {k + 1}/{args.folds} done", file=sys.stderr),
@@ -117,6 +160,10 @@ def run(args: argparse.Namespace) -> int:
     title += ", ASR-style text)" if args.asr_style else ")"
     result = evaluate(examples, predictions)
     print(render(result, title))
+    if args.presence:
+        presence = _presence(args, examples, below, encoders)
+        result["presence"] = presence
+        print(render_presence(presence))
     if args.json:
         try:
             Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -1,10 +1,10 @@
 """Label every trainee utterance of every exchange: trained model plus rules.
 
 - :func:`split_utterances`: a response's words -> sentences (by end punctuation, else turns,
-  and never longer than ``max_utterance_words``).
+  and never longer than ``max_utterance_words``); :func:`split_text` the same for plain text.
 - :func:`label_exchanges`: exchanges -> one :class:`~listening_coach.types.Label` per sentence.
 - :func:`label_text`: one utterance (and its context) -> a ``Label`` without times (for the
-  evaluation command and notebooks).
+  evaluation command and notebooks); :func:`label_texts` many, optionally with a given model.
 
 Labels: ``reflection`` (simple | complex), ``question`` (open | closed), ``information``,
 ``advice``, ``affirmation``, ``validation``, ``other``, and ``unknown`` for what cannot be
@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from listening_coach.config import LanguageOptions, build_options
 from listening_coach.language import rules
 from listening_coach.language.fidelity import STOP, fidelity
 from listening_coach.language.model import Prediction
+
+if TYPE_CHECKING:
+    from listening_coach.language.encoder import Encoder
+    from listening_coach.language.model import LanguageModel
 from listening_coach.types import Exchange, Label, Word, join_words
 
 log = logging.getLogger(__name__)
@@ -31,6 +36,18 @@ _ENGLISH_HINTS = STOP | {"yeah", "okay", "ok", "mm", "hmm", "um", "uh"}
 _OVERRIDING = frozenset({"command", "threat", "blame", "arguing", "policy"})
 
 
+def _cuts(tokens: list[str], max_words: int) -> list[tuple[int, int]]:
+    """(start, end) token spans: a cut after end punctuation, or after ``max_words`` tokens."""
+    spans, start = [], 0
+    for i, token in enumerate(tokens):
+        if _END.search(token.strip()) or i + 1 - start >= max_words:
+            spans.append((start, i + 1))
+            start = i + 1
+    if start < len(tokens):
+        spans.append((start, len(tokens)))
+    return spans
+
+
 def split_utterances(words: tuple[Word, ...], *, max_words: int = 60) -> list[tuple[Word, ...]]:
     """Split words into sentences at end punctuation; chunks of ``max_words`` without it.
 
@@ -39,16 +56,18 @@ def split_utterances(words: tuple[Word, ...], *, max_words: int = 60) -> list[tu
       >>> [len(u) for u in split_utterances(script("trainee 0 Okay. What happened then?"))]
       [1, 3]
     """
-    out: list[tuple[Word, ...]] = []
-    current: list[Word] = []
-    for word in words:
-        current.append(word)
-        if _END.search(word.text.strip()) or len(current) >= max_words:
-            out.append(tuple(current))
-            current = []
-    if current:
-        out.append(tuple(current))
-    return out
+    return [words[a:b] for a, b in _cuts([w.text for w in words], max_words)]
+
+
+def split_text(text: str, *, max_words: int = 60) -> list[str]:
+    """:func:`split_utterances` for plain text.
+
+    Examples:
+      >>> split_text("Okay. So you're worried?  What else")
+      ['Okay.', "So you're worried?", 'What else']
+    """
+    tokens = text.split()
+    return [" ".join(tokens[a:b]) for a, b in _cuts(tokens, max_words)]
 
 
 def is_codable(text: str) -> bool:
@@ -120,14 +139,28 @@ def label_text(
       context: What the partner said just before.
       options: Language options (model or rules).
     """
+    return label_texts([(text, context)], options)[0]
+
+
+def label_texts(
+    items: list[tuple[str, str]], options: LanguageOptions | dict[str, object] | None = None,
+    *, model: LanguageModel | None = None, encoder: Encoder | None = None,
+) -> list[Label]:
+    """Label (utterance, partner's preceding words) pairs (times are 0).
+
+    ``model`` and ``encoder``: use these instead of the files ``options`` name (the
+    cross-validated evaluation passes each fold's own).
+    """
     opts = build_options(LanguageOptions, options, "language")
-    return _label_batch([(text, context)], opts, [(0.0, 0.0, None)])[0]
+    return _label_batch(items, opts, [(0.0, 0.0, None)] * len(items), model, encoder)
 
 
 def _label_batch(
     items: list[tuple[str, str]],
     options: LanguageOptions,
     spans: list[tuple[float, float, int | None]],
+    model: LanguageModel | None = None,
+    encoder: Encoder | None = None,
 ) -> list[Label]:
     predictions: list[Prediction | None] = [None] * len(items)
     codable = [is_codable(text) for text, _ in items]
@@ -135,8 +168,9 @@ def _label_batch(
         from listening_coach.language.encoder import load_encoder
         from listening_coach.language.model import load_model
 
-        model = load_model(options.model_path)
-        encoder = load_encoder(options.encoder_path) if options.use_encoder else None
+        if model is None:
+            model = load_model(options.model_path)
+            encoder = load_encoder(options.encoder_path) if options.use_encoder else None
         idx = [i for i, ok in enumerate(codable) if ok]
         for i, p in zip(idx, model.predict([items[i] for i in idx], encoder=encoder,
                                            encoder_below=options.encoder_below)):

@@ -7,6 +7,7 @@
   (main behaviour + reflection, question and input subtype heads), trained on each text and
   on its ASR-style copy (lower case, no punctuation).
 - :func:`grouped_folds`: the grouped k-fold split (by ``video_url``) used everywhere.
+- :func:`fold_models`: per fold, a model trained on the other folds (and its fold encoder).
 - :func:`cross_validate`: grouped k-fold predictions for every example.
 - :func:`score`: macro-F1, per-class F1 and a confusion matrix.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from listening_coach.language.encoder import Encoder
 
 log = logging.getLogger(__name__)
+BEHAVIOURS = ("reflection", "question", "therapist_input")  # AnnoMI-full's *_exists columns
 REQUIRED = ("transcript_id", "utterance_id", "interlocutor", "utterance_text",
             "main_therapist_behaviour")
 
@@ -45,6 +47,9 @@ class Example:
     reflection: str | None = None
     question: str | None = None
     input: str | None = None
+    # What the coder marked present anywhere in the utterance (AnnoMI-full's ``*_exists``
+    # columns; None where the file has none).
+    present: frozenset[str] | None = None
 
 
 def _subtype(value: str | None) -> str | None:
@@ -79,7 +84,7 @@ def load_annomi(path: str | Path, full_path: str | Path | None = None) -> list[E
     if full_path is None:
         candidate = path.with_name(path.stem + "_full" + path.suffix)
         full_path = candidate if candidate.exists() else None
-    sub_rows = rows if "reflection_subtype" in rows[0] else []
+    sub_rows = rows if {"reflection_subtype", "reflection_exists"} & set(rows[0]) else []
     if full_path is not None:
         with Path(full_path).open(newline="", encoding="utf-8") as f:
             sub_rows = list(csv.DictReader(f))
@@ -108,6 +113,8 @@ def load_annomi(path: str | Path, full_path: str | Path | None = None) -> list[E
             question=_subtype(sub.get("question_subtype")) if label == "question" else None,
             input=_subtype(sub.get("therapist_input_subtype"))
             if label == "therapist_input" else None,
+            present=frozenset(k for k in BEHAVIOURS if sub.get(f"{k}_exists") == "True")
+            if "reflection_exists" in sub else None,
         ))
     return examples
 
@@ -238,22 +245,37 @@ def cross_validate(
         encoder.
     """
     out: list[Prediction] = [("other", None, 0.0, ())] * len(examples)
-    for k, (tr, te) in enumerate(grouped_folds(examples, folds)):
-        model = train([examples[i] for i in tr], seed=seed)
-        by_encoder: dict[int, list[int]] = {}
-        for i in te:
-            by_encoder.setdefault(-1 if encoders is None else _held_out(
-                encoders, examples[i].group), []).append(i)
-        for which, idx in by_encoder.items():
+    for k, (model, parts) in enumerate(fold_models(examples, folds=folds, seed=seed,
+                                                   encoders=encoders)):
+        for encoder, idx in parts:
             for i, prediction in zip(idx, predict_examples(
-                model, [examples[i] for i in idx], asr_style=asr_style,
-                encoder=None if encoders is None else encoders[which],
+                model, [examples[i] for i in idx], asr_style=asr_style, encoder=encoder,
                 encoder_below=encoder_below,
             )):
                 out[i] = prediction
         if progress is not None:
             progress(k)
     return out
+
+
+def fold_models(
+    examples: list[Example], *, folds: int = 5, seed: int = 0,
+    encoders: list[Encoder] | None = None,
+) -> Iterator[tuple[LanguageModel, list[tuple[Encoder | None, list[int]]]]]:
+    """Per grouped fold: a linear model trained on the other folds, and the fold's test
+    indices grouped by the encoder that never saw their video (None without ``encoders``).
+
+    Raises:
+      CoachError: as :func:`cross_validate`.
+    """
+    for tr, te in grouped_folds(examples, folds):
+        model = train([examples[i] for i in tr], seed=seed)
+        by_encoder: dict[int, list[int]] = {}
+        for i in te:
+            by_encoder.setdefault(-1 if encoders is None else _held_out(
+                encoders, examples[i].group), []).append(i)
+        yield model, [(None if encoders is None else encoders[k], idx)
+                      for k, idx in by_encoder.items()]
 
 
 def evaluate(examples: list[Example], predictions: list[Prediction]) -> dict[str, object]:
