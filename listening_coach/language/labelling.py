@@ -22,11 +22,11 @@ from listening_coach.config import LanguageOptions, build_options
 from listening_coach.language import rules
 from listening_coach.language.fidelity import STOP, fidelity
 from listening_coach.language.model import Prediction
+from listening_coach.types import Exchange, Label, Word, join_words
 
 if TYPE_CHECKING:
     from listening_coach.language.encoder import Encoder
     from listening_coach.language.model import LanguageModel
-from listening_coach.types import Exchange, Label, Word, join_words
 
 log = logging.getLogger(__name__)
 
