@@ -25,6 +25,7 @@ from listening_coach.errors import ModelError, OutputError
 
 if TYPE_CHECKING:
     from listening_coach.language.encoder import Encoder
+    from listening_coach.language.training import Example
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -95,14 +96,11 @@ def render_presence(result: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _presence(args: argparse.Namespace, examples: list[Any], below: float,
+def _presence(args: argparse.Namespace, examples: list[Example], below: float,
               encoders: list[Encoder] | None) -> dict[str, dict[str, Any]]:
     from listening_coach.language.presence import found_behaviours, score_presence
     from listening_coach.language.training import fold_models
 
-    if all(ex.present is None for ex in examples):
-        raise ModelError(f"{args.data} has no *_exists columns (AnnoMI-full); pass --full "
-                         "FULL.csv for --presence")
     options = {"model_path": args.model, "encoder_path": args.encoder,
                "use_encoder": not args.no_encoder, "encoder_below": below}
     if not args.cv:
@@ -137,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
     )
 
     examples = load_annomi(args.data, args.full)
+    if args.presence and all(ex.present is None for ex in examples):
+        raise ModelError(f"{args.data} has no *_exists columns (AnnoMI-full); pass --full "
+                         "FULL.csv for --presence")
     below = LanguageOptions().encoder_below if args.encoder_below is None else args.encoder_below
     encoders = _fold_encoders(args.encoder_folds) if args.cv and args.encoder_folds else None
     if args.cv:
