@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from listening_coach.errors import ModelError
+from listening_coach.language.model import MODEL_DIR, load_cached
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_ENCODER = MODEL_DIR / "language_encoder.onnx"
 TOKENIZER_NAME = "language_tokenizer.json"
 REBUILD = ("rebuild it with `make encoder` (models/train_encoder.py, needs ../shared/data/annomi), "
@@ -130,8 +130,6 @@ def load_encoder(path: str | None) -> Encoder:
     Raises:
       ModelError: missing or corrupt file.
     """
-    from listening_coach.language.model import load_cached
-
     return load_cached(read_encoder, path, DEFAULT_ENCODER, "language encoder file", REBUILD)
 
 
