@@ -25,7 +25,7 @@ from listening_coach.errors import ModelError, OutputError
 
 if TYPE_CHECKING:
     from listening_coach.language.encoder import Encoder
-    from listening_coach.language.training import Example
+    from listening_coach.language.training import Example, FoldModel
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -97,9 +97,9 @@ def render_presence(result: dict[str, dict[str, Any]]) -> str:
 
 
 def _presence(args: argparse.Namespace, examples: list[Example], below: float,
-              encoders: list[Encoder] | None) -> dict[str, dict[str, Any]]:
+              trained: list[FoldModel]) -> dict[str, dict[str, Any]]:
+    """Presence scores: the shipped model, or with ``--cv`` the models of each fold."""
     from listening_coach.language.presence import found_behaviours, score_presence
-    from listening_coach.language.training import fold_models
 
     options = {"model_path": args.model, "encoder_path": args.encoder,
                "use_encoder": not args.no_encoder, "encoder_below": below}
@@ -107,8 +107,7 @@ def _presence(args: argparse.Namespace, examples: list[Example], below: float,
         return score_presence(examples, found_behaviours(examples, options,
                                                          asr_style=args.asr_style))
     found: list[Any] = [None] * len(examples)
-    for model, parts in fold_models(examples, folds=args.folds, seed=args.seed,
-                                    encoders=encoders):
+    for model, parts in trained:
         for encoder, idx in parts:
             subset = [examples[i] for i in idx]
             for i, f in zip(idx, found_behaviours(subset, options, model=model, encoder=encoder,
@@ -131,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     from listening_coach.language.encoder import load_encoder
     from listening_coach.language.model import load_model
     from listening_coach.language.training import (
-        cross_validate, evaluate, load_annomi, predict_examples,
+        cross_validate, evaluate, fold_models, load_annomi, predict_examples,
     )
 
     examples = load_annomi(args.data, args.full)
@@ -140,12 +139,13 @@ def run(args: argparse.Namespace) -> int:
                          "FULL.csv for --presence")
     below = LanguageOptions().encoder_below if args.encoder_below is None else args.encoder_below
     encoders = _fold_encoders(args.encoder_folds) if args.cv and args.encoder_folds else None
+    trained: list[FoldModel] = []  # with --cv: each fold's models, for the scores and presence
     if args.cv:
-        predictions = cross_validate(
-            examples, folds=args.folds, seed=args.seed, asr_style=args.asr_style,
-            progress=lambda k: print(f"fold {k + 1}/{args.folds} done", file=sys.stderr),
-            encoders=encoders, encoder_below=below,
-        )
+        for fold in fold_models(examples, folds=args.folds, seed=args.seed, encoders=encoders):
+            trained.append(fold)
+            print(f"fold {len(trained)}/{args.folds} trained", file=sys.stderr)
+        predictions = cross_validate(examples, asr_style=args.asr_style, encoder_below=below,
+                                     trained=trained)
         title = f"{args.folds}-fold cross-validation grouped by video"
         title += (f", fold encoders from {args.encoder_folds} below confidence {below}"
                   if encoders else ", linear model")
@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(examples, predictions)
     print(render(result, title))
     if args.presence:
-        presence = _presence(args, examples, below, encoders)
+        presence = _presence(args, examples, below, trained)
         result["presence"] = presence
         print(render_presence(presence))
     if args.json:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from listening_coach.language.encoder import Encoder
 
 log = logging.getLogger(__name__)
+# One fold: a model trained on the other folds, and the test indices per fold encoder.
+FoldModel = tuple[LanguageModel, list[tuple["Encoder | None", list[int]]]]
 BEHAVIOURS = ("reflection", "question", "therapist_input")  # AnnoMI-full's *_exists columns
 REQUIRED = ("transcript_id", "utterance_id", "interlocutor", "utterance_text",
             "main_therapist_behaviour")
@@ -229,8 +231,8 @@ def grouped_folds(examples: list[Example], folds: int = 5,
 
 def cross_validate(
     examples: list[Example], *, folds: int = 5, seed: int = 0, asr_style: bool = False,
-    progress: Callable[[int], None] | None = None, encoders: list[Encoder] | None = None,
-    encoder_below: float = 1.0,
+    encoders: list[Encoder] | None = None, encoder_below: float = 1.0,
+    trained: list[FoldModel] | None = None,
 ) -> list[Prediction]:
     """Grouped k-fold predictions for every example, in order.
 
@@ -239,29 +241,30 @@ def cross_validate(
     ``encoders``: fine-tuned encoders, one per fold (``make encoder-cv``), each naming the
     videos it was trained without; every test utterance is blended with the one that never
     saw its video (where the linear model's confidence is below ``encoder_below``).
+    ``trained``: the folds of :func:`fold_models`, reused instead of training them again
+    (``folds``, ``seed`` and ``encoders`` are then not used).
 
     Raises:
       CoachError: too few videos for the folds, or a video not held out by exactly one
         encoder.
     """
     out: list[Prediction] = [("other", None, 0.0, ())] * len(examples)
-    for k, (model, parts) in enumerate(fold_models(examples, folds=folds, seed=seed,
-                                                   encoders=encoders)):
+    folds_ = trained if trained is not None else fold_models(
+        examples, folds=folds, seed=seed, encoders=encoders)
+    for model, parts in folds_:
         for encoder, idx in parts:
             for i, prediction in zip(idx, predict_examples(
                 model, [examples[i] for i in idx], asr_style=asr_style, encoder=encoder,
                 encoder_below=encoder_below,
             )):
                 out[i] = prediction
-        if progress is not None:
-            progress(k)
     return out
 
 
 def fold_models(
     examples: list[Example], *, folds: int = 5, seed: int = 0,
     encoders: list[Encoder] | None = None,
-) -> Iterator[tuple[LanguageModel, list[tuple[Encoder | None, list[int]]]]]:
+) -> Iterator[FoldModel]:
     """Per grouped fold: a linear model trained on the other folds, and the fold's test
     indices grouped by the encoder that never saw their video (None without ``encoders``).
 
