@@ -104,7 +104,6 @@ class PaceOptions:
     slow_wpm: float = 90.0
     min_words: int = 5  # fewer words give no pace for an exchange
     baseline_exchanges: int = 2  # the trainee's first exchanges set the personal baseline
-    speedup_ratio: float = 1.15  # faster than baseline by this factor is "speeding up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +114,6 @@ class VoiceOptions:
     hop_s: float = 0.01
     fmin_hz: float = 65.0
     fmax_hz: float = 400.0
-    louder_db: float = 3.0  # trainee louder than own baseline by this while partner escalates
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +129,31 @@ class LanguageOptions:
     min_confidence: float = 0.5  # labels below this are shown as uncertain
     max_utterance_words: int = 60  # unpunctuated speech is labelled in chunks this long
     closed_question_run: int = 3  # this many closed questions in a row earns a tip
-    max_suggestions: int = 3  # suggested reflections for the weakest exchanges
 
 
 @dataclass(frozen=True, slots=True)
 class FeedbackOptions:
-    """What turns metrics into messages."""
+    """What turns metrics into messages: evidence thresholds, budget and suggestions."""
 
-    max_items_per_exchange: int = 2
+    max_items_per_exchange: int = 2  # the rest of an exchange's items go to its "more" list
+    max_session_items: int = 5  # session summary; the rest go to its "more" list
     quick_latency_s: float = 0.2  # answering faster than this after an emotional line: a tip
     max_talk_share: float = 0.5
     monologue_s: float = 30.0
     fillers_per_min: float = 5.0
-    escalation_wpm: float = 15.0  # partner this much faster than their previous line: escalated
+    min_pace_speech_s: float = 8.0  # no pace judgement from less trainee speech in an exchange
+    speedup_ratio: float = 1.15  # faster than the trainee's own start by this: "speeding up"
+    # The partner escalated only when loudness, pitch and pace all rise above the partner's own
+    # first prompts (``escalation_baseline_prompts``) by these margins.
+    escalation_baseline_prompts: int = 2
+    escalation_loudness_db: float = 3.0
+    escalation_pitch_st: float = 1.0
+    escalation_pace_ratio: float = 1.1
+    followed_louder_db: float = 3.0  # the trainee louder than their own start by this: followed
+    # Suggested reflections reuse partner words only if each was heard at least this sure, and
+    # only if the sentence parses as a well-formed clause (spaCy); otherwise generic advice.
+    suggestion_min_probability: float = 0.5
+    suggestion_check_grammar: bool = True
 
 
 @dataclass(frozen=True, slots=True)
