@@ -14,11 +14,13 @@ and of the engine), written last: a recording is finished when its stamp is.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -81,6 +83,29 @@ class ItemResult:
     why: str = ""  # "new", "audio/config/engine changed", "forced", "unchanged"
     recording_row: dict[str, Any] = field(default_factory=dict)
     exchange_rows: tuple[dict[str, Any], ...] = ()
+
+
+def input_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a recording or a folder of them; None when it can.
+
+    Names what it is instead (missing, a broken link, a symlink loop, a pipe, a device, a
+    socket) rather than opening it: reading a FIFO or a device would block or never end.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "is a broken symbolic link" if path.is_symlink() else "no such file or folder"
+    except RuntimeError:  # Python 3.11 resolve() reports loops so; stat() gives ELOOP below
+        return "is a symbolic link loop; point it at a recording"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "is a symbolic link loop; point it at a recording"
+        return f"cannot be read ({e.strerror or e})"
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return f"is {kind}, not a recording; save the audio to a file and analyse that"
 
 
 def file_sha256(path: Path, *, block: int = 1 << 20) -> str:
@@ -188,8 +213,11 @@ def process_task(task: BatchTask) -> ItemResult:
     """
     started = time.monotonic()
     try:
-        if not task.path.is_file():
+        problem = input_problem(task.path)
+        if problem == "no such file or folder":
             return task.failure(f"{task.path} disappeared before it was analysed")
+        if problem is not None or task.path.is_dir():
+            return task.failure(f"{task.path}: {problem or 'is a folder'}")
         audio_hash = file_sha256(task.path)
         conf_hash = config_sha256(task.config, task.segmentation)
         stamp = _read_json(task.stamp_path)
@@ -220,7 +248,7 @@ def process_task(task: BatchTask) -> ItemResult:
         return task.failure(f"cannot read or write {e.filename or task.path}: {e.strerror or e}",
                             time.monotonic() - started)
     except Exception as e:  # noqa: BLE001 - one bad recording must not stop the batch
-        logger.exception("Analysis of %s failed", task.path)
+        logger.debug("Analysis of %s failed", task.path, exc_info=True)  # the traceback: -vv
         return task.failure(f"internal error {type(e).__name__}: {e} (please report it)",
                             time.monotonic() - started)
 
