@@ -5,7 +5,7 @@
   ``NAME.stamp.json`` atomically; skip it when audio and config are unchanged.
 - :func:`run_batch`: run every task (in-process, worker processes, or on a Dask cluster), report
   progress through the hook, then write ``recordings.csv``, ``exchanges.csv``, ``cohort.csv``
-  and ``index.html``.
+  and ``index.html`` for every recording in the output folder (earlier commands' too).
 
 Hook steps: ``("batch.start", BatchPlan)``, ``("batch.item", BatchProgress)`` after each
 recording, ``("batch.done", BatchResult)``. Stamps make a batch resumable: stop it with Ctrl-C,
@@ -35,6 +35,7 @@ from listening_coach.manifest import (
 from listening_coach.outputs import (
     BatchTask,
     ItemResult,
+    earlier_results,
     input_problem,
     process_task,
     remove_stale_temp_files,
@@ -404,7 +405,9 @@ def run_batch(
             source.close()  # stops worker processes / cancels Dask futures still running
     order = {t.path: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.path, -1))
-    files = write_batch_outputs(tuple(results), plan.out_dir)
+    listed = sorted([*results, *earlier_results(plan.out_dir, results)],
+                    key=lambda r: (r.name.casefold(), r.name))
+    files = write_batch_outputs(tuple(listed), plan.out_dir)  # the whole folder, not only this run
     result = BatchResult(items=tuple(results), out_dir=plan.out_dir, notes=plan.notes,
                          files=files, interrupted=interrupted,
                          seconds=time.monotonic() - started)

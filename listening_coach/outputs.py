@@ -22,7 +22,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -32,9 +32,10 @@ from listening_coach.errors import CoachError
 from listening_coach.manifest import RecordingInfo
 
 logger = logging.getLogger(__name__)
-Status = Literal["done", "skipped", "failed"]
+Status = Literal["done", "skipped", "failed", "earlier"]  # earlier: by an earlier command
 STAMP_VERSION = 1
 TEMP_SUFFIX = ".partial"
+STAMP_SUFFIX = ".stamp.json"
 # Settings that change speed but not results stay out of the config hash.
 _UNHASHED = {("transcribe", "cpu_threads"), ("transcribe", "device")}
 
@@ -63,7 +64,7 @@ class BatchTask:
 
     @property
     def stamp_path(self) -> Path:
-        return self.out_dir / f"{self.name}.stamp.json"
+        return self.out_dir / f"{self.name}{STAMP_SUFFIX}"
 
     def failure(self, reason: str, seconds: float = 0.0) -> ItemResult:
         return ItemResult(path=self.path, name=self.name, status="failed", error=reason,
@@ -330,3 +331,41 @@ def _skipped(task: BatchTask, started: float) -> ItemResult | None:
                       why="unchanged", seconds=time.monotonic() - started,
                       recording_row=recording_row(session, task.info, task.name),
                       exchange_rows=exchange_rows(session, task.info, task.name))
+
+
+def _info_from_row(row: Any) -> RecordingInfo:
+    """The coach's facts as a stamp stored them (:meth:`RecordingInfo.as_row`); unknown if bad."""
+    import datetime as dt
+
+    if not isinstance(row, dict):
+        return RecordingInfo()
+    try:
+        date = dt.date.fromisoformat(row["date"]) if row.get("date") else None
+    except (TypeError, ValueError):
+        date = None
+    channels = tuple(str(row["channels"]).split(",")) if row.get("channels") else None
+    return RecordingInfo(trainee=row.get("trainee") or None, date=date,
+                         scenario=row.get("scenario") or None, channels=channels)
+
+
+def earlier_results(out_dir: Path, current: Iterable[ItemResult]) -> tuple[ItemResult, ...]:
+    """Recordings analysed into ``out_dir`` by earlier commands and not part of ``current``.
+
+    Each finished recording has a stamp (``NAME.stamp.json``) and a readable ``NAME.json``; the
+    batch tables and index list these too, so they describe the whole folder, not only the
+    last command. Status ``"earlier"``; unreadable ones are left out with a logged warning.
+    """
+    names = {r.name for r in current}
+    found: list[ItemResult] = []
+    for stamp_path in sorted(out_dir.glob(f"*{STAMP_SUFFIX}")):
+        name = stamp_path.name[: -len(STAMP_SUFFIX)]
+        stamp = _read_json(stamp_path)
+        if name in names or name.startswith(".") or stamp is None:
+            continue
+        task = BatchTask(path=Path(str(stamp.get("input") or name)), name=name, out_dir=out_dir,
+                         config=Config(), info=_info_from_row(stamp.get("info")))
+        item = _skipped(task, time.monotonic())
+        if item is not None:
+            found.append(replace(item, status="earlier", why="analysed by an earlier command",
+                                 seconds=0.0))
+    return tuple(found)
