@@ -132,4 +132,12 @@ def session_feedback(
     pace = _pace(get, config, per_exchange, speaking_s)
     if not any(ex.prompt for ex in exchanges):  # the trainee alone: no partner to listen to
         return pace
+    share = get("talk.share", None)
+    if share is not None and share.value == 0:  # nothing to praise: the trainee never spoke
+        return [Feedback(
+            "concern",
+            "No trainee speech was found (nothing beyond backchannels), so there is nothing to "
+            "score: check the channel map (--channels) and that the trainee's microphone recorded.",
+            None, (share,), (), "no_trainee_speech",
+        )]
     return _listening(exchanges, get, config) + _language(per_exchange) + pace + _effect(get)
