@@ -245,6 +245,14 @@ def _session_items(exchanges: tuple[Exchange, ...], get: _Lookup, config: Config
     items: list[Feedback] = []
     if not any(ex.prompt for ex in exchanges):  # the trainee alone: no partner to listen to
         return items + _pace_items(get, config)
+    share = get("talk.share", None)
+    if share is not None and share.value == 0:  # nothing to praise: the trainee never spoke
+        return [Feedback(
+            "concern",
+            "No trainee speech was found (nothing beyond backchannels), so there is nothing to "
+            "score: check the channel map (--channels) and that the trainee's microphone recorded.",
+            None, (share,), (), "no_trainee_speech",
+        )]
     interruptions = get("overlap.interruptions", None)
     if interruptions is not None and interruptions.value > 0:
         items.append(
@@ -282,7 +290,6 @@ def _session_items(exchanges: tuple[Exchange, ...], get: _Lookup, config: Config
                 "backchannels",
             )
         )
-    share = get("talk.share", None)
     if share is not None and share.value > fb.max_talk_share:
         items.append(
             Feedback(
