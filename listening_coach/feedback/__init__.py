@@ -4,7 +4,8 @@
   praise, up to ``feedback.max_items_per_exchange``; the rest are kept with ``more=True`` (a
   report's "more" list). Then a session summary of at most ``feedback.max_session_items``
   shown items, ordered by what matters for de-escalation.
-- :func:`clock`, :func:`counted`, :func:`quote`, :func:`latency_phrase`: how times, counts
+- :func:`clock`, :func:`counted`, :func:`quote`, :func:`latency_phrase`, :func:`percent`:
+  how times, counts, shares
   and words read (:mod:`listening_coach.feedback.text`).
 - :data:`FAMILIES`, :data:`IMPORTANCE`: code -> family / weight
   (:mod:`listening_coach.feedback.budget`).
@@ -21,11 +22,12 @@ from listening_coach.config import Config
 from listening_coach.feedback.budget import FAMILIES, IMPORTANCE, budget, budget_session
 from listening_coach.feedback.exchange import ExchangeContext, Lookup, exchange_feedback
 from listening_coach.feedback.session import session_feedback
-from listening_coach.feedback.text import clock, counted, latency_phrase, quote
+from listening_coach.feedback.text import clock, counted, latency_phrase, percent, quote
 from listening_coach.types import Event, Exchange, Feedback, Metric
 
 __all__ = [
-    "FAMILIES", "IMPORTANCE", "clock", "counted", "give_feedback", "latency_phrase", "quote",
+    "FAMILIES", "IMPORTANCE", "clock", "counted", "give_feedback", "latency_phrase", "percent",
+    "quote",
 ]
 
 
