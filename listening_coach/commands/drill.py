@@ -26,7 +26,10 @@ def register(subparsers: Any) -> None:
                     "at the end. Recording and session JSON are saved as the drill goes.")
     p.add_argument("--scenario", metavar="NAME_OR_FILE",
                    help="bundled scenario name or a .toml file (omit for a live role-player)")
-    p.add_argument("--list", action="store_true", help="list the bundled scenarios and exit")
+    p.add_argument("--list", action="store_true",
+                   help="list the bundled scenarios with their difficulty and exit")
+    p.add_argument("--trainee", default="", help="who is practising (kept in ID.json for the "
+                   "cohort view: 'listening-coach drill --cohort DIR')")
     p.add_argument("--device", help="input device index or name (see 'listening-coach devices')")
     p.add_argument("--output-device", help="output device for the partner's lines")
     p.add_argument("--channels",
@@ -70,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list:
         for name in list_scenarios():
-            print(f"{name:<20} {load_scenario(name).title}")
+            s = load_scenario(name)
+            print(f"{name:<20} {s.difficulty:<7} {s.title}")
         return 0
     config = build_config(args)
     scenario = load_scenario(args.scenario) if args.scenario else None
@@ -100,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                      skills=scenario.skills if scenario else ())
     drill = Drill(source, scenario=scenario, config=config, out_dir=args.out, player=player,
                   channels=channels, hook=view, transcriber=transcriber,
-                  echo=not args.no_echo_gate)
+                  echo=not args.no_echo_gate, trainee=args.trainee)
     drill.live.warm_up()
     with view:
         result = drill.run()
