@@ -57,12 +57,12 @@ def bench_roleplay(i: int, seed: int = 12, attempt: int = 0) -> RolePlay:
     reflection = "simple" if flip[0] else "complex"
     answer = "question" if flip[1] else "missed"
     support, closing = ("validation", "affirmation") if flip[2] else ("affirmation", "validation")
-    interrupt = "policy" if flip[3] else "blame"
+    interrupt = "policy" if flip[3] else "blame"  # the scene's slot; its family is blame_arguing
     fast, dead_air, hesitate = bool(flip[4]), i % 2 == 1, bool(flip[5])
     reflection_text = scene[reflection]
     if reflection == "simple" and flip[6]:
         reflection_text = "So " + reflection_text[0].lower() + reflection_text[1:]
-    answer_family = "open_question" if answer == "question" else "missed_emotion"
+    answer_family = "open_question" if answer == "question" else "no_response_to_emotion"
     lines = [
         Line(P, scene["opening"], after_s=0.0, speed_wpm=125),
         Line(T, backchannel, after_s=-3.1,
@@ -81,7 +81,8 @@ def bench_roleplay(i: int, seed: int = 12, attempt: int = 0) -> RolePlay:
         Line(T, scene[support], after_s=0.9, speed_wpm=105, move=support, feedback=(support,)),
         Line(P, scene["cut"], after_s=0.6, speed_wpm=125, move="cut off"),
         Line(T, scene[interrupt], after_s=cut_at, speed_wpm=150, expect="interruption",
-             move=f"interruption, {interrupt}", feedback=(interrupt,)),
+             move=f"interruption, {interrupt}",
+             feedback=("policy",) if interrupt == "policy" else ("blame_arguing",)),
         Line(P, scene["short"], after_s=0.4, speed_wpm=115, move="short line after being interrupted"),
         Line(T, FAULTS[fault][int(flip[7])], after_s=0.6, speed_wpm=115, move=fault, feedback=(fault,)),
         Line(P, scene["escalate"], after_s=0.5, speed_wpm=125),

@@ -2,13 +2,15 @@
 
 - :data:`CONCERNS`, :data:`PRAISE`: the families a role-play's truth names per exchange
   (``exchanges[k]["feedback"] = {"concerns": [...], "praise": [...]}``).
-- :data:`CODE_FAMILY`: the pipeline's feedback codes -> family. A feedback whose ``code`` is
-  itself a family name counts as that family, so new codes need no entry here.
+- Feedback codes map to families through ``listening_coach.feedback.FAMILIES`` (the feedback
+  stage owns that table); a code that is itself a family name counts as that family.
 - :func:`check_families`: refuse unknown family names in a script.
 - :func:`family_of_feedback`, :func:`family_of_label`: what one item stands for (or None).
 - :func:`score_feedback`: per family, how many expected items the session gave on the right
-  exchange (recall), what it detected there (labels and events, whether or not it said so),
-  and the criticisms (concerns and tips) it gave on exchanges with no scripted fault.
+  exchange (recall; items beyond the report's budget, ``more=True``, do not count as given),
+  what it detected there (labels, events and "more" items, whether or not it said so), and
+  on exchanges with no scripted fault: the concerns it gave (shown or "more") and the
+  criticisms shown (concerns and tips within the budget).
 
 Exchanges are matched by time, not by index, so a session that splits or merges exchanges is
 still scored: an item belongs to the truth exchange whose window holds the item's first
@@ -28,12 +30,12 @@ from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Label
 CONCERNS: tuple[str, ...] = (
     "interruption",  # the trainee takes the floor while the partner still speaks
     "command",  # "calm down", "you need to..."
-    "blame",  # blaming or arguing with the partner's account
+    "blame_arguing",  # blaming or arguing with the partner's account
     "dismissive_but",  # "I understand, but..."
     "policy",  # hiding behind policy
     "threat",  # "or I will call security"
     "fast_answer",  # a hurried answer (well above 160 words/min)
-    "missed_emotion",  # no response to an emotional line (changes the subject, moves on)
+    "no_response_to_emotion",  # an emotional line answered with facts or another subject
 )
 PRAISE: tuple[str, ...] = (
     "simple_reflection",
@@ -45,21 +47,7 @@ PRAISE: tuple[str, ...] = (
     "backchannel",
 )
 FAMILIES: tuple[str, ...] = CONCERNS + PRAISE
-CODE_FAMILY: dict[str, str] = {
-    "interrupted": "interruption",
-    "language_command": "command",
-    "language_blame": "blame",
-    "language_arguing": "blame",
-    "language_dismissive_but": "dismissive_but",
-    "language_policy": "policy",
-    "language_threat": "threat",
-    "fast_pace": "fast_answer",
-    "speeding_up": "fast_answer",
-    "good_complex_reflection": "complex_reflection",
-    "effective_pause": "effective_pause",
-    "backchannel": "backchannel",
-}
-_FLAG_FAMILY = {"command": "command", "blame": "blame", "arguing": "blame",
+_FLAG_FAMILY = {"command": "command", "blame": "blame_arguing", "arguing": "blame_arguing",
                 "dismissive_but": "dismissive_but", "policy": "policy", "threat": "threat"}
 
 
@@ -72,9 +60,12 @@ def check_families(families: Iterable[str], where: str) -> None:
 
 def family_of_feedback(item: Feedback) -> str | None:
     """The family a feedback item gives, from its ``code`` (None: not one of the families)."""
+    from listening_coach.feedback import FAMILIES as CODE_FAMILY
+
     if item.code in FAMILIES:
         return item.code
-    return CODE_FAMILY.get(item.code)
+    family = CODE_FAMILY.get(item.code)
+    return family if family in FAMILIES else None
 
 
 def family_of_label(label: Label) -> set[str]:
@@ -115,8 +106,8 @@ class FeedbackScore:
 
     families: tuple[FamilyScore, ...]
     clean_exchanges: int  # truth exchanges with no expected concern
-    criticisms_on_clean: int  # concerns and tips given on them
-    concerns_on_clean: int  # of which level "concern"
+    criticisms_on_clean: int  # concerns and tips shown on them (within the budget)
+    concerns_on_clean: int  # concerns given on them, shown or under "more"
 
     @property
     def criticisms_per_clean_exchange(self) -> float | None:
@@ -203,11 +194,11 @@ def score_feedback(
         k = truth_exchange_at(starts, t)
         family = family_of_feedback(item)
         if family is not None:
-            given[k].add(family)
             detected[k].add(family)
-        if item.level != "praise":
-            criticisms[k] += 1
-            concerns[k] += item.level == "concern"
+            if not item.more:
+                given[k].add(family)
+        criticisms[k] += item.level != "praise" and not item.more
+        concerns[k] += item.level == "concern"
     for lab in labels:
         detected[truth_exchange_at(starts, lab.start)] |= family_of_label(lab)
     for e in events:
