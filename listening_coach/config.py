@@ -109,7 +109,6 @@ class PaceOptions:
     slow_wpm: float = opt(90.0, gt=0, at_most="fast_wpm")
     min_words: int = opt(5, ge=1)  # fewer words give no pace for an exchange
     baseline_exchanges: int = opt(2, ge=1)  # the trainee's first exchanges set the personal baseline
-    speedup_ratio: float = opt(1.15, ge=1)  # faster than baseline by this factor is "speeding up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +119,6 @@ class VoiceOptions:
     hop_s: float = opt(0.01, gt=0, le=1)
     fmin_hz: float = opt(65.0, gt=0, below="fmax_hz")
     fmax_hz: float = opt(400.0, gt=0, le=8000)
-    louder_db: float = opt(3.0, ge=0)  # trainee louder than own baseline by this while partner escalates
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,19 +134,31 @@ class LanguageOptions:
     min_confidence: float = opt(0.5, ge=0, le=1)  # labels below this are shown as uncertain
     max_utterance_words: int = opt(60, ge=1)  # unpunctuated speech is labelled in chunks this long
     closed_question_run: int = opt(3, ge=1)  # this many closed questions in a row earns a tip
-    max_suggestions: int = opt(3, ge=0)  # suggested reflections for the weakest exchanges
 
 
 @dataclass(frozen=True, slots=True)
 class FeedbackOptions:
-    """What turns metrics into messages."""
+    """What turns metrics into messages: evidence thresholds, budget and suggestions."""
 
-    max_items_per_exchange: int = opt(2, ge=0)
+    max_items_per_exchange: int = opt(2, ge=0)  # the rest of an exchange's items: its "more" list
+    max_session_items: int = opt(5, ge=0)  # session summary; the rest go to its "more" list
     quick_latency_s: float = opt(0.2, ge=0)  # answering faster than this after an emotional line: a tip
     max_talk_share: float = opt(0.5, ge=0, le=1)
     monologue_s: float = opt(30.0, gt=0)
     fillers_per_min: float = opt(5.0, ge=0)
-    escalation_wpm: float = opt(15.0, ge=0)  # partner this much faster than their previous line: escalated
+    min_pace_speech_s: float = opt(8.0, ge=0)  # no pace judgement from less speech in an exchange
+    speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
+    # The partner escalated only when loudness, pitch and pace all rise above the partner's own
+    # first prompts (``escalation_baseline_prompts``) by these margins.
+    escalation_baseline_prompts: int = opt(2, ge=1)
+    escalation_loudness_db: float = opt(3.0, ge=0)
+    escalation_pitch_st: float = opt(1.0, ge=0)
+    escalation_pace_ratio: float = opt(1.1, ge=1)
+    followed_louder_db: float = opt(3.0, ge=0)  # the trainee louder than their own start by this: followed
+    # Suggested reflections reuse partner words only if each was heard at least this sure, and
+    # only if the sentence parses as a well-formed clause (spaCy); otherwise generic advice.
+    suggestion_min_probability: float = opt(0.5, ge=0, le=1)
+    suggestion_check_grammar: bool = True
 
 
 @dataclass(frozen=True, slots=True)

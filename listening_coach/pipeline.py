@@ -289,5 +289,6 @@ def _language(
 
     labels = label_exchanges(exchanges, config.language)
     lang_metrics = language_metrics(exchanges, labels, config.language)
-    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language)
+    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language,
+                                      config.feedback)
     return labels, lang_metrics, lang_feedback
