@@ -192,6 +192,8 @@ def plan_batch(
         elif p not in seen:
             found.append((p, p))
             seen.add(p)
+    if not found and not missing:
+        raise ConfigError(f"Nothing to analyse: {'; '.join(notes)}; give audio or video files")
     tasks: list[BatchTask] = []
     for (path, _), name in zip(found, _output_names(found)):
         info = infos.get(path)
