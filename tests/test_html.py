@@ -182,7 +182,7 @@ def test_fidelity_is_explained_or_hidden(session, html) -> None:
 def test_more_items_are_folded_under_more() -> None:
     session = analyze_words(script(
         "partner 0.0 and now you will tell me there is some policy",
-        "trainee 2.8 @130 let me stop you there because our policy says seven working days",
+        "trainee 2.8 @130 calm down sir because our policy says seven working days",
         "partner 9.0 fine",
     ), FAST_CONFIG)
     html = render_report(session)

@@ -87,7 +87,7 @@ def _pace(
             f"{pace.fast_sustained_s:.0f} s {counted(fast.value, 'time')}: slow down to "
             f"{pace.target_wpm_min:.0f}-{pace.target_wpm_max:.0f} words/min.", None,
             tuple(m for m in (fast, wpm) if m is not None), fast.evidence, "fast_stretches"))
-    criticised = items or any(f.code in ("fast_answer", "speeding_up") for f in per_exchange)
+    criticised = items or any(f.code == "fast_answer" for f in per_exchange)
     enough = speaking_s >= fb.min_pace_speech_s
     if (wpm is not None and not criticised and enough
             and pace.target_wpm_min <= wpm.value <= pace.target_wpm_max):
