@@ -155,6 +155,13 @@ def _video(with_audio: bool) -> Callable[[Path], list[str]]:
 
 # --- paths -------------------------------------------------------------------------------------
 
+def _non_utf8(d: Path, content: bytes) -> list[str]:
+    """A file whose name is not UTF-8 (bytes 0xff 0xfe): Python sees it with surrogates."""
+    path = os.fsdecode(os.fsencode(str(d)) + b"/\xff\xfe.wav")
+    Path(path).write_bytes(content)
+    return [path]
+
+
 def _symlink_loop(d: Path) -> list[str]:
     (d / "loop.wav").symlink_to(d / "loop.wav")
     return [str(d / "loop.wav")]
@@ -300,6 +307,8 @@ CASES: list[Case] = [
          EXIT_ERROR, r"nine\.wav: 9 channels; at most 8 are supported"),
     Case("unicode-name-not-audio", _bytes("rôle_日本語 ☕.wav", b"not audio at all" * 10), EXIT_ERROR,
          r"rôle_日本語 ☕\.wav: not a readable audio"),
+    Case("non-utf8-name", lambda d: _non_utf8(d, b"not audio" * 10), EXIT_ERROR,
+         r"\\udcff\\udcfe\.wav: not a readable audio"),
     Case("non-media-extension", _bytes("notes.txt", b"hello"), EXIT_ERROR, NOT_AUDIO),
     # paths
     Case("missing-file", lambda d: [str(d / "nope.wav")], EXIT_ERROR, r"nope\.wav: no such file or folder"),
@@ -429,9 +438,15 @@ def _run_case(case: Case, folder: Path, capsys: pytest.CaptureFixture[str],
     return stderr
 
 
-def test_the_corpus_is_large_enough() -> None:
-    assert len(CASES) + len(MODEL_CASES) >= 60
+SEPARATE_INPUTS = 2  # loud.wav and the non-UTF-8 name analysed by their own tests below
+
+
+def test_the_corpus_is_large_enough_and_the_readme_counts_it() -> None:
+    total = len(CASES) + len(MODEL_CASES) + SEPARATE_INPUTS
+    assert total >= 60
     assert len({c.id for c in CASES + MODEL_CASES}) == len(CASES) + len(MODEL_CASES)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"generates {total} malformed" in readme and f"{len(CASES)} of them are refused" in readme
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -480,6 +495,51 @@ def test_audio_far_outside_full_scale_is_normalised_with_a_warning(
     # the samples match to float32 rounding; int8 decoding may still move a word, not the text
     assert len(words("normal")) >= 10
     assert difflib.SequenceMatcher(None, words("loud"), words("normal")).ratio() >= 0.9
+
+
+def test_float_audio_far_outside_full_scale_loads_scaled_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    tone = syllable_train(1.0)
+    tone = tone / np.abs(tone).max()
+    normal = _wav(tmp_path / "normal.wav", tone, subtype="FLOAT")
+    loud = _wav(tmp_path / "loud.wav", tone * 1000, subtype="DOUBLE")
+    slightly_over = _wav(tmp_path / "over.wav", tone * 1.5, subtype="FLOAT")  # decoder overshoot
+    assert np.abs(load_audio(loud) - load_audio(normal)).max() < 1e-6
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{loud}: samples reach 1e+03 times full scale; scaled down to fit [-1, 1] "
+        "(check the export settings of this recording)"]
+    assert np.abs(load_audio(slightly_over)).max() == pytest.approx(1.5, rel=1e-6)  # left alone
+
+
+def test_no_trainee_speech_is_said_instead_of_praised() -> None:
+    from listening_coach.config import config_from_dict
+    from listening_coach.pipeline import analyze_words
+    from listening_coach.testing import script
+
+    words = script("partner 0.0 I have been waiting forty minutes and nobody called me back",
+                   "trainee 5.0 mm-hm", "partner 6.0 this is really not fine at all")
+    session = analyze_words(words, config_from_dict({"language": {"use_model": False}}))
+    codes = [f.code for f in session.feedback if f.exchange is None]
+    assert codes == ["no_trainee_speech"]
+    assert not any("of the talking" in f.message for f in session.feedback)
+
+
+@pytest.mark.slow
+def test_a_recording_whose_name_is_not_utf8_is_analysed_and_skipped_when_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    buffer = io.BytesIO()
+    sf.write(buffer, _partner(), SAMPLE_RATE, format="WAV")
+    (path,) = _non_utf8(tmp_path, buffer.getvalue())
+    config = tmp_path / "mono.toml"
+    config.write_text(MONO)
+    argv = ["analyze", path, "--out", str(tmp_path / "out"), "--config", str(config)]
+    assert main(argv) == EXIT_OK
+    assert main(argv) == EXIT_OK
+    assert "0 analysed, 1 unchanged (skipped), 0 failed" in capsys.readouterr().out
+    session = json.loads((tmp_path / "out" / "_xff_xfe.json").read_text(encoding="utf-8"))
+    assert session["source"] == path and len(session["words"]) >= 10
 
 
 def test_the_installed_command_exits_with_the_code_and_no_traceback(tmp_path: Path) -> None:
