@@ -148,9 +148,9 @@ class FeedbackOptions:
     fillers_per_min: float = opt(5.0, ge=0)
     # A hurried answer is judged only on a sustained stretch: at least fast_min_words words
     # and min_pace_speech_s of the trainee's speech in the exchange ("Bye." has no pace).
-    min_pace_speech_s: float = opt(2.5, ge=0)
+    min_pace_speech_s: float = opt(2.0, ge=0)
     fast_min_words: int = opt(8, ge=1)
-    fast_vs_own_ratio: float = opt(1.2, ge=1)  # ... and this much faster than the trainee's median
+    fast_vs_own_ratio: float = opt(1.1, ge=1)  # ... and this much faster than the trainee's median
     speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
     # The partner escalated only when loudness, pitch and pace all rise above the partner's own
     # first prompts (``escalation_baseline_prompts``) by these margins.

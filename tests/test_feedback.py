@@ -84,8 +84,8 @@ def test_a_long_fast_answer_is_judged_and_its_pace_never_praised() -> None:
         "partner 15.0 fine",
     ), RULES_ONLY)
     tips = [f for f in session.feedback if f.code == "fast_answer"]
-    assert len(tips) == 1 and tips[0].exchange == 0 and "200 words/min (10.8 s" in tips[0].message
-    assert tips[0].because[0].name == "pace.wpm" and tips[0].evidence
+    assert len(tips) == 1 and tips[0].exchange == 0 and "200 words/min (36 words in 10.8 s" in tips[0].message
+    assert tips[0].because[0].name == "pace.turn_wpm" and tips[0].evidence
     assert not [f for f in session.feedback if f.level == "praise" and "pace" in f.code]
 
 

@@ -53,12 +53,11 @@ def give_feedback(
              and len(m.evidence) >= fb.fast_min_words]
     own_wpm = statistics.median(paces) if len(paces) >= 3 else None
     out: list[Feedback] = []
+    partner_overlaps = tuple(e.start for e in events if e.speaker == PARTNER
+                             and e.kind in ("interruption", "overlap", "terminal_overlap"))
     for ex in exchanges:
         own = tuple(e for e in events if e.exchange == ex.index)
-        cut_off = bool(ex.response) and any(
-            e.kind == "interruption" and e.speaker == PARTNER
-            and ex.response[0].start <= e.start <= ex.response[-1].end for e in events)
-        context = ExchangeContext(ex, own, get, config, exchanges, own_wpm, cut_off)
+        context = ExchangeContext(ex, own, get, config, exchanges, own_wpm, partner_overlaps)
         items = exchange_feedback(context)
         items += [f for f in extra if f.exchange == ex.index]
         out.extend(budget(items, fb.max_items_per_exchange))
