@@ -186,6 +186,7 @@ class DiarizeOptions:
     (``trainee_speaker`` names the diarizer label, e.g. ``SPEAKER_01``).
     """
 
+    engine: str = "segmentation"  # segmentation (pyannote segmentation-3.0) | embedding (older)
     num_speakers: int = 0  # 0: estimate between min_speakers and max_speakers
     min_speakers: int = 1
     max_speakers: int = 4
@@ -202,10 +203,13 @@ class DiarizeOptions:
     overlap: bool = True  # look for stretches where two people speak at once
     overlap_threshold: float = 0.0  # a pair of voices must fit a frame better than one by this
     word_margin: float = 0.1  # a backchannel word moves to another voice only by this margin
-    role_rule: str = "less"  # first | less | enrolment | manual
+    role_rule: str = "auto"  # auto | listener | first | less | enrolment | manual
     trainee_speaker: str | None = None  # for role_rule = "manual"
     enrolment_path: str | None = None  # for role_rule = "enrolment"
     max_cluster_windows: int = 1500  # longer files: cluster a subsample, assign the rest
+    seg_step_s: float = 2.5  # segmentation engine: a 10 s window every this many seconds
+    min_clean_s: float = 0.5  # segmentation engine: solo speech a local speaker needs to be clustered
+    seg_cluster_threshold: float = 0.2  # segmentation engine's cluster_threshold (tuned on AMI)
 
 
 @dataclass(frozen=True, slots=True)
