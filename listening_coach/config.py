@@ -285,6 +285,7 @@ class LiveOptions:
     speech_pad_s: float = opt(0.2, ge=0)  # audio kept before/after the VAD segment for transcription
     beam_size: int = opt(1, ge=1)  # live decode is greedy; the final analysis uses transcribe.beam_size
     max_lag_s: float = opt(3.0, gt=0)  # behind real time by more than this: skip live cues, catch up later
+    degrade_lag_s: float = opt(1.0, gt=0)  # behind by more than this: live labels from rules only (shown)
     final_pass: bool = True  # re-transcribe the recording with full options after the drill
     echo_gate_ratio: float = opt(1.0, ge=0)  # after echo removal, speech must exceed this x the echo level
     echo_max_delay_s: float = opt(0.5, ge=0)  # how late the loudspeaker may reach the microphone

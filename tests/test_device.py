@@ -273,8 +273,9 @@ def test_whole_drills_through_the_virtual_microphone(
         recorded, _ = soundfile.read(result.recording, dtype="float32")
         assert recorded.shape[1] == 2 and recorded.shape[0] / RATE == pytest.approx(
             result.recorded_s)
-    assert {"interruption", "command"} <= {m["signal"] for st in poor.drill["steps"]
-                                           for m in st["moves"]}
+    # talking over a loud (angry) line through loudspeakers may be gated as its echo in the
+    # line's first second (docs/live.md), so only the words are required to count here
+    assert "command" in {m["signal"] for st in poor.drill["steps"] for m in st["moves"]}
 
 
 @pytest.mark.timeout(120)
