@@ -264,7 +264,7 @@ class PartnerState:
         focus = next((n.name for n in self.scenario.needs if n.name not in self.met), None)
 
         def score(line: PartnerLine) -> int:
-            need = 2 if line.need == focus else 1 if line.need is None else 0
+            need = 4 if line.need == focus else 1 if line.need is None else 0
             return need + (2 if line.band == band else 0)
 
         fitting = [ln for ln in unused if ln.band in (band, None)]
