@@ -154,10 +154,14 @@ def config_sha256(config: Config, segmentation: Path | None = None) -> str:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    """Write ``text`` to ``path`` through a temporary file in the same folder.
+
+    A file name that is not UTF-8 reaches us with surrogates (``\\udcff``); they are written as
+    that escape, which keeps the file valid UTF-8 and reads back as the same name in JSON.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(text.encode("utf-8", errors="backslashreplace"))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

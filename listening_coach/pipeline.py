@@ -17,11 +17,12 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from listening_coach import speakers as spk
-from listening_coach.audio import SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe
+from listening_coach.audio import MAX_CHANNELS, SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import counted, give_feedback
@@ -77,6 +78,8 @@ def check_channel_map(info: AudioInfo, config: Config) -> None:
     names = config.speakers.channels
     if mode in ("trainee", "diarize") or (info.channels == 1 and mode == "auto"):
         return
+    if info.channels > MAX_CHANNELS:
+        return  # decoding refuses the file with its own message
     if len(names) > info.channels:
         fix = ("leave out --channels (a mono recording is the trainee alone) or use --diarize"
                if info.channels == 1 else "give one name per channel")
@@ -119,7 +122,7 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
     hook = hook or _noop
     info = probe(path)
     check_channel_map(info, config)
-    model = load_model(config.transcribe)
+    model: Any = None  # loaded at the first block with sound: unreadable or silent files fail fast
     opts = config.speakers
     words: list[Word] = []
     voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
@@ -146,7 +149,12 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
             samples = chosen[row]
             if len(channel_map) > 1:
                 samples = spk.mask_inactive(samples, active[row], frame_s=opts.frame_s)
-            found = transcribe(samples, config.transcribe, offset_s=block_start, speaker=speaker, model=model)
+            if not np.any(samples):  # digital silence (or all masked): nothing to transcribe
+                found: tuple[Word, ...] = ()
+            else:
+                model = model if model is not None else load_model(config.transcribe)
+                found = transcribe(samples, config.transcribe, offset_s=block_start, speaker=speaker,
+                                   model=model)
             if config.transcribe.snap_words:
                 found = spk.snap_words(
                     found,

@@ -160,7 +160,7 @@ def render_summary(result: Any) -> RenderableType:
         table.add_column("feedback", ratio=3)
         for ex in session.exchanges:
             latency = ex.response_latency
-            items = [f for f in session.feedback if f.exchange == ex.index]
+            items = [f for f in session.feedback if f.exchange == ex.index and not f.more]
             table.add_row(
                 str(ex.index + 1),
                 _cut(" ".join(t.text for t in ex.prompt)),
@@ -169,7 +169,7 @@ def render_summary(result: Any) -> RenderableType:
                 Text("\n").join(cue_line(ex.index, f) for f in items) if items else "",
             )
         parts.append(table)
-        overall = [f for f in session.feedback if f.exchange is None]
+        overall = [f for f in session.feedback if f.exchange is None and not f.more]
         if overall:
             parts.append(Text("Overall", style="bold"))
             parts += [Text(f" {_MARK.get(f.level, '?')} {f.message}", style=_STYLE.get(f.level, ""))

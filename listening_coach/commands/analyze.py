@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from listening_coach.config import load_config, parse_channel_map
+from listening_coach.bounds import parse_channel_map
+from listening_coach.config import load_config
 from listening_coach.errors import ConfigError
 from listening_coach.feedback import clock, counted
 
