@@ -49,6 +49,10 @@ class DrillView:
         self.cues: list[tuple[int, Feedback | None]] = []
         self.words = 0
         self.lag_s = 0.0
+        self.degraded_s = 0.0
+        self.agitation: float | None = None
+        self.band = ""
+        self.moved = ""  # what moved the partner after the last exchange
         self._live: Live | None = None
         self._started = time.monotonic()
 
@@ -70,6 +74,15 @@ class DrillView:
             info: dict[str, Any] = artifact  # type: ignore[assignment]
             self.partner_line = str(info["text"])
             self.prompt_kind = str(info["kind"])
+            if "agitation" in info:
+                self.agitation, self.band = float(info["agitation"]), str(info.get("band", ""))
+        elif step == "drill.partner":
+            from listening_coach.partner import SIGNAL_TEXT
+
+            st: Any = artifact
+            self.agitation = float(st.after)
+            parts = [f"{SIGNAL_TEXT.get(m.signal, m.signal)} {m.delta:+.1f}" for m in st.moves]
+            self.moved = f"{st.before:g} -> {st.after:g}: " + (", ".join(parts) or "no change")
         elif step == "drill.state":
             self.state = str(artifact)
         elif step == "live.speech":
@@ -81,6 +94,8 @@ class DrillView:
         elif step == "live.cue":
             cue = (artifact.exchange, artifact.feedback)  # type: ignore[attr-defined]
             self.cues = [c for c in self.cues if c[0] != cue[0]] + [cue]  # a re-cue replaces
+        elif step == "live.degraded":
+            self.degraded_s = float(artifact)  # type: ignore[arg-type]
         elif step == "live.lag":
             self.lag_s = float(artifact)  # type: ignore[arg-type]
         if self._live is not None:
@@ -89,8 +104,16 @@ class DrillView:
     def render(self) -> RenderableType:
         """The current screen."""
         rows: list[RenderableType] = []
+        if self.agitation is not None:
+            filled = int(round(self.agitation))
+            style = "red" if self.agitation >= 7 else "yellow" if self.agitation >= 4 else "green"
+            rows.append(Text.assemble(("Partner agitation ", "dim"),
+                                      ("█" * filled + "░" * (10 - filled), style),
+                                      (f" {self.agitation:.1f} {self.band}", style),
+                                      (f"   ({self.moved})" if self.moved else "", "dim")))
         if self.partner_line:
-            who = "Partner (escalating)" if self.prompt_kind == "escalation" else "Partner"
+            who = {"escalation": "Partner (escalating)", "reaction": "Partner (reacting)",
+                   "ending": "Partner (last word)"}.get(self.prompt_kind, "Partner")
             rows.append(Text.assemble((f"{who}: ", "bold cyan"), (self.partner_line, "cyan")))
         if self.state == "listening":
             indicator = ("● you are speaking", "bold green") if self.trainee_speaking else (
@@ -101,6 +124,9 @@ class DrillView:
         if self.cues_on:
             for index, feedback in self.cues[-4:]:
                 rows.append(cue_line(index, feedback))
+        if self.degraded_s and not self.lag_s:
+            rows.append(Text(f"(busy machine, {self.degraded_s:.1f} s behind: quicker live labels; "
+                             "the final report is complete)", style="dim"))
         if self.lag_s:
             rows.append(Text(f"(running {self.lag_s:.1f} s behind: cues paused, the full "
                              "report comes at the end)", style="dim"))
@@ -134,7 +160,7 @@ def render_summary(result: Any) -> RenderableType:
         table.add_column("feedback", ratio=3)
         for ex in session.exchanges:
             latency = ex.response_latency
-            items = [f for f in session.feedback if f.exchange == ex.index]
+            items = [f for f in session.feedback if f.exchange == ex.index and not f.more]
             table.add_row(
                 str(ex.index + 1),
                 _cut(" ".join(t.text for t in ex.prompt)),
@@ -143,13 +169,17 @@ def render_summary(result: Any) -> RenderableType:
                 Text("\n").join(cue_line(ex.index, f) for f in items) if items else "",
             )
         parts.append(table)
-        overall = [f for f in session.feedback if f.exchange is None]
+        overall = [f for f in session.feedback if f.exchange is None and not f.more]
         if overall:
             parts.append(Text("Overall", style="bold"))
             parts += [Text(f" {_MARK.get(f.level, '?')} {f.message}", style=_STYLE.get(f.level, ""))
                       for f in overall]
     else:
         parts.append(Text("No exchange was recorded.", style="yellow"))
+    if getattr(result, "drill", None) and result.drill.get("steps"):
+        from listening_coach.drill_report import transcript
+
+        parts.append(Text(transcript(result.drill)))
     facts = [f"Ended: {result.stopped_by.replace('_', ' ')}. {result.message}"]
     if result.overflows:
         facts.append(f"Input overflows: {counted(result.overflows, 'block')} of audio lost by the "

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
+from types import ModuleType
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -45,6 +49,17 @@ def shared_data() -> Path:
     return path
 
 
+def require_module(name: str, install: str) -> ModuleType:
+    """Import an optional dependency; skip with the install command, or fail under CI."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        message = f"{name} is not installed ({e}): {install}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message, allow_module_level=True)
+
+
 def require_tool(name: str, install: str) -> str:
     """Return the path of a system tool; skip with the install command, or fail under CI."""
     path = shutil.which(name)
@@ -54,3 +69,23 @@ def require_tool(name: str, install: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def analysed_file() -> Callable[[Path, Any], Any]:
+    """``pipeline.analyze(path, config)``, run once per test session for each (path, config).
+
+    Sessions are frozen, so tests can share them; the real Whisper model costs 10-20 s per
+    sample on 2 cores, and several test files analyse the same sample with the same config.
+    """
+    from listening_coach.pipeline import analyze
+
+    cache: dict[tuple[Path, Any], Any] = {}
+
+    def get(path: Path, config: Any) -> Any:
+        key = (Path(path).resolve(), config)
+        if key not in cache:
+            cache[key] = analyze(path, config)
+        return cache[key]
+
+    return get

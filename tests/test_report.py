@@ -59,9 +59,11 @@ def test_matches_golden(session, update_golden: bool) -> None:  # type: ignore[n
         data.pop(key)
     data["metrics"] = [m for m in data["metrics"] if not m["name"].startswith("language.")]
     data["summary"] = {k: v for k, v in data["summary"].items() if not k.startswith("language.")}
-    if update_golden or not GOLDEN.exists():
+    if update_golden:
         GOLDEN.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-        pytest.skip("golden file written; review the diff") if update_golden else None
+        pytest.skip("golden file written; review the diff")
+    assert GOLDEN.is_file(), f"{GOLDEN} is missing: restore it from git, or write it with " \
+        "pytest tests/test_report.py --update-golden and review it"
     assert data == json.loads(GOLDEN.read_text())
 
 
@@ -94,3 +96,12 @@ def test_render_text_lists_every_exchange_with_its_feedback(session) -> None:  #
     text = render_text(session)
     assert text.count("\nExchange ") == len(session.exchanges)
     assert "let me stop you" in text and "Session" in text
+
+
+def test_render_text_folds_more_items_and_reads_latency(session) -> None:  # type: ignore[no-untyped-def]
+    text = render_text(session)
+    more = [f for f in session.feedback if f.more]
+    assert more and text.count("more (") == len({f.exchange for f in more})
+    for f in more:
+        assert text.index(f.message) > text.index("more (")
+    assert "started 1.5 s before the partner finished" in text  # "let me stop you" at 13.0 s
