@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: docs setup demo test test-fast lint bench bench-live bench-accuracy whisper-base models encoder encoder-cv fixtures samples clean
+.PHONY: docs setup demo screenshot test test-fast lint bench bench-live bench-accuracy whisper-base models encoder encoder-cv fixtures samples clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ requirements.lock:
 
 demo: $(STAMP)
 	$(BIN)/listening-coach analyze audio_samples/angry_customer.opus --out out/demo
+
+# docs/report.png from the current demo report (headless chromium: apt-get install -y chromium)
+screenshot: demo
+	$(BIN)/python scripts/screenshot.py out/demo/angry_customer.html docs/report.png
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -146,7 +146,11 @@ class FeedbackOptions:
     max_talk_share: float = opt(0.5, ge=0, le=1)
     monologue_s: float = opt(30.0, gt=0)
     fillers_per_min: float = opt(5.0, ge=0)
-    min_pace_speech_s: float = opt(8.0, ge=0)  # no pace judgement from less speech in an exchange
+    # A hurried answer is judged only on a sustained stretch: at least fast_min_words words
+    # and min_pace_speech_s of the trainee's speech in the exchange ("Bye." has no pace).
+    min_pace_speech_s: float = opt(2.5, ge=0)
+    fast_min_words: int = opt(8, ge=1)
+    fast_vs_own_ratio: float = opt(1.2, ge=1)  # ... and this much faster than the trainee's median
     speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
     # The partner escalated only when loudness, pitch and pace all rise above the partner's own
     # first prompts (``escalation_baseline_prompts``) by these margins.
@@ -174,6 +178,7 @@ class LiveOptions:
     speech_pad_s: float = opt(0.2, ge=0)  # audio kept before/after the VAD segment for transcription
     beam_size: int = opt(1, ge=1)  # live decode is greedy; the final analysis uses transcribe.beam_size
     max_lag_s: float = opt(3.0, gt=0)  # behind real time by more than this: skip live cues, catch up later
+    degrade_lag_s: float = opt(1.0, gt=0)  # behind by more than this: live labels from rules only (shown)
     final_pass: bool = True  # re-transcribe the recording with full options after the drill
     echo_gate_ratio: float = opt(1.0, ge=0)  # after echo removal, speech must exceed this x the echo level
     echo_max_delay_s: float = opt(0.5, ge=0)  # how late the loudspeaker may reach the microphone

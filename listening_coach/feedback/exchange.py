@@ -4,8 +4,8 @@ Each rule takes an :class:`ExchangeContext` and returns :class:`Feedback` items 
 evidence (the words quoted, the metrics behind the number). Which of them a trainee sees first
 is decided in :mod:`listening_coach.feedback.budget`.
 
-Evidence thresholds (issue 13): no pace judgement from less than
-``feedback.min_pace_speech_s`` of the trainee's speech in the exchange; no escalation claim
+Evidence thresholds (issue 13): no pace judgement from fewer than ``feedback.fast_min_words``
+words or less than ``feedback.min_pace_speech_s`` of the trainee's speech in the exchange; no escalation claim
 unless the partner's loudness, pitch *and* pace all rose above the partner's own first prompts
 by the configured margins (and the message says by how much).
 """
@@ -38,6 +38,8 @@ class ExchangeContext:
     get: Lookup
     config: Config
     exchanges: tuple[Exchange, ...]  # all of them (for the partner's baseline)
+    own_wpm: float | None = None  # the trainee's median answer pace (answers long enough)
+    cut_off: bool = False  # the partner interrupted this answer: its pace is not measurable
 
     @property
     def i(self) -> int:
@@ -66,34 +68,26 @@ def interruptions(c: ExchangeContext) -> list[Feedback]:
 
 
 def fast_answer(c: ExchangeContext) -> list[Feedback]:
-    """Only from ``min_pace_speech_s`` of speech: a 4-word answer has no meaningful pace."""
+    """Only on a sustained stretch (``fast_min_words`` words over ``min_pace_speech_s``, not
+    cut off by the partner), above ``pace.fast_wpm`` and ``fast_vs_own_ratio`` times the
+    trainee's own median pace: a 4-word answer has no meaningful pace, and a naturally fast
+    talker is not told on every exchange."""
     pace, fb = c.config.pace, c.config.feedback
     wpm = c.get("pace.wpm", c.i)
-    if wpm is None or c.speaking_s < fb.min_pace_speech_s or wpm.value <= pace.fast_wpm:
+    if (wpm is None or c.cut_off or c.speaking_s < fb.min_pace_speech_s
+            or len(wpm.evidence) < fb.fast_min_words or wpm.value <= pace.fast_wpm):
         return []
+    if c.own_wpm is not None and wpm.value < fb.fast_vs_own_ratio * c.own_wpm:
+        return []  # the trainee's usual pace: a fast talker is told once, in the summary
+    usual = (f", {100 * (wpm.value / c.own_wpm - 1):.0f}% faster than your usual "
+             f"{c.own_wpm:.0f}" if c.own_wpm else "")
     return [Feedback(
         "tip",
-        f"You answered at {wpm.value:.0f} words/min for {c.speaking_s:.0f} s from "
-        f"{clock(wpm.evidence[0].start)} ({quote(wpm.evidence, 6)}). Slow down to "
+        f"You answered at {wpm.value:.0f} words/min{usual} ({c.speaking_s:.1f} s from "
+        f"{clock(wpm.evidence[0].start)}: {quote(wpm.evidence, 6)}). Slow down to "
         f"{pace.target_wpm_min:.0f}-{pace.target_wpm_max:.0f}: an unhurried voice sounds more "
         "empathic.",
         c.i, (wpm,), wpm.evidence[:6], "fast_answer",
-    )]
-
-
-def speeding_up(c: ExchangeContext) -> list[Feedback]:
-    pace, fb = c.config.pace, c.config.feedback
-    wpm, vs_base = c.get("pace.wpm", c.i), c.get("pace.wpm_vs_baseline", c.i)
-    if (
-        wpm is None or vs_base is None or c.speaking_s < fb.min_pace_speech_s
-        or vs_base.value < fb.speedup_ratio or wpm.value <= pace.target_wpm_max
-    ):
-        return []
-    return [Feedback(
-        "tip",
-        f"You sped up to {wpm.value:.0f} words/min, {100 * (vs_base.value - 1):.0f}% faster than "
-        "at the start of the drill. Under pressure, slow down on purpose.",
-        c.i, (vs_base, wpm), wpm.evidence[:6], "speeding_up",
     )]
 
 
@@ -212,7 +206,7 @@ def monologue(c: ExchangeContext) -> list[Feedback]:
 
 
 RULES: tuple[Callable[[ExchangeContext], list[Feedback]], ...] = (
-    interruptions, fast_answer, speeding_up, mirrored_escalation, latency,
+    interruptions, fast_answer, mirrored_escalation, latency,
     pauses_and_encouragers, monologue,
 )
 
