@@ -209,6 +209,7 @@ def _diarize_words(
 ) -> tuple[list[Word], tuple[str, ...], list[str]]:
     """Attribute mono words to speakers and roles; returns (words, speakers, notes)."""
     from listening_coach.diarization import (
+        LOW_ROLE_CONFIDENCE,
         assign_speakers_from_segments,
         choose_roles,
         diarize,
@@ -229,9 +230,21 @@ def _diarize_words(
 
         enrolment = load_audio(options.enrolment_path).mean(axis=0)
     roles, confidence = choose_roles(
-        diarization, labelled, options.role_rule, enrolment=enrolment, trainee=options.trainee_speaker
+        diarization,
+        labelled,
+        options.role_rule,
+        enrolment=enrolment,
+        trainee=options.trainee_speaker,
+        language=config.language,
     )
     renamed = [replace(w, speaker=roles.get(w.speaker or "", w.speaker)) for w in labelled]
+    if confidence < LOW_ROLE_CONFIDENCE and options.role_rule != "manual":
+        trainee = next((k for k, v in roles.items() if v == TRAINEE), "?")
+        notes.insert(
+            0,
+            f"Roles uncertain (confidence {confidence:.2f}): {trainee} was taken as the trainee; "
+            "if that is wrong, rerun with --trainee SPEAKER_NN",
+        )
     notes.append(
         f"diarized: {diarization.num_speakers} voices (count confidence "
         f"{diarization.count_confidence:.2f}); roles by rule '{options.role_rule}' "
