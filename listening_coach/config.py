@@ -41,6 +41,9 @@ class TranscribeOptions:
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
     block_s: float = 120.0  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
+    # one channel per person: speech this long that no word covers stays as "unclear speech"
+    unclear_min_s: float = 0.25
+    retry_empty_regions: bool = True  # a region without words is transcribed again, unmasked
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class SpeakerOptions:
     channels: tuple[str, ...] = ("trainee", "partner")
     bleed_margin_db: float = 6.0  # speech must be this much louder than the other mics' bleed
     floor_margin_db: float = 12.0  # ... and this far above the channel's own noise floor
+    edge_margin_db: float = 6.0  # a run of speech grows over neighbouring frames this far above both
     frame_s: float = 0.02
 
 
@@ -66,6 +70,8 @@ class TurnOptions:
     close_after_s: float = 3.0  # trainee alone: silence that closes an exchange
     backchannel_max_s: float = 1.0
     backchannel_max_words: int = 2
+    # a short spurt said over the other's speech for this long is a backchannel whatever its text
+    backchannel_min_overlap_s: float = 0.1
     backchannel_words: tuple[str, ...] = (
         "mm", "mhm", "mm-hm", "mm-hmm", "hmm", "uh-huh", "yeah", "yes", "yep", "right", "okay",
         "ok", "i see", "sure", "true", "oh", "ah", "wow", "got it", "exactly", "alright",

@@ -57,7 +57,7 @@ def _escalation_feedback(
             continue
         flag = min(flags, key=FLAGS.index)
         exchange = exchanges.get(lab.exchange)
-        partner = join_words(exchange.prompt_words) if exchange and exchange.prompt else ""
+        partner = join_words([w for w in exchange.prompt_words if not w.unclear]) if exchange else ""
         suggestion = suggest_reflection(partner) if partner else None
         lead = "'Calm down' tends to escalate" if "calm down" in lab.text.lower() else (
             _FLAG_ADVICE[flag]
@@ -152,7 +152,7 @@ def language_feedback(
         mine = [lab for lab in ordered if lab.exchange == exchange.index]
         if any(lab.label in ("reflection", "validation") for lab in mine):
             continue
-        suggestion = suggest_reflection(join_words(exchange.prompt_words))
+        suggestion = suggest_reflection(join_words([w for w in exchange.prompt_words if not w.unclear]))
         if suggestion is None:
             continue
         closed = sum(1 for lab in mine if lab.label == "question" and lab.subtype == "closed")
