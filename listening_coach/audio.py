@@ -24,6 +24,10 @@ from listening_coach.errors import AudioError
 
 SAMPLE_RATE = 16_000  # Hz, what faster-whisper expects
 MAX_CHANNELS = 8
+# Decoders of lossy formats overshoot full scale a little; a peak above this (+6 dBFS) means the
+# samples are on another scale (a float file written unnormalised) and would make garbage of
+# Whisper's features and the dB thresholds: such audio is scaled down to a peak of 1.0.
+MAX_PEAK = 2.0
 logger = logging.getLogger(__name__)
 
 
@@ -91,10 +95,37 @@ def probe(path: str | Path) -> AudioInfo:
         container.close()
 
 
+def _float_pcm_peak(path: str | Path) -> float:
+    """The largest absolute sample of a float PCM file (a quick pass: nothing to decode)."""
+    import av
+
+    container = _open(path)
+    peak = 0.0
+    try:
+        for frame in container.decode(container.streams.audio[0]):
+            values = np.abs(frame.to_ndarray())
+            finite = values[np.isfinite(values)]
+            if finite.size:
+                peak = max(peak, float(finite.max()))
+    except av.error.FFmpegError:
+        pass  # a damaged file: the decoding pass that follows says so
+    finally:
+        container.close()
+    return peak
+
+
+def _scale_warning(path: str | Path, peak: float) -> None:
+    logger.warning("%s: samples reach %.3g times full scale; scaled down to fit [-1, 1] "
+                   "(check the export settings of this recording)", path, peak)
+
+
 def iter_blocks(path: str | Path, *, block_s: float = 600.0) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(start_s, samples)`` with samples float32 of shape ``(channels, n)`` at 16 kHz.
 
-    Every block but the last holds exactly ``block_s`` seconds.
+    Every block but the last holds exactly ``block_s`` seconds. Audio whose peak is far outside
+    [-1, 1] (above :data:`MAX_PEAK`) is scaled to a peak of 1.0, with a logged warning: by one
+    gain for the whole file when it is float PCM (its peak is found first), else by the loudest
+    peak decoded so far.
 
     Raises:
       AudioError: the file cannot be decoded, holds NaN/inf samples, or has no audio at all.
@@ -112,6 +143,14 @@ def iter_blocks(path: str | Path, *, block_s: float = 600.0) -> Iterator[tuple[f
         if channels > MAX_CHANNELS:
             raise AudioError(f"{path}: {channels} channels; at most {MAX_CHANNELS} are supported")
         resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE)
+        gain = 1.0
+        is_float_pcm = stream.codec_context.name.startswith("pcm_f")
+        if is_float_pcm:
+            peak = _float_pcm_peak(path)
+            if peak > MAX_PEAK:
+                gain = 1.0 / peak
+                _scale_warning(path, peak)
+        warned = gain != 1.0
 
         def frames() -> Iterator[np.ndarray]:
             try:
@@ -135,6 +174,15 @@ def iter_blocks(path: str | Path, *, block_s: float = 600.0) -> Iterator[tuple[f
                     f"{(emitted * block_n + pending_n) / SAMPLE_RATE:.1f} s; the float data is "
                     "corrupt, re-export the recording"
                 )
+            if not is_float_pcm and array.size:  # the loudest peak so far sets the gain
+                peak = float(np.abs(array).max())
+                if peak > MAX_PEAK and peak * gain > 1.0:
+                    gain = 1.0 / peak
+                    if not warned:
+                        _scale_warning(path, peak)
+                        warned = True
+            if gain != 1.0:
+                array = array * np.float32(gain)
             pending.append(array)
             pending_n += array.shape[1]
             while pending_n >= block_n:

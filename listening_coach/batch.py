@@ -5,7 +5,7 @@
   ``NAME.stamp.json`` atomically; skip it when audio and config are unchanged.
 - :func:`run_batch`: run every task (in-process, worker processes, or on a Dask cluster), report
   progress through the hook, then write ``recordings.csv``, ``exchanges.csv``, ``cohort.csv``
-  and ``index.html``.
+  and ``index.html`` for every recording in the output folder (earlier commands' too).
 
 Hook steps: ``("batch.start", BatchPlan)``, ``("batch.item", BatchProgress)`` after each
 recording, ``("batch.done", BatchResult)``. Stamps make a batch resumable: stop it with Ctrl-C,
@@ -35,6 +35,8 @@ from listening_coach.manifest import (
 from listening_coach.outputs import (
     BatchTask,
     ItemResult,
+    earlier_results,
+    input_problem,
     process_task,
     remove_stale_temp_files,
 )
@@ -156,7 +158,11 @@ def plan_batch(
     out = Path(out_dir).expanduser().resolve()
     infos = read_manifest(manifest) if manifest else {}
     regex = compile_pattern(pattern) if pattern else None
-    paths = [Path(p).expanduser() for p in inputs] or list(infos)
+    given_inputs = list(inputs)
+    if any(str(p).strip() == "" for p in given_inputs):
+        raise ConfigError("An input is an empty path (\"\"); name a recording or a folder "
+                          "(use . for the current folder)")
+    paths = [Path(p).expanduser() for p in given_inputs] or list(infos)
     if not paths:
         raise ConfigError("Nothing to analyse: give recordings or folders, or a --manifest")
     notes: list[str] = []
@@ -164,6 +170,11 @@ def plan_batch(
     found: list[tuple[Path, Path]] = []
     seen: set[Path] = set()
     for given in paths:
+        problem = input_problem(given)
+        if problem is not None:
+            missing.append(ItemResult(path=given, name=given.name or str(given), status="failed",
+                                      error=f"{given}: {problem}"))
+            continue
         p = given.resolve()
         if p.is_dir():
             if p == out:
@@ -178,13 +189,9 @@ def plan_batch(
                 notes.append(f"folder {given} holds no audio or video files")
             found += [(f, p) for f in files if f not in seen]
             seen.update(files)
-        elif p.is_file():
-            if p not in seen:
-                found.append((p, p))
-                seen.add(p)
-        else:
-            missing.append(ItemResult(path=given, name=given.name, status="failed",
-                                      error=f"{given}: no such file or folder"))
+        elif p not in seen:
+            found.append((p, p))
+            seen.add(p)
     tasks: list[BatchTask] = []
     for (path, _), name in zip(found, _output_names(found)):
         info = infos.get(path)
@@ -398,7 +405,9 @@ def run_batch(
             source.close()  # stops worker processes / cancels Dask futures still running
     order = {t.path: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.path, -1))
-    files = write_batch_outputs(tuple(results), plan.out_dir)
+    listed = sorted([*results, *earlier_results(plan.out_dir, results)],
+                    key=lambda r: (r.name.casefold(), r.name))
+    files = write_batch_outputs(tuple(listed), plan.out_dir)  # the whole folder, not only this run
     result = BatchResult(items=tuple(results), out_dir=plan.out_dir, notes=plan.notes,
                          files=files, interrupted=interrupted,
                          seconds=time.monotonic() - started)

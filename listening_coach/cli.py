@@ -5,7 +5,7 @@ adds its parser and sets ``func=run`` where ``run(args) -> int`` returns the exi
 
 Exit codes: 0 success; 1 an error we explain in one line (bad input, bad config, no device);
 2 bad command-line usage; 3 a batch finished but some inputs failed (listed at the end);
-130 interrupted with nothing to save.
+4 an internal error (a bug: one line, the traceback with ``-vv``); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
+EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -50,10 +51,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose value may start with "-" ("--channels -,trainee" skips channel 0).
+DASH_VALUE_OPTIONS = ("--channels",)
+
+
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """Write ``--channels -,trainee`` as ``--channels=-,trainee`` so argparse takes the value.
+
+    argparse reads a word that starts with "-" as an option; a channel map may start with the
+    skip mark "-". A following word that is a real option (``--out``) is left alone.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if (word in DASH_VALUE_OPTIONS and following is not None and following.startswith("-")
+                and not following.lstrip("-")[:1].isalpha()):
+            out.append(f"{word}={following}")
+            i += 2
+            continue
+        out.append(word)
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns (and exits with) the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else list(argv)))
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
@@ -66,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     except CoachError as e:
         print(f"error: {e}", file=sys.stderr)
         code = EXIT_ERROR
+    except BrokenPipeError:  # the reader of our output went away (`... | head`)
+        code = EXIT_OK
     except OSError as e:  # a last resort: stages raise CoachError for what they expect
         where = f" ({e.filename})" if e.filename else ""
         print(f"error: {e.strerror or e}{where}", file=sys.stderr)
@@ -73,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        code = EXIT_OK
+    except Exception as e:  # noqa: BLE001 - a bug: one line, the traceback only with -vv
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        print(f"error: internal error {type(e).__name__}: {e} (please report it; run with -vv "
+              "for the traceback)", file=sys.stderr)
+        code = EXIT_INTERNAL
     return code
 
 

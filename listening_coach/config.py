@@ -8,13 +8,18 @@
 - :func:`config_from_dict` / :func:`config_to_dict`: the same without a file.
 
 Unknown sections or keys are errors that list the valid ones, so a typo in a threshold never
-passes silently. ``docs/config.toml`` documents every key with its default.
+passes silently. Each field declares its allowed values once, with :func:`opt` (a range, a list
+of choices, or another field it must not exceed); loading checks the type and range of every
+value and names the key, the value and what is allowed. ``docs/config.toml`` documents every key
+with its default and allowed values.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -22,6 +27,117 @@ from typing import Any, Literal, TypeVar
 from listening_coach.errors import ConfigError
 
 SpeakerMode = Literal["auto", "channels", "trainee", "diarize"]
+T = TypeVar("T")
+ROLES = ("trainee", "partner")
+SKIP_CHANNEL = ("-", "none", "ignore")  # a channel map entry that leaves a channel out
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """The values one option allows, declared next to it with :func:`opt`.
+
+    ``at_most`` / ``below`` name another field of the same section that this one must not
+    exceed / must stay under (``target_wpm_min`` at most ``target_wpm_max``).
+    """
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    choices: tuple[str, ...] = ()
+    at_most: str | None = None
+    below: str | None = None
+
+    def describe(self) -> str:
+        """Say what is allowed, e.g. ``"1 or more"``, ``"0 to 1"``, ``"one of cpu, cuda"``."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.ge is not None and self.le is not None:
+            return f"{_num(self.ge)} to {_num(self.le)}"
+        parts = []
+        if self.ge is not None:
+            parts.append(f"{_num(self.ge)} or more")
+        if self.gt is not None:
+            parts.append(f"more than {_num(self.gt)}")
+        if self.le is not None:
+            parts.append(f"at most {_num(self.le)}")
+        if self.at_most:
+            parts.append(f"at most {self.at_most}")
+        if self.below:
+            parts.append(f"less than {self.below}")
+        return " and ".join(parts)
+
+    def allows(self, value: Any) -> bool:
+        if self.choices:
+            return value in self.choices
+        return not (
+            (self.ge is not None and value < self.ge)
+            or (self.gt is not None and value <= self.gt)
+            or (self.le is not None and value > self.le)
+        )
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def opt(
+    default: T,
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    choices: tuple[str, ...] = (),
+    at_most: str | None = None,
+    below: str | None = None,
+    parse: Callable[[Any, str], Any] | None = None,
+) -> T:
+    """Declare an option's default and allowed values: ``beam_size: int = opt(5, ge=1)``.
+
+    ``parse(value, where)`` replaces the usual type check for values with their own syntax
+    (a channel map) and raises :class:`ConfigError` itself.
+    """
+    bounds = Bounds(ge=ge, gt=gt, le=le, choices=choices, at_most=at_most, below=below)
+    return field(default=default, metadata={"bounds": bounds, "parse": parse})
+
+
+def bounds_of(f: dataclasses.Field[Any]) -> Bounds | None:
+    """The :class:`Bounds` a field declared with :func:`opt`; None when it has none."""
+    bounds = f.metadata.get("bounds")
+    return bounds if isinstance(bounds, Bounds) and bounds != Bounds() else None
+
+
+def parse_channel_map(value: str | Sequence[str], where: str = "--channels") -> tuple[str, ...]:
+    """Parse who is on each channel, in order: ``"partner,trainee"`` or ``"-,trainee,partner"``.
+
+    Each entry is ``trainee``, ``partner`` or a skip mark (``-``, ``none``, ``ignore``); each role
+    appears at most once and at least one appears.
+
+    Raises:
+      ConfigError: unknown names, a role named twice, an empty entry, or no role at all.
+
+    Examples:
+      >>> parse_channel_map("-, Trainee,partner")
+      ('-', 'trainee', 'partner')
+    """
+    items = value.split(",") if isinstance(value, str) else list(value)
+    if not all(isinstance(n, str) for n in items):
+        raise ConfigError(f"{where} must be a list of names, got {value!r}")
+    names = tuple(n.strip().lower() for n in items)
+    text = value if isinstance(value, str) else ",".join(items)
+    unknown = [n for n in names if n not in ROLES + SKIP_CHANNEL]
+    twice = sorted({n for n in names if n in ROLES and names.count(n) > 1})
+    problem = (
+        f"unknown name(s) {', '.join(repr(n) for n in unknown)}" if unknown
+        else f"{' and '.join(twice)} named twice" if twice
+        else "no trainee or partner" if not set(names) & set(ROLES)
+        else None
+    )
+    if problem:
+        raise ConfigError(
+            f"{where} {text!r}: {problem}; name each channel in order trainee, partner or - to "
+            "skip it (e.g. partner,trainee or -,trainee,partner)"
+        )
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +145,20 @@ class TranscribeOptions:
     """faster-whisper settings. ``model`` None means the bundled ``tiny.en`` (int8, CPU)."""
 
     model: str | None = None
-    device: str = "cpu"
+    device: str = opt("cpu", choices=("cpu", "cuda", "auto"))
     compute_type: str = "int8"
-    cpu_threads: int = 0  # 0: all cores
-    beam_size: int = 5
+    cpu_threads: int = opt(0, ge=0)  # 0: all cores
+    beam_size: int = opt(5, ge=1)
     language: str = "en"
     vad_filter: bool = True
-    vad_min_silence_ms: int = 500
-    no_speech_threshold: float = 0.6  # segments above this no-speech probability are dropped
-    log_prob_threshold: float = -1.0
+    vad_min_silence_ms: int = opt(500, ge=0)
+    no_speech_threshold: float = opt(0.6, ge=0, le=1)  # segments above this no-speech probability are dropped
+    log_prob_threshold: float = opt(-1.0, le=0)
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
-    block_s: float = 120.0  # audio is decoded and transcribed in blocks this long (memory)
+    block_s: float = opt(120.0, ge=30)  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
     # one channel per person: speech this long that no word covers stays as "unclear speech"
-    unclear_min_s: float = 0.25
+    unclear_min_s: float = opt(0.25, ge=0)
     retry_empty_regions: bool = True  # a region without words is transcribed again, unmasked
 
 
@@ -54,24 +170,27 @@ class SpeakerOptions:
     for multichannel files and the trainee alone for mono; ``diarize`` clusters voices in mono.
     """
 
-    mode: SpeakerMode = "auto"
-    channels: tuple[str, ...] = ("trainee", "partner")
-    bleed_margin_db: float = 6.0  # speech must be this much louder than the other mics' bleed
-    floor_margin_db: float = 12.0  # ... and this far above the channel's own noise floor
-    edge_margin_db: float = 6.0  # a run of speech grows over neighbouring frames this far above both
-    frame_s: float = 0.02
+    mode: SpeakerMode = opt("auto", choices=("auto", "channels", "trainee", "diarize"))
+    channels: tuple[str, ...] = opt(("trainee", "partner"), parse=parse_channel_map)  # trainee/partner/-
+    bleed_margin_db: float = opt(6.0, ge=0)  # speech must be this much louder than the other mics' bleed
+    floor_margin_db: float = opt(12.0, ge=0)  # ... and this far above the channel's own noise floor
+    edge_margin_db: float = opt(6.0, ge=0)  # a run of speech grows over frames this far above both
+    frame_s: float = opt(0.02, gt=0, le=1)
 
 
 @dataclass(frozen=True, slots=True)
 class TurnOptions:
     """Words -> turns -> exchanges (PRODUCT.md, core vocabulary)."""
 
-    turn_gap_s: float = 1.5  # a silence this long ends a turn when nobody else speaks
-    close_after_s: float = 3.0  # trainee alone: silence that closes an exchange
-    backchannel_max_s: float = 1.0
-    backchannel_max_words: int = 2
+    turn_gap_s: float = opt(1.5, gt=0)  # a silence this long ends a turn when nobody else speaks
+    close_after_s: float = opt(3.0, gt=0)  # trainee alone: silence that closes an exchange
+    backchannel_max_s: float = opt(1.0, ge=0)
+    backchannel_max_words: int = opt(2, ge=0)
     # a short spurt said over the other's speech for this long is a backchannel whatever its text
-    backchannel_min_overlap_s: float = 0.1
+    backchannel_min_overlap_s: float = opt(0.1, ge=0)
+    # "Okay, you need to...": a lexicon word followed this soon by more speech, said over the
+    # other, starts that turn instead of being a backchannel
+    runon_gap_s: float = opt(1.0, ge=0)
     backchannel_words: tuple[str, ...] = (
         "mm", "mhm", "mm-hm", "mm-hmm", "hmm", "uh-huh", "yeah", "yes", "yep", "right", "okay",
         "ok", "i see", "sure", "true", "oh", "ah", "wow", "got it", "exactly", "alright",
@@ -82,35 +201,34 @@ class TurnOptions:
 class OverlapOptions:
     """Interruption vs backchannel vs terminal overlap (conversation-analysis rules)."""
 
-    min_overlap_s: float = 0.1  # shorter simultaneous speech is not an overlap
-    interruption_min_overlap_s: float = 0.8
-    interruption_min_words: int = 3
-    yield_within_s: float = 1.5  # the interrupted speaker stops within this
-    terminal_window_s: float = 0.3  # starting within the other's last word or this: terminal
+    min_overlap_s: float = opt(0.1, ge=0)  # shorter simultaneous speech is not an overlap
+    interruption_min_overlap_s: float = opt(0.8, ge=0)
+    interruption_min_words: int = opt(3, ge=0)
+    yield_within_s: float = opt(1.5, ge=0)  # the interrupted speaker stops within this
+    terminal_window_s: float = opt(0.3, ge=0)  # starting within the other's last word or this: terminal
 
 
 @dataclass(frozen=True, slots=True)
 class PauseOptions:
     """Response latency, effective pauses, hesitations, dead air."""
 
-    effective_pause_s: float = 1.0
-    hesitation_s: float = 1.0
-    dead_air_s: float = 5.0
-    articulation_pause_s: float = 0.25  # pauses this long are left out of articulation rate
+    effective_pause_s: float = opt(1.0, ge=0)
+    hesitation_s: float = opt(1.0, ge=0)
+    dead_air_s: float = opt(5.0, gt=0)
+    articulation_pause_s: float = opt(0.25, gt=0)  # pauses this long are left out of articulation rate
 
 
 @dataclass(frozen=True, slots=True)
 class PaceOptions:
     """Speaking rate targets (PRODUCT.md: aim 110-140 WPM, flag > 160 sustained 20 s)."""
 
-    target_wpm_min: float = 110.0
-    target_wpm_max: float = 140.0
-    fast_wpm: float = 160.0
-    fast_sustained_s: float = 20.0
-    slow_wpm: float = 90.0
-    min_words: int = 5  # fewer words give no pace for an exchange
-    baseline_exchanges: int = 2  # the trainee's first exchanges set the personal baseline
-    speedup_ratio: float = 1.15  # faster than baseline by this factor is "speeding up"
+    target_wpm_min: float = opt(110.0, gt=0, at_most="target_wpm_max")
+    target_wpm_max: float = opt(140.0, gt=0)
+    fast_wpm: float = opt(160.0, gt=0)
+    fast_sustained_s: float = opt(20.0, ge=0)
+    slow_wpm: float = opt(90.0, gt=0, at_most="fast_wpm")
+    min_words: int = opt(5, ge=1)  # fewer words give no pace for an exchange
+    baseline_exchanges: int = opt(2, ge=1)  # the trainee's first exchanges set the personal baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +236,9 @@ class VoiceOptions:
     """Loudness and pitch per turn (librosa)."""
 
     enabled: bool = True
-    hop_s: float = 0.01
-    fmin_hz: float = 65.0
-    fmax_hz: float = 400.0
-    louder_db: float = 3.0  # trainee louder than own baseline by this while partner escalates
+    hop_s: float = opt(0.01, gt=0, le=1)
+    fmin_hz: float = opt(65.0, gt=0, below="fmax_hz")
+    fmax_hz: float = opt(400.0, gt=0, le=8000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,43 +250,55 @@ class LanguageOptions:
     use_encoder: bool = True  # blend in the fine-tuned MiniLM encoder (slower, more accurate)
     encoder_path: str | None = None  # None: language_encoder.onnx in listening_coach/models
     # at 0.9, 40% of utterances skip the encoder and cross-validated macro-F1 stays 0.764
-    encoder_below: float = 0.9  # consult the encoder only below this linear confidence (1: always)
-    min_confidence: float = 0.5  # labels below this are shown as uncertain
-    max_utterance_words: int = 60  # unpunctuated speech is labelled in chunks this long
-    closed_question_run: int = 3  # this many closed questions in a row earns a tip
-    max_suggestions: int = 3  # suggested reflections for the weakest exchanges
+    encoder_below: float = opt(0.9, ge=0, le=1)  # consult the encoder only below this confidence (1: always)
+    min_confidence: float = opt(0.5, ge=0, le=1)  # labels below this are shown as uncertain
+    max_utterance_words: int = opt(60, ge=1)  # unpunctuated speech is labelled in chunks this long
+    closed_question_run: int = opt(3, ge=1)  # this many closed questions in a row earns a tip
 
 
 @dataclass(frozen=True, slots=True)
 class FeedbackOptions:
-    """What turns metrics into messages."""
+    """What turns metrics into messages: evidence thresholds, budget and suggestions."""
 
-    max_items_per_exchange: int = 2
-    quick_latency_s: float = 0.2  # answering faster than this after an emotional line: a tip
-    max_talk_share: float = 0.5
-    monologue_s: float = 30.0
-    fillers_per_min: float = 5.0
-    escalation_wpm: float = 15.0  # partner this much faster than their previous line: escalated
+    max_items_per_exchange: int = opt(2, ge=0)  # the rest of an exchange's items: its "more" list
+    max_session_items: int = opt(5, ge=0)  # session summary; the rest go to its "more" list
+    quick_latency_s: float = opt(0.2, ge=0)  # answering faster than this after an emotional line: a tip
+    max_talk_share: float = opt(0.5, ge=0, le=1)
+    monologue_s: float = opt(30.0, gt=0)
+    fillers_per_min: float = opt(5.0, ge=0)
+    min_pace_speech_s: float = opt(8.0, ge=0)  # no pace judgement from less speech in an exchange
+    speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
+    # The partner escalated only when loudness, pitch and pace all rise above the partner's own
+    # first prompts (``escalation_baseline_prompts``) by these margins.
+    escalation_baseline_prompts: int = opt(2, ge=1)
+    escalation_loudness_db: float = opt(3.0, ge=0)
+    escalation_pitch_st: float = opt(1.0, ge=0)
+    escalation_pace_ratio: float = opt(1.1, ge=1)
+    followed_louder_db: float = opt(3.0, ge=0)  # the trainee louder than their own start by this: followed
+    # Suggested reflections reuse partner words only if each was heard at least this sure, and
+    # only if the sentence parses as a well-formed clause (spaCy); otherwise generic advice.
+    suggestion_min_probability: float = opt(0.5, ge=0, le=1)
+    suggestion_check_grammar: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class LiveOptions:
     """Live drills: capture, streaming turn-taking, echo gating, recording (docs/live.md)."""
 
-    block_s: float = 0.1  # capture block; the audio callback only queues blocks this long
-    vad_threshold: float = 0.5  # Silero speech probability that counts as speech
-    end_silence_s: float = 0.5  # this much silence after speech ends a trainee's turn
-    min_speech_s: float = 0.25  # shorter bursts (clicks, coughs) are not a turn
-    piece_gap_s: float = 0.2  # a pause this long inside a turn: transcribe the piece so far
-    max_piece_s: float = 8.0  # speech without such a pause is cut and transcribed at this length
-    speech_pad_s: float = 0.2  # audio kept before/after the VAD segment for transcription
-    beam_size: int = 1  # live decode is greedy; the final analysis uses transcribe.beam_size
-    max_lag_s: float = 3.0  # behind real time by more than this: skip live cues, catch up later
+    block_s: float = opt(0.1, gt=0, le=1)  # capture block; the audio callback only queues blocks this long
+    vad_threshold: float = opt(0.5, ge=0, le=1)  # Silero speech probability that counts as speech
+    end_silence_s: float = opt(0.5, gt=0)  # this much silence after speech ends a trainee's turn
+    min_speech_s: float = opt(0.25, ge=0)  # shorter bursts (clicks, coughs) are not a turn
+    piece_gap_s: float = opt(0.2, gt=0)  # a pause this long inside a turn: transcribe the piece so far
+    max_piece_s: float = opt(8.0, gt=0)  # speech without such a pause is cut and transcribed at this length
+    speech_pad_s: float = opt(0.2, ge=0)  # audio kept before/after the VAD segment for transcription
+    beam_size: int = opt(1, ge=1)  # live decode is greedy; the final analysis uses transcribe.beam_size
+    max_lag_s: float = opt(3.0, gt=0)  # behind real time by more than this: skip live cues, catch up later
     final_pass: bool = True  # re-transcribe the recording with full options after the drill
-    echo_gate_ratio: float = 1.0  # after echo removal, speech must exceed this x the echo level
-    echo_max_delay_s: float = 0.5  # how late the loudspeaker may reach the microphone
-    answer_timeout_s: float = 8.0  # scripted drill: next partner line if the trainee says nothing
-    stall_timeout_s: float = 3.0  # no audio from the device this long: it has gone away
+    echo_gate_ratio: float = opt(1.0, ge=0)  # after echo removal, speech must exceed this x the echo level
+    echo_max_delay_s: float = opt(0.5, ge=0)  # how late the loudspeaker may reach the microphone
+    answer_timeout_s: float = opt(8.0, gt=0)  # scripted drill: next partner line if the trainee says nothing
+    stall_timeout_s: float = opt(3.0, gt=0)  # no audio from the device this long: it has gone away
     cues: bool = True  # show one short cue per exchange
 
 
@@ -178,9 +307,9 @@ class ReportOptions:
     """Per-recording HTML reports and batch outputs (docs/coach.md)."""
 
     embed_audio: bool = True  # embed the recording (Opus, mono) so each exchange can be played
-    audio_bitrate_kbps: int = 24
-    max_audio_s: float = 3600.0  # longer recordings are not embedded (the file would be huge)
-    voice_points: int = 600  # loudness/pitch curves are reduced to at most this many points
+    audio_bitrate_kbps: int = opt(24, ge=6, le=510)
+    max_audio_s: float = opt(3600.0, ge=0)  # longer recordings are not embedded (the file would be huge)
+    voice_points: int = opt(600, ge=2)  # loudness/pitch curves are reduced to at most this many points
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,26 +321,26 @@ class DiarizeOptions:
     (``trainee_speaker`` names the diarizer label, e.g. ``SPEAKER_01``).
     """
 
-    num_speakers: int = 0  # 0: estimate between min_speakers and max_speakers
-    min_speakers: int = 1
-    max_speakers: int = 4
-    vad_threshold: float = 0.3  # Silero speech probability (0.5 missed 24% of AMI speech)
-    min_speech_s: float = 0.15  # shorter speech bursts are dropped
-    min_silence_s: float = 0.3  # shorter gaps inside speech are bridged
-    merge_gap_s: float = 0.5  # one speaker's segments this close are joined in the output
-    window_s: float = 1.0  # embedding window
-    step_s: float = 0.25  # embedding hop
-    cluster_threshold: float = 0.3  # cosine distance under which clusters merge (count estimate)
-    cluster_method: str = "nme-sc"  # nme-sc (spectral, eigengap count) | ahc (threshold above)
-    min_speaker_s: float = 2.0  # a cluster with less speech than this is merged into its nearest
-    smoothing_s: float = 0.5  # speaker turns shorter than this are absorbed unless words disagree
+    num_speakers: int = opt(0, ge=0)  # 0: estimate between min_speakers and max_speakers
+    min_speakers: int = opt(1, ge=1, at_most="max_speakers")
+    max_speakers: int = opt(4, ge=1)
+    vad_threshold: float = opt(0.3, ge=0, le=1)  # Silero speech probability (0.5 missed 24% of AMI speech)
+    min_speech_s: float = opt(0.15, ge=0)  # shorter speech bursts are dropped
+    min_silence_s: float = opt(0.3, ge=0)  # shorter gaps inside speech are bridged
+    merge_gap_s: float = opt(0.5, ge=0)  # one speaker's segments this close are joined in the output
+    window_s: float = opt(1.0, gt=0)  # embedding window
+    step_s: float = opt(0.25, gt=0)  # embedding hop
+    cluster_threshold: float = opt(0.3, ge=0, le=2)  # cosine distance under which clusters merge (count)
+    cluster_method: str = opt("nme-sc", choices=("nme-sc", "ahc"))  # spectral + eigengap count | threshold
+    min_speaker_s: float = opt(2.0, ge=0)  # a cluster with less speech than this is merged into its nearest
+    smoothing_s: float = opt(0.5, ge=0)  # speaker turns shorter than this are absorbed unless words disagree
     overlap: bool = True  # look for stretches where two people speak at once
     overlap_threshold: float = 0.0  # a pair of voices must fit a frame better than one by this
-    word_margin: float = 0.1  # a backchannel word moves to another voice only by this margin
-    role_rule: str = "less"  # first | less | enrolment | manual
+    word_margin: float = opt(0.1, ge=0)  # a backchannel word moves to another voice only by this margin
+    role_rule: str = opt("less", choices=("first", "less", "enrolment", "manual"))
     trainee_speaker: str | None = None  # for role_rule = "manual"
     enrolment_path: str | None = None  # for role_rule = "enrolment"
-    max_cluster_windows: int = 1500  # longer files: cluster a subsample, assign the rest
+    max_cluster_windows: int = opt(1500, ge=2)  # longer files: cluster a subsample, assign the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,34 +362,37 @@ class Config:
 
 
 DEFAULT_CONFIG = Config()
-T = TypeVar("T")
 
 
 def build_options(cls: type[T], values: T | dict[str, Any] | None, section: str = "") -> T:
     """Return ``values`` as ``cls``: accepts an instance, a dict of keys, or None (defaults).
 
     Raises:
-      ConfigError: on an unknown key (listing the valid ones) or a value of the wrong type.
+      ConfigError: on an unknown key (listing the valid ones), a value of the wrong type, or one
+        outside the range its field declares (naming key, value and the allowed range).
     """
     if values is None:
         return cls()
     if isinstance(values, cls):
         return values
+    where = section or cls.__name__
     if not isinstance(values, dict):
-        raise ConfigError(f"[{section or cls.__name__}] must be a table of keys, got {values!r}")
+        raise ConfigError(f"[{where}] must be a table of keys, got {values!r}")
     valid = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(values) - set(valid))
     if unknown:
         raise ConfigError(
-            f"Unknown key(s) {unknown} in [{section or cls.__name__}]. "
-            f"Valid keys: {', '.join(sorted(valid))}"
+            f"Unknown key(s) {unknown} in [{where}]. Valid keys: {', '.join(sorted(valid))}"
         )
     defaults = cls()
     clean: dict[str, Any] = {}
     for key, value in values.items():
-        default = getattr(defaults, key)
-        clean[key] = _coerce(value, default, f"{section}.{key}" if section else key)
-    return cls(**clean)
+        name = f"{section}.{key}" if section else key
+        parse = valid[key].metadata.get("parse")
+        clean[key] = parse(value, name) if parse else _coerce(value, getattr(defaults, key), name)
+    options = cls(**clean)
+    check_ranges(options, section)
+    return options
 
 
 def _coerce(value: Any, default: Any, where: str) -> Any:
@@ -268,17 +400,19 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false, got {value!r}")
         return value
-    if isinstance(default, (int, float)) and not isinstance(default, bool):
+    if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where} must be a number, got {value!r}")
         if isinstance(default, int) and not isinstance(value, int):
             raise ConfigError(f"{where} must be a whole number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where} must be a finite number, got {value!r}")
         return type(default)(value)
     if isinstance(default, tuple):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{where} must be a list, got {value!r}")
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where} must be a list of strings, got {value!r}")
         return tuple(value)
     if default is None or isinstance(default, str):
         if value is not None and not isinstance(value, str):
@@ -287,9 +421,36 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
     return value
 
 
+def check_ranges(options: Any, section: str = "") -> None:
+    """Check every field of one options dataclass against the :class:`Bounds` it declares.
+
+    Raises:
+      ConfigError: ``"pace.target_wpm_min must be more than 0, got -50.0"``: key, allowed
+        range, value.
+    """
+    prefix = f"{section}." if section else ""
+    for f in fields(options):
+        bounds = bounds_of(f)
+        if bounds is None:
+            continue
+        value = getattr(options, f.name)
+        if not bounds.allows(value):
+            raise ConfigError(f"{prefix}{f.name} must be {bounds.describe()}, got {value!r}")
+        for other, strict in ((bounds.at_most, False), (bounds.below, True)):
+            if other is None:
+                continue
+            limit = getattr(options, other)
+            if value > limit or (strict and value == limit):
+                relation = "less than" if strict else "at most"
+                raise ConfigError(f"{prefix}{f.name} must be {relation} {prefix}{other} "
+                                  f"({limit!r}), got {value!r}")
+
+
 def config_from_dict(data: dict[str, Any] | None) -> Config:
     """Build a :class:`Config` from ``{"section": {"key": value}}``; see :func:`load_config`."""
     data = data or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"A config must be a table of sections, got {data!r}")
     sections = {f.name: f for f in fields(Config)}
     unknown = sorted(set(data) - set(sections))
     if unknown:
@@ -300,45 +461,52 @@ def config_from_dict(data: dict[str, Any] | None) -> Config:
     for name in sections:
         option_cls = type(getattr(DEFAULT_CONFIG, name))
         built[name] = build_options(option_cls, data.get(name), name)
-    config = Config(**built)
-    validate_config(config)
-    return config
+    return Config(**built)
 
 
 def validate_config(config: Config) -> None:
-    """Check values that are wrong whatever their type (negative durations, bad modes)."""
-    if config.speakers.mode not in ("auto", "channels", "trainee", "diarize"):
-        raise ConfigError(
-            f"speakers.mode must be auto, channels, trainee or diarize, got {config.speakers.mode!r}"
-        )
-    for section in (config.turns, config.overlap, config.pauses):
-        for f in fields(section):
-            value = getattr(section, f.name)
-            if f.name.endswith("_s") and value < 0:
-                raise ConfigError(f"{f.name} must not be negative, got {value}")
-    if config.transcribe.block_s < 30:
-        raise ConfigError(f"transcribe.block_s must be at least 30, got {config.transcribe.block_s}")
+    """Check every section of a config built in code against its declared ranges.
+
+    Raises:
+      ConfigError: the first value out of range, naming key, value and the allowed range.
+    """
+    for section in fields(config):
+        check_ranges(getattr(config, section.name), section.name)
 
 
 def load_config(path: str | Path | None) -> Config:
     """Read a TOML config file; None gives the defaults.
 
     Raises:
-      ConfigError: the file is missing, not TOML, or has unknown sections or keys.
+      ConfigError: the file is missing, not a regular file, not UTF-8 TOML, or has unknown
+        sections or keys or values of the wrong type or range (the message names the file).
     """
     if path is None:
         return DEFAULT_CONFIG
+    if str(path).strip() == "":
+        raise ConfigError("--config is an empty path; pass a TOML file (see docs/config.toml)")
     path = Path(path)
     try:
+        if not path.exists():
+            raise ConfigError(f"Config file {path} does not exist; pass an existing TOML file")
+        if not path.is_file():
+            kind = "a folder" if path.is_dir() else "not a regular file (a pipe or device?)"
+            raise ConfigError(f"Config file {path} is {kind}; pass a TOML file")
         with path.open("rb") as f:
             data = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"Config file {path} does not exist; pass an existing TOML file") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"Config file {path} is not UTF-8 text (byte {e.object[e.start]:#04x} at offset "
+            f"{e.start}); is it the right file? Save it as UTF-8 TOML"
+        ) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"Config file {path} is not valid TOML: {e}") from None
     except OSError as e:
-        raise ConfigError(f"Cannot read config file {path}: {e.strerror}") from None
-    return config_from_dict(data)
+        raise ConfigError(f"Cannot read config file {path}: {e.strerror or e}") from None
+    try:
+        return config_from_dict(data)
+    except ConfigError as e:
+        raise ConfigError(f"Config file {path}: {e}") from None
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

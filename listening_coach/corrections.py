@@ -254,7 +254,8 @@ def rescore(session: Session, *, labels: tuple[Label, ...], events: tuple[Event,
                                      if (m.name, m.exchange) not in names
                                      and m.name.split(".")[0] in ("voice", "effect"))
     all_metrics = new + kept
-    extra = language_feedback(session.exchanges, labels, all_metrics, config.language)
+    extra = language_feedback(session.exchanges, labels, all_metrics, config.language,
+                              config.feedback)
     feedback = give_feedback(session.exchanges, events, all_metrics, config, extra=extra)
     return replace(session, labels=labels, events=events, metrics=all_metrics, feedback=feedback)
 

@@ -6,6 +6,8 @@
 - :func:`list_devices`: every input and output device, defaults marked (``listening-coach devices``).
 - :func:`check_input_device`: the input device a ``--device`` value names, or a
   :class:`~listening_coach.errors.DeviceError` that says what to try.
+- :func:`device_messages_to`: keep what audio libraries print from C (ALSA underruns) out of
+  the terminal during a drill; it goes to a log file.
 
 sounddevice is an optional extra; it is imported inside the functions that need it, so
 ``import listening_coach`` works without it.
@@ -13,7 +15,12 @@ sounddevice is an optional extra; it is imported inside the functions that need 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from listening_coach.errors import DeviceError, MissingExtra
@@ -133,3 +140,41 @@ def check_input_device(device: DeviceSpec, channels: int, *, sd: Any = None) -> 
             f"channel(s) but the drill needs {channels}; choose another with --device"
         )
     return chosen
+
+
+class DeviceMessages:
+    """What :func:`device_messages_to` caught: the file and its line count (after the block)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines = 0
+
+
+@contextlib.contextmanager
+def device_messages_to(path: str | Path) -> Iterator[DeviceMessages]:
+    """Send everything written to file descriptor 2 inside the block to ``path``.
+
+    ALSA, PulseAudio and PortAudio print straight to the process's stderr from C ("ALSA lib
+    pcm.c: underrun occurred"), which would tear through a live terminal panel. Inside the block
+    those messages (and Python's own stderr, logging included) go to ``path`` instead; the file
+    is removed if nothing was written.
+    """
+    path = Path(path)
+    caught = DeviceMessages(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "ab") as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield caught
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+        text = path.read_bytes() if path.exists() else b""
+        caught.lines = text.count(b"\n") + (1 if text and not text.endswith(b"\n") else 0)
+        if not text:
+            path.unlink(missing_ok=True)

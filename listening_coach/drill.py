@@ -5,36 +5,39 @@
   trainee answers on one microphone) and *live* (no scenario; two input channels, trainee and
   partner, analysed like a two-channel recording).
 - :class:`DrillResult`: the final :class:`~listening_coach.types.Session` and what happened.
-- :func:`line_audio`: a partner line's samples (its audio file, else espeak-ng).
+- The scripted partner (state, lines, voice) is :class:`~listening_coach.scripted.ScriptedPartner`.
 
 Nothing is lost: every block is written to ``OUT/ID.wav`` as it arrives (channel 0 the
 microphone, channel 1 what the loudspeaker played, in scripted mode); ``OUT/ID.json`` is
 rewritten after each exchange; Ctrl-C, a vanished device or a full disk end the drill with
 the recording and the finished exchanges kept. The engine never prints: it reports through
-``hook(step, artifact)`` with steps ``drill.prompt``, ``drill.state`` and the ``live.*`` steps
-of :class:`~listening_coach.streaming.LiveSession`.
+``hook(step, artifact)`` with steps ``drill.prompt``, ``drill.partner`` (a
+:class:`~listening_coach.partner.Step` after each scored exchange), ``drill.state`` and the
+``live.*`` steps of :class:`~listening_coach.streaming.LiveSession`. In scripted mode
+``ID.json`` also holds a ``drill`` record: outcome, agitation curve, what moved it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate
-from listening_coach.errors import AudioError, CoachError, DeviceError, OutputError
+from listening_coach.errors import CoachError, DeviceError, OutputError
 from listening_coach.recorder import Recorder
-from listening_coach.scenario import Escalation, PartnerLine, Scenario
+from listening_coach.scenario import Scenario
+from listening_coach.scripted import ScriptedPartner
 from listening_coach.live_speech import Transcriber
 from listening_coach.streaming import Cue, LiveSession
-from listening_coach.synth import partner_words
 from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Session, Speaker
 from listening_coach.feedback import counted
 
@@ -43,7 +46,6 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000  # Hz
 Hook = Callable[[str, object], None]
 StopReason = Literal["finished", "interrupted", "device_error", "output_error", "source_ended"]
-NEXT_LINE_AFTER_S = 1.2  # silence after the trainee's answer before the partner goes on
 
 
 class AudioSource(Protocol):
@@ -82,17 +84,7 @@ class DrillResult:
     recorded_s: float
     echo_gated_s: float
     errors: int  # pieces that failed to transcribe (the drill went on)
-
-
-def line_audio(line: PartnerLine | Escalation, scenario: Scenario) -> np.ndarray:
-    """Return a line's samples (float32 mono 16 kHz): its audio file, else espeak-ng."""
-    if line.audio is not None:
-        from listening_coach.audio import load_audio
-
-        return np.asarray(load_audio(line.audio).mean(axis=0), dtype=np.float32)
-    from listening_coach.synth import synthesize
-
-    return synthesize(line.text, voice=scenario.voice, speed_wpm=scenario.speed_wpm)
+    drill: dict[str, Any] | None = None  # scripted: the partner's record (ScriptedPartner.summary)
 
 
 class Drill:
@@ -108,7 +100,10 @@ class Drill:
       channels: The speaker on each input channel.
       hook: Receives progress for a UI.
       transcriber: Overrides the Whisper transcriber (tests).
-      prompt_audio: Overrides :func:`line_audio` (tests).
+      voice: ``voice(text, band)`` -> the partner's samples; default
+        :class:`~listening_coach.partner_voice.PartnerVoice` (Piper, else espeak-ng).
+      trainee: Who is practising (saved in the session file for the cohort view).
+      background_voice: Prepare likely next lines on a background thread (False: tests).
     """
 
     def __init__(
@@ -122,9 +117,11 @@ class Drill:
         channels: tuple[Speaker, ...] = (TRAINEE,),
         hook: Hook | None = None,
         transcriber: Transcriber | None = None,
-        prompt_audio: Callable[[Any, Scenario], np.ndarray] = line_audio,
+        voice: Callable[[str, str], np.ndarray] | None = None,
         session_id: str | None = None,
         echo: bool = True,
+        trainee: str = "",
+        background_voice: bool = True,
     ) -> None:
         if scenario is not None and channels != (TRAINEE,):
             raise DeviceError("A scripted drill records the trainee on one channel; "
@@ -139,7 +136,6 @@ class Drill:
         self.player = player
         self.channels = channels
         self.hook: Hook = hook or (lambda step, artifact: None)
-        self.prompt_audio = prompt_audio
         self.id = session_id or time.strftime("drill-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:4]
         self.recording = self.out_dir / f"{self.id}.wav"
         self.session_file = self.out_dir / f"{self.id}.json"
@@ -147,121 +143,40 @@ class Drill:
                              gate_ratio=config.live.echo_gate_ratio) if scenario and echo else None
         self.live = LiveSession(config, channels=channels, transcriber=transcriber,
                                 hook=self._on_live, session_id=self.id, echo=self.echo)
-        # scripted-mode state
-        self._queue: list[tuple[str, Any]] = [("line", line) for line in (scenario.lines if scenario else ())]
-        self._used_escalations: set[int] = set()
-        self._prompt = np.zeros(0, dtype=np.float32)
-        self._prompt_start = 0.0
-        self._prompt_end = -1.0
-        self._line: Any = None
-        self._trainee_speaking = False
-        self._answer_end: float | None = None  # audio time the trainee's last turn ended
-        self._waiting_since = 0.0
+        self.trainee = trainee
+        self.partner = ScriptedPartner(
+            scenario, self.live, config, player=player, echo=self.echo, voice=voice,
+            hook=self._on_partner, background=background_voice) if scenario else None
         self._saved_exchanges = 0
         self._write_failed: str | None = None
 
     # -- hooks ------------------------------------------------------------------------------
     def _on_live(self, step: str, artifact: object) -> None:
-        if step == "live.speech":
-            speaker, speaking = cast(tuple[str, bool], artifact)
-            if speaker == TRAINEE:
-                self._trainee_speaking = bool(speaking)
-                if speaking:
-                    self._answer_end = None
-        elif step == "live.turn_end":
-            speaker, _ = cast(tuple[str, float], artifact)
-            answered = any(w.speaker == TRAINEE and w.end > self._prompt_start
-                           for w in self.live.words)
-            if speaker == TRAINEE and answered:  # a noise burst is not an answer
-                self._answer_end = self.live.time_s
-        elif step == "live.session":
+        if self.partner is not None:
+            self.partner.on_live(step, artifact)
+        if step == "live.session":
             self._save(artifact)  # type: ignore[arg-type]
         self.hook(step, artifact)
 
+    def _on_partner(self, step: str, artifact: object) -> None:
+        if step == "drill.partner" and self.live.session is not None:
+            self._save(self.live.session)  # the new state, with the exchange that moved it
+        self.hook(step, artifact)
+
     def _save(self, session: Session) -> None:
-        from listening_coach.report import write_json
+        from listening_coach.report import to_dict, write_text
 
         try:
-            write_json(session, self.session_file)
+            data = to_dict(session)
+            if self.partner is not None:
+                data["drill"] = {"trainee": self.trainee, **self.partner.summary()}
+            elif self.trainee:
+                data["drill"] = {"trainee": self.trainee}
+            write_text(self.session_file, json.dumps(data, indent=1, ensure_ascii=False))
             self._saved_exchanges = len(session.exchanges)
         except OutputError as e:
             self._write_failed = str(e)
             log.error("%s", e)
-
-    # -- scripted partner -------------------------------------------------------------------
-    def _play_next(self, now: float) -> None:
-        kind, item = self._queue.pop(0)
-        assert self.scenario is not None
-        try:
-            samples = self.prompt_audio(item, self.scenario)
-        except AudioError as e:  # a bad line must not end the drill: show its text instead
-            log.error("cannot voice the line %r: %s", item.text, e)
-            samples = np.zeros(int(2.0 * SAMPLE_RATE), dtype=np.float32)
-        self._line = item
-        self._prompt, self._prompt_start = samples, now
-        self._prompt_end = now + samples.size / SAMPLE_RATE
-        if self.echo is not None:
-            self.echo.play(samples, now)
-        if self.player is not None:
-            self.player.play(samples)
-        from listening_coach.synth import measure_spans
-
-        spans = measure_spans(samples) or ((0.0, samples.size / SAMPLE_RATE),)
-        self.live.add_words(partner_words(item.text, spans, now))
-        self._answer_end = None
-        self._waiting_since = self._prompt_end
-        self.hook("drill.prompt", {"kind": kind, "text": item.text, "start_s": now,
-                                   "duration_s": samples.size / SAMPLE_RATE, "samples": samples,
-                                   "left": sum(1 for k, _ in self._queue if k == "line")})
-
-    def _escalate(self) -> None:
-        """Queue the scenario's escalation if the trainee just did what triggers it."""
-        session = self.live.session
-        if self.scenario is None or session is None or not session.exchanges:
-            return
-        last = session.exchanges[-1].index
-        triggers: set[str] = {str(e.kind) for e in session.events
-                              if e.exchange == last and e.speaker == TRAINEE}
-        triggers |= {flag for lab in session.labels if lab.exchange == last for flag in lab.flags}
-        triggers |= {f.code for f in session.feedback if f.exchange == last}
-        matched = {t for t in self.scenario_triggers() if any(t in x for x in triggers)}
-        found = self.scenario.escalation_for(matched, self._used_escalations)
-        if found is not None:
-            index, escalation = found
-            self._used_escalations.add(index)
-            self._queue.insert(0, ("escalation", escalation))
-
-    def scenario_triggers(self) -> set[str]:
-        return {e.when for e in self.scenario.escalations} if self.scenario else set()
-
-    def _scripted_step(self, now: float, clock_s: float) -> bool:
-        """Advance the script; returns False when the drill is over.
-
-        ``now`` is the audio time processed so far; ``clock_s`` the capture clock (what the
-        device has delivered), which is when a prompt started now would be heard.
-        """
-        playing = self.player.playing if self.player is not None else now < self._prompt_end
-        if playing or now < self._prompt_end or self._trainee_speaking:
-            return True
-        if self._answer_end is not None:
-            ready = now - self._answer_end >= NEXT_LINE_AFTER_S
-        else:
-            line_wait = self._current_wait()
-            ready = now - self._waiting_since >= line_wait
-        if not ready:
-            return True
-        if self._answer_end is not None:
-            self._escalate()
-        if not self._queue:
-            return False
-        self._play_next(clock_s)
-        return True
-
-    def _current_wait(self) -> float:
-        if self._prompt_end < 0:
-            return 0.0  # the first line plays at once
-        wait = getattr(self._line, "wait_s", None)
-        return float(wait) if wait else self.config.live.answer_timeout_s
 
     # -- main loop ---------------------------------------------------------------------------
     def run(self) -> DrillResult:
@@ -271,14 +186,18 @@ class Drill:
         recorder: Recorder | None = None
         try:
             recorder = Recorder(self.recording, channels=len(self.channels) + (1 if self.scenario else 0))
+            if self.partner is not None:
+                self.partner.prepare()  # the opening line is ready before the first block
             self.hook("drill.state", "listening")
             for chunk in self._chunks():
+                if self.partner is not None:
+                    self.partner.note_block(chunk)
                 recorder.write(self._with_prompt(chunk))
                 self.live.insert_audio_chunk(chunk)
                 behind = max(0.0, self.source.time_s - (chunk.start + chunk.samples.shape[1] / SAMPLE_RATE))
                 self.live.process_iter(behind_s=behind)
                 now = chunk.start + chunk.samples.shape[1] / SAMPLE_RATE
-                if self.scenario is not None and not self._scripted_step(now, self.source.time_s):
+                if self.partner is not None and not self.partner.step(now, self.source.time_s):
                     break
             else:
                 stopped = "source_ended"
@@ -293,6 +212,8 @@ class Drill:
             self.source.close()
             if self.player is not None:
                 self.player.close()
+            if self.partner is not None:
+                self.partner.close()
             if recorder is not None:
                 recorder.close()
         self.hook("drill.state", "analysing")
@@ -312,6 +233,10 @@ class Drill:
         elif self._write_failed:
             kept += f"; the session file could not be written: {self._write_failed}"
         message = f"{message}; {kept}" if message else kept
+        drill = self.partner.summary() if self.partner is not None else None
+        if drill is not None:
+            steps = counted(len(drill["steps"]), "exchange")
+            message = f"Partner {drill['outcome']} after {steps}; {message}"
         self.hook("drill.state", "done")
         return DrillResult(
             session=session,
@@ -324,6 +249,7 @@ class Drill:
             recorded_s=recorded,
             echo_gated_s=self.echo.gated_s if self.echo is not None else 0.0,
             errors=self.live.errors,
+            drill=drill,
         )
 
     def _chunks(self) -> Iterable[AudioChunk]:
@@ -332,12 +258,6 @@ class Drill:
     def _with_prompt(self, chunk: AudioChunk) -> np.ndarray:
         """The block to record: the microphone, plus in scripted mode what was played."""
         samples = np.atleast_2d(chunk.samples)
-        if self.scenario is None:
+        if self.partner is None:
             return samples
-        n = samples.shape[1]
-        played = np.zeros(n, dtype=np.float32)
-        a = int(round((chunk.start - self._prompt_start) * SAMPLE_RATE))
-        lo, hi = max(a, 0), min(a + n, self._prompt.size)
-        if hi > lo:
-            played[lo - a : hi - a] = self._prompt[lo:hi]
-        return np.vstack([samples, played[None, :]])
+        return np.vstack([samples, self.partner.played(chunk.start, samples.shape[1])[None, :]])

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from listening_coach.config import parse_channel_map
 from listening_coach.errors import ConfigError
 
 REQUIRED_COLUMNS = ("path",)
@@ -64,13 +65,7 @@ def parse_date(text: str, *, where: str) -> dt.date:
 
 def parse_channels(text: str, *, where: str) -> tuple[str, ...]:
     """Parse a channel map such as ``"partner,trainee"`` (one role per channel, in order)."""
-    roles = tuple(r.strip().lower() for r in text.split(",") if r.strip())
-    if not roles or any(r not in ("trainee", "partner", "none", "-") for r in roles):
-        raise ConfigError(
-            f"{where}: channel map {text!r} must list trainee/partner per channel, "
-            "e.g. 'trainee,partner' or 'partner,trainee'"
-        )
-    return roles
+    return parse_channel_map(text, f"{where}: channel map")
 
 
 def read_manifest(path: str | Path) -> dict[Path, RecordingInfo]:

@@ -14,13 +14,15 @@ and of the engine), written last: a recording is finished when its stamp is.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import logging
 import os
+import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -30,9 +32,10 @@ from listening_coach.errors import CoachError
 from listening_coach.manifest import RecordingInfo
 
 logger = logging.getLogger(__name__)
-Status = Literal["done", "skipped", "failed"]
+Status = Literal["done", "skipped", "failed", "earlier"]  # earlier: by an earlier command
 STAMP_VERSION = 1
 TEMP_SUFFIX = ".partial"
+STAMP_SUFFIX = ".stamp.json"
 # Settings that change speed but not results stay out of the config hash.
 _UNHASHED = {("transcribe", "cpu_threads"), ("transcribe", "device")}
 
@@ -61,7 +64,7 @@ class BatchTask:
 
     @property
     def stamp_path(self) -> Path:
-        return self.out_dir / f"{self.name}.stamp.json"
+        return self.out_dir / f"{self.name}{STAMP_SUFFIX}"
 
     def failure(self, reason: str, seconds: float = 0.0) -> ItemResult:
         return ItemResult(path=self.path, name=self.name, status="failed", error=reason,
@@ -81,6 +84,29 @@ class ItemResult:
     why: str = ""  # "new", "audio/config/engine changed", "forced", "unchanged"
     recording_row: dict[str, Any] = field(default_factory=dict)
     exchange_rows: tuple[dict[str, Any], ...] = ()
+
+
+def input_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a recording or a folder of them; None when it can.
+
+    Names what it is instead (missing, a broken link, a symlink loop, a pipe, a device, a
+    socket) rather than opening it: reading a FIFO or a device would block or never end.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "is a broken symbolic link" if path.is_symlink() else "no such file or folder"
+    except RuntimeError:  # Python 3.11 resolve() reports loops so; stat() gives ELOOP below
+        return "is a symbolic link loop; point it at a recording"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "is a symbolic link loop; point it at a recording"
+        return f"cannot be read ({e.strerror or e})"
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return f"is {kind}, not a recording; save the audio to a file and analyse that"
 
 
 def file_sha256(path: Path, *, block: int = 1 << 20) -> str:
@@ -188,8 +214,11 @@ def process_task(task: BatchTask) -> ItemResult:
     """
     started = time.monotonic()
     try:
-        if not task.path.is_file():
+        problem = input_problem(task.path)
+        if problem == "no such file or folder":
             return task.failure(f"{task.path} disappeared before it was analysed")
+        if problem is not None or task.path.is_dir():
+            return task.failure(f"{task.path}: {problem or 'is a folder'}")
         audio_hash = file_sha256(task.path)
         conf_hash = config_sha256(task.config, task.segmentation)
         stamp = _read_json(task.stamp_path)
@@ -220,7 +249,7 @@ def process_task(task: BatchTask) -> ItemResult:
         return task.failure(f"cannot read or write {e.filename or task.path}: {e.strerror or e}",
                             time.monotonic() - started)
     except Exception as e:  # noqa: BLE001 - one bad recording must not stop the batch
-        logger.exception("Analysis of %s failed", task.path)
+        logger.debug("Analysis of %s failed", task.path, exc_info=True)  # the traceback: -vv
         return task.failure(f"internal error {type(e).__name__}: {e} (please report it)",
                             time.monotonic() - started)
 
@@ -302,3 +331,41 @@ def _skipped(task: BatchTask, started: float) -> ItemResult | None:
                       why="unchanged", seconds=time.monotonic() - started,
                       recording_row=recording_row(session, task.info, task.name),
                       exchange_rows=exchange_rows(session, task.info, task.name))
+
+
+def _info_from_row(row: Any) -> RecordingInfo:
+    """The coach's facts as a stamp stored them (:meth:`RecordingInfo.as_row`); unknown if bad."""
+    import datetime as dt
+
+    if not isinstance(row, dict):
+        return RecordingInfo()
+    try:
+        date = dt.date.fromisoformat(row["date"]) if row.get("date") else None
+    except (TypeError, ValueError):
+        date = None
+    channels = tuple(str(row["channels"]).split(",")) if row.get("channels") else None
+    return RecordingInfo(trainee=row.get("trainee") or None, date=date,
+                         scenario=row.get("scenario") or None, channels=channels)
+
+
+def earlier_results(out_dir: Path, current: Iterable[ItemResult]) -> tuple[ItemResult, ...]:
+    """Recordings analysed into ``out_dir`` by earlier commands and not part of ``current``.
+
+    Each finished recording has a stamp (``NAME.stamp.json``) and a readable ``NAME.json``; the
+    batch tables and index list these too, so they describe the whole folder, not only the
+    last command. Status ``"earlier"``; unreadable ones are left out with a logged warning.
+    """
+    names = {r.name for r in current}
+    found: list[ItemResult] = []
+    for stamp_path in sorted(out_dir.glob(f"*{STAMP_SUFFIX}")):
+        name = stamp_path.name[: -len(STAMP_SUFFIX)]
+        stamp = _read_json(stamp_path)
+        if name in names or name.startswith(".") or stamp is None:
+            continue
+        task = BatchTask(path=Path(str(stamp.get("input") or name)), name=name, out_dir=out_dir,
+                         config=Config(), info=_info_from_row(stamp.get("info")))
+        item = _skipped(task, time.monotonic())
+        if item is not None:
+            found.append(replace(item, status="earlier", why="analysed by an earlier command",
+                                 seconds=0.0))
+    return tuple(found)

@@ -24,7 +24,7 @@ from listening_coach import speakers as spk
 from listening_coach.audio import SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
-from listening_coach.feedback import give_feedback
+from listening_coach.feedback import counted, give_feedback
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
 from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
@@ -69,18 +69,38 @@ def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.
         yield carry_start, carry
 
 
-def _channel_map(info: AudioInfo, config: Config, identical: bool) -> tuple[tuple[int, str], ...]:
-    """Return (channel index, speaker) pairs to transcribe."""
+def check_channel_map(info: AudioInfo, config: Config) -> None:
+    """Refuse a channel map that does not fit the file, before any model loads.
+
+    Raises:
+      ConfigError: more names than channels (when channels are used), or fewer names than the
+        channels of a file with more than two.
+    """
     mode = config.speakers.mode
-    if info.channels == 1 or identical or mode in ("trainee", "diarize"):
-        return ((0, TRAINEE),)
     names = config.speakers.channels
+    if mode in ("trainee", "diarize") or (info.channels == 1 and mode == "auto"):
+        return
+    if len(names) > info.channels:
+        fix = ("leave out --channels (a mono recording is the trainee alone) or use --diarize"
+               if info.channels == 1 else "give one name per channel")
+        raise ConfigError(
+            f"{info.path}: {counted(info.channels, 'channel')} but the channel map names "
+            f"{len(names)} ({','.join(names)}); {fix}"
+        )
     if len(names) < info.channels and info.channels > 2:
         raise ConfigError(
             f"{info.path}: {info.channels} channels but the channel map names {len(names)} "
             f"({','.join(names)}); pass --channels with one name per channel, '-' to skip one "
             "(e.g. --channels trainee,partner,-,-,-,-)"
         )
+
+
+def _channel_map(info: AudioInfo, config: Config, identical: bool) -> tuple[tuple[int, str], ...]:
+    """Return (channel index, speaker) pairs to transcribe."""
+    mode = config.speakers.mode
+    if info.channels == 1 or identical or mode in ("trainee", "diarize"):
+        return ((0, TRAINEE),)
+    names = config.speakers.channels
     pairs = tuple((i, n) for i, n in enumerate(names[: info.channels]) if n.lower() not in SKIP_CHANNEL)
     if not pairs:
         raise ConfigError("The channel map skips every channel; name at least one speaker")
@@ -101,6 +121,7 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
     """
     hook = hook or _noop
     info = probe(path)
+    check_channel_map(info, config)
     model = load_model(config.transcribe)
     opts = config.speakers
     words: list[Word] = []
@@ -325,5 +346,6 @@ def _language(
 
     labels = label_exchanges(exchanges, config.language)
     lang_metrics = language_metrics(exchanges, labels, config.language)
-    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language)
+    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language,
+                                      config.feedback)
     return labels, lang_metrics, lang_feedback

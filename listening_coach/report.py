@@ -37,7 +37,7 @@ from listening_coach.types import (
     Word,
 )
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 VOICE_HOP_S = 0.1  # the JSON keeps voice every 100 ms
 
 
@@ -157,6 +157,7 @@ def to_dict(session: Session) -> dict[str, Any]:
                 "quote": quote(f.evidence, 12) if f.evidence else None,
                 "because": [metric(m) for m in f.because],
                 "evidence": refs(f.evidence),
+                "more": f.more,
             }
             for f in session.feedback
         ],
@@ -235,6 +236,7 @@ def session_from_dict(data: dict[str, Any]) -> Session:
                 tuple(metric(m) for m in f["because"]),
                 ws(f["evidence"]),
                 f["code"],
+                bool(f.get("more", False)),
             )
             for f in data["feedback"]
         ),

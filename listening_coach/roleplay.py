@@ -1,8 +1,9 @@
-"""Scripted two-person role-plays rendered with espeak-ng, with their ground truth.
+"""Scripted two-person role-plays rendered with espeak-ng or Piper, with their ground truth.
 
 - :class:`Line`: one scripted utterance (speaker, text, voice parameters, when it starts,
-  and the overlap class it is meant to produce).
-- :class:`RolePlay`: a named list of lines plus the recording conditions (bleed, noise).
+  the overlap class it is meant to produce, and the feedback a coach would give on it).
+- :class:`RolePlay`: a named list of lines plus the recording conditions (bleed, noise or
+  SNR, speaker levels, wideband or telephone band).
 - :func:`render`: synthesize and mix to a 2-channel 16 kHz signal; returns the samples and the
   truth (a JSON-ready dict, format in ``audio_samples/README.md``).
 - :func:`write_roleplay`: render and write ``NAME.opus`` and ``NAME.truth.json``.
@@ -11,7 +12,9 @@
   words of a sample, so tests can run every stage after transcription without the model.
 
 Channel ``i`` carries ``channels[i]`` (default: 0 = trainee, 1 = partner) plus the other voice
-attenuated by ``bleed_db`` and delayed by ``bleed_delay_ms``, plus seeded white noise. Every time
+attenuated by ``bleed_db`` and delayed by ``bleed_delay_ms``, plus seeded white noise
+(:func:`listening_coach.roleplay_audio.mix_channels`). A voice named
+:data:`~listening_coach.roleplay_audio.PIPER_VOICE` speaks with the Piper neural voice. Every time
 in the truth is measured from the rendered audio of each voice (energy), not from the flags.
 :func:`render` raises ``ValueError`` when a line scripted as an interruption, backchannel or
 terminal overlap would not be unambiguous under the default thresholds, so the samples cannot
@@ -20,20 +23,24 @@ silently drift from their labels when the script or espeak-ng changes.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from listening_coach.config import OverlapOptions, PauseOptions, TurnOptions
-from listening_coach.synth import SAMPLE_RATE, measure_spans, synthesize
+from listening_coach.feedback_families import check_families
+from listening_coach.roleplay_audio import Band, engine_of, mix_channels, speak
+from listening_coach.roleplay_truth import TRUTH_VERSION, Placed, build_truth
+from listening_coach.synth import SAMPLE_RATE, measure_spans
 from listening_coach.types import PARTNER, TRAINEE, Speaker, Word
 
-TRUTH_VERSION = 1
+if TYPE_CHECKING:
+    from listening_coach.piper_voice import Voice
+
 WORDS_VERSION = 1
 OverlapKind = Literal["interruption", "backchannel", "terminal_overlap"]
 AudioFormat = Literal["opus", "flac"]
@@ -63,6 +70,7 @@ class Line:
     voice: str | None = None  # None: the role-play's voice for this speaker
     expect: OverlapKind | None = None
     move: str = ""  # what the line does, e.g. "reflection", "command" (documentation only)
+    feedback: tuple[str, ...] = ()  # families a coach would give here (feedback_families)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,9 @@ class RolePlay:
     bleed_db: float = 20.0  # the other voice on each channel, this much quieter
     bleed_delay_ms: float = 2.0
     noise_db: float = -66.0  # white noise RMS relative to full scale
+    snr_db: float | None = None  # if set: noise this far below the louder voice (speech RMS)
+    levels_db: tuple[tuple[Speaker, float], ...] = ()  # gain per speaker (default 0 dB)
+    band: Band = "wide"  # "phone": 300-3400 Hz through 8 kHz
     lead_in_s: float = 0.5
     tail_s: float = 1.0
     seed: int = 440
@@ -93,49 +104,48 @@ class Rendered:
     truth: dict[str, Any]
 
 
-@dataclass(slots=True)
-class _Placed:
-    index: int
-    line: Line
-    start: float
-    end: float
-    spans: tuple[tuple[float, float], ...]
-    words: int
-    audio: np.ndarray
-    origin: float  # where the line's audio buffer starts (its first span may start later)
-    voice: str
+def _speaker(roleplay: RolePlay) -> tuple[Any, Any]:
+    """A function that speaks one line of ``roleplay``, and the Piper voice it uses (or None)."""
+    piper: Voice | None = None
+    if any(engine_of(v) == "piper" for v in [*dict(roleplay.voices).values(),
+                                              *(ln.voice or "" for ln in roleplay.lines)]):
+        from listening_coach.piper_voice import open_voice
+
+        piper = open_voice(roleplay.seed)  # fresh: the same role-play renders the same audio
+
+    def say(text: str, voice: str, line: Line) -> np.ndarray:
+        return speak(text, voice=voice, speed_wpm=line.speed_wpm, word_gap_ms=line.word_gap_ms, piper=piper)
+
+    return say, piper
 
 
 def render(roleplay: RolePlay) -> Rendered:
     """Synthesize every line, place it in time, mix the channels and compute the truth.
 
     Raises:
-      MissingExtra: espeak-ng is not installed.
+      MissingExtra: espeak-ng (or the Piper voice a line asks for) is not installed.
       ValueError: the script is inconsistent (unknown speaker, a scripted overlap class that
-        the rendered timing does not produce unambiguously).
+        the rendered timing does not produce unambiguously, an unknown feedback family).
     """
     voices = dict(roleplay.voices)
-    placed: list[_Placed] = []
+    say, _ = _speaker(roleplay)
+    placed: list[Placed] = []
     floor_end = roleplay.lead_in_s
     for i, line in enumerate(roleplay.lines):
         if line.speaker not in roleplay.channels:
             raise ValueError(f"Line {i} speaker {line.speaker!r} is not in {roleplay.channels}")
+        check_families(line.feedback, f"{roleplay.name} line {i}")
         voice = line.voice or voices[line.speaker]
-        audio = synthesize(
-            line.text,
-            voice=voice,
-            speed_wpm=line.speed_wpm,
-            word_gap_ms=line.word_gap_ms,
-        )
+        audio = say(line.text, voice, line)
         start = line.at_s if line.at_s is not None else floor_end + line.after_s
         start = round(max(start, 0.0) * SAMPLE_RATE) / SAMPLE_RATE
         local = measure_spans(audio)
         spans = tuple((round(start + a, 3), round(start + b, 3)) for a, b in local)
         words = len(line.text.split())
-        placed.append(_Placed(i, line, spans[0][0], spans[-1][1], spans, words, audio, start, voice))
+        placed.append(Placed(i, line, spans[0][0], spans[-1][1], spans, words, audio, start, voice))
         floor_end = max(floor_end, start + audio.size / SAMPLE_RATE)
     samples = _mix(roleplay, placed)
-    return Rendered(samples, _truth(roleplay, placed, samples.shape[1] / SAMPLE_RATE))
+    return Rendered(samples, build_truth(roleplay, placed, samples.shape[1] / SAMPLE_RATE, say))
 
 
 def write_roleplay(
@@ -217,7 +227,7 @@ def load_words(path: str | Path) -> tuple[Word, ...]:
     )
 
 
-def _mix(roleplay: RolePlay, placed: list[_Placed]) -> np.ndarray:
+def _mix(roleplay: RolePlay, placed: list[Placed]) -> np.ndarray:
     total_s = max(p.end for p in placed) + roleplay.tail_s
     n = round(total_s * SAMPLE_RATE)
     voice = {s: np.zeros(n, dtype=np.float64) for s in roleplay.channels}
@@ -225,202 +235,14 @@ def _mix(roleplay: RolePlay, placed: list[_Placed]) -> np.ndarray:
         i = round(p.origin * SAMPLE_RATE)
         seg = p.audio[: max(n - i, 0)]
         voice[p.line.speaker][i : i + seg.size] += seg
-    gain = 10 ** (-roleplay.bleed_db / 20)
-    delay = round(roleplay.bleed_delay_ms / 1000 * SAMPLE_RATE)
-    rng = np.random.default_rng(roleplay.seed)
-    noise_rms = 10 ** (roleplay.noise_db / 20)
-    out = np.zeros((len(roleplay.channels), n), dtype=np.float64)
-    for c, speaker in enumerate(roleplay.channels):
-        out[c] = voice[speaker]
-        for other in roleplay.channels:
-            if other != speaker:
-                out[c, delay:] += gain * voice[other][: n - delay]
-        out[c] += rng.normal(0.0, noise_rms, n)
-    return np.clip(out, -1.0, 1.0).astype(np.float32)
-
-
-def _truth(roleplay: RolePlay, placed: list[_Placed], duration_s: float) -> dict[str, Any]:
-    order = sorted(placed, key=lambda p: p.start)
-    backchannels = {p.index for p in order if p.line.expect == "backchannel"}
-    # turns: consecutive lines of one speaker, unless the other speaker talked in between
-    turns: list[list[_Placed]] = []
-    for p in order:
-        if p.index in backchannels:
-            continue
-        if turns and turns[-1][0].line.speaker == p.line.speaker:
-            turns[-1].append(p)
-        else:
-            turns.append([p])
-    exchanges: list[dict[str, Any]] = []
-    for turn in turns:  # a partner turn opens an exchange; trainee turns answer it
-        if turn[0].line.speaker == PARTNER:
-            exchanges.append({"_prompt": [turn], "_response": []})
-            continue
-        if not exchanges:
-            exchanges.append({"_prompt": [], "_response": []})
-        exchanges[-1]["_response"].append(turn)
-    line_exchange: dict[int, int] = {}
-    for k, ex in enumerate(exchanges):
-        for turn in ex["_prompt"] + ex["_response"]:
-            for p in turn:
-                line_exchange[p.index] = k
-    for b in backchannels:
-        bp = placed[b]
-        line_exchange[b] = max((k for k, ex in enumerate(exchanges) if _span(ex)[0] <= bp.start), default=0)
-    overlaps = [_overlap(roleplay, p, placed, line_exchange) for p in order]
-    return {
-        "truth_version": TRUTH_VERSION,
-        "name": roleplay.name,
-        "title": roleplay.title,
-        "sample_rate": SAMPLE_RATE,
-        "duration_s": round(duration_s, 3),
-        "channels": list(roleplay.channels),
-        "voices": dict(roleplay.voices),
-        "bleed_db": roleplay.bleed_db,
-        "bleed_delay_ms": roleplay.bleed_delay_ms,
-        "noise_db": roleplay.noise_db,
-        "lines": [
-            {
-                "index": p.index,
-                "speaker": p.line.speaker,
-                "text": p.line.text,
-                "move": p.line.move,
-                "start": p.start,
-                "end": p.end,
-                "spans": [list(s) for s in p.spans],
-                "words": p.words,
-                "espeak": {
-                    "voice": p.voice,
-                    "speed": p.line.speed_wpm,
-                    "word_gap_ms": p.line.word_gap_ms,
-                },
-                "wpm": round(p.words / (p.end - p.start) * 60, 1),
-                "backchannel": p.index in backchannels,
-                "exchange": line_exchange[p.index],
-            }
-            for p in placed
-        ],
-        "exchanges": [_exchange_truth(k, ex, roleplay) for k, ex in enumerate(exchanges)],
-        "overlaps": [o for o in overlaps if o is not None],
-        "effective_pauses": _effective_pauses(roleplay, turns, placed, line_exchange),
-    }
-
-
-def _span(ex: dict[str, Any]) -> tuple[float, float]:
-    lines = [p for t in ex["_prompt"] + ex["_response"] for p in t]
-    return min(p.start for p in lines), max(p.end for p in lines)
-
-
-def _exchange_truth(k: int, ex: dict[str, Any], roleplay: RolePlay) -> dict[str, Any]:
-    prompt = [p for t in ex["_prompt"] for p in t]
-    response = [p for t in ex["_response"] for p in t]
-    out: dict[str, Any] = {"index": k, "prompt": None, "response": None, "latency_s": None}
-    if prompt:
-        out["prompt"] = {
-            "start": prompt[0].start,
-            "end": max(p.end for p in prompt),
-            "lines": [p.index for p in prompt],
-        }
-    if response:
-        words = sum(p.words for p in response)
-        speaking = sum(max(p.end for p in t) - t[0].start for t in ex["_response"])
-        out["response"] = {
-            "start": response[0].start,
-            "end": max(p.end for p in response),
-            "lines": [p.index for p in response],
-            "words": words,
-            "speaking_s": round(speaking, 3),
-        }
-        out["trainee_wpm"] = round(words / speaking * 60, 1) if words >= 5 and speaking > 0 else None
-    if prompt and response:
-        out["latency_s"] = round(response[0].start - max(p.end for p in prompt), 3)
-    return out
-
-
-def _overlap(
-    roleplay: RolePlay, p: _Placed, placed: list[_Placed], line_exchange: dict[int, int]
-) -> dict[str, Any] | None:
-    """Check the overlap at the start of line ``p`` and return its truth (None: no overlap)."""
-    others = [o for o in placed if o.line.speaker != p.line.speaker and o.start < p.start < o.end]
-    if not others:
-        if p.line.expect is not None:
-            raise ValueError(f"Line {p.index} expects {p.line.expect} but overlaps nobody")
-        return None
-    other = others[0]
-    overlap_s = min(p.end, other.end) - p.start
-    kind = p.line.expect
-    where = f"{roleplay.name} line {p.index} ({p.line.text[:30]!r})"
-    if kind is None:
-        raise ValueError(f"{where} overlaps line {other.index} but has no expected class")
-    o, t = roleplay.overlap, roleplay.turns
-    if overlap_s < o.min_overlap_s + 0.05:
-        raise ValueError(f"{where}: overlap {overlap_s:.2f} s is too short to count")
-    if kind == "backchannel":
-        text = p.line.text.lower().strip(".,!?")
-        ok = (
-            p.end - p.start <= t.backchannel_max_s - 0.2
-            and p.words <= t.backchannel_max_words
-            and text in t.backchannel_words
-            and other.end - p.end > t.turn_gap_s + 0.5
-        )
-    elif kind == "interruption":
-        # the first N words, rendered alone (a little slower at the end), fit in the overlap
-        first = " ".join(p.line.text.split()[: o.interruption_min_words])
-        first_s = (
-            synthesize(first, voice=p.voice, speed_wpm=p.line.speed_wpm, word_gap_ms=p.line.word_gap_ms).size
-            / SAMPLE_RATE
-        )
-        ok = (
-            other.end <= p.end
-            and overlap_s >= o.interruption_min_overlap_s + 0.2
-            and first_s <= overlap_s - 0.1
-            and other.end - p.start <= o.yield_within_s - 0.1
-        )
-    else:
-        ok = other.end - p.start <= o.terminal_window_s - 0.05 and other.end <= p.end
-    if not ok:
-        raise ValueError(
-            f"{where}: rendered timing is not an unambiguous {kind} (line {p.start:.2f}-"
-            f"{p.end:.2f} s, {p.words} words; line {other.index} {other.start:.2f}-"
-            f"{other.end:.2f} s); adjust after_s"
-        )
-    return {
-        "kind": kind,
-        "speaker": p.line.speaker,
-        "other": other.line.speaker,
-        "line": p.index,
-        "other_line": other.index,
-        "start": p.start,
-        "end": round(min(p.end, other.end), 3),
-        "overlap_s": round(overlap_s, 3),
-        "exchange": line_exchange[p.index],
-    }
-
-
-def _effective_pauses(
-    roleplay: RolePlay,
-    turns: list[list[_Placed]],
-    placed: list[_Placed],
-    line_exchange: dict[int, int],
-) -> list[dict[str, Any]]:
-    """Silences inside a partner turn of at least ``effective_pause_s`` with the trainee silent."""
-    out = []
-    for turn in turns:
-        if turn[0].line.speaker != PARTNER:
-            continue
-        spans = sorted(s for p in turn for s in p.spans)
-        for (_, end), (start, _) in itertools.pairwise(spans):
-            if start - end < roleplay.pauses.effective_pause_s:
-                continue
-            trainee_talks = any(p.line.speaker == TRAINEE and p.start < start and p.end > end for p in placed)
-            if not trainee_talks:
-                out.append(
-                    {
-                        "start": end,
-                        "end": start,
-                        "duration_s": round(start - end, 3),
-                        "speaker": PARTNER,
-                        "exchange": line_exchange[turn[0].index],
-                    }
-                )
-    return out
+    return mix_channels(
+        voice,
+        roleplay.channels,
+        levels_db=dict(roleplay.levels_db),
+        bleed_db=roleplay.bleed_db,
+        bleed_delay_ms=roleplay.bleed_delay_ms,
+        noise_db=roleplay.noise_db,
+        snr_db=roleplay.snr_db,
+        band=roleplay.band,
+        seed=roleplay.seed,
+    )

@@ -35,6 +35,7 @@ ANGRY_CUSTOMER = RolePlay(
             after_s=0.7,
             speed_wpm=105,
             move="reflection",
+            feedback=("simple_reflection",),
         ),
         Line(
             P,
@@ -49,6 +50,7 @@ ANGRY_CUSTOMER = RolePlay(
             after_s=0.8,
             speed_wpm=105,
             move="reflection",
+            feedback=("simple_reflection",),
         ),
         Line(
             P,
@@ -64,6 +66,7 @@ ANGRY_CUSTOMER = RolePlay(
             speed_wpm=115,
             expect="interruption",
             move="interruption, policy-hiding",
+            feedback=("policy",),
         ),
         Line(
             P,
@@ -77,6 +80,7 @@ ANGRY_CUSTOMER = RolePlay(
             after_s=0.4,
             speed_wpm=130,
             move="command (calm down), brisk",
+            feedback=("command",),
         ),
         Line(P, "Do not tell me to calm down. I just want my refund.", after_s=0.3, speed_wpm=130),
         Line(
@@ -86,6 +90,7 @@ ANGRY_CUSTOMER = RolePlay(
             speed_wpm=105,
             expect="terminal_overlap",
             move="reflection",
+            feedback=("complex_reflection",),
         ),
     ),
 )
@@ -109,6 +114,7 @@ DISTRESSED_CALLER = RolePlay(
             speed_wpm=80,
             word_gap_ms=20,
             move="open question, slow",
+            feedback=("open_question",),
         ),
         Line(P, "He was so angry when he left.", after_s=0.6, speed_wpm=110),
         Line(
@@ -124,6 +130,7 @@ DISTRESSED_CALLER = RolePlay(
             after_s=1.2,
             speed_wpm=105,
             move="complex reflection",
+            feedback=("complex_reflection",),
         ),
         Line(
             P,
@@ -151,6 +158,7 @@ DISTRESSED_CALLER = RolePlay(
             after_s=0.9,
             speed_wpm=105,
             move="reflection",
+            feedback=("complex_reflection",),
         ),
     ),
 )
@@ -174,6 +182,7 @@ WAITING_ROOM = RolePlay(
             after_s=0.6,
             speed_wpm=85,
             move="validation",
+            feedback=("validation",),
         ),
         Line(
             P,
@@ -188,6 +197,7 @@ WAITING_ROOM = RolePlay(
             after_s=0.5,
             speed_wpm=150,
             move="reflection, fast",
+            feedback=("complex_reflection", "fast_answer",),
         ),
         Line(
             P,
@@ -201,6 +211,7 @@ WAITING_ROOM = RolePlay(
             after_s=0.5,
             speed_wpm=105,
             move="dismissive but",
+            feedback=("dismissive_but",),
         ),
         Line(
             P,
@@ -215,6 +226,7 @@ WAITING_ROOM = RolePlay(
             after_s=0.9,
             speed_wpm=100,
             move="open question",
+            feedback=("open_question",),
         ),
         Line(
             P,
@@ -228,6 +240,7 @@ WAITING_ROOM = RolePlay(
             after_s=0.8,
             speed_wpm=105,
             move="validation, offer",
+            feedback=("validation",),
         ),
     ),
 )

@@ -10,6 +10,11 @@ Usage::
 
     room = SimulatedRoom(answers, realtime=True)
     drill = Drill(room, scenario=..., hook=room.hook)
+    trainee = ScriptedTrainee(good_listener(scenario))  # answers chosen from each line's text
+
+- :class:`ScriptedTrainee`: answers each line with text a policy picks from it, spoken by
+  espeak-ng; :func:`good_listener` and :func:`poor_listener` are the two policies the drill
+  tests use (resolve vs escalate every bundled scenario).
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from listening_coach.types import AudioChunk
+
+if TYPE_CHECKING:
+    from listening_coach.scenario import Scenario
 
 SAMPLE_RATE = 16_000  # Hz
 
@@ -71,6 +79,7 @@ class SimulatedRoom:
         self._stop = threading.Event()
         self._placed: list[tuple[int, np.ndarray]] = []  # (start sample, clip) in the mic
         self.answer_spans: list[tuple[float, float]] = []  # true speech span of each answer
+        self.speech_spans: list[tuple[tuple[float, float], ...]] = []  # its speech, in pieces
         self.wall_start: float | None = None
 
     @property
@@ -91,17 +100,25 @@ class SimulatedRoom:
         if self.echo_gain > 0 and "samples" in info:
             self._placed.append((start + self.echo_delay, self.echo_gain * info["samples"]))
         k = len(self.answer_spans)
-        if k >= len(self.answers):
+        answer = self.next_answer(k, info)
+        if answer is None:
             return
-        clip = self.answers[k]
-        if k in self.barge_in_s:
-            at = start + int(self.barge_in_s[k] * SAMPLE_RATE)
+        clip, barge_in_s = answer
+        if barge_in_s is not None:
+            at = start + int(barge_in_s * SAMPLE_RATE)
         else:
             at = start + int((info["duration_s"] + self.latency_s) * SAMPLE_RATE)
         at = max(at, self._position)
         spans = measure_spans(clip) or ((0.0, clip.size / SAMPLE_RATE),)
         self._placed.append((at, clip))
         self.answer_spans.append((at / SAMPLE_RATE + spans[0][0], at / SAMPLE_RATE + spans[-1][1]))
+        self.speech_spans.append(tuple((at / SAMPLE_RATE + a, at / SAMPLE_RATE + b) for a, b in spans))
+
+    def next_answer(self, k: int, info: dict[str, Any]) -> tuple[np.ndarray, float | None] | None:
+        """The ``k``-th answer's clip and its barge-in time (None: after the line), or None."""
+        if k >= len(self.answers):
+            return None
+        return self.answers[k], self.barge_in_s.get(k)
 
     def _done(self) -> bool:
         if self._position >= self.max_s * SAMPLE_RATE:
@@ -131,3 +148,72 @@ class SimulatedRoom:
                 time.sleep(max(0.0, due - time.monotonic()))
             self._position = a + n
             yield AudioChunk(start=a / SAMPLE_RATE, samples=mic[None, :])
+
+
+Policy = Callable[[str, int], "tuple[str, float | None] | None"]
+
+
+class ScriptedTrainee(SimulatedRoom):
+    """A trainee whose answer to each line is chosen by ``policy(line_text, k)`` and spoken by
+    espeak-ng: ``(text, barge_in_s)`` (``barge_in_s`` None: answer after the line), or None
+    to stay silent. The texts said are in :attr:`texts`, aligned with ``answer_spans``.
+    The source ends when the drill stops it (or at ``max_s``)."""
+
+    def __init__(self, policy: Policy, *, voice: str = "en-gb+f3", speed_wpm: int = 130,
+                 gain: float = 1.0, **kwargs: Any) -> None:
+        super().__init__([], **kwargs)
+        self.policy = policy
+        self.voice, self.speed_wpm, self.gain = voice, speed_wpm, gain
+        self.texts: list[str] = []
+
+    def next_answer(self, k: int, info: dict[str, Any]) -> tuple[np.ndarray, float | None] | None:
+        from listening_coach.synth import synthesize
+
+        if info.get("kind") == "ending":
+            return None
+        chosen = self.policy(str(info["text"]), k)
+        if chosen is None:
+            return None
+        text, barge_in_s = chosen
+        self.texts.append(text)
+        clip = synthesize(text, voice=self.voice, speed_wpm=self.speed_wpm) * self.gain
+        return clip.astype(np.float32), barge_in_s
+
+    def _done(self) -> bool:
+        return self._position >= self.max_s * SAMPLE_RATE
+
+
+def good_listener(scenario: Scenario) -> Policy:
+    """Reflect the feeling and the partner's words, validate, ask an open question about a need
+    the line is about; answer after a pause, never over the partner."""
+    needs = {n.name: n for n in scenario.needs}
+    about = {line.text: line.need for line in scenario.lines}
+    asked: list[str] = []
+
+    def policy(line: str, k: int) -> tuple[str, float | None]:
+        need = needs.get(about.get(line) or "") or next(
+            (n for n in scenario.needs if n.name not in asked), None)
+        topic = need.words[0] if need is not None else "this"
+        if need is not None:
+            asked.append(need.name)
+        feeling = ("worried", "frustrated", "upset")[k % 3]
+        return (f"It sounds like you are really {feeling} about the {topic}. That makes sense. "
+                "What would help you most right now?", None)
+
+    return policy
+
+
+POOR_ANSWERS = (
+    "Calm down. You need to listen to me, but that is our policy.",
+    "Look, you have to calm down, there is nothing I can do about it.",
+    "You need to stop shouting, but those are the rules.",
+)
+
+
+def poor_listener(scenario: Scenario) -> Policy:
+    """Commands, "but", policy; talks over every other line one second in."""
+
+    def policy(line: str, k: int) -> tuple[str, float | None]:
+        return POOR_ANSWERS[k % len(POOR_ANSWERS)], 1.0 if k % 2 == 0 else None
+
+    return policy

@@ -267,7 +267,8 @@ class LiveSession:
         if self._cued.get(exchange.index) == said:
             return
         self._cued[exchange.index] = said  # more words later (a pause mid-answer): cue again
-        items = [f for f in session.feedback if f.exchange == exchange.index]
+        # one cue at most: the exchange's most important shown item ("more" items never cue)
+        items = [f for f in session.feedback if f.exchange == exchange.index and not f.more]
         items.sort(key=lambda f: _LEVEL_ORDER.get(f.level, 3))
         cue = Cue(exchange.index, speech_end_s, items[0] if items else None, self.clock())
         self.cues.append(cue)

@@ -53,7 +53,8 @@ def espeak_path() -> str:
 
 
 def synthesize(
-    text: str, *, voice: str = "en-us", speed_wpm: int = 160, word_gap_ms: int = 0
+    text: str, *, voice: str = "en-us", speed_wpm: int = 160, word_gap_ms: int = 0,
+    pitch: int | None = None,
 ) -> np.ndarray:
     """Speak ``text`` with espeak-ng and return the audio.
 
@@ -63,6 +64,7 @@ def synthesize(
       speed_wpm: espeak-ng's ``-s`` value (80-450). The measured rate is about 1.5 x this
         over speaking time; measure it with :func:`measure_spans`.
       word_gap_ms: Extra silence between words (``-g``, rounded to 10 ms units).
+      pitch: espeak-ng's ``-p`` base pitch (0-99, default the voice's, 50).
 
     Returns:
       float32 samples, shape (n,), 16 kHz, peak about 0.5, silence trimmed at both ends.
@@ -77,10 +79,14 @@ def synthesize(
         raise AudioError(f"speed_wpm must be between 80 and 450 (espeak-ng -s), got {speed_wpm}")
     if word_gap_ms < 0:
         raise AudioError(f"word_gap_ms must not be negative, got {word_gap_ms}")
+    if pitch is not None and not 0 <= pitch <= 99:
+        raise AudioError(f"pitch must be between 0 and 99 (espeak-ng -p), got {pitch}")
     exe = espeak_path()
     with tempfile.TemporaryDirectory(prefix="lc-espeak-") as tmp:
         wav = Path(tmp) / "out.wav"
         cmd = [exe, "-v", voice, "-s", str(int(speed_wpm)), "-g", str(round(word_gap_ms / 10))]
+        if pitch is not None:
+            cmd += ["-p", str(int(pitch))]
         cmd += ["-w", str(wav), "--", text]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0 or not wav.exists():

@@ -49,6 +49,9 @@ class DrillView:
         self.cues: list[tuple[int, Feedback | None]] = []
         self.words = 0
         self.lag_s = 0.0
+        self.agitation: float | None = None
+        self.band = ""
+        self.moved = ""  # what moved the partner after the last exchange
         self._live: Live | None = None
         self._started = time.monotonic()
 
@@ -70,6 +73,15 @@ class DrillView:
             info: dict[str, Any] = artifact  # type: ignore[assignment]
             self.partner_line = str(info["text"])
             self.prompt_kind = str(info["kind"])
+            if "agitation" in info:
+                self.agitation, self.band = float(info["agitation"]), str(info.get("band", ""))
+        elif step == "drill.partner":
+            from listening_coach.partner import SIGNAL_TEXT
+
+            st: Any = artifact
+            self.agitation = float(st.after)
+            parts = [f"{SIGNAL_TEXT.get(m.signal, m.signal)} {m.delta:+.1f}" for m in st.moves]
+            self.moved = f"{st.before:g} -> {st.after:g}: " + (", ".join(parts) or "no change")
         elif step == "drill.state":
             self.state = str(artifact)
         elif step == "live.speech":
@@ -89,8 +101,16 @@ class DrillView:
     def render(self) -> RenderableType:
         """The current screen."""
         rows: list[RenderableType] = []
+        if self.agitation is not None:
+            filled = int(round(self.agitation))
+            style = "red" if self.agitation >= 7 else "yellow" if self.agitation >= 4 else "green"
+            rows.append(Text.assemble(("Partner agitation ", "dim"),
+                                      ("█" * filled + "░" * (10 - filled), style),
+                                      (f" {self.agitation:.1f} {self.band}", style),
+                                      (f"   ({self.moved})" if self.moved else "", "dim")))
         if self.partner_line:
-            who = "Partner (escalating)" if self.prompt_kind == "escalation" else "Partner"
+            who = {"escalation": "Partner (escalating)", "reaction": "Partner (reacting)",
+                   "ending": "Partner (last word)"}.get(self.prompt_kind, "Partner")
             rows.append(Text.assemble((f"{who}: ", "bold cyan"), (self.partner_line, "cyan")))
         if self.state == "listening":
             indicator = ("● you are speaking", "bold green") if self.trainee_speaking else (
@@ -150,6 +170,10 @@ def render_summary(result: Any) -> RenderableType:
                       for f in overall]
     else:
         parts.append(Text("No exchange was recorded.", style="yellow"))
+    if getattr(result, "drill", None) and result.drill.get("steps"):
+        from listening_coach.drill_report import transcript
+
+        parts.append(Text(transcript(result.drill)))
     facts = [f"Ended: {result.stopped_by.replace('_', ' ')}. {result.message}"]
     if result.overflows:
         facts.append(f"Input overflows: {counted(result.overflows, 'block')} of audio lost by the "

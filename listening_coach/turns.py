@@ -37,9 +37,9 @@ def _spurts(words: list[Word], others: list[Word], options: TurnOptions) -> list
 
     Someone else talked when their speech fills ``TALKED_S`` of the silence (speech running on
     over a short gap between our words takes no floor); their lexicon words ("mm-hm") do not
-    count. A lone lexicon word that runs on into more speech while the other is still talking
-    ("Okay, you need to...", said over the partner) is not split from what follows: the turn,
-    and the interruption, start at "okay".
+    count. A lone lexicon word that runs on (within ``runon_gap_s``) into more speech while the
+    other is still talking ("Okay, you need to...", said over the partner) is not split from
+    what follows: the turn, and the interruption, start at "okay".
     """
     lexicon = set(options.backchannel_words)
     spoken = [(w.start, w.end) for w in others if w.bare not in lexicon]
@@ -50,7 +50,8 @@ def _spurts(words: list[Word], others: list[Word], options: TurnOptions) -> list
             prev_end = max(w.end for w in current)
             talked = sum(max(min(e, word.start) - max(s, prev_end), 0.0) for s, e in spoken) >= TALKED_S
             runs_on = (
-                word.bare not in lexicon
+                word.start - prev_end < options.runon_gap_s
+                and word.bare not in lexicon
                 and current[-1].end - current[0].start <= options.backchannel_max_s
                 and is_backchannel_text(current, options)
                 and _talking(others, word.start)

@@ -226,7 +226,8 @@ class Feedback:
     exchange: int | None
     because: tuple[Metric, ...] = ()
     evidence: tuple[Word, ...] = ()
-    code: str = ""  # stable identifier such as "interrupted", "fast_pace"
+    code: str = ""  # stable identifier such as "interrupted", "fast_answer"
+    more: bool = False  # beyond the report's budget: listed under "more", never cued live
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Write docs/config.toml: every config key with its default and the comment from config.py."""
+"""Write docs/config.toml: every config key with its default, the comment from config.py and the
+values it allows (declared with ``config.opt``)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def toml_value(value: object) -> str:
 
 def main() -> None:
     lines = ["# listening-coach configuration: every key with its default value.",
-             "# Copy the keys you want to change; unknown keys are an error that lists the valid ones.",
+             "# Copy the keys you want to change; unknown keys are an error that lists the valid ones,",
+             "# and a value of the wrong type or outside its allowed range is an error that names it.",
              "# Pass it with --config FILE. Units are in the names (_s seconds, _db decibels, _hz).", ""]
     for section in dataclasses.fields(cfg.Config):
         options = getattr(cfg.DEFAULT_CONFIG, section.name)
@@ -36,7 +38,11 @@ def main() -> None:
         for f in dataclasses.fields(options):
             value = getattr(options, f.name)
             match = re.search(rf"^\s+{f.name}: .*?#\s*(.+)$", source, re.M)
-            comment = f"  # {match.group(1)}" if match else ""
+            notes = [match.group(1)] if match else []
+            bounds = cfg.bounds_of(f)
+            if bounds is not None:
+                notes.append(f"allowed: {bounds.describe()}")
+            comment = f"  # {'; '.join(notes)}" if notes else ""
             if value is None:
                 lines.append(f"# {f.name} = (unset){comment}")
             else:

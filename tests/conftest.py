@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -43,6 +45,17 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("../shared/data is absent; set LISTENING_COACH_SHARED_DATA to run this test")
     return path
+
+
+def require_module(name: str, install: str) -> ModuleType:
+    """Import an optional dependency; skip with the install command, or fail under CI."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        message = f"{name} is not installed ({e}): {install}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message, allow_module_level=True)
 
 
 def require_tool(name: str, install: str) -> str:

@@ -344,3 +344,26 @@ def test_coach_corrections_count_in_the_batch_tables(batch) -> None:
     assert json.loads((out / f"{name}.json").read_text()) == data  # the model's JSON is kept
     assert main(["render", str(out), "--no-audio"]) == 0  # a folder: stamps are left out
     assert "Coach corrections applied" in (out / f"{name}.html").read_text()
+
+
+def test_batch_tables_and_index_describe_the_whole_output_folder(tmp_path: Path) -> None:
+    first = write_wav(tmp_path / "a" / "ana_2026-01-01_angry.wav", freq_hz=200)
+    second = write_wav(tmp_path / "b" / "ben_2026-01-02_angry.wav", seconds=3.0, freq_hz=300)
+    out = tmp_path / "out"
+    pattern = "{trainee}_{date}_{scenario}"
+    run_batch([first], out, FAST_CONFIG, analyze=fake_analyze, pattern=pattern)
+    result = run_batch([second], out, FAST_CONFIG, analyze=fake_analyze, pattern=pattern)
+    assert [i.name for i in result.items] == ["ben_2026-01-02_angry"]  # this command's work
+    recs = {r["recording"]: r for r in rows(out / "recordings.csv")}
+    assert set(recs) == {"ana_2026-01-01_angry", "ben_2026-01-02_angry"}
+    assert recs["ana_2026-01-01_angry"]["status"] == "earlier"
+    assert recs["ana_2026-01-01_angry"]["trainee"] == "ana"  # from the stamp
+    assert recs["ben_2026-01-02_angry"]["status"] == "done"
+    exchanges = rows(out / "exchanges.csv")
+    assert {r["recording"] for r in exchanges} == set(recs)
+    assert len(exchanges) == sum(int(r["exchanges"]) for r in recs.values())
+    index = (out / "index.html").read_text()
+    assert 'href="ana_2026-01-01_angry.html"' in index and 'href="ben_2026-01-02_angry.html"' in index
+    (out / "ana_2026-01-01_angry.json").write_text("{broken")  # unreadable: left out, no crash
+    run_batch([second], out, FAST_CONFIG, analyze=fake_analyze, pattern=pattern)
+    assert {r["recording"] for r in rows(out / "recordings.csv")} == {"ben_2026-01-02_angry"}

@@ -191,7 +191,9 @@ def test_player_writes_the_prompt_then_silence() -> None:
             streams.append(self)
 
         def start(self) -> None: ...
-        def stop(self) -> None: ...
+        def abort(self) -> None:
+            self.aborted = True
+
         def close(self) -> None: ...
 
     player = Player(stream_factory=FakeOut)
@@ -203,3 +205,28 @@ def test_player_writes_the_prompt_then_silence() -> None:
     streams[0].kwargs["callback"](out, 800, None, None)
     assert np.all(out[:200] == 0.25) and np.all(out[200:] == 0.0)
     assert not player.playing
+    player.close()  # aborts (drops what is queued) rather than draining
+    assert streams[0].aborted
+
+
+def test_a_stalled_output_stream_does_not_keep_the_prompt_playing(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """An output callback that stops being called (ALSA underrun under load) must not make
+    the drill wait for the prompt forever."""
+    import listening_coach.playback as playback
+
+    class SilentOut:
+        def __init__(self, **kwargs: Any) -> None: ...
+        def start(self) -> None: ...
+        def abort(self) -> None: ...
+        def close(self) -> None: ...
+
+    clock = [100.0]
+    monkeypatch.setattr(playback, "clock", lambda: clock[0])
+    player = Player(stream_factory=SilentOut)
+    player.play(np.zeros(playback.SAMPLE_RATE, dtype=np.float32))  # 1 s, never taken
+    clock[0] += 1.0 + playback.STALL_GRACE_S - 0.1
+    assert player.playing
+    clock[0] += 0.2
+    assert not player.playing
+    assert "stopped taking samples" in caplog.text

@@ -31,8 +31,23 @@ def test_load_toml_overrides_only_given_keys(tmp_path: Path) -> None:
         ({"pace": {"fast_wpm": "fast"}}, "pace.fast_wpm must be a number"),
         ({"pace": {"min_words": 2.5}}, "must be a whole number"),
         ({"voice": {"enabled": 1}}, "must be true or false"),
-        ({"pauses": {"dead_air_s": -1.0}}, "must not be negative"),
+        ({"pauses": {"dead_air_s": -1.0}}, r"pauses.dead_air_s must be more than 0, got -1.0"),
         ({"speakers": {"mode": "guess"}}, "speakers.mode must be"),
+        ({"transcribe": {"beam_size": 0}}, r"^transcribe.beam_size must be 1 or more, got 0$"),
+        ({"speakers": {"frame_s": 0}}, r"^speakers.frame_s must be more than 0 and at most 1, got 0.0$"),
+        ({"pace": {"target_wpm_min": -50}}, r"pace.target_wpm_min must be more than 0.*got -50.0"),
+        ({"pace": {"target_wpm_min": 150}},
+         r"pace.target_wpm_min must be at most pace.target_wpm_max \(140.0\), got 150.0"),
+        ({"voice": {"fmin_hz": 400}}, r"voice.fmin_hz must be less than voice.fmax_hz"),
+        ({"diarize": {"min_speakers": 3, "max_speakers": 2}}, "min_speakers must be at most"),
+        ({"transcribe": {"no_speech_threshold": 1.5}}, r"no_speech_threshold must be 0 to 1, got 1.5"),
+        ({"pace": {"fast_wpm": float("nan")}}, "must be a finite number, got nan"),
+        ({"turns": {"backchannel_words": [1, 2]}}, "must be a list of strings"),
+        ({"speakers": {"channels": ["trainee", "trainee"]}}, "trainee named twice"),
+        ({"speakers": {"channels": "trainee,banana"}}, "unknown name.*'banana'"),
+        ({"speakers": {"channels": ["-", "-"]}}, "no trainee or partner"),
+        ({"diarize": {"role_rule": "loudest"}}, "role_rule must be one of first, less, enrolment, manual"),
+        ({"pace": 3}, r"\[pace\] must be a table"),
     ],
     ids=[
         "typo-key",
@@ -42,6 +57,20 @@ def test_load_toml_overrides_only_given_keys(tmp_path: Path) -> None:
         "int-for-bool",
         "negative",
         "bad-mode",
+        "beam-zero",
+        "frame-zero",
+        "negative-wpm",
+        "min-above-max",
+        "fmin-not-below-fmax",
+        "speakers-min-above-max",
+        "threshold-above-one",
+        "nan",
+        "list-of-numbers",
+        "channel-twice",
+        "channel-unknown",
+        "channel-none",
+        "choice",
+        "section-not-table",
     ],
 )
 def test_bad_config_is_explained(data: dict, match: str) -> None:  # type: ignore[type-arg]
@@ -71,3 +100,55 @@ def test_documented_config_file_matches_the_defaults() -> None:
     root = Path(__file__).resolve().parents[1]
     documented = load_config(root / "docs" / "config.toml")
     assert documented == DEFAULT_CONFIG, "docs/config.toml is stale: run `make docs`"
+
+
+def test_every_default_is_inside_its_declared_range() -> None:
+    import dataclasses
+
+    from listening_coach.config import bounds_of, validate_config
+
+    validate_config(DEFAULT_CONFIG)
+    declared = [bounds_of(f) for section in dataclasses.fields(Config)
+                for f in dataclasses.fields(getattr(DEFAULT_CONFIG, section.name))]
+    assert sum(b is not None for b in declared) > 60  # ranges are declared, not forgotten
+
+
+def test_channel_maps_parse_with_skips_in_any_case() -> None:
+    from listening_coach.config import parse_channel_map
+
+    assert parse_channel_map("-, Trainee ,partner,none") == ("-", "trainee", "partner", "none")
+    config = config_from_dict({"speakers": {"channels": "partner,trainee"}})
+    assert config.speakers.channels == ("partner", "trainee")
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "is not UTF-8 text"),
+        ("[pace]\nfast_wpm = 170 # caf\u00e9\n".encode("latin-1"), "is not UTF-8 text"),
+        (b"\x00\x01\x02", "is not valid TOML"),
+        (b"[pace]\nfast_wpm = 1\n[pace]\nfast_wpm = 2\n", "is not valid TOML"),
+        (b"beam_size = 3\n", "Unknown section"),
+        (b"[transcribe]\nbeam_size = 0\n", "c.toml: transcribe.beam_size must be 1 or more, got 0"),
+    ],
+    ids=["binary", "latin-1", "nul-bytes", "duplicate-table", "key-outside-section", "range"],
+)
+def test_unreadable_config_files_are_one_line_errors(tmp_path: Path, content: bytes, match: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=match) as info:
+        load_config(path)
+    assert "\n" not in str(info.value)
+
+
+def test_config_path_that_is_not_a_file(tmp_path: Path) -> None:
+    import os
+
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_config(tmp_path)
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_config(fifo)  # opening it would block forever
+    with pytest.raises(ConfigError, match="empty path"):
+        load_config("")

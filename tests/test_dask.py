@@ -11,7 +11,9 @@ from coach_helpers import FAST_CONFIG, fake_analyze, write_wav
 from listening_coach.batch import run_batch
 from listening_coach.errors import ConfigError
 
-distributed = pytest.importorskip("distributed", reason="pip install 'listening-coach[dask]'")
+from conftest import require_module
+
+distributed = require_module("distributed", "pip install 'listening-coach[dask]'")  # CI: fails
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,15 +27,29 @@ from listening_coach.types import PARTNER, TRAINEE
 
 from conftest import ROOT, require_tool
 
-pytestmark = [pytest.mark.device, pytest.mark.slow]
+# Each test plays at most ~25 s of audio in real time; the timeout turns a stalled device into
+# a failure (with every thread's stack) instead of a run that never ends.
+pytestmark = [pytest.mark.device, pytest.mark.slow, pytest.mark.timeout(180)]
 RATE = 16_000
 INSTALL = "apt-get install -y pulseaudio pulseaudio-utils libasound2-plugins libportaudio2"
+Play = Callable[[Path], subprocess.Popen[bytes]]
 CONFIG = replace(DEFAULT_CONFIG, language=replace(DEFAULT_CONFIG.language, use_model=False))
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when pytest exits, even killed (Linux prctl)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A private PulseAudio daemon with a 2-channel 16 kHz null sink as default in/out."""
+    """A private PulseAudio daemon with a 2-channel 16 kHz null sink as default in/out.
+
+    It runs in the foreground as pytest's child (not daemonized, stdin from /dev/null, log in
+    its runtime folder) and gets SIGTERM when pytest dies, so a killed run leaves no daemon.
+    """
     require_tool("pulseaudio", INSTALL)
     require_tool("paplay", INSTALL)
     runtime = tmp_path_factory.mktemp("pulse")
@@ -48,16 +62,24 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_SERVER")}
     os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     os.environ.pop("PULSE_SERVER", None)
-    started = subprocess.run(
-        ["pulseaudio", "-n", "-F", str(script), "--daemonize=yes", "--exit-idle-time=-1"],
-        capture_output=True, text=True, check=False, env={**os.environ, "HOME": str(runtime)},
-    )
-    pid_file = runtime / "pulse" / "pid"
-    deadline = time.monotonic() + 10
-    while not (runtime / "pulse" / "native").exists() and time.monotonic() < deadline:
+    log_file = runtime / "pulseaudio.log"
+    with log_file.open("wb") as log:
+        daemon = subprocess.Popen(
+            ["pulseaudio", "-n", "-F", str(script), "--daemonize=no", "--exit-idle-time=-1",
+             "--log-target=stderr"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=_die_with_parent,
+            env={**os.environ, "HOME": str(runtime)},
+        )
+    deadline = time.monotonic() + 20
+    while not (runtime / "pulse" / "native").exists() and daemon.poll() is None:
+        if time.monotonic() > deadline:
+            break
         time.sleep(0.1)
-    if not pid_file.exists():
-        pytest.fail(f"pulseaudio did not start: {started.stderr.strip()}")
+    if not (runtime / "pulse" / "native").exists():
+        daemon.kill()
+        daemon.wait(timeout=10)
+        pytest.fail(f"pulseaudio did not start (exit {daemon.returncode}): "
+                    f"{log_file.read_text(errors='replace').strip()[-500:]}")
     import sounddevice
 
     sounddevice._terminate()  # PortAudio lists devices once; make it see the new server
@@ -65,7 +87,12 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     try:
         yield runtime
     finally:
-        os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait(timeout=10)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -75,8 +102,21 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         sounddevice._initialize()
 
 
-def paplay(path: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(["paplay", "--device=virt", str(path)])
+@pytest.fixture
+def paplay() -> Iterator[Play]:
+    """Start ``paplay --device=virt FILE``; every player still running is killed at teardown."""
+    players: list[subprocess.Popen[bytes]] = []
+
+    def play(path: Path) -> subprocess.Popen[bytes]:
+        players.append(subprocess.Popen(["paplay", "--device=virt", str(path)],
+                                        stdin=subprocess.DEVNULL))
+        return players[-1]
+
+    yield play
+    for player in players:
+        if player.poll() is None:
+            player.kill()
+        player.wait(timeout=10)
 
 
 def test_devices_lists_the_virtual_microphone(pulse: Path) -> None:
@@ -88,7 +128,7 @@ def test_devices_lists_the_virtual_microphone(pulse: Path) -> None:
     assert any(d.default_output for d in devices)
 
 
-def test_capture_is_bit_exact_through_the_null_sink(pulse: Path, tmp_path: Path) -> None:
+def test_capture_is_bit_exact_through_the_null_sink(pulse: Path, tmp_path: Path, paplay: Play) -> None:
     from listening_coach.capture import Capture
 
     rng = np.random.default_rng(seed=440)
@@ -103,15 +143,17 @@ def test_capture_is_bit_exact_through_the_null_sink(pulse: Path, tmp_path: Path)
         player = paplay(wav)
         for chunk in cap:
             got.append(chunk.samples)
-            if player.poll() is not None and sum(c.shape[1] for c in got) > 3 * RATE:
+            heard_s = sum(c.shape[1] for c in got) / RATE
+            if player.poll() is not None and heard_s > 3:
                 break
+            assert heard_s < 30, "paplay did not finish a 2 s file in 30 s"
     heard = np.round(np.concatenate(got, axis=1) * 32768).astype(np.int32)
     start = int(np.flatnonzero(heard[0])[0]) - RATE // 4
     np.testing.assert_array_equal(heard[:, start : start + 2 * RATE], played.T)
     assert cap.overflows == 0
 
 
-def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path) -> None:
+def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path, paplay: Play) -> None:
     """Play the first two exchanges of the angry-customer sample (trainee left, partner right)."""
     from listening_coach.audio import load_audio
     from listening_coach.capture import Capture
@@ -129,7 +171,7 @@ def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path) -> None:
     source.open()
     player = paplay(wav)
     stopper = threading.Thread(
-        target=lambda: (player.wait(), time.sleep(2.5), source.stop()), daemon=True)
+        target=lambda: (player.wait(timeout=120), time.sleep(2.5), source.stop()), daemon=True)
     stopper.start()
     result = drill.run()
     assert result.stopped_by == "source_ended" and result.overflows == 0
@@ -148,7 +190,7 @@ def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path) -> None:
     assert recorded.shape[1] == 2 and recorded.shape[0] / RATE >= cut_s
 
 
-def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path) -> None:
+def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path, paplay: Play) -> None:
     """Prompts go out through PortAudio into the sink; the monitor hears them (echo) and the
     trainee's answers, which paplay plays after each prompt."""
     from listening_coach.capture import Capture
@@ -179,7 +221,9 @@ def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path
             clip = clips[len(answered)]
             delay = artifact["duration_s"] + 0.8  # type: ignore[index]
             answered.append(clip)  # type: ignore[arg-type]
-            threading.Timer(delay, lambda: paplay(clip).wait()).start()
+            timer = threading.Timer(delay, lambda: paplay(clip).wait(timeout=60))
+            timer.daemon = True
+            timer.start()
 
     drill = Drill(source, scenario=load_scenario(scenario_file), config=CONFIG,
                   out_dir=tmp_path / "out", player=Player(), hook=hook, session_id="scripted")

@@ -1,10 +1,8 @@
-"""The drill engine end to end with a simulated trainee and a fake transcriber (no device)."""
+"""The drill engine end to end with simulated trainees and a fake transcriber (no device)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +10,23 @@ import numpy as np
 import pytest
 import soundfile
 
-from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.drill import Drill
 from listening_coach.errors import DeviceError
-from listening_coach.scenario import load_scenario
-from listening_coach.simulate import SimulatedRoom
-from listening_coach.types import PARTNER, TRAINEE, Word
+from listening_coach.scenario import list_scenarios, load_scenario
+from listening_coach.simulate import ScriptedTrainee, SimulatedRoom, good_listener, poor_listener
+from listening_coach.types import PARTNER, TRAINEE
 
 from conftest import require_tool
+from drill_helpers import CONFIG, RATE, ScriptedWords, tone_voice
 
-RATE = 16_000
-CONFIG = replace(DEFAULT_CONFIG, language=replace(DEFAULT_CONFIG.language, use_model=False))
 ANSWERS = [
     "it sounds like you are really frustrated that it broke so soon",
     "so you took a day off and still got nowhere",
     "you feel nobody here listens to you",
-    "what would a fair solution look like for you",
 ]
+LINEAR = ('title = "Linear"\n[[lines]]\ntext = "This laptop broke after two weeks and I want my '
+          'money back."\n[[lines]]\ntext = "Yesterday nobody helped me at all."\n[[lines]]\n'
+          'text = "Nobody in this store listens to me."\n')
 
 
 @pytest.fixture(scope="session")
@@ -39,100 +37,125 @@ def clips() -> dict[str, np.ndarray]:
     return {text: synthesize(text, voice="en-gb+f3", speed_wpm=110) for text in ANSWERS}
 
 
-class ScriptedWords:
-    """Fake transcriber: the words of the answer whose audio the piece overlaps."""
-
-    def __init__(self, room: SimulatedRoom) -> None:
-        self.room = room
-        self.final_calls = 0
-
-    def __call__(self, samples: np.ndarray, /, *, offset_s: float, speaker: str,
-                 final: bool) -> Sequence[Word]:
-        self.final_calls += final
-        end_s = offset_s + samples.size / RATE
-        for (a, b), text in zip(self.room.answer_spans, ANSWERS, strict=False):
-            if a < end_s and offset_s < b:
-                tokens = text.split()
-                step = (b - a) / len(tokens)
-                return tuple(Word(round(a + i * step, 3), round(a + (i + 1) * step, 3),
-                                  " " + t, speaker)
-                             for i, t in enumerate(tokens) if offset_s <= a + i * step < end_s)
-        return ()
+def run_trainee(tmp_path: Path, name: str, policy: Any, **room: Any) -> tuple[Drill, Any, Any]:
+    scenario = load_scenario(name)
+    trainee = ScriptedTrainee(policy(scenario), max_s=300, **room)
+    drill = Drill(trainee, scenario=scenario, config=CONFIG, out_dir=tmp_path, hook=trainee.hook,
+                  transcriber=ScriptedWords(trainee), voice=tone_voice, background_voice=False,
+                  session_id=f"{name}-{policy.__name__}", trainee="Ana")
+    return drill, trainee, drill.run()
 
 
-def short_prompt(line: Any, scenario: Any) -> np.ndarray:
-    """A 1.5 s voiced tone per partner line: timing without synthesis."""
-    from listening_coach.testing import syllable_train
+@pytest.mark.parametrize("name", list_scenarios())
+def test_good_listener_resolves_and_poor_listener_escalates(tmp_path: Path, name: str) -> None:
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    scenario = load_scenario(name)
+    _, _, good = run_trainee(tmp_path, name, good_listener)
+    _, _, poor = run_trainee(tmp_path, name, poor_listener)
+    assert good.drill["outcome"] == "resolved" and poor.drill["outcome"] == "escalated"
+    curve = good.drill["agitation"]
+    assert curve[0] == scenario.agitation and curve[-1] <= scenario.ending.goal
+    assert all(b < a for a, b in zip(curve, curve[1:]))  # every good answer calmed the partner
+    assert poor.drill["agitation"][-1] > scenario.ending.ceiling
+    signals = {m["signal"] for st in good.drill["steps"] for m in st["moves"]}
+    assert {"reflection", "validation", "open_question"} <= signals
+    bad = {m["signal"] for st in poor.drill["steps"] for m in st["moves"]}
+    assert {"command", "interruption"} <= bad
+    # the drill record in the session file is the one returned, and names the trainee's words
+    saved = json.loads(good.session_file.read_text())
+    assert saved["drill"]["agitation"] == curve and saved["drill"]["trainee"] == "Ana"
+    assert all(st["trainee"] and st["moves"] for st in saved["drill"]["steps"])
+    assert saved["drill"]["needs_met"] == sorted(n.name for n in scenario.needs)
+    # the last thing the partner said is the scenario's ending line
+    partner_text = " ".join(w["text"].strip() for w in saved["words"] if w["speaker"] == PARTNER)
+    assert partner_text.endswith(scenario.ending.resolved)
 
-    return syllable_train(1.5)
+
+def test_barge_in_is_measured_and_the_answer_to_the_reaction_is_its_own_exchange(
+        tmp_path: Path) -> None:
+    """Talking over the opening for ~3.4 s is a ~3.4 s interruption (not the span of two
+    partner lines), and the answer after the partner's reaction is a new, cued exchange."""
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    over = "Okay okay I hear you I hear you I just wanted to say something here"
+    texts = [over, "It sounds like you are really frustrated that nobody listens"]
+
+    def policy(scenario: Any) -> Any:
+        return lambda line, k: (texts[k], 1.0 if k == 0 else None) if k < 2 else None
+
+    policy.__name__ = "barge"
+    drill, trainee, result = run_trainee(tmp_path, "angry_customer", policy)
+    session = result.session
+    kinds = [st["kind"] for st in result.drill["steps"]]
+    assert kinds[:2] == ["line", "reaction"]  # "Don't cut me off!" came next
+    interruptions = [e for e in session.events if e.kind == "interruption" and e.speaker == TRAINEE]
+    assert len(interruptions) == 1
+    opening_end = session.turns[0].end  # the partner's words span the played line's sound
+    assert session.turns[0].speaker == PARTNER
+    true_overlap = min(trainee.answer_spans[0][1], opening_end) - trainee.answer_spans[0][0]
+    assert interruptions[0].duration == pytest.approx(true_overlap, abs=0.6)
+    reaction = drill.scenario.reactions[0].text  # when = "interruption"
+    ex = next(e for e in session.exchanges if reaction.split()[0] in e.prompt[0].text)
+    assert " ".join(w.bare for w in ex.response_words).startswith("it sounds like")
+    assert ex.index in {c.exchange for c in result.cues}
 
 
-def make_drill(
-    tmp_path: Path, clips: dict[str, np.ndarray], **room_args: Any
-) -> tuple[Drill, SimulatedRoom, list[tuple[str, object]]]:
+@pytest.fixture()
+def linear(tmp_path: Path) -> Path:
+    path = tmp_path / "linear.toml"
+    path.write_text(LINEAR)
+    return path
+
+
+def make_drill(tmp_path: Path, clips: dict[str, np.ndarray], scenario: Path,
+               **room_args: Any) -> tuple[Drill, SimulatedRoom, list[tuple[str, object]]]:
     events: list[tuple[str, object]] = []
     room = SimulatedRoom([clips[t] for t in ANSWERS], hook=lambda s, a: events.append((s, a)),
                          **room_args)
-    drill = Drill(room, scenario=load_scenario("angry_customer"), config=CONFIG, out_dir=tmp_path,
-                  hook=room.hook, transcriber=ScriptedWords(room), prompt_audio=short_prompt,
-                  session_id="t1")
-    drill.live.transcriber = ScriptedWords(room)
+    drill = Drill(room, scenario=load_scenario(scenario), config=CONFIG, out_dir=tmp_path,
+                  hook=room.hook, transcriber=ScriptedWords(room, ANSWERS), voice=tone_voice,
+                  background_voice=False, session_id="t1")
     return drill, room, events
 
 
-def test_scripted_drill_runs_the_scenario_and_saves_everything(
-    tmp_path: Path, clips: dict[str, np.ndarray]
+def test_linear_drill_saves_recording_and_session(
+    tmp_path: Path, clips: dict[str, np.ndarray], linear: Path
 ) -> None:
-    drill, room, events = make_drill(tmp_path, clips)
+    drill, room, events = make_drill(tmp_path, clips, linear)
     result = drill.run()
     prompts = [a for s, a in events if s == "drill.prompt"]
     assert [p["text"] for p in prompts] == [line.text for line in drill.scenario.lines]  # type: ignore[index, union-attr]
     assert result.stopped_by == "finished"
     session = result.session
-    assert session is not None and len(session.exchanges) == 4
+    assert session is not None and len(session.exchanges) == 3
     for ex, text in zip(session.exchanges, ANSWERS, strict=True):
         assert " ".join(w.bare for w in ex.response_words) == text
         assert ex.prompt and ex.response_latency == pytest.approx(0.8, abs=0.2)
-    # one cue per exchange, stamped with the end of the trainee's speech the VAD found
-    assert [c.exchange for c in result.cues] == [0, 1, 2, 3]
+    assert [c.exchange for c in result.cues] == [0, 1, 2]
     for cue, (_, end) in zip(result.cues, room.answer_spans, strict=True):
         assert cue.speech_end_s == pytest.approx(end, abs=0.15)  # VAD windows are 32 ms
     saved = json.loads(result.session_file.read_text())  # type: ignore[union-attr]
-    assert len(saved["exchanges"]) == 4
+    assert len(saved["exchanges"]) == 3 and len(saved["drill"]["steps"]) == 3
     audio, rate = soundfile.read(result.recording, dtype="float32")
     assert rate == RATE and audio.shape[1] == 2  # microphone + what was played
-    assert audio.shape[0] / RATE == pytest.approx(result.recorded_s) == pytest.approx(room.time_s)
+    assert audio.shape[0] / RATE == pytest.approx(result.recorded_s)
     prompt_start = int(prompts[1]["start_s"] * RATE)  # type: ignore[index]
     assert np.abs(audio[prompt_start : prompt_start + RATE, 1]).max() > 0.1
     assert np.abs(audio[prompt_start : prompt_start + RATE, 0]).max() < 1e-3  # headphones: no echo
 
 
-def test_barge_in_is_an_interruption_and_escalates(
-    tmp_path: Path, clips: dict[str, np.ndarray]
-) -> None:
-    drill, room, events = make_drill(tmp_path, clips, barge_in_s={1: 0.3})
-    result = drill.run()
-    assert result.session is not None
-    interruptions = [e for e in result.session.events
-                     if e.kind == "interruption" and e.speaker == TRAINEE]
-    assert [e.exchange for e in interruptions] == [1]
-    prompts = [a["kind"] for s, a in events if s == "drill.prompt"]  # type: ignore[index]
-    assert prompts[:3] == ["line", "line", "escalation"]
-
-
-def test_echo_of_prompts_is_gated(tmp_path: Path, clips: dict[str, np.ndarray]) -> None:
-    drill, room, _ = make_drill(tmp_path, clips, echo_gain=0.5)
+def test_echo_of_prompts_is_gated(tmp_path: Path, clips: dict[str, np.ndarray], linear: Path) -> None:
+    drill, room, _ = make_drill(tmp_path, clips, linear, echo_gain=0.5)
     result = drill.run()
     assert result.session is not None and result.echo_gated_s > 3.0
     trainee = [w for w in result.session.words if w.speaker == TRAINEE]
     assert " ".join(w.bare for w in trainee) == " ".join(ANSWERS)
-    assert [c.exchange for c in result.cues] == [0, 1, 2, 3]
+    assert [c.exchange for c in result.cues] == [0, 1, 2]
 
 
 def test_ctrl_c_keeps_recording_and_finished_exchanges(
-    tmp_path: Path, clips: dict[str, np.ndarray]
+    tmp_path: Path, clips: dict[str, np.ndarray], linear: Path
 ) -> None:
-    drill, room, _ = make_drill(tmp_path, clips)
+    drill, room, _ = make_drill(tmp_path, clips, linear)
     cues = 0
 
     def hook(step: str, artifact: object) -> None:
@@ -148,13 +171,14 @@ def test_ctrl_c_keeps_recording_and_finished_exchanges(
     assert result.stopped_by == "interrupted" and "Ctrl-C" in result.message
     assert result.session is not None and len(result.session.exchanges) >= 2
     assert soundfile.info(result.recording).duration == pytest.approx(result.recorded_s)
-    assert json.loads(result.session_file.read_text())["exchanges"]  # type: ignore[union-attr]
+    saved = json.loads(result.session_file.read_text())  # type: ignore[union-attr]
+    assert saved["exchanges"] and saved["drill"]["outcome"] == "unfinished"
 
 
 def test_vanishing_device_keeps_what_was_recorded(
-    tmp_path: Path, clips: dict[str, np.ndarray]
+    tmp_path: Path, clips: dict[str, np.ndarray], linear: Path
 ) -> None:
-    drill, room, _ = make_drill(tmp_path, clips)
+    drill, room, _ = make_drill(tmp_path, clips, linear)
 
     class Vanishing:
         """The room's audio until 12 s, then the device goes away."""
@@ -188,7 +212,7 @@ def test_live_mode_needs_two_channels(tmp_path: Path) -> None:
 
 
 def test_full_disk_ends_the_drill_and_keeps_what_was_written(
-    tmp_path: Path, clips: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, clips: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch, linear: Path
 ) -> None:
     from listening_coach.errors import OutputError
     from listening_coach.recorder import Recorder
@@ -202,7 +226,7 @@ def test_full_disk_ends_the_drill_and_keeps_what_was_written(
         real_write(self, chunk)
 
     monkeypatch.setattr(Recorder, "write", write)
-    drill, _, _ = make_drill(tmp_path, clips)
+    drill, _, _ = make_drill(tmp_path, clips, linear)
     result = drill.run()
     assert result.stopped_by == "output_error" and "disk is full" in result.message
     assert soundfile.info(result.recording).duration == pytest.approx(10.0)

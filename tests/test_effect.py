@@ -43,36 +43,66 @@ def test_changes_are_averaged_per_group() -> None:
     summary = [f for f in give_feedback(exchanges(), (), metrics + effect_metrics(exchanges(), metrics),
                                         config_from_dict({})) if f.code == "deescalation_effect"]
     assert len(summary) == 1 and summary[0].level == "praise"
-    assert "3.0 dB quieter and 15 words/min slower" in summary[0].message
-    assert "+4.0 dB, +30 words/min" in summary[0].message
+    assert "3 dB quieter and 15 words/min slower" in summary[0].message
+
+
+def test_a_small_average_change_is_no_feedback_only_a_metric() -> None:
+    metrics = (
+        Metric("language.reflections", 1.0, "count", 0),
+        Metric("timing.effective_pauses", 1.0, "count", 2),
+        Metric("effect.partner_wpm_change", 1.0, "words/min", 0),
+        Metric("effect.partner_wpm_change", 1.0, "words/min", 2),
+        Metric("effect.partner_loudness_change_db", -0.3, "dB", 0),
+    )
+    measured = effect_metrics(exchanges(), metrics)
+    assert any(m.name == "effect.after_listening_wpm_change" for m in measured)
+    feedback = give_feedback(exchanges(), (), metrics + measured, config_from_dict({}))
+    assert not [f for f in feedback if f.code == "deescalation_effect"]
 
 
 def test_nothing_without_measured_changes() -> None:
     assert effect_metrics(exchanges(), (Metric("language.reflections", 1.0, "count", 0),)) == ()
 
 
-def test_following_an_escalation_is_a_tip() -> None:
-    exs = exchanges()
-    metrics = (
-        Metric("effect.partner_loudness_change_db", 5.0, "dB", 0),  # partner louder in exchange 1
-        Metric("voice.loudness_vs_baseline_db", 4.0, "dB", 1),  # and so was the trainee
-        Metric("pace.wpm_vs_baseline", 1.3, "ratio", 1),
-    )
-    config = config_from_dict({})
-    items = [f for f in give_feedback(exs, (), metrics, config) if f.code == "mirrored_escalation"]
-    assert len(items) == 1 and items[0].exchange == 1
-    assert "4 dB louder and 30% faster" in items[0].message
-    calm = metrics[:1] + (Metric("voice.loudness_vs_baseline_db", -1.0, "dB", 1),)
-    assert not [f for f in give_feedback(exs, (), calm, config) if f.code == "mirrored_escalation"]
+def _partner(i: int, db: float, hz: float, wpm: float) -> tuple[Metric, ...]:
+    return (Metric("voice.partner_loudness_db", db, "dB", i),
+            Metric("voice.partner_pitch_median_hz", hz, "Hz", i),
+            Metric("pace.partner_wpm", wpm, "words/min", i))
 
 
-def test_partner_speeding_up_counts_as_escalation_from_the_configured_rate() -> None:
-    metrics = (
-        Metric("effect.partner_wpm_change", 20.0, "words/min", 0),  # partner 20 wpm faster
-        Metric("pace.wpm_vs_baseline", 1.3, "ratio", 1),  # trainee followed
+BASELINE = _partner(0, -30.0, 200.0, 150.0) + _partner(1, -30.0, 200.0, 150.0)
+FOLLOWED = (Metric("voice.loudness_vs_baseline_db", 4.0, "dB", 2),)
+
+
+def _escalations(metrics: tuple[Metric, ...], config: dict | None = None) -> list:  # type: ignore[type-arg]
+    return [f for f in give_feedback(exchanges(), (), metrics, config_from_dict(config or {}))
+            if f.code == "mirrored_escalation"]
+
+
+def test_following_an_escalation_is_a_tip_that_says_how_much_they_rose() -> None:
+    # exchange 2: the partner 6 dB louder, 2 semitones higher (224.5 Hz) and 20% faster
+    items = _escalations(BASELINE + _partner(2, -24.0, 224.5, 180.0) + FOLLOWED)
+    assert len(items) == 1 and items[0].exchange == 2 and items[0].level == "tip"
+    assert "(6 dB louder, 2.0 semitones higher, 20% faster than their first lines)" in items[0].message
+    assert "you followed: 4 dB louder" in items[0].message
+    names = {m.name for m in items[0].because}
+    assert {"voice.partner_loudness_db", "voice.partner_pitch_median_hz", "pace.partner_wpm"} <= names
+
+
+def test_no_escalation_claim_unless_loudness_pitch_and_pace_rise_together() -> None:
+    # louder and faster than the line before, pitch flat: "Okay, please tell me what you need."
+    flat_pitch = BASELINE + _partner(2, -24.0, 200.0, 180.0) + FOLLOWED + (
+        Metric("effect.partner_loudness_change_db", 6.0, "dB", 1),
+        Metric("effect.partner_wpm_change", 30.0, "words/min", 1),
     )
-    default = give_feedback(exchanges(), (), metrics, config_from_dict({}))
-    assert [f.exchange for f in default if f.code == "mirrored_escalation"] == [1]
-    strict = config_from_dict({"feedback": {"escalation_wpm": 25.0}})
-    assert not [f for f in give_feedback(exchanges(), (), metrics, strict)
-                if f.code == "mirrored_escalation"]
+    assert _escalations(flat_pitch) == []
+    calm_trainee = BASELINE + _partner(2, -24.0, 224.5, 180.0) + (
+        Metric("voice.loudness_vs_baseline_db", -1.0, "dB", 2),)
+    assert _escalations(calm_trainee) == []
+
+
+def test_escalation_margins_come_from_the_config() -> None:
+    rose = BASELINE + _partner(2, -24.0, 224.5, 180.0) + FOLLOWED
+    assert _escalations(rose, {"feedback": {"escalation_pitch_st": 3.0}}) == []
+    assert _escalations(rose, {"feedback": {"escalation_loudness_db": 7.0}}) == []
+    assert len(_escalations(rose, {"feedback": {"escalation_pace_ratio": 1.2}})) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import itertools
 
 import pytest
@@ -76,14 +78,38 @@ def test_feedback_codes_and_evidence(drill: tuple[Exchange, ...]) -> None:
     assert ("language_command", 0) in codes
     assert ("closed_question_run", 0) in codes
     assert ("good_complex_reflection", 1) in codes
-    assert ("suggested_reflection", 2) in codes
+    assert ("open_question", 1) in codes
+    assert not any(c == "missed_emotion" for c, _ in codes)  # no feeling named in 0 or 2
     assert ("reflection_to_question_low", None) in codes
     concern = next(f for f in feedback if f.code == "language_command")
     assert concern.level == "concern" and "Calm down" in concern.message
     assert "waiting three hours" in concern.message  # the suggestion uses the partner's words
-    tip = next(f for f in feedback if f.code == "suggested_reflection")
-    assert "medicine" in tip.message
     assert all(f.evidence for f in feedback)
+
+
+def test_an_unacknowledged_feeling_is_a_concern_with_a_trusted_suggestion() -> None:
+    exchanges = exchanges_of(
+        "partner 0.0 I am scared. I keep thinking something terrible has happened.",
+        "trainee 5.0 Is there someone who could come over?",
+        "partner 9.0 I am scared, he might be hurt.",
+        "trainee 12.0 That makes sense. Who could come over?",
+    )
+    labels = label_exchanges(exchanges, RULES)
+    feedback = language_feedback(exchanges, labels, language_metrics(exchanges, labels, RULES), RULES)
+    missed = [f for f in feedback if f.code == "missed_emotion"]
+    assert [f.exchange for f in missed] == [0]  # exchange 1 validated it
+    assert missed[0].level == "concern" and "“scared”" in missed[0].message
+    assert "you keep thinking something terrible has happened" in missed[0].message
+    assert missed[0].evidence[0].text.strip(" .") == "scared"
+    # "scared" heard surely, the rest unsurely: generic advice, no made-up sentence
+    unsure = tuple(Exchange(ex.index, tuple(
+        Turn(t.speaker, tuple(w if w.bare == "scared" else dataclasses.replace(w, probability=0.3)
+                              for w in t.words))
+        for t in ex.prompt), ex.response) for ex in exchanges)
+    vague = [f for f in language_feedback(unsure, labels, (), RULES) if f.code == "missed_emotion"]
+    assert len(vague) == 1 and "terrible" not in vague[0].message
+    advice = vague[0].message.split("did not acknowledge it")[1]
+    assert "scared" in advice and "keep thinking" not in advice  # the feeling alone
 
 
 def test_empty_and_odd_input() -> None:
@@ -131,7 +157,7 @@ def test_trainee_only_exchange_has_no_fidelity() -> None:
     labels = label_exchanges(solo, RULES)
     assert labels[0].label == "reflection" and labels[0].fidelity is None
     feedback = language_feedback(solo, labels, language_metrics(solo, labels, RULES), RULES)
-    assert "suggested_reflection" not in {f.code for f in feedback}
+    assert "missed_emotion" not in {f.code for f in feedback}
 
 
 def test_reflection_ratio_praise_reads_naturally() -> None:

@@ -59,9 +59,11 @@ def test_matches_golden(session, update_golden: bool) -> None:  # type: ignore[n
         data.pop(key)
     data["metrics"] = [m for m in data["metrics"] if not m["name"].startswith("language.")]
     data["summary"] = {k: v for k, v in data["summary"].items() if not k.startswith("language.")}
-    if update_golden or not GOLDEN.exists():
+    if update_golden:
         GOLDEN.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-        pytest.skip("golden file written; review the diff") if update_golden else None
+        pytest.skip("golden file written; review the diff")
+    assert GOLDEN.is_file(), f"{GOLDEN} is missing: restore it from git, or write it with " \
+        "pytest tests/test_report.py --update-golden and review it"
     assert data == json.loads(GOLDEN.read_text())
 
 

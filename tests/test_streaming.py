@@ -226,6 +226,23 @@ def test_cue_prefers_a_concern_over_praise() -> None:
     assert shown and shown[0].feedback.level == "concern"  # type: ignore[attr-defined]
 
 
+def test_cue_never_shows_an_item_beyond_the_report_budget() -> None:
+    shown: list[object] = []
+
+    def analyze(words: Sequence[Word], config: Config, **kwargs: object) -> Session:
+        session = fake_analyze(words, config, **kwargs)
+        extra = (Feedback("tip", "shown", 0, code="x"),
+                 Feedback("concern", "in the more list", 0, code="y", more=True))
+        return replace(session, feedback=extra)
+
+    live = LiveSession(CONFIG, transcriber=FakeTranscriber(), analyze=analyze,
+                       hook=lambda s, a: shown.append(a) if s == "live.cue" else None)
+    live.add_words(partner_words("you never listen", [(0.0, 0.4)], 0.0))
+    live.pieces.append(live.pieces[0] if live.pieces else _piece())
+    live._cue(1.5)
+    assert len(shown) == 1 and shown[0].feedback.message == "shown"  # type: ignore[attr-defined]
+
+
 def _piece():  # type: ignore[no-untyped-def]
     from listening_coach.streaming import Piece
 

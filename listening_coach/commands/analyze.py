@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from listening_coach.config import load_config
+from listening_coach.config import load_config, parse_channel_map
 from listening_coach.errors import ConfigError
 from listening_coach.feedback import clock, counted
 
@@ -52,14 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def build_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Return the config from --config, with --channels applied on top."""
     config = load_config(args.config)
-    if args.channels:
-        names = tuple(n.strip() for n in args.channels.split(","))
-        if not any(n in ("trainee", "partner") for n in names):
-            raise ConfigError(f"--channels {args.channels!r} names neither trainee nor partner")
+    if args.channels is not None:
+        names = parse_channel_map(args.channels, "--channels")
         config = dataclasses.replace(
             config, speakers=dataclasses.replace(config.speakers, channels=names, mode="channels"))
     if getattr(args, "diarize", False):
-        if args.channels:
+        if args.channels is not None:
             raise ConfigError("--diarize and --channels exclude each other: pick one")
         config = dataclasses.replace(config, speakers=dataclasses.replace(config.speakers, mode="diarize"))
     return config

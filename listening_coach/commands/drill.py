@@ -26,7 +26,19 @@ def register(subparsers: Any) -> None:
                     "at the end. Recording and session JSON are saved as the drill goes.")
     p.add_argument("--scenario", metavar="NAME_OR_FILE",
                    help="bundled scenario name or a .toml file (omit for a live role-player)")
-    p.add_argument("--list", action="store_true", help="list the bundled scenarios and exit")
+    p.add_argument("--from-recording", metavar="REPORT.json",
+                   help="replay the partner's lines of an analysed role-play (the NAME.json "
+                        "'listening-coach analyze' wrote) as a linear scenario")
+    p.add_argument("--cohort", metavar="DIR",
+                   help="count resolved / escalated drills per trainee in DIR's session files "
+                        "and exit")
+    p.add_argument("--voice", choices=("auto", "piper", "espeak"), default="auto",
+                   help="the partner's voice: Piper en_US-joe-medium if installed (auto), or "
+                        "espeak-ng")
+    p.add_argument("--list", action="store_true",
+                   help="list the bundled scenarios with their difficulty and exit")
+    p.add_argument("--trainee", default="", help="who is practising (kept in ID.json for the "
+                   "cohort view: 'listening-coach drill --cohort DIR')")
     p.add_argument("--device", help="input device index or name (see 'listening-coach devices')")
     p.add_argument("--output-device", help="output device for the partner's lines")
     p.add_argument("--channels",
@@ -70,10 +82,32 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list:
         for name in list_scenarios():
-            print(f"{name:<20} {load_scenario(name).title}")
+            s = load_scenario(name)
+            print(f"{name:<20} {s.difficulty:<7} {s.title}")
+        return 0
+    if args.cohort:
+        from listening_coach.drill_report import cohort_rows, render_cohort
+
+        rows = cohort_rows(args.cohort)
+        if not rows:
+            raise ConfigError(f"No drill session files in {args.cohort}: pass the --out folder "
+                              "of 'listening-coach drill --scenario ...'")
+        print(render_cohort(rows))
         return 0
     config = build_config(args)
+    if args.scenario and args.from_recording:
+        raise ConfigError("--scenario and --from-recording exclude each other: pick one")
     scenario = load_scenario(args.scenario) if args.scenario else None
+    if args.from_recording:
+        from pathlib import Path
+
+        from listening_coach.drill_report import scenario_from_report
+        from listening_coach.report import write_text
+
+        scenario, toml = scenario_from_report(args.from_recording)
+        saved = write_text(Path(args.out) / f"{scenario.name}.toml", toml)
+        print(f"Replaying {len(scenario.lines)} partner lines; the scenario is saved as {saved} "
+              "(edit it and pass it to --scenario)")
     channels = parse_channels(args.channels, scripted=scenario is not None)
     device = int(args.device) if args.device and args.device.isdigit() else args.device
     out_device = args.output_device
@@ -83,8 +117,10 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from listening_coach.capture import Capture
+    from listening_coach.devices import device_messages_to
     from listening_coach.drill import Drill
     from listening_coach.live_speech import WhisperTranscriber
+    from listening_coach.partner_voice import PartnerVoice
     from listening_coach.playback import Player
     from listening_coach.tui import DrillView, render_summary
 
@@ -98,11 +134,16 @@ def run(args: argparse.Namespace) -> int:
     title = scenario.title if scenario else "Live role-play"
     view = DrillView(title, console=console, cues=config.live.cues,
                      skills=scenario.skills if scenario else ())
+    voice = PartnerVoice(espeak_voice=scenario.voice, speed_wpm=scenario.speed_wpm,
+                         engine=args.voice) if scenario is not None else None
     drill = Drill(source, scenario=scenario, config=config, out_dir=args.out, player=player,
-                  channels=channels, hook=view, transcriber=transcriber,
-                  echo=not args.no_echo_gate)
+                  channels=channels, hook=view, transcriber=transcriber, voice=voice,
+                  echo=not args.no_echo_gate, trainee=args.trainee)
     drill.live.warm_up()
-    with view:
+    log_file = drill.out_dir / f"{drill.id}.device.log"
+    with device_messages_to(log_file) as messages, view:  # ALSA/PortAudio chatter: not the panel
         result = drill.run()
     console.print(render_summary(result))
+    if messages.lines:
+        console.print(f"[dim]{messages.lines} device message(s) (e.g. ALSA underruns) in {log_file}[/]")
     return 1 if result.stopped_by in DEVICE_ERRORS else 0

@@ -1,24 +1,30 @@
 """Language feedback: praise, tips and concerns built from labels and metrics.
 
-- :func:`language_feedback`: per exchange, an escalating phrase earns a ``concern`` (with a
-  reflection suggested from the partner's words); three closed questions in a row a ``tip``;
-  a good complex reflection ``praise``; the weakest exchanges without any reflection get a
-  ``tip`` with a suggested reflection. For the session, the MITI indicators earn praise or a
-  tip against their thresholds.
+- :func:`language_feedback`: per exchange, each escalating flag earns a ``concern`` (with a
+  reflection suggested from the partner's words, when one can be trusted); an emotional partner
+  line the trainee did not acknowledge earns a ``missed_emotion`` concern; three closed
+  questions in a row a ``tip``; each reflection (simple or complex), validation, open question
+  and affirmation the trainee made earns ``praise``. For the session, the MITI indicators earn
+  praise or a tip against their thresholds.
 
-Codes (stable): ``language_<flag>`` for each escalating flag, ``closed_question_run``,
-``good_complex_reflection``, ``suggested_reflection``, ``reflection_to_question_low``,
+Codes (stable): ``language_<flag>`` for each escalating flag, ``missed_emotion``,
+``closed_question_run``, ``good_complex_reflection``, ``good_simple_reflection``,
+``validation``, ``open_question``, ``affirmation``, ``reflection_to_question_low``,
 ``reflection_to_question_good``, ``open_questions_low``, ``complex_reflections_good``.
+
+A suggestion reuses partner words only if they were heard surely and the sentence is a
+well-formed clause (:func:`~listening_coach.language.suggest.build_suggestion`); otherwise the
+advice is generic, with no made-up sentence.
 """
 
 from __future__ import annotations
 
-from listening_coach.config import LanguageOptions, build_options
+from listening_coach.config import FeedbackOptions, LanguageOptions, build_options
 from listening_coach.feedback import clock, counted
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS
-from listening_coach.language.suggest import suggest_reflection
-from listening_coach.types import Exchange, Feedback, Label, Metric, join_words
+from listening_coach.language.suggest import Suggestion, build_suggestion, named_feeling
+from listening_coach.types import Exchange, Feedback, Label, Metric
 
 _FLAG_ADVICE = {
     "command": "Commands tend to escalate",
@@ -27,6 +33,15 @@ _FLAG_ADVICE = {
     "dismissive_but": "A 'but' after an acknowledgement cancels it",
     "threat": "Threats escalate",
     "policy": "Hiding behind policy sounds like you don't care",
+}
+_ACKNOWLEDGING_FLAGS = frozenset({"validation", "emotion_label", "summary", "apology"})
+_PRAISE = {
+    # code: (what it is, why it helps)
+    "good_complex_reflection": ("Complex reflection", "it adds the meaning behind their words"),
+    "good_simple_reflection": ("Reflection", "it shows you heard them"),
+    "validation": ("Validation", "it tells them their reaction makes sense"),
+    "open_question": ("Open question", "it invites them to tell more"),
+    "affirmation": ("Affirmation", "it recognises what they did well"),
 }
 
 
@@ -46,35 +61,108 @@ def _because(metrics: tuple[Metric, ...], names: tuple[str, ...], exchange: int 
     return tuple(m for n in names if (m := _metric(metrics, n, exchange)) is not None)
 
 
+def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | None:
+    if exchange is None or not exchange.prompt:
+        return None
+    heard = [w for w in exchange.prompt_words if not w.unclear]
+    return build_suggestion(heard, min_probability=fb.suggestion_min_probability,
+                            check_grammar=fb.suggestion_check_grammar)
+
+
 def _escalation_feedback(
-    exchanges: dict[int, Exchange], labels: list[Label], metrics: tuple[Metric, ...]
-) -> tuple[list[Feedback], set[int]]:
+    exchanges: dict[int, Exchange], labels: list[Label], metrics: tuple[Metric, ...],
+    fb: FeedbackOptions,
+) -> list[Feedback]:
+    """One concern per escalating flag per exchange, the first with a suggested reflection."""
     out: list[Feedback] = []
-    seen: set[int] = set()
+    seen: set[tuple[int, str]] = set()
     for lab in labels:
-        flags = [f for f in lab.flags if f in ESCALATING_FLAGS]
-        if not flags or lab.exchange is None or lab.exchange in seen:
+        if lab.exchange is None:
             continue
-        flag = min(flags, key=FLAGS.index)
-        exchange = exchanges.get(lab.exchange)
-        partner = join_words([w for w in exchange.prompt_words if not w.unclear]) if exchange else ""
-        suggestion = suggest_reflection(partner) if partner else None
-        lead = "'Calm down' tends to escalate" if "calm down" in lab.text.lower() else (
-            _FLAG_ADVICE[flag]
-        )
-        message = f"{lead} ({clock(lab.start)}: {_quote(lab.text)})"
-        message += f"; try naming the feeling: {_quote(suggestion, 140)}" if suggestion else (
-            "; try reflecting what they said instead"
-        )
-        out.append(
-            Feedback(
+        for flag in sorted((f for f in lab.flags if f in ESCALATING_FLAGS), key=FLAGS.index):
+            if (lab.exchange, flag) in seen:
+                continue
+            first = not any(e == lab.exchange for e, _ in seen)
+            seen.add((lab.exchange, flag))
+            lead = "'Calm down' tends to escalate" if flag == "command" and (
+                "calm down" in lab.text.lower()) else _FLAG_ADVICE[flag]
+            message = f"{lead} ({clock(lab.start)}: {_quote(lab.text)})"
+            suggestion = _suggestion(exchanges.get(lab.exchange), fb) if first else None
+            message += (f"; try reflecting instead, for example {_quote(suggestion.text, 140)}"
+                        if suggestion else "; try reflecting what they said and how they feel")
+            out.append(Feedback(
                 "concern", message, lab.exchange,
                 _because(metrics, (f"language.flag.{flag}",), lab.exchange),
-                words_of(tuple(exchanges.values()), [lab]), f"language_{flag}",
-            )
-        )
-        seen.add(lab.exchange)
-    return out, seen
+                words_of(tuple(exchanges.values()), [lab]), f"language_{flag}"))
+    return out
+
+
+def _missed_emotions(
+    exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple[Metric, ...],
+    fb: FeedbackOptions, flagged: set[int],
+) -> list[Feedback]:
+    """The partner named a feeling and nothing in the answer reflected, validated or named it."""
+    out: list[Feedback] = []
+    for ex in exchanges:
+        if not ex.prompt or not ex.response:
+            continue
+        heard = [w for w in ex.prompt_words if not w.unclear]
+        feeling = named_feeling(heard, min_probability=fb.suggestion_min_probability)
+        if feeling is None:
+            continue
+        mine = [lab for lab in labels if lab.exchange == ex.index]
+        if any(lab.label in ("reflection", "validation") or _ACKNOWLEDGING_FLAGS & set(lab.flags)
+               for lab in mine):
+            continue
+        word, _ = feeling
+        message = (f"Your partner said {_quote(word.text.strip(' ,.!?'))} at {clock(word.start)} "
+                   f"and your answer at {clock(ex.response[0].start)} did not acknowledge it")
+        suggestion = None if ex.index in flagged else _suggestion(ex, fb)
+        message += (f"; it could have sounded like {_quote(suggestion.text, 140)}" if suggestion
+                    else "; name the feeling before you answer")
+        out.append(Feedback(
+            "concern", message, ex.index, _because(metrics, ("language.reflections",), ex.index),
+            (word, *ex.response_words[:6]), "missed_emotion"))
+    return out
+
+
+def _praise_codes(lab: Label) -> list[str]:
+    codes = []
+    if lab.label == "reflection":
+        codes.append("good_complex_reflection" if lab.subtype == "complex" else "good_simple_reflection")
+    if lab.label == "validation" or "validation" in lab.flags:
+        codes.append("validation")
+    if lab.label == "question" and lab.subtype == "open":
+        codes.append("open_question")
+    if lab.label == "affirmation":
+        codes.append("affirmation")
+    return codes
+
+
+def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple[Metric, ...],
+            min_confidence: float) -> list[Feedback]:
+    """One praise per skill per exchange: the most confident utterance showing it."""
+    best: dict[tuple[int, str], Label] = {}
+    for lab in labels:
+        if lab.exchange is None or lab.confidence < min_confidence:
+            continue
+        if set(lab.flags) & ESCALATING_FLAGS:
+            continue  # "I understand, but you have to..." is not a validation to praise
+        for code in _praise_codes(lab):
+            key = (lab.exchange, code)
+            if key not in best or lab.confidence > best[key].confidence:
+                best[key] = lab
+    out = []
+    for (exchange, code), lab in best.items():
+        what, why = _PRAISE[code]
+        carried = (f"; it carries back {100 * lab.fidelity:.0f}% of their words and feelings"
+                   if lab.fidelity is not None and lab.fidelity >= 0.3 and "reflection" in code
+                   else "")
+        out.append(Feedback(
+            "praise", f"{what} at {clock(lab.start)}: {_quote(lab.text)} — {why}{carried}.",
+            exchange, _because(metrics, ("language.reflections", "language.fidelity"), exchange)
+            if "reflection" in code else (), words_of(exchanges, [lab]), code))
+    return out
 
 
 def _closed_runs(labels: list[Label], run: int, metrics: tuple[Metric, ...],
@@ -111,63 +199,30 @@ def language_feedback(
     labels: tuple[Label, ...],
     metrics: tuple[Metric, ...],
     options: LanguageOptions | dict[str, object] | None = None,
+    feedback: FeedbackOptions | dict[str, object] | None = None,
 ) -> tuple[Feedback, ...]:
-    """Turn language labels and metrics into a few messages with their evidence.
+    """Turn language labels and metrics into messages with their evidence (unranked: the
+    per-exchange budget is applied by :func:`listening_coach.feedback.give_feedback`).
 
     Args:
       exchanges: The session's exchanges.
       labels: From :func:`label_exchanges`.
       metrics: From :func:`language_metrics` (other metrics are ignored).
-      options: ``min_confidence`` (praise needs it), ``closed_question_run``,
-        ``max_suggestions``.
+      options: ``min_confidence`` (praise needs it), ``closed_question_run``.
+      feedback: The ``[feedback]`` section: the evidence gates of suggested reflections.
 
     Returns:
       Feedback in exchange order, session items (exchange None) last.
     """
     opts = build_options(LanguageOptions, options, "language")
+    fb = build_options(FeedbackOptions, feedback, "feedback")
     ordered = sorted(labels, key=lambda lab: (lab.start, lab.end))
     by_index = {e.index: e for e in exchanges}
-    out, flagged = _escalation_feedback(by_index, ordered, metrics)
+    out = _escalation_feedback(by_index, ordered, metrics, fb)
+    flagged = {f.exchange for f in out if f.exchange is not None}
+    out += _missed_emotions(exchanges, ordered, metrics, fb, flagged)
     out += _closed_runs(ordered, opts.closed_question_run, metrics, exchanges)
-
-    complex_ = [
-        lab for lab in ordered
-        if lab.label == "reflection" and lab.subtype == "complex"
-        and lab.confidence >= opts.min_confidence and lab.exchange not in flagged
-    ]
-    for lab in sorted(complex_, key=lambda x: -(x.confidence * (x.fidelity or 0.5)))[:2]:
-        out.append(
-            Feedback(
-                "praise", f"Good complex reflection at {clock(lab.start)}: {_quote(lab.text)}",
-                lab.exchange, _because(metrics, ("language.complex_reflections",), lab.exchange),
-                words_of(exchanges, [lab]), "good_complex_reflection",
-            )
-        )
-
-    # The weakest exchanges: the partner spoke, the trainee answered with no reflection.
-    weak: list[tuple[float, Exchange, str]] = []
-    for exchange in exchanges:
-        if not exchange.prompt or not exchange.response or exchange.index in flagged:
-            continue
-        mine = [lab for lab in ordered if lab.exchange == exchange.index]
-        if any(lab.label in ("reflection", "validation") for lab in mine):
-            continue
-        suggestion = suggest_reflection(join_words([w for w in exchange.prompt_words if not w.unclear]))
-        if suggestion is None:
-            continue
-        closed = sum(1 for lab in mine if lab.label == "question" and lab.subtype == "closed")
-        weakness = 1.0 + closed + len(exchange.prompt_words) / 50.0
-        weak.append((weakness, exchange, suggestion))
-    for _, exchange, suggestion in sorted(weak, key=lambda w: -w[0])[: opts.max_suggestions]:
-        out.append(
-            Feedback(
-                "tip", f"No reflection at {clock(exchange.response[0].start)}; it could have "
-                f"sounded like: {_quote(suggestion, 140)}",
-                exchange.index, _because(metrics, ("language.reflections",), exchange.index),
-                exchange.response_words, "suggested_reflection",
-            )
-        )
-
+    out += _praise(exchanges, ordered, metrics, opts.min_confidence)
     out.sort(key=lambda f: f.exchange if f.exchange is not None else -1)
     out += _session_feedback(metrics)
     return tuple(out)

@@ -79,7 +79,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "i 'm curious", "what else", "how come",
     ),
     "command": (
-        "calm down", "settle down", "relax", "you need to", "you have to", "you must",
+        "calm down", "please come down", "settle down", "relax", "you need to", "you have to", "you must",
         "you 've got to", "you got to", "you gotta", "stop it", "stop yelling",
         "stop shouting", "stop talking", "lower your voice", "watch your tone",
         "watch your language", "listen to me", "be quiet", "sit down", "take a breath",

@@ -1,21 +1,34 @@
 """A suggested reflection built from the partner's own words (no network, no language model).
 
-- :func:`suggest_reflection`: partner text -> "It sounds like you're <feeling> because <their
-  words, turned round>." The feeling is the one they named, or one inferred from cue words
-  ("waiting", "nobody", "again" -> frustrated); the topic is their most content-rich clause
-  with the pronouns swapped ("I've been waiting" -> "you've been waiting").
+- :func:`build_suggestion`: the partner's words -> a :class:`Suggestion` ("It sounds like
+  you're <feeling> — <their words, turned round>."), or None when it would not be trustworthy.
+- :func:`suggest_reflection`: the same for plain text, returning only the sentence.
 - :func:`swap_pronouns`: first person <-> second person, word by word.
 
-This shows what good would have sounded like; it is a template, so it is marked as a
-suggestion in feedback and never scored.
+The feeling is the one the partner named ("scared", "terrifying" -> terrified), or one
+inferred from cue words ("waiting", "nobody", "again" -> frustrated); the topic is their most
+content-rich clause with the pronouns swapped ("I've been waiting" -> "you've been waiting").
+Each family (feeling and topic, feeling only, topic only) has several phrasings, picked by a
+stable hash of the partner's words so a report reads the same every run.
+
+Two evidence gates keep made-up sentences out (issue 13): every partner word the suggestion
+reuses must have been heard with ASR probability >= ``min_probability``, and the turned-round
+topic must parse as a well-formed finite clause (:mod:`listening_coach.language.grammar`).
+When a gate fails the caller gives generic advice instead; a suggestion is a template, marked
+as such in feedback, and never scored.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from listening_coach.language.fidelity import content_stems
+from listening_coach.language.grammar import well_formed_clause
 from listening_coach.language.rules import FEELING_WORDS
+from listening_coach.types import Word
 
 _SWAPS = {
     "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
@@ -31,7 +44,7 @@ _AGREEMENT: tuple[tuple[str, str], ...] = (
     ("I aren't", "I'm not"), ("you wasn't", "you weren't"),
 )
 _LEADING_JOINERS = frozenset({"and", "but", "so", "because", "then", "or", "well", "like",
-                              "that"})
+                              "that", "yes", "no", "see", "look", "honestly", "okay", "ok"})
 # A clause cut off mid-phrase (speech trailing away, or a transcript cut at a block edge)
 # ends on one of these; they are dropped so the suggestion does not end on "for my".
 _DANGLING = frozenset({
@@ -40,29 +53,71 @@ _DANGLING = frozenset({
     "so", "because", "if", "than", "i", "you", "we", "they", "he", "she", "is", "are", "was",
     "be", "have", "has", "had", "just", "very", "really", "um", "uh",
 })
+# Emotion words in other forms than FEELING_WORDS, as the partner may say them.
+_EMOTION_FORMS = {
+    "terrifying": "terrified", "frightening": "frightened", "scary": "scared",
+    "worrying": "worried", "upsetting": "upset", "annoying": "annoyed", "infuriating": "furious",
+    "exhausting": "exhausted", "overwhelming": "overwhelmed", "humiliating": "humiliated",
+    "disappointing": "disappointed", "embarrassing": "embarrassed", "stressful": "stressed",
+    "heartbreaking": "heartbroken", "unbearable": "overwhelmed",
+}
+_NORMAL_FEELING = {
+    "frustrating": "frustrated", "anger": "angry", "fear": "scared", "fears": "scared",
+    "worry": "worried", "worries": "worried", "stress": "stressed", "panic": "panicked",
+    "rage": "furious", "pressure": "under pressure", "fed": "fed up", "sick": "sick of this",
+    "mad": "angry", "unfair": "being treated unfairly", "unheard": "not being heard",
+}
 # Cue words that suggest a feeling the partner did not name: (cues, feeling).
 _FEELING_CUES: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"waiting", "waited", "hours", "again", "nobody", "nothing", "still", "keep",
                 "ridiculous", "joke", "useless", "every", "always", "never", "third"}),
      "frustrated"),
-    (frozenset({"afraid", "scared", "what if", "lose", "losing", "hurt", "danger", "unsafe"}),
-     "worried"),
-    (frozenset({"alone", "nobody cares", "ignored", "listen", "listening", "care"}),
-     "not being heard"),
+    (frozenset({"afraid", "scared", "lose", "losing", "hurt", "danger", "unsafe"}), "worried"),
+    (frozenset({"ignored", "listen", "listening", "care", "cares"}), "not being heard"),
     (frozenset({"unfair", "lied", "promised", "cheated", "wrong", "blame"}),
-     "treated unfairly"),
-    (frozenset({"deadline", "deadlines", "too much", "pressure", "can't cope", "behind"}),
-     "under a lot of pressure"),
+     "being treated unfairly"),
+    (frozenset({"deadline", "deadlines", "pressure", "behind"}), "under a lot of pressure"),
 )
-_NORMAL_FEELING = {
-    "frustrating": "frustrated", "anger": "angry", "fear": "scared", "fears": "scared",
-    "worry": "worried", "worries": "worried", "stress": "stressed", "panic": "panicked",
-    "rage": "furious", "pressure": "under pressure", "fed": "fed up", "sick": "sick of this",
-    "mad": "angry", "unfair": "treated unfairly", "unheard": "not being heard",
+# Several phrasings per family; {f} is the feeling, {t} the topic, {tc} the topic as a clause
+# that can follow "that" (about the listener: "it feels as if I am not listening to you").
+_PHRASINGS: dict[str, tuple[str, ...]] = {
+    "feeling_topic": (
+        "It sounds like you're {f} — {tc}.",
+        "So {tc}, and you're {f}.",
+        "I hear that {tc}, and you're {f}.",
+    ),
+    "feeling": (
+        "It sounds like you're really {f} about this.",
+        "You're {f}, and that's hard.",
+        "I can hear that you're {f}.",
+    ),
+    "topic": (
+        "So {tc} — and that matters to you.",
+        "What I'm hearing is that {tc}.",
+        "You're saying that {tc}.",
+    ),
 }
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_CLAUSE = re.compile(r"\s*(?:,|;|--|—|…|\.\.\.| and then | but | because )\s*")
+_FIRST_PERSON = frozenset({"i", "i'm", "i've", "my", "we", "we're", "our", "me", "it", "this"})
+_NOT_FEELINGS = frozenset({"fear", "lost", "stuck", "torn", "sick"})
+_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*$")
+_CLAUSE_END = re.compile(r"[,;:—–…]+[\"')\]]*$|--$|\.\.\.$")
+_CLAUSE_START = frozenset({"but", "because"})
 _TOKEN = re.compile(r"[A-Za-z']+|\d+(?:[.,:]\d+)*|[^\sA-Za-z'\d]")
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A suggested reflection and what it is made of.
+
+    ``family`` is ``feeling_topic``, ``feeling`` or ``topic``; ``reused`` are the partner words
+    it carries back (the topic's words and the feeling word, if the partner said one).
+    """
+
+    text: str
+    family: str
+    feeling: str | None
+    topic: str | None
+    reused: tuple[Word, ...]
 
 
 def swap_pronouns(text: str) -> str:
@@ -82,68 +137,166 @@ def swap_pronouns(text: str) -> str:
     return joined
 
 
-def _feeling(text: str) -> str | None:
-    lowered = text.lower()
-    words = re.findall(r"[a-z']+", lowered)
-    for word in words:
-        if word in FEELING_WORDS and word not in ("fear", "lost", "stuck", "torn"):
-            return str(_NORMAL_FEELING.get(word, word))
+_OTHERS = frozenset({"he", "she", "they", "you", "his", "her", "their", "him", "them"})
+
+
+def _feeling(words: Sequence[Word]) -> tuple[str, Word | None] | None:
+    """The partner's own emotion word (and that word), else one inferred from cue words.
+
+    An emotion word said of someone else ("he was so angry") is not the partner's feeling.
+    """
+    for clause in _clauses(words, questions=True):
+        for k, w in enumerate(clause):
+            bare = w.bare
+            feeling = _EMOTION_FORMS.get(bare)
+            after_feel = k > 0 and clause[k - 1].bare in ("feel", "feeling", "felt")
+            if feeling is None and bare in FEELING_WORDS and (
+                    bare not in _NOT_FEELINGS or after_feel):
+                feeling = str(_NORMAL_FEELING.get(bare, bare))
+            if feeling is None:
+                continue
+            before = {v.bare for v in clause[:k]}
+            if before & _OTHERS and not before & _FIRST_PERSON:
+                continue
+            return feeling, w
+    bares = {w.bare for w in words}
     for cues, feeling in _FEELING_CUES:
-        if any((" " in cue and cue in lowered) or cue in words for cue in cues):
-            return feeling
+        if cues & bares:
+            return feeling, None
     return None
 
 
-def _topic(text: str) -> str | None:
-    sentences = [s for s in _SENTENCE.split(text) if not s.rstrip().endswith("?")]
-    clauses = [c.strip(" .!?\"'") for s in sentences for c in _CLAUSE.split(s)]
-    clauses = [c for c in clauses if c]
-    if not clauses:
-        return None
-    best = max(clauses, key=lambda c: (len(content_stems(c)), -abs(len(c.split()) - 8)))
-    if not content_stems(best):
-        return None
-    words = best.split()
-    while len(words) > 1 and words[0].lower().strip(",") in _LEADING_JOINERS:
-        words = words[1:]
-    if len(words) > 14:
-        words = words[:14]
-    while len(words) > 2 and words[-1].lower().strip(".,!?-—…") in _DANGLING:
-        words = words[:-1]
-    topic = swap_pronouns(" ".join(words))
-    first = topic.split(" ", 1)[0]
-    if not (first == "I" or first.startswith("I'")):
-        topic = topic[:1].lower() + topic[1:]
-    return topic
+def _clauses(words: Sequence[Word], *, questions: bool = False) -> list[list[Word]]:
+    """The partner's statements cut into clauses (questions left out unless ``questions``)."""
+    sentences: list[list[Word]] = [[]]
+    for w in words:
+        sentences[-1].append(w)
+        if _SENTENCE_END.search(w.text.strip()):
+            sentences.append([])
+    clauses: list[list[Word]] = []
+    for sentence in sentences:
+        if not sentence or (sentence[-1].text.strip().endswith("?") and not questions):
+            continue
+        current: list[Word] = []
+        for w in sentence:
+            if w.bare in _CLAUSE_START and current:
+                clauses.append(current)
+                current = []
+            current.append(w)
+            if _CLAUSE_END.search(w.text.strip()):
+                clauses.append(current)
+                current = []
+        if current:
+            clauses.append(current)
+    return clauses
 
 
-def suggest_reflection(partner_text: str) -> str | None:
-    """Build a reflection from the partner's feeling and topic, or None if they said nothing.
+def _text(words: Sequence[Word]) -> str:
+    return " ".join(w.text.strip() for w in words)
+
+
+def _topics(words: Sequence[Word], skip: Word | None) -> list[tuple[str, tuple[Word, ...]]]:
+    """Candidate topics, best first: content-rich clauses about the partner ("I ...", "my
+    ..."), turned round; the clause holding the feeling word ``skip`` comes last."""
+    clauses = [c for c in _clauses(words) if content_stems(_text(c)) or (
+        len(c) >= 4 and any(w.bare in _FIRST_PERSON for w in c[:3]))]
+
+    def score(c: list[Word]) -> tuple[bool, float, int]:
+        mine = any(w.bare in _FIRST_PERSON for w in c[:3])
+        return (skip not in c, len(content_stems(_text(c))) + 1.5 * mine, -abs(len(c) - 8))
+
+    out = []
+    for best in sorted(clauses, key=score, reverse=True):
+        while len(best) > 1 and best[0].bare in _LEADING_JOINERS:
+            best = best[1:]
+        best = best[:14]
+        while len(best) > 2 and best[-1].bare in _DANGLING:
+            best = best[:-1]
+        plain = _text(best).strip(" .,!?;:\"'—–…-")
+        topic = swap_pronouns(plain)
+        first = topic.split(" ", 1)[0]
+        if not (first == "I" or first.startswith("I'")):
+            topic = topic[:1].lower() + topic[1:]
+        out.append((topic, tuple(best)))
+    return out
+
+
+def _as_words(partner: str | Sequence[Word]) -> tuple[Word, ...]:
+    if not isinstance(partner, str):
+        return tuple(partner)
+    tokens = " ".join(partner.split()).split(" ")
+    return tuple(Word(float(k), float(k) + 0.5, " " + t) for k, t in enumerate(tokens) if t)
+
+
+def named_feeling(
+    partner: Sequence[Word], *, min_probability: float = 0.0
+) -> tuple[Word, str] | None:
+    """The emotion word the partner said of themselves (heard surely enough) and its
+    feeling ("terrifying" -> terrified), or None; inferred feelings do not count."""
+    found = _feeling(partner)
+    if found is None or found[1] is None or found[1].probability < min_probability:
+        return None
+    return found[1], found[0]
+
+
+def build_suggestion(
+    partner: str | Sequence[Word],
+    *,
+    min_probability: float = 0.0,
+    check_grammar: bool = True,
+) -> Suggestion | None:
+    """Build a reflection from the partner's feeling and topic, or None.
 
     Args:
-      partner_text: The partner's turn (what the trainee should have reflected).
+      partner: The partner's turn (what the trainee should have reflected), as words with
+        their ASR probabilities, or as plain text (every word then counts as well heard).
+      min_probability: Every partner word the suggestion reuses must have at least this ASR
+        probability; a topic or feeling word heard less surely is left out.
+      check_grammar: Keep a topic only if it parses as a well-formed clause (spaCy).
 
     Returns:
-      One sentence such as "It sounds like you're frustrated — you've been waiting three hours."
+      The suggestion, or None when the partner said nothing usable.
+    """
+    words = _as_words(partner)
+    if not any(re.search(r"[A-Za-z]", w.text) for w in words):
+        return None
+    found = _feeling(words)
+    feeling, feeling_word = found if found else (None, None)
+    if feeling_word is not None and feeling_word.probability < min_probability:
+        feeling = feeling_word = None
+    topic: str | None = None
+    topic_words: tuple[Word, ...] = ()
+    for candidate, used in _topics(words, feeling_word):
+        if all(w.probability >= min_probability for w in used) and (
+            not check_grammar or well_formed_clause(candidate)
+        ):
+            topic, topic_words = candidate, used
+            break
+    if feeling_word is not None and feeling_word in topic_words:
+        topic, topic_words = None, ()  # "it has been terrifying, and you're terrified"
+    family = "feeling_topic" if feeling and topic else "feeling" if feeling else (
+        "topic" if topic else None)
+    if family is None:
+        return None
+    # about the listener ("you are not listening to me" -> "I am not listening to you"):
+    # say how it seems to them, not as a fact the listener confirms
+    about_me = topic is not None and re.match(r"(?i)i\b|i'", topic) is not None
+    clause = f"it feels as if {topic}" if about_me else topic
+    phrasings = _PHRASINGS[family]
+    pick = phrasings[zlib.crc32(_text(words).lower().encode()) % len(phrasings)]
+    if about_me and pick.startswith("It sounds like"):
+        clause = f"as if {topic}"
+    text = pick.format(f=feeling, t=topic, tc=clause)
+    reused = topic_words + ((feeling_word,) if feeling_word is not None else ())
+    return Suggestion(text[:1].upper() + text[1:], family, feeling, topic, reused)
+
+
+def suggest_reflection(partner_text: str, *, check_grammar: bool = True) -> str | None:
+    """The sentence of :func:`build_suggestion` for plain text, or None.
 
     Examples:
       >>> suggest_reflection("I've been waiting three hours and nobody told me anything!")
-      "It sounds like you're frustrated — you've been waiting three hours and nobody told you anything."
-      >>> suggest_reflection("You are not even listening to me.")
-      "It sounds like you're not being heard — as if I am not even listening to you."
+      "So you've been waiting three hours and nobody told you anything, and you're frustrated."
     """
-    text = " ".join(partner_text.split())
-    if not re.search(r"[A-Za-z]", text):
-        return None
-    feeling = _feeling(text)
-    topic = _topic(text)
-    if feeling and topic:
-        # about the listener ("you are not listening to me" -> "I am not listening to you"):
-        # say how it seems to them, not as a fact the listener confirms
-        joint = "as if " if re.match(r"(?i)i\b|i'", topic) else ""
-        return f"It sounds like you're {feeling} — {joint}{topic}."
-    if feeling:
-        return f"It sounds like you're really {feeling} about this."
-    if topic:
-        return f"So {topic} — and that matters to you."
-    return None
+    found = build_suggestion(partner_text, check_grammar=check_grammar)
+    return found.text if found else None

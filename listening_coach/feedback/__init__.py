@@ -1,0 +1,57 @@
+"""Metrics and events -> a few short messages per exchange, each with its evidence.
+
+- :func:`give_feedback`: every item per exchange, ranked: the worst problem, then the best
+  praise, up to ``feedback.max_items_per_exchange``; the rest are kept with ``more=True`` (a
+  report's "more" list). Then a session summary of at most ``feedback.max_session_items``
+  shown items, ordered by what matters for de-escalation.
+- :func:`clock`, :func:`counted`, :func:`quote`, :func:`latency_phrase`: how times, counts
+  and words read (:mod:`listening_coach.feedback.text`).
+- :data:`FAMILIES`, :data:`IMPORTANCE`: code -> family / weight
+  (:mod:`listening_coach.feedback.budget`).
+
+Every message quotes the words and time that triggered it and names the number behind it, so a
+score explains itself (PRODUCT.md: what users ask for). Thresholds come from
+``config.feedback`` (the pace targets from ``config.pace``). The rules are in
+:mod:`listening_coach.feedback.exchange` and :mod:`listening_coach.feedback.session`.
+"""
+
+from __future__ import annotations
+
+from listening_coach.config import Config
+from listening_coach.feedback.budget import FAMILIES, IMPORTANCE, budget, budget_session
+from listening_coach.feedback.exchange import ExchangeContext, Lookup, exchange_feedback
+from listening_coach.feedback.session import session_feedback
+from listening_coach.feedback.text import clock, counted, latency_phrase, quote
+from listening_coach.types import Event, Exchange, Feedback, Metric
+
+__all__ = [
+    "FAMILIES", "IMPORTANCE", "clock", "counted", "give_feedback", "latency_phrase", "quote",
+]
+
+
+def give_feedback(
+    exchanges: tuple[Exchange, ...],
+    events: tuple[Event, ...],
+    metrics: tuple[Metric, ...],
+    config: Config,
+    *,
+    extra: tuple[Feedback, ...] = (),
+) -> tuple[Feedback, ...]:
+    """Return per-exchange feedback (in exchange order, shown items first) then the session
+    summary (shown items first).
+
+    ``extra`` holds items from other stages (language); they compete for the same per-exchange
+    slots and the same summary.
+    """
+    get = Lookup(metrics)
+    fb = config.feedback
+    out: list[Feedback] = []
+    for ex in exchanges:
+        own = tuple(e for e in events if e.exchange == ex.index)
+        items = exchange_feedback(ExchangeContext(ex, own, get, config, exchanges))
+        items += [f for f in extra if f.exchange == ex.index]
+        out.extend(budget(items, fb.max_items_per_exchange))
+    summary = session_feedback(exchanges, get, config, out)
+    summary += [f for f in extra if f.exchange is None]
+    out.extend(budget_session(summary, fb.max_session_items))
+    return tuple(out)

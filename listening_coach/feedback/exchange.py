@@ -1,0 +1,222 @@
+"""Per-exchange feedback rules: one small function per kind of message.
+
+Each rule takes an :class:`ExchangeContext` and returns :class:`Feedback` items with their
+evidence (the words quoted, the metrics behind the number). Which of them a trainee sees first
+is decided in :mod:`listening_coach.feedback.budget`.
+
+Evidence thresholds (issue 13): no pace judgement from less than
+``feedback.min_pace_speech_s`` of the trainee's speech in the exchange; no escalation claim
+unless the partner's loudness, pitch *and* pace all rose above the partner's own first prompts
+by the configured margins (and the message says by how much).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from listening_coach.config import Config
+from listening_coach.feedback.text import clock, quote
+from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Metric
+
+
+class Lookup:
+    """``get(name, exchange)`` -> the metric, or None."""
+
+    def __init__(self, metrics: tuple[Metric, ...]) -> None:
+        self._by = {(m.name, m.exchange): m for m in metrics}
+
+    def __call__(self, name: str, exchange: int | None) -> Metric | None:
+        return self._by.get((name, exchange))
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeContext:
+    exchange: Exchange
+    events: tuple[Event, ...]  # this exchange's events
+    get: Lookup
+    config: Config
+    exchanges: tuple[Exchange, ...]  # all of them (for the partner's baseline)
+
+    @property
+    def i(self) -> int:
+        return self.exchange.index
+
+    @property
+    def speaking_s(self) -> float:
+        """The trainee's speaking time in this exchange (response turns, pauses included)."""
+        return sum(t.duration for t in self.exchange.response)
+
+
+def _metrics(*found: Metric | None) -> tuple[Metric, ...]:
+    return tuple(m for m in found if m is not None)
+
+
+def interruptions(c: ExchangeContext) -> list[Feedback]:
+    return [
+        Feedback(
+            "concern",
+            f"At {clock(e.start)} you started {quote(e.evidence)} while your partner was still "
+            f"talking ({e.duration:.1f} s of overlap). Let them finish, then answer.",
+            c.i, _metrics(c.get("overlap.interruptions", c.i)), e.evidence, "interrupted",
+        )
+        for e in c.events if e.kind == "interruption" and e.speaker == TRAINEE
+    ]
+
+
+def fast_answer(c: ExchangeContext) -> list[Feedback]:
+    """Only from ``min_pace_speech_s`` of speech: a 4-word answer has no meaningful pace."""
+    pace, fb = c.config.pace, c.config.feedback
+    wpm = c.get("pace.wpm", c.i)
+    if wpm is None or c.speaking_s < fb.min_pace_speech_s or wpm.value <= pace.fast_wpm:
+        return []
+    return [Feedback(
+        "tip",
+        f"You answered at {wpm.value:.0f} words/min for {c.speaking_s:.0f} s from "
+        f"{clock(wpm.evidence[0].start)} ({quote(wpm.evidence, 6)}). Slow down to "
+        f"{pace.target_wpm_min:.0f}-{pace.target_wpm_max:.0f}: an unhurried voice sounds more "
+        "empathic.",
+        c.i, (wpm,), wpm.evidence[:6], "fast_answer",
+    )]
+
+
+def speeding_up(c: ExchangeContext) -> list[Feedback]:
+    pace, fb = c.config.pace, c.config.feedback
+    wpm, vs_base = c.get("pace.wpm", c.i), c.get("pace.wpm_vs_baseline", c.i)
+    if (
+        wpm is None or vs_base is None or c.speaking_s < fb.min_pace_speech_s
+        or vs_base.value < fb.speedup_ratio or wpm.value <= pace.target_wpm_max
+    ):
+        return []
+    return [Feedback(
+        "tip",
+        f"You sped up to {wpm.value:.0f} words/min, {100 * (vs_base.value - 1):.0f}% faster than "
+        "at the start of the drill. Under pressure, slow down on purpose.",
+        c.i, (vs_base, wpm), wpm.evidence[:6], "speeding_up",
+    )]
+
+
+def partner_escalation(c: ExchangeContext) -> tuple[list[str], tuple[Metric, ...]] | None:
+    """How the partner's prompt in this exchange rose above their own first prompts, or None
+    unless loudness, pitch and pace all rose by the configured margins."""
+    fb = c.config.feedback
+    names = ("voice.partner_loudness_db", "voice.partner_pitch_median_hz", "pace.partner_wpm")
+    now = [c.get(n, c.i) for n in names]
+    if any(m is None for m in now):
+        return None
+    base: list[list[float]] = []
+    for ex in c.exchanges:
+        if ex.index >= c.i or len(base) >= fb.escalation_baseline_prompts:
+            break
+        found = [c.get(n, ex.index) for n in names]
+        if all(m is not None for m in found):
+            base.append([m.value for m in found if m is not None])
+    if len(base) < fb.escalation_baseline_prompts:
+        return None
+    loud0, pitch0, wpm0 = (sum(col) / len(col) for col in zip(*base))
+    loud, pitch, wpm = (m.value for m in now if m is not None)
+    d_db, d_st, ratio = loud - loud0, 12 * math.log2(pitch / pitch0), wpm / wpm0
+    if d_db < fb.escalation_loudness_db or d_st < fb.escalation_pitch_st or (
+        ratio < fb.escalation_pace_ratio
+    ):
+        return None
+    parts = [f"{d_db:.0f} dB louder", f"{d_st:.1f} semitones higher",
+             f"{100 * (ratio - 1):.0f}% faster"]
+    return parts, _metrics(*now)
+
+
+def mirrored_escalation(c: ExchangeContext) -> list[Feedback]:
+    """The partner escalated (loudness, pitch and pace together) and the trainee followed."""
+    fb = c.config.feedback
+    escalated = partner_escalation(c)
+    if escalated is None:
+        return []
+    rise, partner_metrics = escalated
+    own_louder = c.get("voice.loudness_vs_baseline_db", c.i)
+    own_faster = c.get("pace.wpm_vs_baseline", c.i)
+    followed = []
+    if own_louder is not None and own_louder.value >= fb.followed_louder_db:
+        followed.append(f"{own_louder.value:.0f} dB louder")
+    if (own_faster is not None and own_faster.value >= fb.speedup_ratio
+            and c.speaking_s >= fb.min_pace_speech_s):
+        followed.append(f"{100 * (own_faster.value - 1):.0f}% faster")
+    if not followed:
+        return []
+    ex = c.exchange
+    return [Feedback(
+        "tip",
+        f"Your partner escalated at {clock(ex.prompt[0].start)} ({', '.join(rise)} than their "
+        f"first lines) and you followed: {' and '.join(followed)} than your own start. Keep "
+        "your voice level and slow when they rise.",
+        c.i, partner_metrics + _metrics(own_louder, own_faster), ex.response_words[:6],
+        "mirrored_escalation",
+    )]
+
+
+def latency(c: ExchangeContext) -> list[Feedback]:
+    ex, fb = c.exchange, c.config.feedback
+    found = c.get("timing.response_latency", c.i)
+    if found is None or sum(t.duration for t in ex.prompt) < 3.0:
+        return []
+    if 0 <= found.value < fb.quick_latency_s:
+        return [Feedback(
+            "tip",
+            f"You answered {found.value:.1f} s after your partner finished "
+            f"{quote(ex.prompt_words[-5:])} at {clock(ex.prompt[-1].end)}. A one-second pause "
+            "shows you took it in.",
+            c.i, (found,), found.evidence, "quick_reply",
+        )]
+    if 0.5 <= found.value <= 2.0:
+        return [Feedback(
+            "praise",
+            f"You left {found.value:.1f} s after your partner finished before answering at "
+            f"{clock(ex.response[0].start)}: unhurried.",
+            c.i, (found,), found.evidence, "good_latency",
+        )]
+    return []
+
+
+def pauses_and_encouragers(c: ExchangeContext) -> list[Feedback]:
+    out = [
+        Feedback(
+            "praise",
+            f"At {clock(e.start)} you let a {e.duration:.1f} s silence sit after "
+            f"{quote(e.evidence[-5:])}, and your partner went on. That is listening.",
+            c.i, _metrics(c.get("timing.effective_pauses", c.i)), e.evidence[-5:],
+            "effective_pause",
+        )
+        for e in c.events if e.kind == "effective_pause"
+    ]
+    backchannels = [e for e in c.events if e.kind == "backchannel" and e.speaker == TRAINEE]
+    if backchannels:
+        e = backchannels[0]
+        out.append(Feedback(
+            "praise",
+            f"Your {quote(e.evidence)} at {clock(e.start)} encouraged your partner to keep talking.",
+            c.i, _metrics(c.get("overlap.backchannels", c.i)), e.evidence, "backchannel",
+        ))
+    return out
+
+
+def monologue(c: ExchangeContext) -> list[Feedback]:
+    longest = max(c.exchange.response, key=lambda t: t.duration, default=None)
+    if longest is None or longest.duration <= c.config.feedback.monologue_s:
+        return []
+    return [Feedback(
+        "tip",
+        f"You talked for {longest.duration:.0f} s without a break from {clock(longest.start)}. "
+        "Shorter answers leave room for your partner.",
+        c.i, (), longest.words[:6], "monologue",
+    )]
+
+
+RULES: tuple[Callable[[ExchangeContext], list[Feedback]], ...] = (
+    interruptions, fast_answer, speeding_up, mirrored_escalation, latency,
+    pauses_and_encouragers, monologue,
+)
+
+
+def exchange_feedback(c: ExchangeContext) -> list[Feedback]:
+    """Every rule's items for one exchange, unranked."""
+    return [item for rule in RULES for item in rule(c)]
