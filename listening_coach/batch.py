@@ -119,12 +119,17 @@ def _walk(folder: Path, exclude: Path) -> Iterator[Path]:
 
 
 def _output_names(found: Sequence[tuple[Path, Path]]) -> list[str]:
-    """One unique, filesystem-safe output name per recording (relative path, ``/`` -> ``__``)."""
+    """One unique, filesystem-safe output name per recording (relative path, ``/`` -> ``__``).
+
+    Bytes of a file name that are not UTF-8 are spelled in hex (``_xff``), so every output
+    name can be written into JSON, CSV and HTML links.
+    """
     names: list[str] = []
     for path, root in found:
         rel = path.relative_to(root) if root != path else Path(path.name)
         name = "__".join(rel.with_suffix("").parts) or path.stem
-        names.append(name)
+        raw = name.encode("utf-8", errors="surrogateescape")
+        names.append(raw.decode("utf-8", errors="backslashreplace").replace("\\x", "_x"))
     counts: dict[str, int] = {}
     for n in names:
         counts[n.casefold()] = counts.get(n.casefold(), 0) + 1
@@ -192,6 +197,8 @@ def plan_batch(
         elif p not in seen:
             found.append((p, p))
             seen.add(p)
+    if not found and not missing:
+        raise ConfigError(f"Nothing to analyse: {'; '.join(notes)}; give audio or video files")
     tasks: list[BatchTask] = []
     for (path, _), name in zip(found, _output_names(found)):
         info = infos.get(path)

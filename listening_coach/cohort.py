@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -93,13 +94,38 @@ def _fallback(session: Session, key: str) -> float | None:
 def summarize_session(session: Session) -> dict[str, float | None]:
     """Return ``{metric key: value}`` for :data:`PROGRESS_METRICS` (None: not measurable)."""
     out: dict[str, float | None] = {}
+    questions = session.metric("language.questions")
     for pm in PROGRESS_METRICS:
+        if pm.key == "reflection_question_ratio" and questions is not None and not questions.value:
+            out[pm.key] = None  # undefined without questions (shown "— (no questions)")
+            continue
         m = session.metric(pm.metric) if pm.metric else None
         if m is not None and pm.unit == "share" and m.unit == "%":
             out[pm.key] = m.value / 100.0
         else:
             out[pm.key] = m.value if m is not None else _fallback(session, pm.key)
     return out
+
+
+def format_progress(value: float | None, unit: str) -> str:
+    """A :data:`PROGRESS_METRICS` value as the report tiles and the batch index both show it
+    (shares as whole percents of the value rounded to 3 digits, as the CSV stores it).
+
+    Examples:
+      >>> format_progress(0.4644, "share"), format_progress(0.4649, "share"), format_progress(None, "s")
+      ('46%', '47%', '–')
+    """
+    if value is None or not math.isfinite(value):
+        return "–"
+    if unit == "share":
+        from listening_coach.feedback.text import percent
+
+        return percent(value)
+    if unit == "s":
+        return f"{value:.2f} s"
+    if unit == "words/min":
+        return f"{value:.0f} wpm"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:

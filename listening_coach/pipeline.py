@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from listening_coach import speakers as spk
-from listening_coach.audio import SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe
+from listening_coach.audio import MAX_CHANNELS, SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import counted, give_feedback
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
 from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
-from listening_coach.transcribe import describe, load_model, transcribe
+from listening_coach.transcribe import describe, transcribe
 from listening_coach.turns import group_turns, pair_exchanges
 from listening_coach.types import (
     TRAINEE, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
@@ -80,6 +80,8 @@ def check_channel_map(info: AudioInfo, config: Config) -> None:
     names = config.speakers.channels
     if mode in ("trainee", "diarize") or (info.channels == 1 and mode == "auto"):
         return
+    if info.channels > MAX_CHANNELS:
+        return  # decoding refuses the file with its own message
     if len(names) > info.channels:
         fix = ("leave out --channels (a mono recording is the trainee alone) or use --diarize"
                if info.channels == 1 else "give one name per channel")
@@ -122,7 +124,6 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
     hook = hook or _noop
     info = probe(path)
     check_channel_map(info, config)
-    model = load_model(config.transcribe)
     opts = config.speakers
     words: list[Word] = []
     voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
@@ -141,7 +142,7 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
         if _diarizing(info, identical, config):
             chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
             mono.append(chosen[0])
-        found, signal, active = _block_words(chosen, block_start, channel_map, config, model, speech)
+        found, signal, active = _block_words(chosen, block_start, channel_map, config, speech)
         words.extend(found)
         if config.voice.enabled:
             for row, (_, speaker) in enumerate(channel_map):
@@ -182,10 +183,12 @@ def _block_words(
     block_start: float,
     channel_map: tuple[tuple[int, str], ...],
     config: Config,
-    model: object,
     speech: dict[str, list[float]],
 ) -> tuple[list[Word], np.ndarray, np.ndarray]:
     """Transcribe one block's channels; returns (words, the signal analysed, speech activity).
+
+    The Whisper model loads (cached) at the first sound to transcribe, so unreadable or silent
+    files fail before it does.
 
     One channel per person: bleed is cancelled, each channel is transcribed by speech regions
     (:mod:`listening_coach.regions`), words are snapped to its speech and the speech no word
@@ -195,7 +198,7 @@ def _block_words(
     opts, topts = config.speakers, config.transcribe
     if len(channel_map) == 1:
         active = spk.speech_activity(chosen, opts)
-        found = transcribe(chosen[0], topts, offset_s=block_start, speaker=channel_map[0][1], model=model)
+        found = transcribe(chosen[0], topts, offset_s=block_start, speaker=channel_map[0][1])
         if topts.snap_words:
             found = spk.snap_words(
                 found, active[0], frame_s=opts.frame_s, offset_s=block_start, drop_silent=False
@@ -216,7 +219,6 @@ def _block_words(
             fallback=chosen[row] if topts.retry_empty_regions else None,
             offset_s=block_start,
             speaker=speaker,
-            model=model,
             retry_min_s=topts.unclear_min_s if topts.retry_empty_regions else float("inf"),
         )
         if topts.snap_words:
@@ -266,6 +268,7 @@ def _diarize_words(
 ) -> tuple[list[Word], tuple[str, ...], list[str]]:
     """Attribute mono words to speakers and roles; returns (words, speakers, notes)."""
     from listening_coach.diarization import (
+        LOW_ROLE_CONFIDENCE,
         assign_speakers_from_segments,
         choose_roles,
         diarize,
@@ -286,9 +289,21 @@ def _diarize_words(
 
         enrolment = load_audio(options.enrolment_path).mean(axis=0)
     roles, confidence = choose_roles(
-        diarization, labelled, options.role_rule, enrolment=enrolment, trainee=options.trainee_speaker
+        diarization,
+        labelled,
+        options.role_rule,
+        enrolment=enrolment,
+        trainee=options.trainee_speaker,
+        language=config.language,
     )
     renamed = [replace(w, speaker=roles.get(w.speaker or "", w.speaker)) for w in labelled]
+    if confidence < LOW_ROLE_CONFIDENCE and options.role_rule != "manual":
+        trainee = next((k for k, v in roles.items() if v == TRAINEE), "?")
+        notes.insert(
+            0,
+            f"Roles uncertain (confidence {confidence:.2f}): {trainee} was taken as the trainee; "
+            "if that is wrong, rerun with --trainee SPEAKER_NN",
+        )
     notes.append(
         f"diarized: {diarization.num_speakers} voices (count confidence "
         f"{diarization.count_confidence:.2f}); roles by rule '{options.role_rule}' "

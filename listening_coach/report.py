@@ -23,7 +23,7 @@ import numpy as np
 from listening_coach import __version__
 from listening_coach.config import config_from_dict, config_to_dict
 from listening_coach.errors import OutputError
-from listening_coach.feedback import clock, counted, quote
+from listening_coach.feedback import clock, counted, latency_phrase, quote
 from listening_coach.types import (
     Event,
     Exchange,
@@ -321,7 +321,7 @@ def render_text(session: Session) -> str:
     for ex in session.exchanges:
         facts = []
         if (m := get.get(("timing.response_latency", ex.index))) is not None:
-            facts.append(f"latency {m.value:+.1f} s")
+            facts.append(latency_phrase(m.value))
         if (m := get.get(("pace.wpm", ex.index))) is not None:
             facts.append(f"{m.value:.0f} wpm")
         lines.append(f"\nExchange {ex.index}  {clock(ex.start)}-{clock(ex.end)}  " + "  ".join(facts))
@@ -329,11 +329,20 @@ def render_text(session: Session) -> str:
             lines.append(f"  partner {clock(turn.start)}: {_cut(turn.text)}")
         for turn in ex.response:
             lines.append(f"  trainee {clock(turn.start)}: {_cut(turn.text)}")
-        for f in (f for f in session.feedback if f.exchange == ex.index):
-            lines.append(f"   {_MARK[f.level]} {f.message}")
+        lines += _items([f for f in session.feedback if f.exchange == ex.index])
     lines.append("\nSession")
-    lines += [f"   {_MARK[f.level]} {f.message}" for f in session.feedback if f.exchange is None]
+    lines += _items([f for f in session.feedback if f.exchange is None])
     return "\n".join(lines)
+
+
+def _items(items: list[Feedback]) -> list[str]:
+    """Shown items with their mark; the "more" list after them, indented and marked."""
+    lines = [f"   {_MARK[f.level]} {f.message}" for f in items if not f.more]
+    more = [f for f in items if f.more]
+    if more:
+        lines.append(f"     more ({len(more)}):")
+        lines += [f"     {_MARK[f.level]} {f.message}" for f in more]
+    return lines
 
 
 def _cut(text: str, limit: int = 100) -> str:

@@ -19,11 +19,13 @@ advice is generic, with no made-up sentence.
 
 from __future__ import annotations
 
+import re
+
 from listening_coach.config import FeedbackOptions, LanguageOptions, build_options
-from listening_coach.feedback import clock, counted
+from listening_coach.feedback import clock, counted, quote
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS
-from listening_coach.language.suggest import Suggestion, build_suggestion, named_feeling
+from listening_coach.language.suggest import Suggestion, build_suggestion, emotional_line
 from listening_coach.types import Exchange, Feedback, Label, Metric
 
 _FLAG_ADVICE = {
@@ -97,29 +99,56 @@ def _escalation_feedback(
     return out
 
 
+_INFO_QUESTION = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|i hear you|i see|right)[,.]?\s+)*"
+    r"(?:which|where|when|who|whose|(?:what(?:'s| is| was| are)\s+(?:the|your|her|his|their)\b))",
+    re.IGNORECASE)
+
+
+def _invites(lab: Label) -> bool:
+    """An open question that invites the partner to tell more ("What happened?", "How are you
+    coping?"), not a request for a detail ("Which flat number...?", "What is the reference
+    number...?"), whatever wh-word it starts with."""
+    return (lab.label == "question" and lab.subtype == "open"
+            and _INFO_QUESTION.match(lab.text.strip()) is None)
+
+
+def _acknowledges(lab: Label, min_confidence: float) -> bool:
+    """An answer that takes the partner's feeling in: a reflection or validation (sure
+    enough, and more than "I hear you."), a named feeling, a summary, an apology, or an open
+    question that invites them to say more."""
+    if _ACKNOWLEDGING_FLAGS & set(lab.flags):
+        return True
+    if _invites(lab):
+        return True
+    if _INFO_QUESTION.match(lab.text.strip()):
+        return False  # "I hear you, which flat number..." asks for a detail, whatever its label
+    return (lab.label in ("reflection", "validation") and lab.confidence >= min_confidence
+            and len(lab.text.split()) >= 4)
+
+
 def _missed_emotions(
     exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple[Metric, ...],
-    fb: FeedbackOptions, flagged: set[int],
+    fb: FeedbackOptions, flagged: set[int], min_confidence: float,
 ) -> list[Feedback]:
-    """The partner named a feeling and nothing in the answer reflected, validated or named it."""
+    """The partner's turn carried emotion and nothing in the answer took it in."""
     out: list[Feedback] = []
     for ex in exchanges:
         if not ex.prompt or not ex.response:
             continue
         heard = [w for w in ex.prompt_words if not w.unclear]
-        feeling = named_feeling(heard, min_probability=fb.suggestion_min_probability)
-        if feeling is None:
+        found = emotional_line(heard, min_probability=fb.suggestion_min_probability)
+        if found is None:
             continue
         mine = [lab for lab in labels if lab.exchange == ex.index]
-        if any(lab.label in ("reflection", "validation") or _ACKNOWLEDGING_FLAGS & set(lab.flags)
-               for lab in mine):
+        if any(_acknowledges(lab, min_confidence) for lab in mine):
             continue
-        word, _ = feeling
-        message = (f"Your partner said {_quote(word.text.strip(' ,.!?'))} at {clock(word.start)} "
-                   f"and your answer at {clock(ex.response[0].start)} did not acknowledge it")
+        word, clause = found
+        message = (f"Your partner said {quote(clause, 10)} at {clock(word.start)} and your answer "
+                   f"at {clock(ex.response[0].start)} did not acknowledge it")
         suggestion = None if ex.index in flagged else _suggestion(ex, fb)
         message += (f"; it could have sounded like {_quote(suggestion.text, 140)}" if suggestion
-                    else "; name the feeling before you answer")
+                    else "; name what they feel before you answer")
         out.append(Feedback(
             "concern", message, ex.index, _because(metrics, ("language.reflections",), ex.index),
             (word, *ex.response_words[:6]), "missed_emotion"))
@@ -127,12 +156,18 @@ def _missed_emotions(
 
 
 def _praise_codes(lab: Label) -> list[str]:
+    """What one utterance earns; a validation or affirmation worded like a reflection ("Of
+    course you are upset...") is praised as what it does, not also as a reflection."""
+    if "affirmation" in lab.flags:
+        return ["affirmation"]
+    if lab.label == "validation" or "validation" in lab.flags:
+        return ["validation"]
     codes = []
-    if lab.label == "reflection":
+    if lab.label == "reflection" and not _INFO_QUESTION.match(lab.text.strip()):
         codes.append("good_complex_reflection" if lab.subtype == "complex" else "good_simple_reflection")
     if lab.label == "validation" or "validation" in lab.flags:
         codes.append("validation")
-    if lab.label == "question" and lab.subtype == "open":
+    if _invites(lab):
         codes.append("open_question")
     if lab.label == "affirmation":
         codes.append("affirmation")
@@ -144,7 +179,10 @@ def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple
     """One praise per skill per exchange: the most confident utterance showing it."""
     best: dict[tuple[int, str], Label] = {}
     for lab in labels:
-        if lab.exchange is None or lab.confidence < min_confidence:
+        # a phrase rule ("anyone would", "it took courage") is evidence of its own; a model
+        # label must be sure enough
+        flagged = {"validation", "affirmation"} & set(lab.flags)
+        if lab.exchange is None or (lab.confidence < min_confidence and not flagged):
             continue
         if set(lab.flags) & ESCALATING_FLAGS:
             continue  # "I understand, but you have to..." is not a validation to praise
@@ -220,7 +258,7 @@ def language_feedback(
     by_index = {e.index: e for e in exchanges}
     out = _escalation_feedback(by_index, ordered, metrics, fb)
     flagged = {f.exchange for f in out if f.exchange is not None}
-    out += _missed_emotions(exchanges, ordered, metrics, fb, flagged)
+    out += _missed_emotions(exchanges, ordered, metrics, fb, flagged, opts.min_confidence)
     out += _closed_runs(ordered, opts.closed_question_run, metrics, exchanges)
     out += _praise(exchanges, ordered, metrics, opts.min_confidence)
     out.sort(key=lambda f: f.exchange if f.exchange is not None else -1)

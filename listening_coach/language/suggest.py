@@ -98,6 +98,12 @@ _PHRASINGS: dict[str, tuple[str, ...]] = {
     ),
 }
 _FIRST_PERSON = frozenset({"i", "i'm", "i've", "my", "we", "we're", "our", "me", "it", "this"})
+# Words that carry emotion without naming a feeling ("he came home crying", "terrible pain").
+_EMOTION_CUES = frozenset({
+    "crying", "cried", "cry", "tears", "sobbing", "hate", "hates", "hated", "terrible",
+    "awful", "horrible", "unbearable", "pain", "agony", "nightmare", "ruined", "desperate",
+    "miss", "alone", "sleep", "sleeping", "panicking", "shaking", "screaming", "furious",
+})
 _NOT_FEELINGS = frozenset({"fear", "lost", "stuck", "torn", "sick"})
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*$")
 _CLAUSE_END = re.compile(r"[,;:—–…]+[\"')\]]*$|--$|\.\.\.$")
@@ -237,6 +243,24 @@ def named_feeling(
     if found is None or found[1] is None or found[1].probability < min_probability:
         return None
     return found[1], found[0]
+
+
+def emotional_line(
+    partner: Sequence[Word], *, min_probability: float = 0.0
+) -> tuple[Word, tuple[Word, ...]] | None:
+    """Whether the partner's turn carries emotion a listener should acknowledge: the word
+    that shows it (a named feeling, or a cue such as "crying", "terrible pain", "cannot
+    sleep", "going to miss it") and the clause around it; None for a matter-of-fact turn."""
+    named = named_feeling(partner, min_probability=min_probability)
+    clauses = _clauses(partner, questions=True)
+    if named is not None:
+        word = named[0]
+        return word, next((tuple(c) for c in clauses if word in c), (word,))
+    for clause in clauses:
+        for w in clause:
+            if w.bare in _EMOTION_CUES and w.probability >= min_probability:
+                return w, tuple(clause)
+    return None
 
 
 def build_suggestion(
