@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from listening_coach.config import Config
 from listening_coach.feedback.text import clock, quote
-from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Metric
+from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Metric, Turn
 
 
 class Lookup:
@@ -67,14 +67,30 @@ def interruptions(c: ExchangeContext) -> list[Feedback]:
     ]
 
 
+def stretches(turns: tuple[Turn, ...], gap_s: float) -> list[Turn]:
+    """The turns cut at silences of ``gap_s`` or more: stretches of continuous speech."""
+    out: list[Turn] = []
+    for turn in turns:
+        run = [turn.words[0]]
+        for w in turn.words[1:]:
+            if w.start - run[-1].end >= gap_s:
+                out.append(Turn(turn.speaker, tuple(run)))
+                run = []
+            run.append(w)
+        out.append(Turn(turn.speaker, tuple(run)))
+    return out
+
+
 def fast_answer(c: ExchangeContext) -> list[Feedback]:
-    """The fastest sustained turn of the answer: ``fast_min_words`` words over
+    """The fastest sustained stretch of the answer (speech without a pause of
+    ``pace_stretch_gap_s``): ``fast_min_words`` words over
     ``min_pace_speech_s`` or more, not cut into by the partner, above ``pace.fast_wpm`` and
     ``fast_vs_own_ratio`` times the trainee's own median pace. A 4-word answer has no meaningful
     pace, and a naturally fast talker is not told on every exchange."""
     pace, fb = c.config.pace, c.config.feedback
     rates = [
-        (60.0 * len(t.words) / t.duration, t) for t in c.exchange.response
+        (60.0 * len(t.words) / t.duration, t)
+        for t in stretches(c.exchange.response, fb.pace_stretch_gap_s)
         if len(t.words) >= fb.fast_min_words and t.duration >= fb.min_pace_speech_s
         and not any(t.start <= at <= t.end for at in c.partner_overlaps)
     ]

@@ -284,9 +284,11 @@ def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
                 f"{rq.value:.1f}:1 ratio, MITI 'good' is {good:g}:1" if n_q else
                 f"{counted(n_r, 'reflection')} and no questions: you reflected rather than "
                 f"asked (MITI 'good' is {good:g} reflections per question)")
+        # without questions the ratio metric (R / max(Q, 1)) is no ratio: cite the count
+        because = (rq,) if n_q or reflections is None else (reflections,)
         out.append(Feedback(
             "praise", text,
-            None, (rq,), rq.evidence, "reflection_to_question_good"))
+            None, because, rq.evidence, "reflection_to_question_good"))
     open_ = _metric(metrics, "language.percent_open_questions", None)
     fair, good = MITI_THRESHOLDS["language.percent_open_questions"]
     if open_ is not None and n_q >= 3 and open_.value < fair:
