@@ -36,7 +36,7 @@ from listening_coach.types import (
     Word,
 )
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 VOICE_HOP_S = 0.1  # the JSON keeps voice every 100 ms
 
 
@@ -99,6 +99,8 @@ def to_dict(session: Session) -> dict[str, Any]:
                 "end": _t(t.end),
                 "text": t.text,
                 "backchannel": t.backchannel,
+                "unclear": t.unclear,
+                "unclear_s": _t(t.unclear_s),
                 "words": refs(t.words),
             }
             for t in session.turns

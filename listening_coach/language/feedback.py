@@ -66,7 +66,8 @@ def _because(metrics: tuple[Metric, ...], names: tuple[str, ...], exchange: int 
 def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | None:
     if exchange is None or not exchange.prompt:
         return None
-    return build_suggestion(exchange.prompt_words, min_probability=fb.suggestion_min_probability,
+    heard = [w for w in exchange.prompt_words if not w.unclear]
+    return build_suggestion(heard, min_probability=fb.suggestion_min_probability,
                             check_grammar=fb.suggestion_check_grammar)
 
 
@@ -135,7 +136,8 @@ def _missed_emotions(
     for ex in exchanges:
         if not ex.prompt or not ex.response:
             continue
-        found = emotional_line(ex.prompt_words, min_probability=fb.suggestion_min_probability)
+        heard = [w for w in ex.prompt_words if not w.unclear]
+        found = emotional_line(heard, min_probability=fb.suggestion_min_probability)
         if found is None:
             continue
         mine = [lab for lab in labels if lab.exchange == ex.index]
@@ -282,9 +284,11 @@ def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
                 f"{rq.value:.1f}:1 ratio, MITI 'good' is {good:g}:1" if n_q else
                 f"{counted(n_r, 'reflection')} and no questions: you reflected rather than "
                 f"asked (MITI 'good' is {good:g} reflections per question)")
+        # without questions the ratio metric (R / max(Q, 1)) is no ratio: cite the count
+        because = (rq,) if n_q or reflections is None else (reflections,)
         out.append(Feedback(
             "praise", text,
-            None, (rq,), rq.evidence, "reflection_to_question_good"))
+            None, because, rq.evidence, "reflection_to_question_good"))
     open_ = _metric(metrics, "language.percent_open_questions", None)
     fair, good = MITI_THRESHOLDS["language.percent_open_questions"]
     if open_ is not None and n_q >= 3 and open_.value < fair:
