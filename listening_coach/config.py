@@ -148,9 +148,10 @@ class FeedbackOptions:
     fillers_per_min: float = opt(5.0, ge=0)
     # A hurried answer is judged only on a sustained stretch: at least fast_min_words words
     # and min_pace_speech_s of the trainee's speech in the exchange ("Bye." has no pace).
-    min_pace_speech_s: float = opt(2.5, ge=0)
+    min_pace_speech_s: float = opt(2.0, ge=0)
     fast_min_words: int = opt(8, ge=1)
-    fast_vs_own_ratio: float = opt(1.2, ge=1)  # ... and this much faster than the trainee's median
+    pace_stretch_gap_s: float = opt(0.5, gt=0)  # a pause this long ends a stretch of speech
+    fast_vs_own_ratio: float = opt(1.1, ge=1)  # ... and this much faster than the trainee's median
     speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
     # The partner escalated only when loudness, pitch and pace all rise above the partner's own
     # first prompts (``escalation_baseline_prompts``) by these margins.
@@ -178,6 +179,7 @@ class LiveOptions:
     speech_pad_s: float = opt(0.2, ge=0)  # audio kept before/after the VAD segment for transcription
     beam_size: int = opt(1, ge=1)  # live decode is greedy; the final analysis uses transcribe.beam_size
     max_lag_s: float = opt(3.0, gt=0)  # behind real time by more than this: skip live cues, catch up later
+    degrade_lag_s: float = opt(1.0, gt=0)  # behind by more than this: live labels from rules only (shown)
     final_pass: bool = True  # re-transcribe the recording with full options after the drill
     echo_gate_ratio: float = opt(1.0, ge=0)  # after echo removal, speech must exceed this x the echo level
     echo_max_delay_s: float = opt(0.5, ge=0)  # how late the loudspeaker may reach the microphone
@@ -200,11 +202,16 @@ class ReportOptions:
 class DiarizeOptions:
     """Offline diarization of mono recordings (docs/diarization.md).
 
-    ``role_rule`` picks the trainee: ``first`` (who speaks first), ``less`` (who talks less),
-    ``enrolment`` (closest to ``enrolment_path``, a clip of the trainee's voice) or ``manual``
-    (``trainee_speaker`` names the diarizer label, e.g. ``SPEAKER_01``).
+    ``engine``: ``segmentation`` (pyannote segmentation-3.0 windows, overlap-aware) or the older
+    ``embedding`` (Silero VAD + voice-embedding windows). ``role_rule`` picks the trainee:
+    ``auto`` (``listener`` weighed with ``less``, and ``enrolment`` when a clip is set),
+    ``listener`` (who reads like a listener, the partner agitated), ``first`` (who speaks
+    first), ``less`` (who talks less), ``enrolment`` (closest to ``enrolment_path``, a clip of
+    the trainee's voice) or ``manual`` (``trainee_speaker`` names the diarizer label, e.g.
+    ``SPEAKER_01``).
     """
 
+    engine: str = opt("segmentation", choices=("segmentation", "embedding"))  # pyannote seg-3.0 | older
     num_speakers: int = opt(0, ge=0)  # 0: estimate between min_speakers and max_speakers
     min_speakers: int = opt(1, ge=1, at_most="max_speakers")
     max_speakers: int = opt(4, ge=1)
@@ -221,10 +228,13 @@ class DiarizeOptions:
     overlap: bool = True  # look for stretches where two people speak at once
     overlap_threshold: float = 0.0  # a pair of voices must fit a frame better than one by this
     word_margin: float = opt(0.1, ge=0)  # a backchannel word moves to another voice only by this margin
-    role_rule: str = opt("less", choices=("first", "less", "enrolment", "manual"))
+    role_rule: str = opt("auto", choices=("auto", "listener", "first", "less", "enrolment", "manual"))
     trainee_speaker: str | None = None  # for role_rule = "manual"
     enrolment_path: str | None = None  # for role_rule = "enrolment"
     max_cluster_windows: int = opt(1500, ge=2)  # longer files: cluster a subsample, assign the rest
+    seg_step_s: float = opt(2.5, gt=0, le=10)  # segmentation engine: a 10 s window every this many s
+    min_clean_s: float = opt(0.5, ge=0)  # segmentation engine: solo speech to cluster a local speaker
+    seg_cluster_threshold: float = opt(0.2, ge=0, le=2)  # segmentation engine's cluster_threshold
 
 
 @dataclass(frozen=True, slots=True)

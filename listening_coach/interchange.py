@@ -239,9 +239,10 @@ def roles_for(segments: tuple[SpeakerSegment, ...], config: Config | None = None
     """Map segment labels to roles.
 
     Labels already named ``trainee``/``partner`` are kept. Otherwise the diarizer's rule
-    decides (:func:`diarization.roles.choose_roles` with ``diarize.role_rule``: ``less``, the
-    default, makes the one who talks less the trainee; ``first``; ``manual`` with
-    ``diarize.trainee_speaker``). Further speakers are left out.
+    decides (:func:`diarization.roles.choose_roles` with ``diarize.role_rule``: ``auto``, the
+    default, weighs who reads like the listener (when ``words`` are given) and who talks less;
+    ``less``; ``first``; ``manual`` with ``diarize.trainee_speaker``). Further speakers are
+    left out.
 
     Raises:
       ConfigError: ``role_rule = "enrolment"`` (an imported segmentation carries no voices).

@@ -270,13 +270,18 @@ class PartnerState:
         fitting = [ln for ln in unused if ln.band in (band, None)]
         if focus is not None and not any(ln.need == focus for ln in fitting):
             fitting += [ln for ln in unused if ln.need == focus]  # voice the unmet need anyway
+            if not any(ln.need == focus for ln in fitting):  # all said: say one again
+                fitting += self._least_recent([ln for ln in lines[1:] if ln.need == focus])[:1]
         if not fitting:  # every line of this band said: repeat the least recent one
-            fitting = [ln for ln in lines[1:] if ln.band in (band, None)
-                       and ln.text != self.said[-1]]
-            fitting.sort(key=lambda ln: max(i for i, t in enumerate(self.said) if t == ln.text)
-                         if ln.text in self.said else -1)
-            return fitting[0] if fitting else None
+            again = self._least_recent([ln for ln in lines[1:] if ln.band in (band, None)])
+            return again[0] if again else None
         return max(fitting, key=score)  # ties: the first in the file
+
+    def _least_recent(self, lines: list[PartnerLine]) -> list[PartnerLine]:
+        """``lines`` but the one just said, least recently said first."""
+        last = {t: i for i, t in enumerate(self.said)}
+        return sorted((ln for ln in lines if ln.text != self.said[-1]),
+                      key=lambda ln: last.get(ln.text, -1))
 
 
 __all__ = ["Answer", "DEFAULT_WEIGHTS", "LIMITS", "Move", "PartnerState", "SIGNAL_TEXT", "Step",

@@ -2,9 +2,12 @@
 
 - :func:`analyze`: decode in blocks -> speech activity per channel -> transcribe each channel ->
   snap words to speech -> :func:`analyze_words`.
-- :func:`analyze_words`: everything after transcription and speaker attribution: turns,
-  exchanges, events, metrics, language labels, feedback. The live driver calls this too, so live
-  and batch share every stage after ``transcribe``.
+- :func:`analyze_words`: everything after transcription and speaker attribution: turns and
+  exchanges, then :func:`score`. The live driver calls this too, so live and batch share every
+  stage after ``transcribe``.
+- :func:`score`: the one tail every session goes through (fresh, diarized, imported
+  segmentation, coach-corrected): events, metrics, language labels, effect, feedback;
+  :class:`Overrides` carries a coach's labels and events.
 - ``Hook``: ``hook(step, artifact)`` is called after each stage (progress bars, debugging).
 
 Memory stays flat on long files: audio is decoded ``transcribe.block_s`` at a time, each block
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,7 @@ from listening_coach.metrics.effect import effect_metrics
 from listening_coach.transcribe import describe, load_model, transcribe
 from listening_coach.turns import group_turns, pair_exchanges
 from listening_coach.types import (
-    TRAINEE, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
+    TRAINEE, Event, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
 )
 from listening_coach.voice import merge_voice, voice_frames
 
@@ -209,6 +212,7 @@ def _diarize_words(
 ) -> tuple[list[Word], tuple[str, ...], list[str]]:
     """Attribute mono words to speakers and roles; returns (words, speakers, notes)."""
     from listening_coach.diarization import (
+        LOW_ROLE_CONFIDENCE,
         assign_speakers_from_segments,
         choose_roles,
         diarize,
@@ -229,9 +233,21 @@ def _diarize_words(
 
         enrolment = load_audio(options.enrolment_path).mean(axis=0)
     roles, confidence = choose_roles(
-        diarization, labelled, options.role_rule, enrolment=enrolment, trainee=options.trainee_speaker
+        diarization,
+        labelled,
+        options.role_rule,
+        enrolment=enrolment,
+        trainee=options.trainee_speaker,
+        language=config.language,
     )
     renamed = [replace(w, speaker=roles.get(w.speaker or "", w.speaker)) for w in labelled]
+    if confidence < LOW_ROLE_CONFIDENCE and options.role_rule != "manual":
+        trainee = next((k for k, v in roles.items() if v == TRAINEE), "?")
+        notes.insert(
+            0,
+            f"Roles uncertain (confidence {confidence:.2f}): {trainee} was taken as the trainee; "
+            "if that is wrong, rerun with --trainee SPEAKER_NN",
+        )
     notes.append(
         f"diarized: {diarization.num_speakers} voices (count confidence "
         f"{diarization.count_confidence:.2f}); roles by rule '{options.role_rule}' "
@@ -257,37 +273,70 @@ def analyze_words(
     turns = group_turns(ordered, config.turns)
     exchanges = pair_exchanges(turns, config.turns)
     hook("turns", exchanges)
-    events = find_events(turns, exchanges, config)
-    metrics = compute_metrics(turns, exchanges, events, config, voice)
-    labels, language_metrics, language_feedback = _language(exchanges, metrics, config)
-    metrics = metrics + language_metrics
-    metrics = metrics + effect_metrics(exchanges, metrics)
-    hook("metrics", metrics)
-    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
-    hook("feedback", feedback)
-    return Session(
+    segmented = Session(
         id=session_id or Path(source).stem,
         source=source,
         words=ordered,
         turns=turns,
         exchanges=exchanges,
-        events=events,
-        metrics=metrics,
-        feedback=feedback,
+        events=(),
+        metrics=(),
+        feedback=(),
         config=config,
         transcript=transcript,
-        labels=labels,
         voice=voice,
     )
+    return score(segmented, hook=hook)
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """What a coach overruled: these replace the model's labels / events (None: the model's).
+
+    ``carried`` are metrics measured from audio that cannot be measured again (``voice.*`` and
+    per-exchange ``effect.partner_*`` of a session whose voice frames are gone); they are kept
+    unless :func:`score` computes a metric of the same name and exchange.
+    """
+
+    labels: tuple[Label, ...] | None = None
+    events: tuple[Event, ...] | None = None
+    carried: tuple[Metric, ...] = ()
+
+
+def score(session: Session, overrides: Overrides = Overrides(), *, hook: Hook | None = None) -> Session:
+    """The shared tail: events, metrics, language labels, effect and feedback of a segmented session.
+
+    Reads ``session``'s turns, exchanges, voice and config; returns it with events, labels,
+    metrics and feedback replaced. Fresh analyses (:func:`analyze_words`), imported
+    segmentations and coach corrections (:func:`listening_coach.corrections.rescore`) all end
+    here, so a corrected session follows exactly the rules of a fresh one.
+    """
+    hook = hook or _noop
+    config, turns, exchanges = session.config, session.turns, session.exchanges
+    events = overrides.events if overrides.events is not None else find_events(turns, exchanges, config)
+    metrics = compute_metrics(turns, exchanges, events, config, session.voice)
+    names = {(m.name, m.exchange) for m in metrics}
+    metrics += tuple(m for m in overrides.carried if (m.name, m.exchange) not in names)
+    labels, language_metrics, language_feedback = _language(exchanges, metrics, config, overrides.labels)
+    metrics = metrics + language_metrics
+    metrics = metrics + effect_metrics(exchanges, metrics)
+    hook("metrics", metrics)
+    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
+    hook("feedback", feedback)
+    return replace(session, events=events, labels=labels, metrics=metrics, feedback=feedback)
 
 
 def _language(
-    exchanges: tuple[Exchange, ...], metrics: tuple[Metric, ...], config: Config
+    exchanges: tuple[Exchange, ...],
+    metrics: tuple[Metric, ...],
+    config: Config,
+    labels: tuple[Label, ...] | None = None,
 ) -> tuple[tuple[Label, ...], tuple[Metric, ...], tuple[Feedback, ...]]:
-    """Language labels, their metrics and feedback (listening_coach.language)."""
+    """Language labels (unless given), their metrics and feedback (listening_coach.language)."""
     from listening_coach.language import label_exchanges, language_feedback, language_metrics
 
-    labels = label_exchanges(exchanges, config.language)
+    if labels is None:
+        labels = label_exchanges(exchanges, config.language)
     lang_metrics = language_metrics(exchanges, labels, config.language)
     lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language,
                                       config.feedback)

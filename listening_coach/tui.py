@@ -49,6 +49,7 @@ class DrillView:
         self.cues: list[tuple[int, Feedback | None]] = []
         self.words = 0
         self.lag_s = 0.0
+        self.degraded_s = 0.0
         self.agitation: float | None = None
         self.band = ""
         self.moved = ""  # what moved the partner after the last exchange
@@ -93,6 +94,8 @@ class DrillView:
         elif step == "live.cue":
             cue = (artifact.exchange, artifact.feedback)  # type: ignore[attr-defined]
             self.cues = [c for c in self.cues if c[0] != cue[0]] + [cue]  # a re-cue replaces
+        elif step == "live.degraded":
+            self.degraded_s = float(artifact)  # type: ignore[arg-type]
         elif step == "live.lag":
             self.lag_s = float(artifact)  # type: ignore[arg-type]
         if self._live is not None:
@@ -121,6 +124,9 @@ class DrillView:
         if self.cues_on:
             for index, feedback in self.cues[-4:]:
                 rows.append(cue_line(index, feedback))
+        if self.degraded_s and not self.lag_s:
+            rows.append(Text(f"(busy machine, {self.degraded_s:.1f} s behind: quicker live labels; "
+                             "the final report is complete)", style="dim"))
         if self.lag_s:
             rows.append(Text(f"(running {self.lag_s:.1f} s behind: cues paused, the full "
                              "report comes at the end)", style="dim"))
