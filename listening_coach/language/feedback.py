@@ -75,7 +75,8 @@ def _because(metrics: tuple[Metric, ...], names: tuple[str, ...], exchange: int 
 def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | None:
     if exchange is None or not exchange.prompt:
         return None
-    return build_suggestion(exchange.prompt_words, min_probability=fb.suggestion_min_probability,
+    heard = [w for w in exchange.prompt_words if not w.unclear]
+    return build_suggestion(heard, min_probability=fb.suggestion_min_probability,
                             check_grammar=fb.suggestion_check_grammar)
 
 
@@ -144,7 +145,8 @@ def _missed_emotions(
     for ex in exchanges:
         if not ex.prompt or not ex.response:
             continue
-        found = emotional_line(ex.prompt_words, min_probability=fb.suggestion_min_probability)
+        heard = [w for w in ex.prompt_words if not w.unclear]
+        found = emotional_line(heard, min_probability=fb.suggestion_min_probability)
         if found is None:
             continue
         mine = [lab for lab in labels if lab.exchange == ex.index]
