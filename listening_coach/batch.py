@@ -32,13 +32,13 @@ from listening_coach.manifest import (
     info_from_pattern,
     read_manifest,
 )
+from listening_coach.atomic import remove_stale_temp_files
 from listening_coach.outputs import (
     BatchTask,
     ItemResult,
     earlier_results,
     input_problem,
     process_task,
-    remove_stale_temp_files,
 )
 
 logger = logging.getLogger(__name__)

@@ -251,10 +251,10 @@ COHORT_COLUMNS = ("trainee", "date", "scenario", "recording", "n",
 
 
 def write_batch_outputs(results: Sequence[ItemResult], out_dir: Path,
-                        write: Callable[[Path, str], None] | None = None) -> tuple[Path, ...]:
+                        write: Callable[[Path, str], object] | None = None) -> tuple[Path, ...]:
     """Write the batch's CSVs and index page; returns their paths."""
     from listening_coach.html import render_index
-    from listening_coach.outputs import atomic_write_text
+    from listening_coach.atomic import atomic_write_text
 
     write = write or atomic_write_text
     rec_rows = []

@@ -46,6 +46,9 @@ class TranscribeOptions:
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
     block_s: float = opt(120.0, ge=30)  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
+    # one channel per person: speech this long that no word covers stays as "unclear speech"
+    unclear_min_s: float = opt(0.25, ge=0)
+    retry_empty_regions: bool = True  # a region without words is transcribed again, unmasked
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class SpeakerOptions:
     channels: tuple[str, ...] = opt(("trainee", "partner"), parse=parse_channel_map)  # trainee/partner/-
     bleed_margin_db: float = opt(6.0, ge=0)  # speech must be this much louder than the other mics' bleed
     floor_margin_db: float = opt(12.0, ge=0)  # ... and this far above the channel's own noise floor
+    edge_margin_db: float = opt(6.0, ge=0)  # a run of speech grows over frames this far above both
     frame_s: float = opt(0.02, gt=0, le=1)
 
 
@@ -71,6 +75,11 @@ class TurnOptions:
     close_after_s: float = opt(3.0, gt=0)  # trainee alone: silence that closes an exchange
     backchannel_max_s: float = opt(1.0, ge=0)
     backchannel_max_words: int = opt(2, ge=0)
+    # a short spurt said over the other's speech for this long is a backchannel whatever its text
+    backchannel_min_overlap_s: float = opt(0.1, ge=0)
+    # "Okay, you need to...": a lexicon word followed this soon by more speech, said over the
+    # other, starts that turn instead of being a backchannel
+    runon_gap_s: float = opt(1.0, ge=0)
     backchannel_words: tuple[str, ...] = (
         "mm", "mhm", "mm-hm", "mm-hmm", "hmm", "uh-huh", "yeah", "yes", "yep", "right", "okay",
         "ok", "i see", "sure", "true", "oh", "ah", "wow", "got it", "exactly", "alright",

@@ -273,7 +273,7 @@ def render_report(
 
 def write_report(session: Session, path: str | Path, **kwargs: Any) -> Path:
     """Render :func:`render_report` into ``path`` atomically; returns the path."""
-    from listening_coach.outputs import atomic_write_text
+    from listening_coach.atomic import atomic_write_text
 
     path = Path(path)
     atomic_write_text(path, render_report(session, **kwargs))

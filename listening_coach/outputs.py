@@ -3,7 +3,7 @@
 - :class:`BatchTask`: a recording, its output name, its config and what the coach knows of it.
 - :class:`ItemResult`: what happened (done / skipped / failed, with the reason) and its CSV rows.
 - :func:`process_task`: the unit of work a worker process or Dask worker runs.
-- :func:`atomic_write_text`: write via a temporary file and ``os.replace``; a crash or Ctrl-C
+- Every file is written by :func:`listening_coach.atomic.atomic_write_text`: a crash or Ctrl-C
   never leaves half a file under the real name.
 
 Outputs per recording, in ``out_dir``: ``NAME.json`` (the model's session), ``NAME.html``
@@ -19,7 +19,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import stat
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from listening_coach.atomic import atomic_write_text
 from listening_coach.config import Config, config_to_dict
 from listening_coach.errors import CoachError, ConfigError
 from listening_coach.manifest import RecordingInfo
@@ -34,7 +34,6 @@ from listening_coach.manifest import RecordingInfo
 logger = logging.getLogger(__name__)
 Status = Literal["done", "skipped", "failed", "earlier"]  # earlier: by an earlier command
 STAMP_VERSION = 1
-TEMP_SUFFIX = ".partial"
 STAMP_SUFFIX = ".stamp.json"
 # Settings that change speed but not results stay out of the config hash.
 _UNHASHED = {("transcribe", "cpu_threads"), ("transcribe", "device")}
@@ -168,29 +167,6 @@ def config_sha256(config: Config, segmentation: Path | None = None) -> str:
     if segmentation is not None:
         text += file_sha256(segmentation)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder.
-
-    A file name that is not UTF-8 reaches us with surrogates (``\\udcff``); they are written as
-    that escape, which keeps the file valid UTF-8 and reads back as the same name in JSON.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    try:
-        tmp.write_bytes(text.encode("utf-8", errors="backslashreplace"))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def remove_stale_temp_files(out_dir: Path) -> int:
-    """Delete temporary files an interrupted run left behind; returns how many."""
-    removed = 0
-    for tmp in out_dir.glob(f".*{TEMP_SUFFIX}"):
-        tmp.unlink(missing_ok=True)
-        removed += 1
-    return removed
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
