@@ -1,6 +1,6 @@
 """Benchmark: latency of live drill feedback, from the end of the trainee's speech to the cue.
 
-Usage: python bench/bench_live.py [--quick] [--json FILE]        (``make bench-live``)
+Usage: python bench/bench_live.py [--quick] [--load N] [--json FILE]   (``make bench-live``)
 
 Everything is replayed in REAL TIME (blocks of 0.1 s, delivered when their last sample would
 have been spoken) through the drill engine with the real models (tiny.en, greedy live decode,
@@ -13,6 +13,12 @@ Silero VAD, the batch stages via ``analyze_words``):
    by a simulated trainee (:class:`listening_coach.simulate.SimulatedRoom`) with answers of
    about 3, 8, 14 and 19 s (turns up to 20 s), 0.8 s after each prompt. The true end of each
    answer is measured from its audio.
+
+3. ``partner``: the branching ``angry_customer`` drill (partner state, the partner's voice:
+   Piper if installed, else espeak-ng) answered by the scripted good listener; also reports
+   when the partner's next line started after the trainee's cue, and the voice cache's hits.
+
+``--load N`` runs N busy processes (one core each) alongside, to measure a loaded machine.
 
 Latency = time the cue was ready (``time.monotonic()``) - wall time at which the audio at the
 true end of speech was delivered. It includes the VAD's end-of-turn wait (``live.end_silence_s``),
@@ -73,20 +79,56 @@ def bench_live_sample(name: str, config: Config, transcriber: Any, out: Path) ->
 
 
 def bench_scripted(config: Config, transcriber: Any, out: Path) -> dict[str, Any]:
-    from listening_coach.scenario import load_scenario
+    from listening_coach.scenario import load_scenario, parse_scenario
     from listening_coach.simulate import SimulatedRoom
     from listening_coach.synth import synthesize
 
     answers = [synthesize(t, voice="en-gb+f3", speed_wpm=110) for t in LONG_ANSWERS]
+    base = load_scenario("angry_customer")  # its first four lines, in order (long answers)
+    linear = parse_scenario("\n".join(f"[[lines]]\ntext = {json.dumps(ln.text)}"
+                                      for ln in base.lines[:4]), ROOT / "linear.toml")
     room = SimulatedRoom(answers, realtime=True, block_s=config.live.block_s, tail_s=3.0)
-    drill = Drill(room, scenario=load_scenario("angry_customer"), config=config, out_dir=out,
-                  hook=room.hook, transcriber=transcriber, session_id="bench-scripted")
+    drill = Drill(room, scenario=linear, config=config, out_dir=out, hook=room.hook,
+                  transcriber=transcriber, session_id="bench-scripted")
     drill.live.warm_up()
     finish = _timed_run(drill)
     result = _latencies(drill, room.wall_start, [b for _, b in room.answer_spans], finish,
                         "scripted")
     result["turn_s"] = [round(b - a, 1) for a, b in room.answer_spans]
     return result
+
+
+def bench_partner(name: str, config: Config, transcriber: Any, out: Path) -> dict[str, Any]:
+    """A branching drill with the state engine and the partner's voice (Piper if installed),
+    answered by the scripted good listener: cue latency and partner start after the cue."""
+    from listening_coach.scenario import load_scenario
+    from listening_coach.simulate import ScriptedTrainee, good_listener
+
+    scenario = load_scenario(name)
+    room = ScriptedTrainee(good_listener(scenario), realtime=True, block_s=config.live.block_s,
+                           max_s=240)
+    drill = Drill(room, scenario=scenario, config=config, out_dir=out, hook=room.hook,
+                  transcriber=transcriber, session_id=f"bench-partner-{name}")
+    drill.live.warm_up()
+    finish = _timed_run(drill)
+    result = _latencies(drill, room.wall_start, [b for _, b in room.answer_spans], finish,
+                        f"partner {name}")
+    assert drill.partner is not None
+    cache = drill.partner.cache
+    delays = drill.partner.delays
+    result.update(outcome=drill.partner.state.outcome, voice=drill.partner.voice_engine,
+                  partner_after_cue_s=[round(d, 3) for d in delays],
+                  partner_after_cue_p95_s=round(percentile(delays, 95), 3),
+                  voice_hits=cache.hits, voice_misses=cache.misses,
+                  voice_render_p50_s=round(percentile(cache.render_s, 50), 3))
+    return result
+
+
+def burn(seconds: float) -> None:
+    """Keep one core busy (the --load processes)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
 
 
 class Timed:
@@ -147,7 +189,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one sample and the scripted drill")
     parser.add_argument("--json", help="write the results here too")
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="run N busy processes (one core each) during the benchmark")
     args = parser.parse_args(argv)
+    import multiprocessing
+
+    burners = [multiprocessing.Process(target=burn, args=(3600.0,), daemon=True)
+               for _ in range(args.load)]
+    for b in burners:
+        b.start()
+    try:
+        return _main(args)
+    finally:
+        for b in burners:
+            b.terminate()
+
+
+def _main(args: argparse.Namespace) -> int:
     from listening_coach.live_speech import WhisperTranscriber
 
     config = replace(DEFAULT_CONFIG, live=replace(DEFAULT_CONFIG.live, final_pass=True))
@@ -155,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print("note: no trained language model; language labels come from the rules")
         config = replace(config, language=replace(config.language, use_model=False))
     transcriber = WhisperTranscriber(config.transcribe, live_beam_size=config.live.beam_size)
+    load_start = round(os.getloadavg()[0], 1)
     names = sorted(p.name.split(".")[0] for p in (ROOT / "audio_samples").glob("*.truth.json"))
     if args.quick:
         names = names[:1]
@@ -165,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             _print(results[-1])
         results.append(bench_scripted(config, transcriber, Path(tmp)))
         _print(results[-1])
+        results.append(bench_partner("angry_customer", config, transcriber, Path(tmp)))
+        _print(results[-1])
     every = [x for r in results for x in r["latencies_s"]]
     summary = {
         "cpu_count": os.cpu_count(), "load_avg_1min_end": round(os.getloadavg()[0], 1),
@@ -172,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         "cued": len(every), "p50_s": round(percentile(every, 50), 3),
         "p95_s": round(percentile(every, 95), 3), "max_s": round(max(every), 3) if every else None,
         "end_silence_s": config.live.end_silence_s, "beam_size_live": config.live.beam_size,
+        "load_processes": args.load, "load_avg_1min_start": load_start,
     }
     print(f"\nALL  turns {summary['turns']}  cued {summary['cued']}  "
           f"p50 {summary['p50_s']:.2f} s  p95 {summary['p95_s']:.2f} s  max {summary['max_s']} s  "
@@ -189,7 +251,11 @@ def _print(r: dict[str, Any]) -> None:
           f"max {max(lat) if lat else float('nan'):.2f} s  final pass {r['final_pass_s']:.1f} s  "
           f"piece ASR p50 {r['piece_transcribe_s']['p50']:.2f} s  "
           f"analysis p50 {r['analyze_words_s']['p50']:.3f} s"
-          + (f"  turn lengths {r['turn_s']}" if "turn_s" in r else ""), flush=True)
+          + (f"  turn lengths {r['turn_s']}" if "turn_s" in r else "")
+          + (f"\n{'':<18} outcome {r['outcome']}  voice {r['voice']}  partner start after cue "
+             f"p95 {r['partner_after_cue_p95_s']:.2f} s {r['partner_after_cue_s']}  voice cache "
+             f"{r['voice_hits']} hits / {r['voice_misses']} misses, render p50 "
+             f"{r['voice_render_p50_s']:.2f} s" if "voice" in r else ""), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@
 - :func:`config_from_dict` / :func:`config_to_dict`: the same without a file.
 
 Unknown sections or keys are errors that list the valid ones, so a typo in a threshold never
-passes silently. Each field declares its allowed values once, with :func:`opt` (a range, a list
-of choices, or another field it must not exceed); loading checks the type and range of every
+passes silently. Each field declares its allowed values once, with :func:`~listening_coach.bounds.opt` (a
+range, a list of choices, or another field it must not exceed); loading checks the type and range of every
 value and names the key, the value and what is allowed. ``docs/config.toml`` documents every key
 with its default and allowed values.
 """
@@ -17,127 +17,16 @@ with its default and allowed values.
 from __future__ import annotations
 
 import dataclasses
-import math
 import tomllib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from listening_coach.bounds import check_ranges, coerce, opt, parse_channel_map
 from listening_coach.errors import ConfigError
 
 SpeakerMode = Literal["auto", "channels", "trainee", "diarize"]
 T = TypeVar("T")
-ROLES = ("trainee", "partner")
-SKIP_CHANNEL = ("-", "none", "ignore")  # a channel map entry that leaves a channel out
-
-
-@dataclass(frozen=True, slots=True)
-class Bounds:
-    """The values one option allows, declared next to it with :func:`opt`.
-
-    ``at_most`` / ``below`` name another field of the same section that this one must not
-    exceed / must stay under (``target_wpm_min`` at most ``target_wpm_max``).
-    """
-
-    ge: float | None = None
-    gt: float | None = None
-    le: float | None = None
-    choices: tuple[str, ...] = ()
-    at_most: str | None = None
-    below: str | None = None
-
-    def describe(self) -> str:
-        """Say what is allowed, e.g. ``"1 or more"``, ``"0 to 1"``, ``"one of cpu, cuda"``."""
-        if self.choices:
-            return "one of " + ", ".join(self.choices)
-        if self.ge is not None and self.le is not None:
-            return f"{_num(self.ge)} to {_num(self.le)}"
-        parts = []
-        if self.ge is not None:
-            parts.append(f"{_num(self.ge)} or more")
-        if self.gt is not None:
-            parts.append(f"more than {_num(self.gt)}")
-        if self.le is not None:
-            parts.append(f"at most {_num(self.le)}")
-        if self.at_most:
-            parts.append(f"at most {self.at_most}")
-        if self.below:
-            parts.append(f"less than {self.below}")
-        return " and ".join(parts)
-
-    def allows(self, value: Any) -> bool:
-        if self.choices:
-            return value in self.choices
-        return not (
-            (self.ge is not None and value < self.ge)
-            or (self.gt is not None and value <= self.gt)
-            or (self.le is not None and value > self.le)
-        )
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(x)
-
-
-def opt(
-    default: T,
-    *,
-    ge: float | None = None,
-    gt: float | None = None,
-    le: float | None = None,
-    choices: tuple[str, ...] = (),
-    at_most: str | None = None,
-    below: str | None = None,
-    parse: Callable[[Any, str], Any] | None = None,
-) -> T:
-    """Declare an option's default and allowed values: ``beam_size: int = opt(5, ge=1)``.
-
-    ``parse(value, where)`` replaces the usual type check for values with their own syntax
-    (a channel map) and raises :class:`ConfigError` itself.
-    """
-    bounds = Bounds(ge=ge, gt=gt, le=le, choices=choices, at_most=at_most, below=below)
-    return field(default=default, metadata={"bounds": bounds, "parse": parse})
-
-
-def bounds_of(f: dataclasses.Field[Any]) -> Bounds | None:
-    """The :class:`Bounds` a field declared with :func:`opt`; None when it has none."""
-    bounds = f.metadata.get("bounds")
-    return bounds if isinstance(bounds, Bounds) and bounds != Bounds() else None
-
-
-def parse_channel_map(value: str | Sequence[str], where: str = "--channels") -> tuple[str, ...]:
-    """Parse who is on each channel, in order: ``"partner,trainee"`` or ``"-,trainee,partner"``.
-
-    Each entry is ``trainee``, ``partner`` or a skip mark (``-``, ``none``, ``ignore``); each role
-    appears at most once and at least one appears.
-
-    Raises:
-      ConfigError: unknown names, a role named twice, an empty entry, or no role at all.
-
-    Examples:
-      >>> parse_channel_map("-, Trainee,partner")
-      ('-', 'trainee', 'partner')
-    """
-    items = value.split(",") if isinstance(value, str) else list(value)
-    if not all(isinstance(n, str) for n in items):
-        raise ConfigError(f"{where} must be a list of names, got {value!r}")
-    names = tuple(n.strip().lower() for n in items)
-    text = value if isinstance(value, str) else ",".join(items)
-    unknown = [n for n in names if n not in ROLES + SKIP_CHANNEL]
-    twice = sorted({n for n in names if n in ROLES and names.count(n) > 1})
-    problem = (
-        f"unknown name(s) {', '.join(repr(n) for n in unknown)}" if unknown
-        else f"{' and '.join(twice)} named twice" if twice
-        else "no trainee or partner" if not set(names) & set(ROLES)
-        else None
-    )
-    if problem:
-        raise ConfigError(
-            f"{where} {text!r}: {problem}; name each channel in order trainee, partner or - to "
-            "skip it (e.g. partner,trainee or -,trainee,partner)"
-        )
-    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +46,9 @@ class TranscribeOptions:
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
     block_s: float = opt(120.0, ge=30)  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
+    # one channel per person: speech this long that no word covers stays as "unclear speech"
+    unclear_min_s: float = opt(0.25, ge=0)
+    retry_empty_regions: bool = True  # a region without words is transcribed again, unmasked
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +63,7 @@ class SpeakerOptions:
     channels: tuple[str, ...] = opt(("trainee", "partner"), parse=parse_channel_map)  # trainee/partner/-
     bleed_margin_db: float = opt(6.0, ge=0)  # speech must be this much louder than the other mics' bleed
     floor_margin_db: float = opt(12.0, ge=0)  # ... and this far above the channel's own noise floor
+    edge_margin_db: float = opt(6.0, ge=0)  # a run of speech grows over frames this far above both
     frame_s: float = opt(0.02, gt=0, le=1)
 
 
@@ -182,6 +75,11 @@ class TurnOptions:
     close_after_s: float = opt(3.0, gt=0)  # trainee alone: silence that closes an exchange
     backchannel_max_s: float = opt(1.0, ge=0)
     backchannel_max_words: int = opt(2, ge=0)
+    # a short spurt said over the other's speech for this long is a backchannel whatever its text
+    backchannel_min_overlap_s: float = opt(0.1, ge=0)
+    # "Okay, you need to...": a lexicon word followed this soon by more speech, said over the
+    # other, starts that turn instead of being a backchannel
+    runon_gap_s: float = opt(1.0, ge=0)
     backchannel_words: tuple[str, ...] = (
         "mm", "mhm", "mm-hm", "mm-hmm", "hmm", "uh-huh", "yeah", "yes", "yep", "right", "okay",
         "ok", "i see", "sure", "true", "oh", "ah", "wow", "got it", "exactly", "alright",
@@ -257,7 +155,12 @@ class FeedbackOptions:
     max_talk_share: float = opt(0.5, ge=0, le=1)
     monologue_s: float = opt(30.0, gt=0)
     fillers_per_min: float = opt(5.0, ge=0)
-    min_pace_speech_s: float = opt(8.0, ge=0)  # no pace judgement from less speech in an exchange
+    # A hurried answer is judged only on a sustained stretch: at least fast_min_words words
+    # and min_pace_speech_s of the trainee's speech in the exchange ("Bye." has no pace).
+    min_pace_speech_s: float = opt(2.0, ge=0)
+    fast_min_words: int = opt(8, ge=1)
+    pace_stretch_gap_s: float = opt(0.5, gt=0)  # a pause this long ends a stretch of speech
+    fast_vs_own_ratio: float = opt(1.1, ge=1)  # ... and this much faster than the trainee's median
     speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
     # The partner escalated only when loudness, pitch and pace all rise above the partner's own
     # first prompts (``escalation_baseline_prompts``) by these margins.
@@ -285,6 +188,7 @@ class LiveOptions:
     speech_pad_s: float = opt(0.2, ge=0)  # audio kept before/after the VAD segment for transcription
     beam_size: int = opt(1, ge=1)  # live decode is greedy; the final analysis uses transcribe.beam_size
     max_lag_s: float = opt(3.0, gt=0)  # behind real time by more than this: skip live cues, catch up later
+    degrade_lag_s: float = opt(1.0, gt=0)  # behind by more than this: live labels from rules only (shown)
     final_pass: bool = True  # re-transcribe the recording with full options after the drill
     echo_gate_ratio: float = opt(1.0, ge=0)  # after echo removal, speech must exceed this x the echo level
     echo_max_delay_s: float = opt(0.5, ge=0)  # how late the loudspeaker may reach the microphone
@@ -307,11 +211,16 @@ class ReportOptions:
 class DiarizeOptions:
     """Offline diarization of mono recordings (docs/diarization.md).
 
-    ``role_rule`` picks the trainee: ``first`` (who speaks first), ``less`` (who talks less),
-    ``enrolment`` (closest to ``enrolment_path``, a clip of the trainee's voice) or ``manual``
-    (``trainee_speaker`` names the diarizer label, e.g. ``SPEAKER_01``).
+    ``engine``: ``segmentation`` (pyannote segmentation-3.0 windows, overlap-aware) or the older
+    ``embedding`` (Silero VAD + voice-embedding windows). ``role_rule`` picks the trainee:
+    ``auto`` (``listener`` weighed with ``less``, and ``enrolment`` when a clip is set),
+    ``listener`` (who reads like a listener, the partner agitated), ``first`` (who speaks
+    first), ``less`` (who talks less), ``enrolment`` (closest to ``enrolment_path``, a clip of
+    the trainee's voice) or ``manual`` (``trainee_speaker`` names the diarizer label, e.g.
+    ``SPEAKER_01``).
     """
 
+    engine: str = opt("segmentation", choices=("segmentation", "embedding"))  # pyannote seg-3.0 | older
     num_speakers: int = opt(0, ge=0)  # 0: estimate between min_speakers and max_speakers
     min_speakers: int = opt(1, ge=1, at_most="max_speakers")
     max_speakers: int = opt(4, ge=1)
@@ -328,10 +237,13 @@ class DiarizeOptions:
     overlap: bool = True  # look for stretches where two people speak at once
     overlap_threshold: float = 0.0  # a pair of voices must fit a frame better than one by this
     word_margin: float = opt(0.1, ge=0)  # a backchannel word moves to another voice only by this margin
-    role_rule: str = opt("less", choices=("first", "less", "enrolment", "manual"))
+    role_rule: str = opt("auto", choices=("auto", "listener", "first", "less", "enrolment", "manual"))
     trainee_speaker: str | None = None  # for role_rule = "manual"
     enrolment_path: str | None = None  # for role_rule = "enrolment"
     max_cluster_windows: int = opt(1500, ge=2)  # longer files: cluster a subsample, assign the rest
+    seg_step_s: float = opt(2.5, gt=0, le=10)  # segmentation engine: a 10 s window every this many s
+    min_clean_s: float = opt(0.5, ge=0)  # segmentation engine: solo speech to cluster a local speaker
+    seg_cluster_threshold: float = opt(0.2, ge=0, le=2)  # segmentation engine's cluster_threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,61 +292,10 @@ def build_options(cls: type[T], values: T | dict[str, Any] | None, section: str 
     for key, value in values.items():
         name = f"{section}.{key}" if section else key
         parse = valid[key].metadata.get("parse")
-        clean[key] = parse(value, name) if parse else _coerce(value, getattr(defaults, key), name)
+        clean[key] = parse(value, name) if parse else coerce(value, getattr(defaults, key), name)
     options = cls(**clean)
     check_ranges(options, section)
     return options
-
-
-def _coerce(value: Any, default: Any, where: str) -> Any:
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where} must be true or false, got {value!r}")
-        return value
-    if isinstance(default, (int, float)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where} must be a number, got {value!r}")
-        if isinstance(default, int) and not isinstance(value, int):
-            raise ConfigError(f"{where} must be a whole number, got {value!r}")
-        if not math.isfinite(value):
-            raise ConfigError(f"{where} must be a finite number, got {value!r}")
-        return type(default)(value)
-    if isinstance(default, tuple):
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where} must be a list of strings, got {value!r}")
-        return tuple(value)
-    if default is None or isinstance(default, str):
-        if value is not None and not isinstance(value, str):
-            raise ConfigError(f"{where} must be a string, got {value!r}")
-        return value
-    return value
-
-
-def check_ranges(options: Any, section: str = "") -> None:
-    """Check every field of one options dataclass against the :class:`Bounds` it declares.
-
-    Raises:
-      ConfigError: ``"pace.target_wpm_min must be more than 0, got -50.0"``: key, allowed
-        range, value.
-    """
-    prefix = f"{section}." if section else ""
-    for f in fields(options):
-        bounds = bounds_of(f)
-        if bounds is None:
-            continue
-        value = getattr(options, f.name)
-        if not bounds.allows(value):
-            raise ConfigError(f"{prefix}{f.name} must be {bounds.describe()}, got {value!r}")
-        for other, strict in ((bounds.at_most, False), (bounds.below, True)):
-            if other is None:
-                continue
-            limit = getattr(options, other)
-            if value > limit or (strict and value == limit):
-                relation = "less than" if strict else "at most"
-                raise ConfigError(f"{prefix}{f.name} must be {relation} {prefix}{other} "
-                                  f"({limit!r}), got {value!r}")
 
 
 def config_from_dict(data: dict[str, Any] | None) -> Config:

@@ -26,8 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.atomic import atomic_write_text
+from listening_coach.audio import SAMPLE_RATE, iter_blocks, probe
+from listening_coach.cohort import PROGRESS_METRICS, format_progress, summarize_session
 from listening_coach.corrections import EVENT_KINDS
-from listening_coach.feedback import clock
+from listening_coach.errors import AudioError
+from listening_coach.feedback import clock, latency_phrase, percent
 from listening_coach.manifest import RecordingInfo
 from listening_coach.plots import pace_voice_svg, progress_svg, timeline_svg
 from listening_coach.types import PARTNER, TRAINEE, Session
@@ -57,7 +61,38 @@ def _environment() -> Any:
     env.filters["clock"] = clock
     env.filters["clock_tenths"] = functools.partial(clock, tenths=True)
     env.filters["num"] = _num
+    env.filters["latency"] = latency_phrase
+    env.filters["progress"] = _progress
+    env.filters["fidelity"] = fidelity_phrase
     return env
+
+
+def _progress(value: Any, unit: str) -> str:
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if isinstance(value, str) and value.strip():
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+    return format_progress(number, unit)
+
+
+FIDELITY_HELP = ("Fidelity: how much of the partner's words and feelings the reflection carries "
+                 "back (their content words, feelings counted double).")
+
+
+def fidelity_phrase(value: float | None) -> str:
+    """A reflection's fidelity as a trainee reads it; empty when it cannot be measured.
+
+    Examples:
+      >>> fidelity_phrase(0.62), fidelity_phrase(0.0), fidelity_phrase(None)
+      ('carries back 62% of their words and feelings', 'in its own words (none of theirs carried back)', '')
+    """
+    if value is None or not math.isfinite(value):
+        return ""
+    if value <= 0:
+        return "in its own words (none of theirs carried back)"
+    return f"carries back {100 * value:.0f}% of their words and feelings"
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -100,6 +135,13 @@ def miti_indicators(session: Session) -> list[dict[str, Any]]:
         m = session.metric(name)
         if m is not None and math.isfinite(m.value):
             values[key] = (m.value / 100.0 if m.unit == "%" else m.value, values[key][1])
+    # undefined without a denominator: "— (no questions)", never "3:1" for 3 reflections
+    missing = {"reflection_question_ratio": "no questions" if not questions else None,
+               "complex_reflection_share": "no reflections" if not reflections else None,
+               "open_question_share": "no questions" if not questions else None}
+    for key, why in missing.items():
+        if why is not None:
+            values[key] = (None, values[key][1])
     out = []
     for key, (value, counts) in values.items():
         fair, good = MITI_THRESHOLDS[key]
@@ -108,8 +150,11 @@ def miti_indicators(session: Session) -> list[dict[str, Any]]:
         else:
             rating = "good" if value >= good else "fair" if value >= fair else "below"
         share = key.endswith("share")
+        shown = f"— ({missing[key] or 'not measured'})" if value is None else (
+            percent(value) if share else f"{_num(value)}:1")
         out.append({"key": key, "title": titles[key], "value": value, "counts": counts,
-                    "fair": fair, "good": good, "rating": rating, "share": share})
+                    "fair": fair, "good": good, "rating": rating, "share": share,
+                    "shown": shown})
     if not reflections and not questions and not session.labels:
         for item in out:
             item["counts"] = "no language labels in this session"
@@ -122,9 +167,6 @@ def encode_audio(path: str | Path, *, bitrate_kbps: int = 24, max_s: float = 360
     Streams through :func:`listening_coach.audio.iter_blocks`, so long files are never held whole.
     """
     import av
-
-    from listening_coach.audio import SAMPLE_RATE, iter_blocks, probe
-    from listening_coach.errors import AudioError
 
     try:
         info = probe(path)
@@ -152,25 +194,11 @@ def encode_audio(path: str | Path, *, bitrate_kbps: int = 24, max_s: float = 360
 
 
 def summary_tiles(session: Session) -> list[dict[str, str]]:
-    """Return the headline numbers of a session (from the cohort summary) as display tiles."""
-    from listening_coach.cohort import PROGRESS_METRICS, summarize_session
-
+    """Return the headline numbers of a session (from the cohort summary) as display tiles,
+    formatted exactly as the batch index shows them."""
     values = summarize_session(session)
-    tiles = []
-    for pm in PROGRESS_METRICS:
-        value = values.get(pm.key)
-        if value is None:
-            text = "–"
-        elif pm.unit == "share":
-            text = f"{value * 100:.0f}%"
-        elif pm.unit == "s":
-            text = f"{value:.2f} s"
-        elif pm.unit == "words/min":
-            text = f"{value:.0f} wpm"
-        else:
-            text = _num(value)
-        tiles.append({"key": pm.key, "title": pm.title, "value": text})
-    return tiles
+    return [{"key": pm.key, "title": pm.title, "value": format_progress(values.get(pm.key), pm.unit)}
+            for pm in PROGRESS_METRICS]
 
 
 def _exchange_view(session: Session, index: int) -> dict[str, Any]:
@@ -183,7 +211,8 @@ def _exchange_view(session: Session, index: int) -> dict[str, Any]:
         "backchannels": [t.text for t in ex.backchannels],
         "labels": [lb for lb in session.labels if lb.exchange == ex.index],
         "events": [e for e in session.events if e.exchange == ex.index],
-        "feedback": [f for f in session.feedback if f.exchange == ex.index],
+        "feedback": [f for f in session.feedback if f.exchange == ex.index and not f.more],
+        "more": [f for f in session.feedback if f.exchange == ex.index and f.more],
         "metrics": [m for m in session.metrics if m.exchange == ex.index],
     }
 
@@ -228,7 +257,9 @@ def render_report(
         miti=miti_indicators(session),
         tiles=summary_tiles(session),
         session_metrics=[m for m in session.metrics if m.exchange is None],
-        session_feedback=[f for f in session.feedback if f.exchange is None],
+        session_feedback=[f for f in session.feedback if f.exchange is None and not f.more],
+        session_more=[f for f in session.feedback if f.exchange is None and f.more],
+        fidelity_help=FIDELITY_HELP,
         exchanges=[_exchange_view(session, e.index) for e in session.exchanges],
         corrections_note=corrections_note,
         TRAINEE=TRAINEE, PARTNER=PARTNER,
@@ -239,8 +270,6 @@ def render_report(
 
 def write_report(session: Session, path: str | Path, **kwargs: Any) -> Path:
     """Render :func:`render_report` into ``path`` atomically; returns the path."""
-    from listening_coach.outputs import atomic_write_text
-
     path = Path(path)
     atomic_write_text(path, render_report(session, **kwargs))
     return path
@@ -248,8 +277,6 @@ def write_report(session: Session, path: str | Path, **kwargs: Any) -> Path:
 
 def render_index(recordings: Sequence[dict[str, Any]], cohort: Sequence[dict[str, Any]]) -> str:
     """Return the batch index page: recordings (linked), failures, and progress per trainee."""
-    from listening_coach.cohort import PROGRESS_METRICS
-
     trainees: dict[str, list[dict[str, Any]]] = {}
     for row in cohort:
         trainees.setdefault(row["trainee"], []).append(row)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from listening_coach.config import parse_channel_map
+from listening_coach.bounds import parse_channel_map
 from listening_coach.errors import ConfigError
 
 REQUIRED_COLUMNS = ("path",)

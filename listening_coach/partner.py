@@ -21,36 +21,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from listening_coach.types import Event, Label, Word
 
-if TYPE_CHECKING:
-    from listening_coach.scenario import PartnerLine, Reaction, Scenario
+from listening_coach.scenario import (
+    DEFAULT_WEIGHTS, LIMITS, PartnerLine, Reaction, Scenario, band_of,
+)
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    # calming (negative): listening that works
-    "reflection": -1.0,  # a reflection carrying the partner's words or feelings (half without)
-    "feeling": -0.5,  # the partner's feeling named
-    "validation": -1.0,  # "that makes sense", "anyone would be upset"
-    "open_question": -0.5,
-    "need": -1.0,  # a reflection, validation or open question about a need not yet addressed
-    "pause": -0.5,  # waited 1-4 s before answering, without talking over the line
-    "backchannel": -0.3,  # per "mm-hm" while the partner talks (at most two count)
-    "apology": -0.3,
-    # agitating (positive)
-    "interruption": 1.5,
-    "command": 2.0,  # "calm down", "you need to"
-    "blame": 1.5,
-    "arguing": 1.5,
-    "threat": 2.5,
-    "dismissive_but": 1.0,
-    "policy": 1.0,  # hiding behind policy: "nothing I can do"
-    "fast": 0.5,  # the answer ran faster than FAST_WPM
-    "loud": 0.5,  # the answer was LOUD_DB louder than the trainee's earlier ones
-    "no_answer": 0.5,  # the partner waited and nothing came
-}
-LIMITS: dict[str, float] = {"max_drop": 2.5, "max_rise": 2.5}  # per exchange
 SIGNAL_TEXT: dict[str, str] = {
     "reflection": "reflection", "feeling": "named the feeling", "validation": "validation",
     "open_question": "open question", "need": "addressed a need", "pause": "paused first",
@@ -189,8 +166,6 @@ class PartnerState:
 
     @property
     def band(self) -> str:
-        from listening_coach.scenario import band_of
-
         return band_of(self.agitation)
 
     @property
@@ -270,13 +245,18 @@ class PartnerState:
         fitting = [ln for ln in unused if ln.band in (band, None)]
         if focus is not None and not any(ln.need == focus for ln in fitting):
             fitting += [ln for ln in unused if ln.need == focus]  # voice the unmet need anyway
+            if not any(ln.need == focus for ln in fitting):  # all said: say one again
+                fitting += self._least_recent([ln for ln in lines[1:] if ln.need == focus])[:1]
         if not fitting:  # every line of this band said: repeat the least recent one
-            fitting = [ln for ln in lines[1:] if ln.band in (band, None)
-                       and ln.text != self.said[-1]]
-            fitting.sort(key=lambda ln: max(i for i, t in enumerate(self.said) if t == ln.text)
-                         if ln.text in self.said else -1)
-            return fitting[0] if fitting else None
+            again = self._least_recent([ln for ln in lines[1:] if ln.band in (band, None)])
+            return again[0] if again else None
         return max(fitting, key=score)  # ties: the first in the file
+
+    def _least_recent(self, lines: list[PartnerLine]) -> list[PartnerLine]:
+        """``lines`` but the one just said, least recently said first."""
+        last = {t: i for i, t in enumerate(self.said)}
+        return sorted((ln for ln in lines if ln.text != self.said[-1]),
+                      key=lambda ln: last.get(ln.text, -1))
 
 
 __all__ = ["Answer", "DEFAULT_WEIGHTS", "LIMITS", "Move", "PartnerState", "SIGNAL_TEXT", "Step",

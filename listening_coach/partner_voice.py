@@ -127,7 +127,8 @@ class VoiceCache:
         self.render = render
         self._cache: dict[tuple[str, str], np.ndarray] = {}
         self._lock = threading.Lock()
-        self._todo: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
+        self._todo: queue.SimpleQueue[tuple[int, tuple[str, str]] | None] = queue.SimpleQueue()
+        self._generation = 0  # a new prefetch drops what an older one still had queued
         self.hits = 0
         self.misses = 0
         self.render_s: list[float] = []  # seconds per rendered line
@@ -149,9 +150,10 @@ class VoiceCache:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         except (OSError, AttributeError):  # not Linux: still works, at normal priority
             pass
-        while (key := self._todo.get()) is not None:
+        while (item := self._todo.get()) is not None:
+            generation, key = item
             with self._lock:
-                done = key in self._cache
+                done = key in self._cache or generation != self._generation
             if not done:
                 try:
                     self._render(key)
@@ -159,10 +161,14 @@ class VoiceCache:
                     log.warning("could not prepare the line %r: %s", key[0], e)
 
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Render these ``(text, band)`` lines soon, in order (no-op for cached ones)."""
+        """Render these ``(text, band)`` lines soon, in order (no-op for cached ones); lines
+        an earlier call queued and the worker has not started are dropped."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
         for key in keys:
             if self._thread is not None:
-                self._todo.put(key)
+                self._todo.put((generation, key))
             elif key not in self._cache:
                 self._render(key)
 

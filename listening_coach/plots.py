@@ -4,7 +4,9 @@
   (interruption / backchannel / terminal overlap / other), exchanges marked; long recordings
   wrap onto several rows.
 - :func:`pace_voice_svg`: pace per exchange (trainee and partner, target band), loudness and
-  pitch over time (frame curves when the session carries them, else per-exchange metrics).
+  pitch over time: one level per turn (median) over the faint frame contour when the session
+  carries frames, else per-exchange metrics.
+- :func:`turn_levels`: the per-turn median loudness or pitch of one speaker.
 - :func:`progress_svg`: one trainee's progress metrics across recordings.
 
 The object API (``Figure``) is used, never ``pyplot``: no global state, safe in workers. SVG
@@ -117,6 +119,29 @@ def _speech_only(loudness_db: np.ndarray, margin_db: float = 10.0) -> np.ndarray
     return curve
 
 
+def turn_levels(
+    session: Session, speaker: str, panel: str
+) -> list[tuple[float, float, float]]:
+    """``(start, end, median)`` per turn of ``speaker``: loudness (dB, speech frames only) or
+    pitch (Hz, voiced frames), so a trainee reads one level per turn ("you got louder here")."""
+    voice = session.voice
+    if voice is None:
+        return []
+    curve = voice.loudness(speaker) if panel == "loudness" else voice.pitch(speaker)
+    if curve is None:
+        return []
+    values = _speech_only(curve) if panel == "loudness" else np.asarray(curve, dtype=float)
+    out = []
+    for turn in (t for t in session.turns if t.speaker == speaker and not t.backchannel):
+        a = int(turn.start / voice.hop_s)
+        b = min(int(math.ceil(turn.end / voice.hop_s)), values.shape[0])
+        frames = values[a:b]
+        frames = frames[np.isfinite(frames)]
+        if frames.size >= 5:
+            out.append((turn.start, turn.end, float(np.median(frames))))
+    return out
+
+
 def _per_exchange(session: Session, name: str) -> tuple[list[float], list[float]]:
     xs, ys = [], []
     for ex in session.exchanges:
@@ -129,7 +154,11 @@ def _per_exchange(session: Session, name: str) -> tuple[list[float], list[float]
 
 def pace_voice_svg(session: Session, *, duration: float | None = None,
                    max_points: int = 600) -> str:
-    """Return pace, loudness and pitch over time as SVG text."""
+    """Return pace, loudness and pitch over time as SVG text.
+
+    Loudness and pitch are drawn as one level per turn (the median of its speech frames) over
+    the faint frame-level contour, so a change from one turn to the next reads at a glance.
+    """
     end = max(duration or max((w.end for w in session.words), default=1.0), 1.0)
     panels: list[str] = ["pace"]
     voice = session.voice
@@ -160,10 +189,15 @@ def pace_voice_svg(session: Session, *, duration: float | None = None,
                               else "voice.partner_pitch_median_hz")
             if frames and voice is not None:
                 for speaker, curve in frames:
+                    color = COLORS.get(speaker, "#666")
                     if panel == "loudness":
                         curve = _speech_only(curve)
                     t, v = _reduce(curve, voice.hop_s, max_points)
-                    ax.plot(t, v, color=COLORS.get(speaker, "#666"), lw=0.8, label=speaker)
+                    ax.plot(t, v, color=color, lw=0.5, alpha=0.25)  # the raw contour, faint
+                    levels = turn_levels(session, speaker, panel)
+                    for k, (start, stop, level) in enumerate(levels):
+                        ax.hlines(level, start, stop, color=color, lw=2.5,
+                                  label=f"{speaker} (median per turn)" if k == 0 else None)
             else:
                 for speaker, name in ((TRAINEE, metric), (PARTNER, partner_metric)):
                     xs, ys = _per_exchange(session, name)

@@ -32,7 +32,7 @@ from listening_coach.echo import EchoGate
 from listening_coach.errors import AudioError, CoachError, MissingExtra
 from listening_coach.partner import Answer, PartnerState, Step
 from listening_coach.partner_voice import PartnerVoice, VoiceCache
-from listening_coach.scenario import BANDS, PartnerLine, Reaction, Scenario, band_of
+from listening_coach.scenario import PartnerLine, Reaction, Scenario, band_of
 from listening_coach.streaming import Cue, LiveSession
 from listening_coach.synth import measure_spans, partner_words
 from listening_coach.types import TRAINEE, AudioChunk, Event, Label, Session, Word
@@ -235,15 +235,19 @@ class ScriptedPartner:
             self.cache.prefetch(self._likely_next())
 
     def _likely_next(self) -> list[tuple[str, str]]:
-        """What the partner may say next, most likely first, as (text, band)."""
-        state, here = self.state, self.state.band
-        order = [here] + [b for b in BANDS if b != here]
-        keys = [(ln.text, b) for b in order if (ln := state.peek(b)) is not None]
+        """What the partner may say next, most likely first, as (text, band): the next line
+        in this band and the neighbouring ones, the ending within reach, then the reactions."""
+        state, here, a = self.state, self.state.band, self.state.agitation
+        lower, higher = band_of(max(0.0, a - 2.5)), band_of(min(10.0, a + 2.5))
+        keys = [(ln.text, b) for b in dict.fromkeys((here, lower, higher))
+                if (ln := state.peek(b)) is not None]
         end = self.scenario.ending
-        keys += [(end.resolved, "calm"), (end.escalated, "angry"), (end.unresolved, here)]
-        rise = band_of(min(10.0, state.agitation + 2.0))
-        keys += [(r.text, rise) for r in self.scenario.reactions if r.audio is None]
-        return [k for k in dict.fromkeys(keys) if k[0]]
+        if a - 2.5 <= end.goal:
+            keys.append((end.resolved, "calm"))
+        if a + 2.5 > end.ceiling:
+            keys.append((end.escalated, "angry"))
+        keys += [(r.text, higher) for r in self.scenario.reactions if r.audio is None]
+        return [k for k in dict.fromkeys(keys) if k[0]][:8]
 
     def summary(self) -> dict[str, Any]:
         """The drill's partner record for the session JSON (``drill`` key, docs/schema.md)."""

@@ -193,11 +193,11 @@ def good_listener(scenario: Scenario) -> Policy:
     def policy(line: str, k: int) -> tuple[str, float | None]:
         need = needs.get(about.get(line) or "") or next(
             (n for n in scenario.needs if n.name not in asked), None)
-        topic = need.words[0] if need is not None else "this"
+        topic = need.words[0] if need is not None else "all this"  # the first: a phrase
         if need is not None:
             asked.append(need.name)
         feeling = ("worried", "frustrated", "upset")[k % 3]
-        return (f"It sounds like you are really {feeling} about the {topic}. That makes sense. "
+        return (f"It sounds like you are really {feeling} about {topic}. That makes sense. "
                 "What would help you most right now?", None)
 
     return policy

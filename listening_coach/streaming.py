@@ -17,7 +17,8 @@ speech-to-words backend live in :mod:`listening_coach.live_speech`.
     pieces    [---piece 1---]  [piece2]              closed by piece_gap_s of silence
     turn      [---------- turn ---------]            closed by end_silence_s -> cue
 
-Live decoding is greedy (``live.beam_size``); if compute falls more than ``live.max_lag_s``
+Live decoding is greedy (``live.beam_size``); more than ``live.degrade_lag_s`` behind, the live
+analysis labels language with the rules only (the panel says so); more than ``live.max_lag_s``
 behind the audio, cues are skipped and pieces wait for :meth:`LiveSession.finish`, which
 re-transcribes every piece with the full ``transcribe`` options for the final report.
 """
@@ -36,12 +37,22 @@ from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate, drop_bleed
 from listening_coach.errors import CoachError
 from listening_coach.live_speech import SileroStream, SpeechChannel, Transcriber, WhisperTranscriber
+from listening_coach.pipeline import analyze_words
 from listening_coach.types import TRAINEE, AudioChunk, Feedback, Session, Speaker, Word
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000  # Hz
 Hook = Callable[[str, object], None]
+# Two short turns that run every stage once in :meth:`LiveSession.warm_up`; the answer earns a
+# concern with a suggested reflection, so the parser that checks suggestions is loaded too.
+WARM_UP_WORDS = tuple(
+    Word(0.4 * k + (1.0 if speaker == TRAINEE else 0.0), 0.4 * k + 0.35
+         + (1.0 if speaker == TRAINEE else 0.0), " " + text, speaker)
+    for k, (speaker, text) in enumerate(
+        [("partner", t) for t in "I am upset, my order is late.".split()]
+        + [(TRAINEE, t) for t in "please calm down".split()])
+)
 _LEVEL_ORDER = {"concern": 0, "tip": 1, "praise": 2}
 
 
@@ -83,7 +94,8 @@ class LiveSession:
       vad_factory: Builds one streaming VAD per channel; default :class:`SileroStream`.
       hook: Called with ``("live.speech", (speaker, bool))``, ``("live.words", words)``,
         ``("live.turn_end", (speaker, end_s))`` (a turn long enough to count),
-        ``("live.cue", Cue)``, ``("live.session", Session)``, ``("live.lag", seconds)``.
+        ``("live.cue", Cue)``, ``("live.session", Session)``, ``("live.lag", seconds)``,
+        ``("live.degraded", seconds behind or 0.0 when caught up)``.
       echo: An :class:`EchoGate` for the trainee's channel in scripted drills.
       analyze: The post-transcription stages; default ``pipeline.analyze_words``.
     """
@@ -112,11 +124,7 @@ class LiveSession:
         self.hook: Hook = hook or (lambda step, artifact: None)
         self.session_id = session_id or uuid.uuid4().hex[:12]
         self.echo = echo
-        if analyze is None:
-            from listening_coach.pipeline import analyze_words
-
-            analyze = analyze_words
-        self._analyze = analyze
+        self._analyze = analyze or analyze_words
         self.clock = clock
         self.pieces: list[Piece] = []
         self.extra_words: list[Word] = []  # partner words known from the scenario
@@ -124,20 +132,18 @@ class LiveSession:
         self.session: Session | None = None
         self.errors = 0  # pieces whose transcription failed (logged, counted, drill goes on)
         self.lag_s = 0.0
+        self.degraded = False  # behind by live.degrade_lag_s: quick live labels
         self._received = 0  # samples inserted
         self._cued: dict[int, int] = {}  # exchange -> response words when it was cued
         self._ended_turns: list[tuple[int, int]] = []  # trainee turns (samples) to cue
 
     def warm_up(self) -> None:
         """Load models and run each stage once, so the first exchange's cue is not slow."""
-        from listening_coach.testing import script
-
         rng = np.random.default_rng(seed=440)
         noise = (0.01 * rng.standard_normal(SAMPLE_RATE)).astype(np.float32)
         try:
             self.transcriber(noise, offset_s=0.0, speaker=TRAINEE, final=False)
-            self._analyze(script("partner 0.0 I am upset", "trainee 2.0 you sound upset"),
-                          self.config, source="warm-up")
+            self._analyze(WARM_UP_WORDS, self.config, source="warm-up")
         except CoachError as e:  # the drill reports real failures when they happen
             log.warning("warm-up failed: %s", e)
 
@@ -243,8 +249,12 @@ class LiveSession:
     def _cue(self, speech_end_s: float) -> None:
         if self.lag_s > self.options.max_lag_s:
             return
+        degraded = self.lag_s > self.options.degrade_lag_s
+        if degraded != self.degraded:
+            self.degraded = degraded
+            self.hook("live.degraded", self.lag_s if degraded else 0.0)
         try:
-            session = self.analyze_now()
+            session = self.analyze_now(quick=degraded)
         except CoachError as e:  # live mode: log, count, carry on; finish() analyses again
             self.errors += 1
             log.error("analysing the exchange failed: %s", e)
@@ -274,13 +284,18 @@ class LiveSession:
         self.cues.append(cue)
         self.hook("live.cue", cue)
 
-    def analyze_now(self, *, source: str = "live") -> Session | None:
-        """Run the batch stages on every word so far; None when there are no words yet."""
+    def analyze_now(self, *, source: str = "live", quick: bool = False) -> Session | None:
+        """Run the batch stages on every word so far; None when there are no words yet.
+
+        ``quick``: language labels from the rules only (no trained model), when behind.
+        """
         words = self.words
         if not words:
             return None
-        self.session = self._analyze(words, self.config, source=source,
-                                     session_id=self.session_id)
+        config = self.config
+        if quick and config.language.use_model:
+            config = replace(config, language=replace(config.language, use_model=False))
+        self.session = self._analyze(words, config, source=source, session_id=self.session_id)
         self.hook("live.session", self.session)
         return self.session
 

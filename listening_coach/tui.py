@@ -49,6 +49,7 @@ class DrillView:
         self.cues: list[tuple[int, Feedback | None]] = []
         self.words = 0
         self.lag_s = 0.0
+        self.degraded_s = 0.0
         self.agitation: float | None = None
         self.band = ""
         self.moved = ""  # what moved the partner after the last exchange
@@ -93,6 +94,8 @@ class DrillView:
         elif step == "live.cue":
             cue = (artifact.exchange, artifact.feedback)  # type: ignore[attr-defined]
             self.cues = [c for c in self.cues if c[0] != cue[0]] + [cue]  # a re-cue replaces
+        elif step == "live.degraded":
+            self.degraded_s = float(artifact)  # type: ignore[arg-type]
         elif step == "live.lag":
             self.lag_s = float(artifact)  # type: ignore[arg-type]
         if self._live is not None:
@@ -121,6 +124,9 @@ class DrillView:
         if self.cues_on:
             for index, feedback in self.cues[-4:]:
                 rows.append(cue_line(index, feedback))
+        if self.degraded_s and not self.lag_s:
+            rows.append(Text(f"(busy machine, {self.degraded_s:.1f} s behind: quicker live labels; "
+                             "the final report is complete)", style="dim"))
         if self.lag_s:
             rows.append(Text(f"(running {self.lag_s:.1f} s behind: cues paused, the full "
                              "report comes at the end)", style="dim"))
@@ -154,7 +160,7 @@ def render_summary(result: Any) -> RenderableType:
         table.add_column("feedback", ratio=3)
         for ex in session.exchanges:
             latency = ex.response_latency
-            items = [f for f in session.feedback if f.exchange == ex.index]
+            items = [f for f in session.feedback if f.exchange == ex.index and not f.more]
             table.add_row(
                 str(ex.index + 1),
                 _cut(" ".join(t.text for t in ex.prompt)),
@@ -163,7 +169,7 @@ def render_summary(result: Any) -> RenderableType:
                 Text("\n").join(cue_line(ex.index, f) for f in items) if items else "",
             )
         parts.append(table)
-        overall = [f for f in session.feedback if f.exchange is None]
+        overall = [f for f in session.feedback if f.exchange is None and not f.more]
         if overall:
             parts.append(Text("Overall", style="bold"))
             parts += [Text(f" {_MARK.get(f.level, '?')} {f.message}", style=_STYLE.get(f.level, ""))

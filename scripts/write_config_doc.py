@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from listening_coach import config as cfg
+from listening_coach.bounds import bounds_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +40,7 @@ def main() -> None:
             value = getattr(options, f.name)
             match = re.search(rf"^\s+{f.name}: .*?#\s*(.+)$", source, re.M)
             notes = [match.group(1)] if match else []
-            bounds = cfg.bounds_of(f)
+            bounds = bounds_of(f)
             if bounds is not None:
                 notes.append(f"allowed: {bounds.describe()}")
             comment = f"  # {'; '.join(notes)}" if notes else ""

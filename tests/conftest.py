@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 from types import ModuleType
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -67,3 +69,23 @@ def require_tool(name: str, install: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def analysed_file() -> Callable[[Path, Any], Any]:
+    """``pipeline.analyze(path, config)``, run once per test session for each (path, config).
+
+    Sessions are frozen, so tests can share them; the real Whisper model costs 10-20 s per
+    sample on 2 cores, and several test files analyse the same sample with the same config.
+    """
+    from listening_coach.pipeline import analyze
+
+    cache: dict[tuple[Path, Any], Any] = {}
+
+    def get(path: Path, config: Any) -> Any:
+        key = (Path(path).resolve(), config)
+        if key not in cache:
+            cache[key] = analyze(path, config)
+        return cache[key]
+
+    return get

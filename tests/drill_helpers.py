@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import soundfile
 
 from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.simulate import SimulatedRoom
@@ -45,3 +50,63 @@ def tone_voice(text: str, band: str) -> np.ndarray:
     from listening_coach.testing import syllable_train
 
     return syllable_train(max(1.5, 0.25 * len(text.split())))
+
+
+def device_drill(name: str, policy_name: str, out: Path, *, session_id: str,
+                 transcriber: Any = None) -> Any:
+    """One scripted drill through the default PortAudio devices (the tests' PulseAudio null
+    sink): the partner's lines go out through :class:`Player`; the scripted trainee's answers
+    (espeak-ng) are played into the same sink with ``paplay`` after each line, or one second
+    into it for a barge-in. Returns the :class:`DrillResult`."""
+    from listening_coach.capture import Capture
+    from listening_coach.drill import Drill
+    from listening_coach.partner_voice import PartnerVoice
+    from listening_coach.playback import Player
+    from listening_coach.scenario_file import load_scenario
+    from listening_coach.simulate import good_listener, poor_listener
+    from listening_coach.synth import synthesize
+
+    scenario = load_scenario(name)
+    policy = (good_listener if policy_name == "good" else poor_listener)(scenario)
+    out.mkdir(parents=True, exist_ok=True)
+    players: list[subprocess.Popen[bytes]] = []
+    said = [0]
+
+    def answer(path: Path) -> None:
+        players.append(subprocess.Popen(["paplay", "--device=virt", str(path)],
+                                        stdin=subprocess.DEVNULL))
+
+    def hook(step: str, artifact: Any) -> None:
+        if step != "drill.prompt" or artifact["kind"] == "ending":
+            return
+        chosen = policy(artifact["text"], said[0])
+        if chosen is None:
+            return
+        text, barge_in_s = chosen
+        wav = out / f"{session_id}-answer{said[0]}.wav"
+        said[0] += 1
+        soundfile.write(wav, synthesize(text, voice="en-gb+f3", speed_wpm=130), RATE,
+                        subtype="PCM_16")
+        delay = barge_in_s if barge_in_s is not None else artifact["duration_s"] + 0.8
+        timer = threading.Timer(delay, answer, (wav,))
+        timer.daemon = True
+        timer.start()
+
+    voice = PartnerVoice(espeak_voice=scenario.voice, speed_wpm=scenario.speed_wpm, engine="espeak")
+    config = replace(CONFIG, live=replace(CONFIG.live, final_pass=False))  # live words suffice
+    drill = Drill(Capture(channels=1, block_s=0.1), scenario=scenario, config=config,
+                  out_dir=out, player=Player(), hook=hook, voice=voice, session_id=session_id,
+                  transcriber=transcriber, trainee=policy_name)
+    try:
+        return drill.run()
+    finally:
+        for p in players:
+            if p.poll() is None:
+                p.kill()
+            p.wait(timeout=10)
+
+
+if __name__ == "__main__":  # a drill in its own process, for the kill -9 test
+    import sys
+
+    device_drill(sys.argv[1], sys.argv[2], Path(sys.argv[3]), session_id=sys.argv[4])

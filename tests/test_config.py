@@ -46,7 +46,7 @@ def test_load_toml_overrides_only_given_keys(tmp_path: Path) -> None:
         ({"speakers": {"channels": ["trainee", "trainee"]}}, "trainee named twice"),
         ({"speakers": {"channels": "trainee,banana"}}, "unknown name.*'banana'"),
         ({"speakers": {"channels": ["-", "-"]}}, "no trainee or partner"),
-        ({"diarize": {"role_rule": "loudest"}}, "role_rule must be one of first, less, enrolment, manual"),
+        ({"diarize": {"role_rule": "loudest"}}, "role_rule must be one of auto, listener, first, less, enrolment, manual"),
         ({"pace": 3}, r"\[pace\] must be a table"),
     ],
     ids=[
@@ -105,7 +105,8 @@ def test_documented_config_file_matches_the_defaults() -> None:
 def test_every_default_is_inside_its_declared_range() -> None:
     import dataclasses
 
-    from listening_coach.config import bounds_of, validate_config
+    from listening_coach.bounds import bounds_of
+    from listening_coach.config import validate_config
 
     validate_config(DEFAULT_CONFIG)
     declared = [bounds_of(f) for section in dataclasses.fields(Config)
@@ -114,7 +115,7 @@ def test_every_default_is_inside_its_declared_range() -> None:
 
 
 def test_channel_maps_parse_with_skips_in_any_case() -> None:
-    from listening_coach.config import parse_channel_map
+    from listening_coach.bounds import parse_channel_map
 
     assert parse_channel_map("-, Trainee ,partner,none") == ("-", "trainee", "partner", "none")
     config = config_from_dict({"speakers": {"channels": "partner,trainee"}})

@@ -12,17 +12,22 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import soundfile
 
 from listening_coach.config import DEFAULT_CONFIG
+from listening_coach.drill_report import transcript
+from listening_coach.scenario_file import load_scenario
+from listening_coach.streaming import Cue
 from listening_coach.types import PARTNER, TRAINEE
 
 from conftest import ROOT, require_tool
@@ -119,6 +124,14 @@ def paplay() -> Iterator[Play]:
         player.wait(timeout=10)
 
 
+def cued_exchanges(cues: Sequence[Cue]) -> list[int]:
+    """The exchanges cued, in order. An exchange may be cued again when more of the answer is
+    heard after a pause (streaming.Cue), which happened here once in 5 runs under load."""
+    exchanges = [c.exchange for c in cues]
+    assert exchanges == sorted(exchanges), exchanges
+    return list(dict.fromkeys(exchanges))
+
+
 def test_devices_lists_the_virtual_microphone(pulse: Path) -> None:
     from listening_coach.devices import check_input_device, list_devices
 
@@ -183,7 +196,7 @@ def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path, paplay: 
         common = set(heard.split()) & {w.strip(".,").lower() for w in expected.split()}
         assert len(common) >= 5, (heard, expected)
         assert ex.prompt and ex.response_latency is not None
-    assert [c.exchange for c in result.cues] == [0, 1], [(c.exchange, c.speech_end_s) for c in result.cues]
+    assert cued_exchanges(result.cues) == [0, 1], [(c.exchange, c.speech_end_s) for c in result.cues]
     saved = json.loads(result.session_file.read_text())  # type: ignore[union-attr]
     assert len(saved["exchanges"]) == 2
     recorded, _ = soundfile.read(result.recording, dtype="float32")
@@ -196,7 +209,7 @@ def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path
     from listening_coach.capture import Capture
     from listening_coach.playback import Player
     from listening_coach.drill import Drill
-    from listening_coach.scenario import load_scenario
+    from listening_coach.scenario_file import load_scenario
     from listening_coach.synth import synthesize
 
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
@@ -235,4 +248,80 @@ def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path
     assert "frustrated" in trainee and "listening" in trainee, trainee
     assert "laptop" not in trainee and "store" not in trainee  # the echo was not taken as speech
     assert result.echo_gated_s > 1.0
-    assert [c.exchange for c in result.cues] == [0, 1]
+    assert cued_exchanges(result.cues) == [0, 1], [(c.exchange, c.speech_end_s) for c in result.cues]
+
+
+@pytest.fixture(scope="module")
+def whisper() -> Any:
+    """One live transcriber (tiny.en) for every drill below."""
+    from listening_coach.live_speech import WhisperTranscriber
+
+    return WhisperTranscriber(CONFIG.transcribe, live_beam_size=CONFIG.live.beam_size)
+
+
+# One scenario through the real device: each plays a good and a poor drill in real time
+# (150 s here at load 11, over 180 s at load 12), and the device path is the same for every
+# scenario; test_drill.py drives all of them (good resolves, poor escalates) through the
+# simulated room. All six here took about 15 min, past the 10 min `make test` budget.
+DEVICE_SCENARIOS = ["angry_customer"]
+
+
+@pytest.mark.timeout(420)
+@pytest.mark.parametrize("name", DEVICE_SCENARIOS)
+def test_whole_drills_through_the_virtual_microphone(
+        pulse: Path, tmp_path: Path, whisper: Any, name: str) -> None:
+    """A good listener (reflections, validation, open questions, no interruptions) resolves the
+    scenario; a poor one (commands, "but", policy, talking over the partner) escalates it. Real
+    devices, real Whisper, the partner's lines echoing into the microphone."""
+    from drill_helpers import device_drill
+
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    scenario = load_scenario(name)
+    good = device_drill(name, "good", tmp_path, session_id="good", transcriber=whisper)
+    assert good.drill["outcome"] == "resolved", transcript(good.drill)
+    poor = device_drill(name, "poor", tmp_path, session_id="poor", transcriber=whisper)
+    assert poor.drill["outcome"] == "escalated", transcript(poor.drill)
+    for result in (good, poor):
+        saved = json.loads(result.session_file.read_text())
+        assert saved["drill"]["agitation"] == result.drill["agitation"]
+        partner = " ".join(w["text"].strip() for w in saved["words"] if w["speaker"] == PARTNER)
+        ending = scenario.ending.resolved if result is good else scenario.ending.escalated
+        assert partner.endswith(ending)
+        recorded, _ = soundfile.read(result.recording, dtype="float32")
+        assert recorded.shape[1] == 2 and recorded.shape[0] / RATE == pytest.approx(
+            result.recorded_s)
+    # talking over a loud (angry) line through loudspeakers may be gated as its echo in the
+    # line's first second (docs/live.md), so only the words are required to count here
+    assert "command" in {m["signal"] for st in poor.drill["steps"] for m in st["moves"]}
+
+
+@pytest.mark.timeout(120)
+def test_kill_9_leaves_a_complete_recording_and_session(pulse: Path, tmp_path: Path) -> None:
+    """A drill in its own process, killed with SIGKILL after its second scored exchange: the
+    WAV plays up to the kill and the JSON holds the scored exchanges and the curve."""
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    session = tmp_path / "k9.json"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'tests'}"}
+    child = subprocess.Popen([sys.executable, str(ROOT / "tests" / "drill_helpers.py"),
+                              "angry_customer", "good", str(tmp_path), "k9"], env=env,
+                             stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             preexec_fn=_die_with_parent)
+    deadline = time.monotonic() + 100
+    steps: list[Any] = []
+    while time.monotonic() < deadline and child.poll() is None and len(steps) < 2:
+        time.sleep(0.2)
+        try:
+            steps = json.loads(session.read_text())["drill"]["steps"]
+        except (OSError, ValueError, KeyError):
+            continue
+    assert len(steps) >= 2, "the drill scored fewer than two exchanges before it ended"
+    time.sleep(1.0)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    info = soundfile.info(tmp_path / "k9.wav")
+    data = json.loads(session.read_text())  # written atomically: never half a file
+    said = [w["end"] for w in data["words"] if w["speaker"] == TRAINEE]
+    assert info.channels == 2 and info.duration > max(said)
+    assert data["drill"]["outcome"] == "unfinished" and len(data["drill"]["steps"]) >= 2
+    assert data["drill"]["agitation"][: len(steps) + 1] == [data["drill"]["start_agitation"]] + [
+        s["after"] for s in data["drill"]["steps"]][: len(steps)]

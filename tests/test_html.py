@@ -129,3 +129,100 @@ def test_times_read_the_same_as_in_the_feedback_text(session, html) -> None:
         assert f"at {clock(f.evidence[0].start)}</div>" in html
     first = session.exchanges[0]
     assert f"{clock(first.start, tenths=True)}–{clock(first.end, tenths=True)}" in html
+
+
+def _reflections_only():  # type: ignore[no-untyped-def]
+    return analyze_words(script(
+        "partner 0.0 I am so angry about the bill.",
+        "trainee 3.0 It sounds like you're angry about the bill.",
+        "partner 6.0 Yes and nobody listens to me.",
+        "trainee 9.0 You feel nobody listens to you.",
+        "partner 12.0 Exactly, I am fed up with the waiting.",
+        "trainee 15.0 You are fed up with all the waiting.",
+    ), FAST_CONFIG, source="r.wav")
+
+
+def test_miti_ratio_without_questions_is_undefined_not_n_to_1() -> None:
+    session = _reflections_only()
+    assert session.metric("language.questions").value == 0  # the ratio metric reads R / max(Q, 1)
+    ratio = {m["key"]: m for m in miti_indicators(session)}["reflection_question_ratio"]
+    assert ratio["value"] is None and ratio["shown"] == "— (no questions)"
+    html = render_report(session)
+    miti = html[html.index('<table id="miti">'):]
+    miti = miti[:miti.index("</table>")]
+    assert "— (no questions)" in miti and ":1</td>" not in miti.split("fair")[0]
+    tiles = html[html.index('<div class="tiles">'):html.index('<table id="miti">')]
+    assert "3:1" not in tiles and ">3</div>" not in tiles  # "–", as in the batch index
+
+
+def test_negative_latency_reads_as_starting_early(html, session) -> None:
+    early = [e for e in session.exchanges if e.response_latency is not None and e.response_latency < 0]
+    assert early  # the "calm down" line starts before the partner finished
+    assert f"started {-early[0].response_latency:.1f} s before the partner finished" in html
+    assert "response after -" not in html and "response after −" not in html
+
+
+def test_fidelity_is_explained_or_hidden(session, html) -> None:
+    import html as markup
+
+    html = markup.unescape(html)
+    assert "how much of the partner's words and feelings the reflection carries back" in html
+    assert "fidelity 0%" not in html
+    for lb in session.labels:
+        if lb.label != "reflection" or lb.fidelity is None:
+            continue
+        phrase = ("in its own words" if lb.fidelity <= 0 else
+                  f"carries back {100 * lb.fidelity:.0f}% of their words and feelings")
+        assert phrase in html
+    solo = analyze_words(script("trainee 0 it sounds like you are upset"), FAST_CONFIG)
+    assert solo.labels[0].fidelity is None
+    assert "carries back " not in render_report(solo).split("<section")[1]  # no partner: hidden
+
+
+def test_more_items_are_folded_under_more() -> None:
+    session = analyze_words(script(
+        "partner 0.0 and now you will tell me there is some policy",
+        "trainee 2.8 @130 calm down sir because our policy says seven working days",
+        "partner 9.0 fine",
+    ), FAST_CONFIG)
+    html = render_report(session)
+    more = [f for f in session.feedback if f.more]
+    assert more  # interruption, command and policy in one exchange
+    folded = html.split('<details class="more">')
+    assert len(folded) - 1 == len({f.exchange for f in more})
+    for f in more:
+        at = html.index(f.message.split("(")[0][:40].replace("'", "&#39;"))
+        assert html.rfind('<details class="more">', 0, at) > html.rfind("</details>", 0, at)
+
+
+def test_index_and_report_show_the_same_numbers(session) -> None:
+    from listening_coach.cohort import PROGRESS_METRICS, recording_row
+    from listening_coach.html import summary_tiles
+
+    row = recording_row(session, RecordingInfo(), "rec")
+    page = render_index([{**row, "status": "done"}], [])
+    for tile, pm in zip(summary_tiles(session), PROGRESS_METRICS):
+        assert f'<td class="num">{tile["value"]}</td>' in page, (pm.key, tile["value"])
+    share = next(t for t in summary_tiles(session) if t["key"] == "talk_share")["value"]
+    talk = next(f for f in session.feedback if f.code == "talk_share")
+    assert f"You did {share} of the talking" in talk.message
+
+
+def test_voice_is_drawn_as_one_level_per_turn() -> None:
+    import numpy as np
+
+    from listening_coach.plots import pace_voice_svg, turn_levels
+    from listening_coach.types import VoiceFrames
+
+    session = analyze_words(script("partner 0.0 one two three four five six",
+                                   "trainee 3.0 one two three four five six"), FAST_CONFIG)
+    hop = 0.01
+    loud = {s: np.full(700, -80.0) for s in ("trainee", "partner")}
+    loud["partner"][0:250] = -30.0 + np.random.default_rng(0).normal(0, 3, 250)  # noisy frames
+    loud["trainee"][300:550] = -20.0 + np.random.default_rng(1).normal(0, 3, 250)
+    pitch = {s: np.full(700, np.nan) for s in loud}
+    voiced = replace(session, voice=VoiceFrames(hop, tuple(loud.items()), tuple(pitch.items())))
+    (start, end, level), = turn_levels(voiced, "trainee", "loudness")
+    assert start == voiced.turns[1].start and level == pytest.approx(-20.0, abs=1.0)
+    assert turn_levels(voiced, "partner", "loudness")[0][2] == pytest.approx(-30.0, abs=1.0)
+    assert "median per turn" in pace_voice_svg(voiced)

@@ -98,7 +98,7 @@ def test_an_unacknowledged_feeling_is_a_concern_with_a_trusted_suggestion() -> N
     feedback = language_feedback(exchanges, labels, language_metrics(exchanges, labels, RULES), RULES)
     missed = [f for f in feedback if f.code == "missed_emotion"]
     assert [f.exchange for f in missed] == [0]  # exchange 1 validated it
-    assert missed[0].level == "concern" and "“scared”" in missed[0].message
+    assert missed[0].level == "concern" and "“I am scared.”" in missed[0].message
     assert "you keep thinking something terrible has happened" in missed[0].message
     assert missed[0].evidence[0].text.strip(" .") == "scared"
     # "scared" heard surely, the rest unsurely: generic advice, no made-up sentence

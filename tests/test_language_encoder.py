@@ -30,6 +30,10 @@ PAIRS = [
 ]
 
 
+BATCH_LABEL_MARGIN = 0.3  # 2x the widest top-two margin measured to flip with the batch
+BATCH_PROBABILITY_TOLERANCE = 0.25  # measured spread 0.21, see the test below
+
+
 @pytest.fixture(scope="module")
 def encoder():  # type: ignore[no-untyped-def]
     return load_encoder(None)
@@ -43,11 +47,19 @@ def test_shipped_encoder_codes_clear_utterances(encoder) -> None:  # type: ignor
     main_labels = [encoder.heads["main"][int(i)] for i in logp["main"].argmax(axis=1)]
     assert main_labels == ["question", "reflection", "other", "therapist_input"]
     assert encoder.heads["question"][int(logp["question"][0].argmax())] == "open"
-    # Batching must not change a pair's label. Its numbers move a little: int8 dynamic
-    # quantisation scales activations per batch (measured: up to 0.07 in log-probability).
-    alone = encoder.log_probs(PAIRS[1:2])
-    assert np.allclose(alone["main"], logp["main"][1:2], atol=0.2)
-    assert alone["main"].argmax() == logp["main"][1].argmax()
+    # A pair's numbers depend on its batch: int8 dynamic quantisation scales activations per
+    # batch, so the other pairs move them. Measured over 160 AnnoMI counsellor turns, alone vs
+    # in 3 random orders (batches of 16): up to 0.21 in probability (0.82 in log-probability,
+    # on unlikely classes, which is why log-probabilities are not compared), and a label
+    # changed only where its top two classes were within 0.15. So: the same label where the
+    # margin is clear, probabilities within 0.25.
+    alone = np.exp(np.concatenate([encoder.log_probs([pair])["main"] for pair in PAIRS]))
+    batched = np.exp(logp["main"])
+    top2 = np.sort(alone, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > BATCH_LABEL_MARGIN
+    assert clear.sum() >= 3, alone.round(3)
+    assert (alone.argmax(axis=1) == batched.argmax(axis=1))[clear].all()
+    assert np.abs(alone - batched).max() <= BATCH_PROBABILITY_TOLERANCE
 
 
 def test_pair_encoding_truncates_like_training(encoder) -> None:  # type: ignore[no-untyped-def]

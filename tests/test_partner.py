@@ -16,7 +16,7 @@ from listening_coach.drill_report import (
     cohort_rows, curve_chart, render_cohort, scenario_from_report, transcript,
 )
 from listening_coach.partner import DEFAULT_WEIGHTS, Answer, PartnerState, measure
-from listening_coach.scenario import load_scenario
+from listening_coach.scenario_file import load_scenario
 from listening_coach.types import TRAINEE, Event, Label, Word
 
 LINE = "I have been a customer for ten years. Nobody in this store even listens to me."
@@ -178,3 +178,33 @@ def test_panel_shows_the_partners_state_and_what_moved_it() -> None:
     screen = console.file.getvalue()  # type: ignore[attr-defined]
     assert "████████░░ 8.5 angry" in screen and "7 -> 8.5: interrupted +1.5" in screen
     assert "Partner (reacting): Don't cut me off!" in screen
+
+
+def test_voice_cache_renders_ahead_and_drops_stale_requests() -> None:
+    import threading
+
+    import numpy as np
+
+    from listening_coach.partner_voice import VoiceCache
+
+    gate, rendered = threading.Event(), []
+
+    def render(text: str, band: str) -> np.ndarray:
+        gate.wait(5)
+        rendered.append((text, band))
+        return np.zeros(160, dtype=np.float32)
+
+    cache = VoiceCache(render)
+    cache.prefetch([("a", "calm"), ("b", "calm"), ("c", "calm")])
+    cache.prefetch([("d", "angry")])  # the state moved on: b and c are no longer likely
+    gate.set()
+    for _ in range(100):
+        if ("d", "angry") in rendered:
+            break
+        threading.Event().wait(0.05)
+    cache.get("d", "angry")
+    assert cache.hits == 1 and cache.misses == 0
+    assert ("b", "calm") not in rendered and ("c", "calm") not in rendered
+    cache.get("zz", "upset")  # never prefetched: rendered on demand, counted
+    assert cache.misses == 1
+    cache.close()

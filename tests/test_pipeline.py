@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,11 +20,13 @@ from listening_coach.errors import AudioError, ConfigError
 from listening_coach.pipeline import analyze
 from listening_coach.testing import silence, syllable_train
 from listening_coach.transcribe import transcribe
+from listening_coach.types import Session
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "audio_samples" / "angry_customer.opus"
 RULES = config_from_dict({"language": {"use_model": False}})
+Analysed = Callable[[Path, Any], Session]  # conftest.analysed_file: analyze(), once a session
 
 
 def test_transcription_invariants(shared_data: Path) -> None:
@@ -43,19 +49,38 @@ def test_identical_channels_are_analysed_as_mono(shared_data: Path) -> None:
     assert word.duration < 1.0  # Whisper stretches "ask" to 1.6 s over the pause; snapped to speech
 
 
-def test_blocks_cut_at_quiet_moments_give_the_same_analysis() -> None:
-    whole = analyze(SAMPLE, RULES)
+# How much worse than the whole file 30 s blocks may match the script, per speaker. Blocks give
+# Whisper less context, so words anywhere can come out differently ("hold" as "pole" 4 words
+# in, far from a cut), and int8 kernels differ per CPU. Measured (partner / trainee drop):
+# 0.014 / 0.0 with AVX-512 VNNI kernels, 0.053 / 0.0 with AVX2 ones (ONEDNN_MAX_CPU_ISA=AVX2,
+# the kernels of the AVX2-only EPYC in issue 11, where the whole-vs-cut word agreement this
+# test used to demand, > 0.9, came out 0.886-0.890).
+BLOCK_DROP_TOLERANCE = 0.08
+
+
+def script_agreement(session: Session, truth: dict[str, Any], speaker: str) -> float:
+    """difflib ratio between a speaker's recognised words and the words the script gave them."""
+    said = [w for line in truth["lines"] if line["speaker"] == speaker
+            for w in re.findall(r"[a-z0-9']+", line["text"].lower())]
+    heard = [w.bare for w in session.words if w.speaker == speaker]
+    return difflib.SequenceMatcher(a=said, b=heard, autojunk=False).ratio()
+
+
+def test_blocks_cut_at_quiet_moments_give_the_same_analysis(analysed_file: Analysed) -> None:
+    whole = analysed_file(SAMPLE, RULES)
     cut = analyze(
         SAMPLE, dataclasses.replace(RULES, transcribe=dataclasses.replace(RULES.transcribe, block_s=30.0))
     )
     assert len(cut.exchanges) == len(whole.exchanges)
     assert [e.kind for e in cut.events] == [e.kind for e in whole.events]
-    texts = lambda s: [w.bare for w in s.words]  # noqa: E731
-    assert difflib.SequenceMatcher(a=texts(whole), b=texts(cut)).ratio() > 0.9
+    truth = json.loads(SAMPLE.with_name("angry_customer.truth.json").read_text())
+    for speaker in ("trainee", "partner"):
+        in_blocks, in_one = script_agreement(cut, truth, speaker), script_agreement(whole, truth, speaker)
+        assert in_blocks >= in_one - BLOCK_DROP_TOLERANCE, (speaker, in_blocks, in_one)
 
 
-def test_result_records_model_and_options() -> None:
-    session = analyze(SAMPLE, RULES)
+def test_result_records_model_and_options(analysed_file: Analysed) -> None:
+    session = analysed_file(SAMPLE, RULES)
     assert session.transcript is not None
     assert "tiny.en" in session.transcript.model
     assert dict(session.transcript.options)["vad_filter"] is True

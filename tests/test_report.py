@@ -96,3 +96,12 @@ def test_render_text_lists_every_exchange_with_its_feedback(session) -> None:  #
     text = render_text(session)
     assert text.count("\nExchange ") == len(session.exchanges)
     assert "let me stop you" in text and "Session" in text
+
+
+def test_render_text_folds_more_items_and_reads_latency(session) -> None:  # type: ignore[no-untyped-def]
+    text = render_text(session)
+    more = [f for f in session.feedback if f.more]
+    assert more and text.count("more (") == len({f.exchange for f in more})
+    for f in more:
+        assert text.index(f.message) > text.index("more (")
+    assert "started 1.5 s before the partner finished" in text  # "let me stop you" at 13.0 s

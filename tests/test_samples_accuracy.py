@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG
-from listening_coach.pipeline import analyze, analyze_words
+from listening_coach.pipeline import analyze_words
 from listening_coach.roleplay import load_truth, load_words
 from listening_coach.sample_scripts import SAMPLES
 from listening_coach.types import Session
@@ -44,14 +44,14 @@ CASES = [
 
 
 @pytest.fixture(scope="session")
-def analysed() -> Callable[[str, str], tuple[Session, dict]]:  # type: ignore[type-arg]
+def analysed(analysed_file) -> Callable[[str, str], tuple[Session, dict]]:  # type: ignore[no-untyped-def,type-arg]
     cache: dict[tuple[str, str], tuple[Session, dict]] = {}  # type: ignore[type-arg]
 
     def get(name: str, source: str) -> tuple[Session, dict]:  # type: ignore[type-arg]
         if (name, source) not in cache:
             truth = load_truth(SAMPLES_DIR / f"{name}.truth.json")
             if source == "audio":
-                session = analyze(SAMPLES_DIR / truth["audio"], CONFIG)
+                session = analysed_file(SAMPLES_DIR / truth["audio"], CONFIG)
             else:
                 words = load_words(SAMPLES_DIR / f"{name}.words.json")
                 session = analyze_words(words, CONFIG, source=f"{name}.words.json")

@@ -296,3 +296,24 @@ def test_echo_stays_gated_when_an_output_underrun_shifts_the_delay(
     live = LiveSession(CONFIG, transcriber=fake, echo=gate)
     assert run(live, mic, block_s=0.1) == [] and fake.calls == []
     assert gate.delay == pytest.approx(0.134 * RATE, abs=2)
+
+
+def test_a_little_behind_still_cues_with_quicker_labels_and_says_so(
+        speech: dict[str, np.ndarray]) -> None:
+    """Between live.degrade_lag_s and live.max_lag_s behind: cued as usual, but the live
+    analysis labels with the rules only, and the hook tells the panel."""
+    seen: list[tuple[str, object]] = []
+    configs: list[Config] = []
+
+    def analyze(words: Sequence[Word], config: Config, **kwargs: object) -> Session:
+        configs.append(config)
+        return fake_analyze(words, config, **kwargs)
+
+    model_config = replace(CONFIG, language=replace(CONFIG.language, use_model=True))
+    live = LiveSession(model_config, transcriber=FakeTranscriber(), analyze=analyze,
+                       hook=lambda step, a: seen.append((step, a)))
+    lag = (DEFAULT_CONFIG.live.degrade_lag_s + DEFAULT_CONFIG.live.max_lag_s) / 2
+    run(live, place(5.0, (0.5, speech["reflect"])), behind_s=lag)
+    assert [c.exchange for c in live.cues] == [0]
+    assert configs and not any(c.language.use_model for c in configs)
+    assert ("live.degraded", lag) in seen

@@ -4,7 +4,8 @@
   praise, up to ``feedback.max_items_per_exchange``; the rest are kept with ``more=True`` (a
   report's "more" list). Then a session summary of at most ``feedback.max_session_items``
   shown items, ordered by what matters for de-escalation.
-- :func:`clock`, :func:`counted`, :func:`quote`, :func:`latency_phrase`: how times, counts
+- :func:`clock`, :func:`counted`, :func:`quote`, :func:`latency_phrase`, :func:`percent`:
+  how times, counts, shares
   and words read (:mod:`listening_coach.feedback.text`).
 - :data:`FAMILIES`, :data:`IMPORTANCE`: code -> family / weight
   (:mod:`listening_coach.feedback.budget`).
@@ -17,15 +18,18 @@ score explains itself (PRODUCT.md: what users ask for). Thresholds come from
 
 from __future__ import annotations
 
+import statistics
+
 from listening_coach.config import Config
 from listening_coach.feedback.budget import FAMILIES, IMPORTANCE, budget, budget_session
-from listening_coach.feedback.exchange import ExchangeContext, Lookup, exchange_feedback
+from listening_coach.feedback.exchange import ExchangeContext, Lookup, exchange_feedback, stretches
 from listening_coach.feedback.session import session_feedback
-from listening_coach.feedback.text import clock, counted, latency_phrase, quote
-from listening_coach.types import Event, Exchange, Feedback, Metric
+from listening_coach.feedback.text import clock, counted, latency_phrase, percent, quote
+from listening_coach.types import PARTNER, Event, Exchange, Feedback, Metric
 
 __all__ = [
-    "FAMILIES", "IMPORTANCE", "clock", "counted", "give_feedback", "latency_phrase", "quote",
+    "FAMILIES", "IMPORTANCE", "clock", "counted", "give_feedback", "latency_phrase", "percent",
+    "quote",
 ]
 
 
@@ -45,10 +49,18 @@ def give_feedback(
     """
     get = Lookup(metrics)
     fb = config.feedback
+    paces = [60.0 * len(t.words) / t.duration
+             for t in stretches(tuple(t for ex in exchanges for t in ex.response),
+                                fb.pace_stretch_gap_s)
+             if len(t.words) >= fb.fast_min_words and t.duration > 0]
+    own_wpm = statistics.median(paces) if len(paces) >= 3 else None
     out: list[Feedback] = []
+    partner_overlaps = tuple(e.start for e in events if e.speaker == PARTNER
+                             and e.kind in ("interruption", "overlap", "terminal_overlap"))
     for ex in exchanges:
         own = tuple(e for e in events if e.exchange == ex.index)
-        items = exchange_feedback(ExchangeContext(ex, own, get, config, exchanges))
+        context = ExchangeContext(ex, own, get, config, exchanges, own_wpm, partner_overlaps)
+        items = exchange_feedback(context)
         items += [f for f in extra if f.exchange == ex.index]
         out.extend(budget(items, fb.max_items_per_exchange))
     summary = session_feedback(exchanges, get, config, out)

@@ -22,7 +22,7 @@ IMPORTANCE: dict[str, float] = {
     # per exchange, problems
     "interrupted": 100, "language_threat": 96, "language_command": 94, "language_blame": 92,
     "language_arguing": 91, "language_dismissive_but": 88, "language_policy": 86,
-    "missed_emotion": 80, "mirrored_escalation": 76, "fast_answer": 70, "speeding_up": 66,
+    "missed_emotion": 80, "mirrored_escalation": 76, "fast_answer": 70,
     "monologue": 60, "closed_question_run": 55, "quick_reply": 50,
     # per exchange, praise
     "good_complex_reflection": 60, "validation": 56, "good_simple_reflection": 52,

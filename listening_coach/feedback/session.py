@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from listening_coach.config import Config
 from listening_coach.feedback.exchange import Lookup
-from listening_coach.feedback.text import clock, counted
+from listening_coach.feedback.text import clock, counted, percent
 from listening_coach.types import Exchange, Feedback
 
 _FLAG_NAMES = {
@@ -44,11 +44,11 @@ def _listening(exchanges: tuple[Exchange, ...], get: Lookup, config: Config) -> 
     share = get("talk.share", None)
     if share is not None and share.value > fb.max_talk_share:
         items.append(Feedback(
-            "tip", f"You did {100 * share.value:.0f}% of the talking; in a listening role aim "
-            f"for well under {100 * fb.max_talk_share:.0f}%.", None, (share,), (), "talk_share"))
+            "tip", f"You did {percent(share.value)} of the talking; in a listening role aim "
+            f"for well under {percent(fb.max_talk_share)}.", None, (share,), (), "talk_share"))
     elif share is not None:
         items.append(Feedback(
-            "praise", f"You did {100 * share.value:.0f}% of the talking and let your partner do "
+            "praise", f"You did {percent(share.value)} of the talking and let your partner do "
             "most of it.", None, (share,), (), "talk_share"))
     return items
 
@@ -63,7 +63,7 @@ def _language(per_exchange: list[Feedback]) -> list[Feedback]:
         items.append(Feedback(
             "concern", f"Escalating language in {counted(len({f.exchange for f in flagged}), 'exchange')}"
             f": {where}. Reflect what they said instead.", None,
-            tuple(m for f in flagged for m in f.because), tuple(w for f in flagged for w in f.evidence[:3]),
+            tuple(m for f in flagged for m in f.because), flagged[0].evidence[:8],
             "escalating_language"))
     missed = [f for f in per_exchange if f.code == "missed_emotion"]
     if missed:
@@ -71,7 +71,7 @@ def _language(per_exchange: list[Feedback]) -> list[Feedback]:
             "concern", f"{counted(len(missed), 'emotional line')} got no acknowledgement ("
             + ", ".join(clock(f.evidence[0].start if f.evidence else None) for f in missed[:4])
             + "): name the feeling before you answer.", None, (),
-            tuple(w for f in missed for w in f.evidence[:3]), "missed_emotions"))
+            missed[0].evidence[:1], "missed_emotions"))
     return items
 
 
@@ -87,7 +87,7 @@ def _pace(
             f"{pace.fast_sustained_s:.0f} s {counted(fast.value, 'time')}: slow down to "
             f"{pace.target_wpm_min:.0f}-{pace.target_wpm_max:.0f} words/min.", None,
             tuple(m for m in (fast, wpm) if m is not None), fast.evidence, "fast_stretches"))
-    criticised = items or any(f.code in ("fast_answer", "speeding_up") for f in per_exchange)
+    criticised = items or any(f.code == "fast_answer" for f in per_exchange)
     enough = speaking_s >= fb.min_pace_speech_s
     if (wpm is not None and not criticised and enough
             and pace.target_wpm_min <= wpm.value <= pace.target_wpm_max):

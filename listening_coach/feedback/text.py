@@ -3,6 +3,7 @@
 - :func:`clock`: seconds as ``mm:ss``, for messages and every other time a person reads.
 - :func:`counted`: ``n`` and the noun, singular or plural.
 - :func:`quote`: words as a short quotation.
+- :func:`percent`: a share as a whole percent, the same in every report, table and message.
 - :func:`latency_phrase`: a response latency in words ("started 1.3 s before the partner
   finished" when negative).
 """
@@ -68,3 +69,14 @@ def latency_phrase(seconds: float | None) -> str:
     if seconds < 0.05:
         return "answered as the partner finished"
     return f"answered {seconds:.1f} s after the partner finished"
+
+
+def percent(share: float) -> str:
+    """A share (0-1) as a whole percent, rounded half up after rounding to 3 digits as the
+    CSVs store it, so a message, a tile and the batch index always agree.
+
+    Examples:
+      >>> percent(0.465), percent(0.4649), percent(0.4644), percent(1.0)
+      ('47%', '47%', '46%', '100%')
+    """
+    return f"{math.floor(round(share, 3) * 100 + 0.5 + 1e-9):.0f}%"

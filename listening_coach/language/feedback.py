@@ -19,11 +19,13 @@ advice is generic, with no made-up sentence.
 
 from __future__ import annotations
 
+import re
+
 from listening_coach.config import FeedbackOptions, LanguageOptions, build_options
-from listening_coach.feedback import clock, counted
+from listening_coach.feedback import clock, counted, quote
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS
-from listening_coach.language.suggest import Suggestion, build_suggestion, named_feeling
+from listening_coach.language.suggest import Suggestion, build_suggestion, emotional_line
 from listening_coach.types import Exchange, Feedback, Label, Metric
 
 _FLAG_ADVICE = {
@@ -42,6 +44,15 @@ _PRAISE = {
     "validation": ("Validation", "it tells them their reaction makes sense"),
     "open_question": ("Open question", "it invites them to tell more"),
     "affirmation": ("Affirmation", "it recognises what they did well"),
+}
+
+
+_PRAISE_METRICS = {
+    "good_complex_reflection": ("language.complex_reflections", "language.fidelity"),
+    "good_simple_reflection": ("language.simple_reflections", "language.fidelity"),
+    "validation": ("language.validations", "language.flag.validation"),
+    "open_question": ("language.open_questions",),
+    "affirmation": ("language.flag.affirmation",),
 }
 
 
@@ -64,7 +75,8 @@ def _because(metrics: tuple[Metric, ...], names: tuple[str, ...], exchange: int 
 def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | None:
     if exchange is None or not exchange.prompt:
         return None
-    return build_suggestion(exchange.prompt_words, min_probability=fb.suggestion_min_probability,
+    heard = [w for w in exchange.prompt_words if not w.unclear]
+    return build_suggestion(heard, min_probability=fb.suggestion_min_probability,
                             check_grammar=fb.suggestion_check_grammar)
 
 
@@ -96,28 +108,56 @@ def _escalation_feedback(
     return out
 
 
+_INFO_QUESTION = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|i hear you|i see|right)[,.]?\s+)*"
+    r"(?:which|where|when|who|whose|(?:what(?:'s| is| was| are)\s+(?:the|your|her|his|their)\b))",
+    re.IGNORECASE)
+
+
+def _invites(lab: Label) -> bool:
+    """An open question that invites the partner to tell more ("What happened?", "How are you
+    coping?"), not a request for a detail ("Which flat number...?", "What is the reference
+    number...?"), whatever wh-word it starts with."""
+    return (lab.label == "question" and lab.subtype == "open"
+            and _INFO_QUESTION.match(lab.text.strip()) is None)
+
+
+def _acknowledges(lab: Label, min_confidence: float) -> bool:
+    """An answer that takes the partner's feeling in: a reflection or validation (sure
+    enough, and more than "I hear you."), a named feeling, a summary, an apology, or an open
+    question that invites them to say more."""
+    if _ACKNOWLEDGING_FLAGS & set(lab.flags):
+        return True
+    if _invites(lab):
+        return True
+    if _INFO_QUESTION.match(lab.text.strip()):
+        return False  # "I hear you, which flat number..." asks for a detail, whatever its label
+    return (lab.label in ("reflection", "validation") and lab.confidence >= min_confidence
+            and len(lab.text.split()) >= 4)
+
+
 def _missed_emotions(
     exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple[Metric, ...],
-    fb: FeedbackOptions, flagged: set[int],
+    fb: FeedbackOptions, flagged: set[int], min_confidence: float,
 ) -> list[Feedback]:
-    """The partner named a feeling and nothing in the answer reflected, validated or named it."""
+    """The partner's turn carried emotion and nothing in the answer took it in."""
     out: list[Feedback] = []
     for ex in exchanges:
         if not ex.prompt or not ex.response:
             continue
-        feeling = named_feeling(ex.prompt_words, min_probability=fb.suggestion_min_probability)
-        if feeling is None:
+        heard = [w for w in ex.prompt_words if not w.unclear]
+        found = emotional_line(heard, min_probability=fb.suggestion_min_probability)
+        if found is None:
             continue
         mine = [lab for lab in labels if lab.exchange == ex.index]
-        if any(lab.label in ("reflection", "validation") or _ACKNOWLEDGING_FLAGS & set(lab.flags)
-               for lab in mine):
+        if any(_acknowledges(lab, min_confidence) for lab in mine):
             continue
-        word, _ = feeling
-        message = (f"Your partner said {_quote(word.text.strip(' ,.!?'))} at {clock(word.start)} "
-                   f"and your answer at {clock(ex.response[0].start)} did not acknowledge it")
+        word, clause = found
+        message = (f"Your partner said {quote(clause, 10)} at {clock(word.start)} and your answer "
+                   f"at {clock(ex.response[0].start)} did not acknowledge it")
         suggestion = None if ex.index in flagged else _suggestion(ex, fb)
         message += (f"; it could have sounded like {_quote(suggestion.text, 140)}" if suggestion
-                    else "; name the feeling before you answer")
+                    else "; name what they feel before you answer")
         out.append(Feedback(
             "concern", message, ex.index, _because(metrics, ("language.reflections",), ex.index),
             (word, *ex.response_words[:6]), "missed_emotion"))
@@ -125,12 +165,18 @@ def _missed_emotions(
 
 
 def _praise_codes(lab: Label) -> list[str]:
+    """What one utterance earns; a validation or affirmation worded like a reflection ("Of
+    course you are upset...") is praised as what it does, not also as a reflection."""
+    if "affirmation" in lab.flags:
+        return ["affirmation"]
+    if lab.label == "validation" or "validation" in lab.flags:
+        return ["validation"]
     codes = []
-    if lab.label == "reflection":
+    if lab.label == "reflection" and not _INFO_QUESTION.match(lab.text.strip()):
         codes.append("good_complex_reflection" if lab.subtype == "complex" else "good_simple_reflection")
     if lab.label == "validation" or "validation" in lab.flags:
         codes.append("validation")
-    if lab.label == "question" and lab.subtype == "open":
+    if _invites(lab):
         codes.append("open_question")
     if lab.label == "affirmation":
         codes.append("affirmation")
@@ -141,12 +187,18 @@ def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple
             min_confidence: float) -> list[Feedback]:
     """One praise per skill per exchange: the most confident utterance showing it."""
     best: dict[tuple[int, str], Label] = {}
+    prompted = {ex.index for ex in exchanges if ex.prompt}
     for lab in labels:
-        if lab.exchange is None or lab.confidence < min_confidence:
+        # a phrase rule ("anyone would", "it took courage") is evidence of its own; a model
+        # label must be sure enough
+        flagged = {"validation", "affirmation"} & set(lab.flags)
+        if lab.exchange is None or (lab.confidence < min_confidence and not flagged):
             continue
         if set(lab.flags) & ESCALATING_FLAGS:
             continue  # "I understand, but you have to..." is not a validation to praise
         for code in _praise_codes(lab):
+            if "reflection" in code and lab.exchange not in prompted:
+                continue  # nothing the partner said to reflect
             key = (lab.exchange, code)
             if key not in best or lab.confidence > best[key].confidence:
                 best[key] = lab
@@ -158,8 +210,8 @@ def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple
                    else "")
         out.append(Feedback(
             "praise", f"{what} at {clock(lab.start)}: {_quote(lab.text)} — {why}{carried}.",
-            exchange, _because(metrics, ("language.reflections", "language.fidelity"), exchange)
-            if "reflection" in code else (), words_of(exchanges, [lab]), code))
+            exchange, _because(metrics, _PRAISE_METRICS[code], exchange),
+            words_of(exchanges, [lab]), code))
     return out
 
 
@@ -218,7 +270,7 @@ def language_feedback(
     by_index = {e.index: e for e in exchanges}
     out = _escalation_feedback(by_index, ordered, metrics, fb)
     flagged = {f.exchange for f in out if f.exchange is not None}
-    out += _missed_emotions(exchanges, ordered, metrics, fb, flagged)
+    out += _missed_emotions(exchanges, ordered, metrics, fb, flagged, opts.min_confidence)
     out += _closed_runs(ordered, opts.closed_question_run, metrics, exchanges)
     out += _praise(exchanges, ordered, metrics, opts.min_confidence)
     out.sort(key=lambda f: f.exchange if f.exchange is not None else -1)
@@ -244,9 +296,11 @@ def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
                 f"{rq.value:.1f}:1 ratio, MITI 'good' is {good:g}:1" if n_q else
                 f"{counted(n_r, 'reflection')} and no questions: you reflected rather than "
                 f"asked (MITI 'good' is {good:g} reflections per question)")
+        # without questions the ratio metric (R / max(Q, 1)) is no ratio: cite the count
+        because = (rq,) if n_q or reflections is None else (reflections,)
         out.append(Feedback(
             "praise", text,
-            None, (rq,), rq.evidence, "reflection_to_question_good"))
+            None, because, rq.evidence, "reflection_to_question_good"))
     open_ = _metric(metrics, "language.percent_open_questions", None)
     fair, good = MITI_THRESHOLDS["language.percent_open_questions"]
     if open_ is not None and n_q >= 3 and open_.value < fair:

@@ -9,7 +9,7 @@
 Labels: ``reflection`` (simple | complex), ``question`` (open | closed), ``information``,
 ``advice``, ``affirmation``, ``validation``, ``other``, and ``unknown`` for what cannot be
 coded (empty, no letters, not English). Flags: the rule flags of ``rules.py`` plus the skills
-``validation``, ``emotion_label`` and ``summary``.
+``validation``, ``affirmation``, ``emotion_label`` and ``summary``.
 """
 
 from __future__ import annotations
@@ -124,6 +124,8 @@ def _combine(
         flags.append("summary")
     if "validation" in rule.cues or label == "validation":
         flags.append("validation")
+    if "affirmation" in rule.cues or label == "affirmation":
+        flags.append("affirmation")
     if label == "reflection" and rule.feeling_named:
         flags.append("emotion_label")
     return label, subtype, float(confidence), tuple(dict.fromkeys(flags)), source, scores
@@ -218,9 +220,9 @@ def label_exchanges(
     items: list[tuple[str, str]] = []
     spans: list[tuple[float, float, int | None]] = []
     for exchange in exchanges:
-        context = join_words(exchange.prompt_words) if exchange.prompt else ""
+        context = join_words([w for w in exchange.prompt_words if not w.unclear])
         for turn in exchange.response:
-            for utterance in split_utterances(turn.words, max_words=opts.max_utterance_words):
+            for utterance in split_utterances(turn.clear_words, max_words=opts.max_utterance_words):
                 items.append((join_words(utterance), context))
                 spans.append(
                     (utterance[0].start, max(w.end for w in utterance), exchange.index)

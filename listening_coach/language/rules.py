@@ -22,7 +22,7 @@ FLAGS: tuple[str, ...] = (
 )
 ESCALATING_FLAGS: frozenset[str] = frozenset(FLAGS) - {"apology"}
 # Flags that mark a skill rather than a fault (set by the labeller, see labelling.py).
-SKILL_FLAGS: tuple[str, ...] = ("apology", "validation", "emotion_label", "summary")
+SKILL_FLAGS: tuple[str, ...] = ("apology", "validation", "affirmation", "emotion_label", "summary")
 
 WH_WORDS = frozenset({"what", "how", "why", "where", "when", "who", "which", "whose", "whom"})
 AUXILIARIES = frozenset({
@@ -36,6 +36,26 @@ LEADING_FILLERS = frozenset({
     "so", "and", "but", "well", "okay", "ok", "um", "uh", "now", "right", "alright", "then",
     "oh", "mm", "hmm", "yeah", "mhm",
 })
+
+# "You need to calm down" is a command; "you need to be at that wedding" reflects a need: the
+# obligation phrases count only before a verb that tells the partner what to do.
+_MUST_DO: tuple[str, ...] = tuple(
+    f"{must} {verb}"
+    for must in ("you need to", "you have to", "you must", "you 've got to", "you got to",
+                 "you gotta", "you will have to", "you 'll have to")
+    for verb in ("calm", "stop", "relax", "lower", "listen", "wait", "understand", "accept",
+                 "leave", "sit", "go", "step", "take", "be quiet", "be patient", "be reasonable",
+                 "follow", "fill", "come back", "call back", "speak", "watch", "keep", "let me",
+                 "queue", "get")
+)
+
+# "We cannot order early": a refusal that hides behind what the organisation allows.
+_CANNOT: tuple[str, ...] = tuple(
+    f"we {cannot} {verb}"
+    for cannot in ("cannot", "can not", "ca n't", "are not able to", "are unable to")
+    for verb in ("order", "do", "give", "change", "make", "refund", "allow", "let", "offer",
+                 "book", "move", "release", "issue", "send", "accept", "replace")
+)
 
 # Phrase lists: lower-case words, contractions split as spaCy splits them ("you 're", "do n't");
 # each phrase also matches without apostrophes ("youre", "dont"), as ASR output may write it.
@@ -61,11 +81,26 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "you 're right to", "i 'd feel the same", "i would feel the same", "that 's valid",
         "i get it", "i get that", "i understand that", "that must have been",
         "that sounds really hard", "that sounds hard", "that sounds difficult",
+        "anybody would", "any parent would", "who would n't be", "that would upset anyone",
+        "completely reasonable", "perfectly reasonable", "totally reasonable", "understandable",
+        "reasonable to want", "reasonable to feel", "reasonable to be", "very frustrating",
+        "really frustrating", "so frustrating", "total sense", "perfect sense", "complete sense",
+        "in your position", "in your shoes",
+        "a painful thing", "a really painful thing", "of course you 're", "of course you are",
+        "it makes sense", "it is very frustrating", "it 's very frustrating",
+        "that is really hard", "that is so hard", "that 's so hard", "that 's really hard",
     ),
     "affirmation": (
         "thank you for", "thanks for", "i appreciate", "good job", "well done", "great job",
         "you did a great", "you 've done", "that took courage", "that 's a great",
         "you 're clearly", "you obviously care", "good for you", "that 's impressive",
+        "took courage", "took a lot of courage", "you did the right thing", "did everything right",
+        "you have been really patient", "you 've been really patient", "you have been patient",
+        "you 've been patient", "you are clearly", "you handled", "standing up for",
+        "you planned this", "shows how much you care", "doing everything you can",
+        "you did well", "you 've done really well", "that was brave", "brave of you",
+        "shows how much", "courage", "it calmly", "this calmly", "so calmly", "patient with",
+        "took real strength", "took strength", "took a lot",
     ),
     "advice": (
         "you could try", "you might try", "i suggest", "i 'd suggest", "i would suggest",
@@ -79,12 +114,10 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "i 'm curious", "what else", "how come",
     ),
     "command": (
-        "calm down", "please come down", "settle down", "relax", "you need to", "you have to", "you must",
-        "you 've got to", "you got to", "you gotta", "stop it", "stop yelling",
+        "calm down", "please come down", "settle down", "relax", *_MUST_DO, "stop it", "stop yelling",
         "stop shouting", "stop talking", "lower your voice", "watch your tone",
         "watch your language", "listen to me", "be quiet", "sit down", "take a breath",
         "just listen", "just stop", "step back", "back off", "do n't talk to me",
-        "let me stop you", "stop you there",
         "you should just", "get over it", "go away", "leave now", "that 's enough",
         "enough is enough", "quiet down", "cool down", "chill out", "stop complaining",
     ),
@@ -94,6 +127,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "you did this", "you brought this on", "you 're the one who", "it 's on you",
         "that 's on you", "you started it", "you 're the problem", "your own fault",
         "you only have yourself",
+        "in trouble before", "far too late", "you should not have", "you should n't have",
+        "you did this yourself", "you chose to", "because you missed", "because you did n't",
+        "because you forgot", "you forgot to", "you failed to", "caused this",
     ),
     "arguing": (
         "that 's not true", "that is not true", "you 're wrong", "you are wrong",
@@ -102,6 +138,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "you 're being unreasonable", "you 're being ridiculous", "that 's not my problem",
         "you 're exaggerating", "that never happened", "there 's no way", "that 's nonsense",
         "it 's not a big deal", "it 's not that bad", "you do n't understand",
+        "you started the", "you started this", "you are also", "you 're also",
+        "will not help anyone", "wo n't help anyone", "is not going to help", "not helping",
+        "you booked", "you were the one", "not true", "that 's not what happened",
     ),
     "threat": (
         "or else", "call security", "call the police", "call the cops", "have you removed",
@@ -110,6 +149,10 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "calling the police",
         "you 'll be banned", "you will be banned", "get you fired", "or i 'll", "or i will",
         "i 'll report you", "kick you out", "throw you out",
+        "if you keep shouting", "if you keep yelling", "if you speak to me like that",
+        "if you talk to me like that", "end this conversation", "end the conversation",
+        "end this call", "end the call", "hang up on you",
+        "ask you to leave", "have you escorted", "i will have to call", "i 'll have to call",
     ),
     "policy": (
         "it 's policy", "it 's our policy", "it is policy", "company policy", "our policy",
@@ -120,6 +163,12 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "i do n't make the rules", "not my job", "not allowed", "we ca n't do that",
         "i ca n't do anything", "it 's not up to me", "out of my hands", "rules are rules",
         "system wo n't let me", "i 'm just doing my job", "above my pay grade",
+        "airline policy", "school policy", "policy is", "our rule", "the rule", "policy does not",
+        "policy does n't", "policy is that",
+        "policy only", "our rules", "the rules", "rules say", "rules only", "hospital rules",
+        "school rules", "only allowed to", "not allowed to", "in the order they arrive",
+        "first come first served", "our procedure", "the procedure", "protocol says",
+        "regulations", "terms and conditions", *_CANNOT,
     ),
     "apology": (
         "i 'm sorry", "i am sorry", "i apologize", "i apologise", "my apologies",
@@ -130,6 +179,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "i understand", "i hear you", "i see", "i know", "i get it", "i get that",
         "yes", "yeah", "okay", "ok", "right", "sure", "i appreciate", "i hear what",
         "that makes sense", "i 'm sorry", "i see what", "i understand that",
+        "hear you", "understand", "i know that",
     ),
 }
 
@@ -170,6 +220,25 @@ def tokenizer() -> Any:
     return spacy.blank("en")
 
 
+_FULL_FORMS = ((" ca n't", " can not"), (" wo n't", " will not"), (" n't", " not"),
+               (" 're", " are"), (" 've", " have"), (" 'll", " will"), (" 'm", " am"),
+               (" 'd", " would"), (" 's", " is"))
+
+
+def _spelled_out(phrase: str) -> tuple[str, ...]:
+    """The phrase, and the same with its contractions spelled out ("that 's not true" ->
+    "that is not true"), as people say them either way.
+
+    Examples:
+      >>> _spelled_out("you 're being ridiculous"), _spelled_out("calm down")
+      (("you 're being ridiculous", 'you are being ridiculous'), ('calm down',))
+    """
+    full = phrase
+    for short, long in _FULL_FORMS:
+        full = full.replace(short, long)
+    return (phrase, full) if full != phrase else (phrase,)
+
+
 @functools.lru_cache(maxsize=4)
 def _matcher(vocab_id: int) -> Any:
     from spacy.matcher import Matcher
@@ -178,7 +247,7 @@ def _matcher(vocab_id: int) -> Any:
     matcher = Matcher(nlp.vocab)
     for name, phrases in _PHRASES.items():
         patterns = []
-        for phrase in phrases:
+        for phrase in dict.fromkeys(v for p in phrases for v in _spelled_out(p)):
             natural = phrase.replace(" '", "'").replace(" n't", "n't")
             tokens = [t.text.lower() for t in nlp.make_doc(natural)]
             patterns.append([{"LOWER": t} for t in tokens])
@@ -250,13 +319,18 @@ def apply_rules(text: str) -> RuleResult:
     # Dismissive "but": an acknowledgement followed later by "but"/"however" (the "yes, but").
     buts = [i for i, t in enumerate(tokens) if t in ("but", "however", "although")]
     acks = found.get("acknowledge", [])
-    if buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0:
+    is_question, q_subtype, q_cue = _is_question(tokens, text)
+    words = [t for t in tokens if t.isalpha()]
+    # "But those are the rules.": a statement that opens by countering the partner's line
+    # (the acknowledgement before it is often lost in speech recognition); not "But what...?"
+    opens_with_but = bool(words) and words[0] == "but" and not is_question
+    if (buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0) or (
+            opens_with_but):
         flags.append("dismissive_but")
         cues.append("dismissive_but")
     flags = sorted(set(flags), key=FLAGS.index)
     feeling = any(t in FEELING_WORDS for t in tokens)
 
-    is_question, q_subtype, q_cue = _is_question(tokens, text)
     if "open_question_start" in found and min(found["open_question_start"]) <= 2:
         is_question, q_subtype, q_cue = True, "open", "open_question_start"
     if is_question and q_cue:
