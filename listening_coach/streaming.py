@@ -44,11 +44,14 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000  # Hz
 Hook = Callable[[str, object], None]
-# Two short turns that run every stage once in :meth:`LiveSession.warm_up`.
-WARM_UP_WORDS = (
-    Word(0.0, 0.4, " I", "partner"), Word(0.4, 0.8, " am", "partner"),
-    Word(0.8, 1.2, " upset", "partner"), Word(2.0, 2.4, " you", TRAINEE),
-    Word(2.4, 2.8, " sound", TRAINEE), Word(2.8, 3.2, " upset", TRAINEE),
+# Two short turns that run every stage once in :meth:`LiveSession.warm_up`; the answer earns a
+# concern with a suggested reflection, so the parser that checks suggestions is loaded too.
+WARM_UP_WORDS = tuple(
+    Word(0.4 * k + (1.0 if speaker == TRAINEE else 0.0), 0.4 * k + 0.35
+         + (1.0 if speaker == TRAINEE else 0.0), " " + text, speaker)
+    for k, (speaker, text) in enumerate(
+        [("partner", t) for t in "I am upset, my order is late.".split()]
+        + [(TRAINEE, t) for t in "please calm down".split()])
 )
 _LEVEL_ORDER = {"concern": 0, "tip": 1, "praise": 2}
 
