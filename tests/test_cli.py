@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from listening_coach.testing import SAMPLE_RATE, syllable_train
+from listening_coach.audio import SAMPLE_RATE
+from listening_coach.testing import syllable_train
 
 ROOT = Path(__file__).resolve().parents[1]
 
