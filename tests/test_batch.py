@@ -207,6 +207,7 @@ def test_missing_input_is_listed_and_rest_completes(tmp_path: Path) -> None:
     assert result.failed[0].error.endswith("no such file or folder")
 
 
+@pytest.mark.slow  # spawned workers import the package: 15-32 s at load 9, 10 s at 5
 def test_worker_processes_give_the_same_outputs(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, n=3, bad=True)
     one = run_batch([folder], tmp_path / "one", FAST_CONFIG, jobs=1, analyze=fake_analyze)
@@ -345,6 +346,7 @@ def test_unreadable_json_is_rebuilt_and_bad_out_is_clear(batch, tmp_path: Path) 
         run_batch([folder], blocker / "out", FAST_CONFIG, jobs=1, analyze=fake_analyze)
 
 
+@pytest.mark.slow  # spawned workers import the package: 15-32 s at load 9, 10 s at 5
 def test_interrupting_worker_processes_keeps_finished_work(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, n=4, bad=False)
     out = tmp_path / "out"
