@@ -187,7 +187,8 @@ class Drill:
         try:
             recorder = Recorder(self.recording, channels=len(self.channels) + (1 if self.scenario else 0))
             if self.partner is not None:
-                self.partner.prepare()  # the opening line is ready before the first block
+                self.hook("drill.state", "preparing the partner's voice")
+                self.partner.prepare()  # every line is ready before the first block
             self.hook("drill.state", "listening")
             for chunk in self._chunks():
                 if self.partner is not None:

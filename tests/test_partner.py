@@ -145,6 +145,7 @@ def test_from_recording_replays_the_partner_lines_in_order(tmp_path: Path) -> No
                        (tmp_path / "none.json", "does not exist")):
         with pytest.raises(Exception, match=match):
             scenario_from_report(bad)
+        assert cli.main(["drill", "--from-recording", str(bad), "--out", str(tmp_path)]) == 1
 
 
 def test_device_messages_never_reach_the_panel(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
