@@ -186,9 +186,10 @@ class ScriptedPartner:
             self.over, self.prompt_end = True, min(self.prompt_end, clock_s)
             return
         kind, item = choice
-        self._say(kind, item, clock_s)
-        if cued and self.cue is not None:
-            self.delays.append(self.clock() - self.cue.produced_at)
+        cue = self.cue if cued else None
+        self._say(kind, item, clock_s)  # the line is playing from here
+        if cue is not None:
+            self.delays.append(self.clock() - cue.produced_at)
         self.over = kind == "ending"
 
     def _answer(self, session: Session | None) -> Answer:
