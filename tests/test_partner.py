@@ -112,7 +112,8 @@ DRILL = {"scenario": "angry_customer", "title": "Angry customer", "difficulty": 
 def test_transcript_shows_curve_moves_with_words_and_outcome() -> None:
     text = transcript(DRILL)
     assert '1. Partner (angry, 7.5): I want my money back.' in text
-    assert 'agitation 7.5 -> 5: reflection -1.0 "you sound really frustrated"; paused first -0.5' in text
+    assert 'Agitation 7.5 -> 5:\n      -1.0  reflection         "you sound really frustrated"\n' \
+           "      -0.5  paused first       1.2 s before: you" in text
     assert "Outcome: resolved after 2 exchanges" in text
     chart = curve_chart(DRILL["agitation"], goal=2.0, ceiling=9.0)  # type: ignore[arg-type]
     assert [row.index("*") for row in chart if "*" in row] == [6, 9, 12]  # one column each
