@@ -147,7 +147,6 @@ class Drill:
         self.partner = ScriptedPartner(
             scenario, self.live, config, player=player, echo=self.echo, voice=voice,
             hook=self._on_partner, background=background_voice) if scenario else None
-        self._saved_exchanges = 0
         self._write_failed: str | None = None
 
     # -- hooks ------------------------------------------------------------------------------
@@ -173,7 +172,6 @@ class Drill:
             elif self.trainee:
                 data["drill"] = {"trainee": self.trainee}
             write_text(self.session_file, json.dumps(data, indent=1, ensure_ascii=False))
-            self._saved_exchanges = len(session.exchanges)
         except OutputError as e:
             self._write_failed = str(e)
             log.error("%s", e)
