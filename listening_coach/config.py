@@ -46,6 +46,9 @@ class TranscribeOptions:
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
     block_s: float = opt(120.0, ge=30)  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
+    # one channel per person: speech this long that no word covers stays as "unclear speech"
+    unclear_min_s: float = opt(0.25, ge=0)
+    retry_empty_regions: bool = True  # a region without words is transcribed again, unmasked
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class SpeakerOptions:
     channels: tuple[str, ...] = opt(("trainee", "partner"), parse=parse_channel_map)  # trainee/partner/-
     bleed_margin_db: float = opt(6.0, ge=0)  # speech must be this much louder than the other mics' bleed
     floor_margin_db: float = opt(12.0, ge=0)  # ... and this far above the channel's own noise floor
+    edge_margin_db: float = opt(6.0, ge=0)  # a run of speech grows over frames this far above both
     frame_s: float = opt(0.02, gt=0, le=1)
 
 
@@ -71,6 +75,11 @@ class TurnOptions:
     close_after_s: float = opt(3.0, gt=0)  # trainee alone: silence that closes an exchange
     backchannel_max_s: float = opt(1.0, ge=0)
     backchannel_max_words: int = opt(2, ge=0)
+    # a short spurt said over the other's speech for this long is a backchannel whatever its text
+    backchannel_min_overlap_s: float = opt(0.1, ge=0)
+    # "Okay, you need to...": a lexicon word followed this soon by more speech, said over the
+    # other, starts that turn instead of being a backchannel
+    runon_gap_s: float = opt(1.0, ge=0)
     backchannel_words: tuple[str, ...] = (
         "mm", "mhm", "mm-hm", "mm-hmm", "hmm", "uh-huh", "yeah", "yes", "yep", "right", "okay",
         "ok", "i see", "sure", "true", "oh", "ah", "wow", "got it", "exactly", "alright",
@@ -148,9 +157,10 @@ class FeedbackOptions:
     fillers_per_min: float = opt(5.0, ge=0)
     # A hurried answer is judged only on a sustained stretch: at least fast_min_words words
     # and min_pace_speech_s of the trainee's speech in the exchange ("Bye." has no pace).
-    min_pace_speech_s: float = opt(2.5, ge=0)
+    min_pace_speech_s: float = opt(2.0, ge=0)
     fast_min_words: int = opt(8, ge=1)
-    fast_vs_own_ratio: float = opt(1.2, ge=1)  # ... and this much faster than the trainee's median
+    pace_stretch_gap_s: float = opt(0.5, gt=0)  # a pause this long ends a stretch of speech
+    fast_vs_own_ratio: float = opt(1.1, ge=1)  # ... and this much faster than the trainee's median
     speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
     # The partner escalated only when loudness, pitch and pace all rise above the partner's own
     # first prompts (``escalation_baseline_prompts``) by these margins.
@@ -201,11 +211,16 @@ class ReportOptions:
 class DiarizeOptions:
     """Offline diarization of mono recordings (docs/diarization.md).
 
-    ``role_rule`` picks the trainee: ``first`` (who speaks first), ``less`` (who talks less),
-    ``enrolment`` (closest to ``enrolment_path``, a clip of the trainee's voice) or ``manual``
-    (``trainee_speaker`` names the diarizer label, e.g. ``SPEAKER_01``).
+    ``engine``: ``segmentation`` (pyannote segmentation-3.0 windows, overlap-aware) or the older
+    ``embedding`` (Silero VAD + voice-embedding windows). ``role_rule`` picks the trainee:
+    ``auto`` (``listener`` weighed with ``less``, and ``enrolment`` when a clip is set),
+    ``listener`` (who reads like a listener, the partner agitated), ``first`` (who speaks
+    first), ``less`` (who talks less), ``enrolment`` (closest to ``enrolment_path``, a clip of
+    the trainee's voice) or ``manual`` (``trainee_speaker`` names the diarizer label, e.g.
+    ``SPEAKER_01``).
     """
 
+    engine: str = opt("segmentation", choices=("segmentation", "embedding"))  # pyannote seg-3.0 | older
     num_speakers: int = opt(0, ge=0)  # 0: estimate between min_speakers and max_speakers
     min_speakers: int = opt(1, ge=1, at_most="max_speakers")
     max_speakers: int = opt(4, ge=1)
@@ -222,10 +237,13 @@ class DiarizeOptions:
     overlap: bool = True  # look for stretches where two people speak at once
     overlap_threshold: float = 0.0  # a pair of voices must fit a frame better than one by this
     word_margin: float = opt(0.1, ge=0)  # a backchannel word moves to another voice only by this margin
-    role_rule: str = opt("less", choices=("first", "less", "enrolment", "manual"))
+    role_rule: str = opt("auto", choices=("auto", "listener", "first", "less", "enrolment", "manual"))
     trainee_speaker: str | None = None  # for role_rule = "manual"
     enrolment_path: str | None = None  # for role_rule = "enrolment"
     max_cluster_windows: int = opt(1500, ge=2)  # longer files: cluster a subsample, assign the rest
+    seg_step_s: float = opt(2.5, gt=0, le=10)  # segmentation engine: a 10 s window every this many s
+    min_clean_s: float = opt(0.5, ge=0)  # segmentation engine: solo speech to cluster a local speaker
+    seg_cluster_threshold: float = opt(0.2, ge=0, le=2)  # segmentation engine's cluster_threshold
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ class Case:
     code: int
     message: str  # one line of stderr matches this
     check: Callable[[Path, str], None] | None = None  # (output folder, stderr) -> asserts
+    command: str = "analyze"
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -110,6 +111,10 @@ def _speech() -> np.ndarray:
 def _partner() -> np.ndarray:
     """Channel 1's first 6.5 s: the partner's opening line (16 words), mono."""
     return _speech()[1, : int(6.5 * SAMPLE_RATE)]
+
+
+def _silent(channels: int) -> np.ndarray:
+    return np.zeros((channels, int(CLIP_S * SAMPLE_RATE)), dtype=np.float32)
 
 
 def _with_config(text: str, make: Callable[[Path], list[str]]) -> Callable[[Path], list[str]]:
@@ -341,6 +346,21 @@ CASES: list[Case] = [
     Case("diarize-and-channels", _two_channels("--diarize", "--channels", "trainee,partner"), EXIT_ERROR,
          r"^error: --diarize and --channels exclude each other"),
     Case("negative-jobs", _two_channels("--jobs", "-1"), EXIT_ERROR, r"^error: --jobs must be 0"),
+    # other commands that read a file given on the command line
+    Case("render-empty-path", lambda d: [""], EXIT_ERROR,
+         r'^error: An empty path \(""\) was given; pass a session', command="render"),
+    Case("render-fifo", _fifo, EXIT_ERROR,
+         r"pipe\.wav: is a named pipe \(FIFO\), not a session JSON", command="render"),
+    Case("render-symlink-loop", _symlink_loop, EXIT_ERROR,
+         r"loop\.wav: is a symbolic link loop; point it at a session JSON", command="render"),
+    Case("render-binary-json", _bytes("s.json", _random(300, 7)), EXIT_ERROR,
+         r"s\.json is not a session JSON", command="render"),
+    Case("export-device", lambda d: [os.devnull, "--format", "srt"], EXIT_ERROR,
+         r"/dev/null: is a device, not a session JSON", command="export"),
+    Case("export-folder", lambda d: [str(d), "--format", "vtt"], EXIT_ERROR,
+         r"is a folder, not a session JSON", command="export"),
+    Case("export-not-a-session", _bytes("s.json", b'{"a": 1}'), EXIT_ERROR,
+         r"^error: Session JSON has schema ''", command="export"),
     # config files
     *(Case(name, _config(content), EXIT_ERROR, f"^error: Config file .*coach\\.toml.*{message}")
       for name, (content, message) in BAD_TOML.items()),
@@ -384,9 +404,9 @@ MODEL_CASES: list[Case] = [
          EXIT_OK, r"1 analysed", _words("narrow")),
     Case("96-khz", _with_config(MONO, _signal("wide.wav", lambda: _resampled(96000), rate=96000)),
          EXIT_OK, r"1 analysed", _words("wide")),
-    Case("six-channels-mapped", _with_config(FAST, _signal(
-        "six_mapped.wav", lambda: np.concatenate([_speech(), np.zeros((4, int(CLIP_S * SAMPLE_RATE)))]),
-        extra=("--channels", "trainee,partner,-,-,-,-"))), EXIT_OK, r"1 analysed", _words("six_mapped")),
+    Case("six-channels-mapped", _with_config(FAST, _signal(  # the map the README documents
+        "six_mapped.wav", lambda: np.concatenate([_silent(1), _speech(), _silent(3)]),
+        extra=("--channels", "-,trainee,partner,-,-,-"))), EXIT_OK, r"1 analysed", _words("six_mapped")),
     Case("skip-channel-zero", _with_config(FAST, _signal(
         "skip.wav", lambda: _speech()[::-1], extra=("--channels", "-,trainee"))), EXIT_OK, r"1 analysed",
          _only_trainee("skip")),
@@ -423,7 +443,7 @@ def _run_case(case: Case, folder: Path, capsys: pytest.CaptureFixture[str],
     out = Path(args[args.index("--out") + 1])
     before = {p.name for p in out.iterdir()} if out.is_dir() else set()
     capsys.readouterr()
-    code = main(["analyze", *args])
+    code = main([case.command, *args])
     captured = capsys.readouterr()
     stderr = captured.err + "".join(f"{r.levelname} {r.getMessage()}\n" for r in caplog.records)
     everything = captured.out + stderr

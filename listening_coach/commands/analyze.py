@@ -33,7 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="who is on each channel, e.g. partner,trainee ('-' skips one)")
     p.add_argument("--diarize", action="store_true",
                    help="find the voices in a mono recording (speakers.mode = diarize); "
-                        "roles by [diarize] role_rule (default: who talks less is the trainee)")
+                        "roles by [diarize] role_rule (default auto: who sounds like the listener, "
+                        "and talks less)")
+    p.add_argument("--num-speakers", type=int, metavar="N",
+                   help="mono recordings: this many voices instead of estimating the count")
+    p.add_argument("--trainee", metavar="SPEAKER_NN",
+                   help="mono recordings: the diarizer label that is the trainee (see the report's note)")
+    p.add_argument("--roles", metavar="RULE_OR_MAP",
+                   help="mono recordings: role rule (auto, listener, less, first, enrolment) or a map "
+                        "such as SPEAKER_00=partner,SPEAKER_01=trainee")
     p.add_argument("--jobs", "-j", type=int, default=0,
                    help="recordings analysed at once (default: chosen for this machine)")
     p.add_argument("--force", action="store_true",
@@ -61,7 +69,31 @@ def build_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         if args.channels is not None:
             raise ConfigError("--diarize and --channels exclude each other: pick one")
         config = dataclasses.replace(config, speakers=dataclasses.replace(config.speakers, mode="diarize"))
-    return config
+    return _diarize_overrides(config, args)
+
+
+def _diarize_overrides(config, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Apply --num-speakers, --trainee and --roles to the [diarize] options."""
+    changes: dict[str, Any] = {}
+    if getattr(args, "num_speakers", None) is not None:
+        if args.num_speakers < 1:
+            raise ConfigError(f"--num-speakers must be 1 or more, got {args.num_speakers}")
+        changes["num_speakers"] = args.num_speakers
+    roles = getattr(args, "roles", None)
+    trainee = getattr(args, "trainee", None)
+    if roles and "=" in roles:
+        pairs = dict(part.split("=", 1) for part in roles.split(",") if "=" in part)
+        named = [label.strip() for label, role in pairs.items() if role.strip() == "trainee"]
+        if len(named) != 1:
+            raise ConfigError(f"--roles {roles!r} must name exactly one trainee, e.g. SPEAKER_01=trainee")
+        trainee = named[0]
+    elif roles:
+        changes["role_rule"] = roles
+    if trainee:
+        changes.update(role_rule="manual", trainee_speaker=trainee)
+    if not changes:
+        return config
+    return dataclasses.replace(config, diarize=dataclasses.replace(config.diarize, **changes))
 
 
 class _Progress:

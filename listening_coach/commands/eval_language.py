@@ -133,6 +133,11 @@ def run(args: argparse.Namespace) -> int:
         cross_validate, evaluate, fold_models, load_annomi, predict_examples,
     )
 
+    from listening_coach.outputs import readable_file
+
+    readable_file(args.data, "an AnnoMI CSV")
+    if args.full:
+        readable_file(args.full, "an AnnoMI full CSV")
     examples = load_annomi(args.data, args.full)
     if args.presence and all(ex.present is None for ex in examples):
         raise ModelError(f"{args.data} has no *_exists columns (AnnoMI-full); pass --full "

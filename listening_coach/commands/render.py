@@ -36,7 +36,7 @@ def render_one(json_path: Path, args: argparse.Namespace) -> Path:
     from listening_coach.corrections import apply_corrections, describe, find_corrections
     from listening_coach.html import write_report
     from listening_coach.manifest import RecordingInfo, parse_channels, parse_date
-    from listening_coach.outputs import atomic_write_text
+    from listening_coach.atomic import atomic_write_text
     from listening_coach.report import session_from_dict, to_dict
 
     try:
@@ -83,9 +83,12 @@ def session_files(inputs: list[str]) -> list[Path]:
     """Session JSONs among ``inputs``; folders give their ``*.json`` (stamps and
     ``*.corrected.json`` left out)."""
     found: list[Path] = []
+    from listening_coach.outputs import readable_file
+
     for name in inputs:
         path = Path(name)
-        candidates = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        candidates = (sorted(path.glob("*.json")) if name and path.is_dir()
+                      else [readable_file(name, "a session JSON (NAME.json) or a folder of them")])
         found += [p for p in candidates
                   if not p.name.endswith((".stamp.json", ".corrected.json"))]
     return found

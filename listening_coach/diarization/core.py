@@ -54,6 +54,10 @@ def _check(samples: np.ndarray, options: DiarizeOptions, sample_rate: int) -> np
         )
     if options.num_speakers < 0:
         raise ConfigError(f"diarize.num_speakers must be 0 (estimate) or more, got {options.num_speakers}")
+    if options.engine not in ("segmentation", "embedding"):
+        raise ConfigError(f"diarize.engine must be 'segmentation' or 'embedding', got {options.engine!r}")
+    if options.seg_step_s <= 0 or options.seg_step_s > 10:
+        raise ConfigError(f"diarize.seg_step_s must be in (0, 10], got {options.seg_step_s}")
     if options.cluster_method not in ("nme-sc", "ahc"):
         raise ConfigError(f"diarize.cluster_method must be 'nme-sc' or 'ahc', got {options.cluster_method!r}")
     if options.window_s < MIN_WINDOW_S or options.step_s <= 0:
@@ -116,6 +120,10 @@ def diarize(
     """
     options = options or DiarizeOptions()
     samples = _check(samples, options, sample_rate)
+    if options.engine == "segmentation":
+        from listening_coach.diarization.neural import diarize_segmentation
+
+        return diarize_segmentation(samples, options)
     duration = len(samples) / SAMPLE_RATE
     notes: list[str] = []
     probs = vad.speech_probabilities(samples)

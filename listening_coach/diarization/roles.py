@@ -8,6 +8,11 @@ Rules (``DiarizeOptions.role_rule``):
 - ``less``: the one who talks less is the trainee (listening roles talk well under 50%).
 - ``enrolment``: the speaker whose voice is closest to a clip of the trainee's voice.
 - ``manual``: the coach names the label (``trainee=`` / ``DiarizeOptions.trainee_speaker``).
+- ``listener``: the speaker whose utterances read like a listener's (reflections, questions,
+  validation, affirmation, apologies, backchannels: the language model's labels) and whose
+  partner sounds agitated (commands, blame, arguing, threats) is the trainee (:mod:`.listener`).
+- ``auto`` (default): ``listener`` weighted 1, ``less`` 0.5, and ``enrolment`` 2 when a clip is
+  given, as signed votes; the sign picks the trainee, the size is the confidence.
 
 Confidence in [0, 1] says how clearly the rule separated the two candidates (e.g. for ``less``
 a 20/80 talk split is clear, 49/51 is a coin flip), scaled by the count confidence.
@@ -19,11 +24,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from listening_coach.config import LanguageOptions
 from listening_coach.diarization.types import Diarization
 from listening_coach.errors import AudioError, ConfigError
 from listening_coach.types import PARTNER, TRAINEE, Speaker, Word
 
-RULES = ("first", "less", "enrolment", "manual")
+RULES = ("auto", "listener", "first", "less", "enrolment", "manual")
+LOW_CONFIDENCE = 0.3  # below this the report says the roles may be swapped
 
 
 def _talk_times(diarization: Diarization, words: Sequence[Word]) -> dict[Speaker, float]:
@@ -51,10 +58,11 @@ def _first_times(diarization: Diarization, words: Sequence[Word]) -> dict[Speake
 def choose_roles(
     diarization: Diarization,
     words: Sequence[Word] = (),
-    rule: str = "less",
+    rule: str = "auto",
     *,
     enrolment: np.ndarray | None = None,
     trainee: Speaker | None = None,
+    language: LanguageOptions | None = None,
 ) -> tuple[dict[Speaker, Speaker], float]:
     """Map diarizer labels to roles by ``rule``.
 
@@ -62,10 +70,12 @@ def choose_roles(
       diarization: The diarizer's result (labels, talk time, voiceprints).
       words: Words with diarizer labels, if transcribed (talk time and first speech come from
         them when given, else from the segments).
-      rule: ``first``, ``less``, ``enrolment`` or ``manual``.
+      rule: one of :data:`RULES`.
       enrolment: For ``enrolment``: float32 16 kHz samples of the trainee alone (>= 1 s), or a
         256-d embedding.
       trainee: For ``manual``: the diarizer label of the trainee.
+      language: :class:`~listening_coach.config.LanguageOptions` for ``listener``/``auto``
+        (None: defaults).
 
     Returns:
       ({label: "trainee" | "partner" | label}, confidence). The two most talkative speakers
@@ -94,11 +104,19 @@ def choose_roles(
         chosen, confidence = trainee, 1.0
         if chosen not in pair:
             pair = [chosen, labels[0]]
-    elif rule == "less":
+    elif rule in ("less", "listener", "auto"):
         a, b = pair
-        chosen = b if talk[b] < talk[a] else a
-        share = talk[chosen] / (talk[a] + talk[b])
-        confidence = float(np.clip(abs(0.5 - share) / 0.3, 0.0, 1.0))
+        votes = [(0.5 if rule == "auto" else 1.0, _less_vote(talk, a, b))] if rule != "listener" else []
+        if rule != "less":
+            from listening_coach.diarization.listener import listener_vote
+
+            votes.append((1.0, listener_vote(words, a, b, language)))
+        if rule == "auto" and enrolment is not None:
+            enrolled, conf = _by_enrolment(diarization, pair, enrolment)
+            votes.append((2.0, conf if enrolled == a else -conf))
+        total = sum(w * v for w, v in votes) / sum(w for w, _ in votes)
+        chosen = a if total >= 0 else b
+        confidence = float(np.clip(abs(total), 0.0, 1.0))
     elif rule == "first":
         first = _first_times(diarization, words)
         order = sorted(pair, key=lambda k: first.get(k, np.inf))
@@ -113,6 +131,12 @@ def choose_roles(
     other = next(k for k in pair if k != chosen)
     mapping[other] = PARTNER
     return mapping, round(float(confidence), 3)
+
+
+def _less_vote(talk: dict[Speaker, float], a: Speaker, b: Speaker) -> float:
+    """+1 .. -1: how clearly ``a`` (positive) or ``b`` talks less (a 20/80 split is clear)."""
+    share = talk[a] / max(talk[a] + talk[b], 1e-9)
+    return float(np.clip((0.5 - share) / 0.3, -1.0, 1.0))
 
 
 def _by_enrolment(

@@ -1,0 +1,119 @@
+"""The default diarizer: pyannote's segmentation-3.0 windows stitched into global speakers.
+
+- :func:`diarize_segmentation`: checked 16 kHz mono samples -> Diarization.
+
+Steps (all offline; docs/diarization.md)::
+
+    samples --10 s windows every seg_step_s--> segmentation-3.0 (ONNX): 3 local speakers, <= 2 at once
+            --solo frames of each local speaker--> voice embedding (resemblyzer, ONNX)
+            --NME-SC on embeddings with >= min_clean_s solo speech--> global voices + count
+            --Hungarian per window--> local -> global (a backchannel's local speaker gets the
+              voice its window's other speaker did not take)
+            --overlap-add, keep per frame the windows' speaker count--> segments, overlaps
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from listening_coach.config import DiarizeOptions
+from listening_coach.diarization.chains import cluster_chains, link_windows
+from listening_coach.diarization.types import overlap_regions
+from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
+from listening_coach.diarization.stitch import aggregate, local_embeddings
+from listening_coach.diarization.types import Diarization, SpeakerSegment
+
+log = logging.getLogger(__name__)
+
+
+def diarize_segmentation(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
+    """Diarize checked mono 16 kHz float32 ``samples`` with the segmentation model."""
+    duration = len(samples) / 16000
+    windows = segment_windows(samples, options.seg_step_s)
+    embeddings, clean_s, embedded = local_embeddings(
+        samples, windows, min_clean_s=options.min_clean_s, min_active_s=options.min_speech_s
+    )
+    if not embedded.any():
+        return Diarization((), (), 0, 1.0, duration, ("no speech found",))
+    speech_s = _speech_seconds(windows.activity, windows.starts, len(samples))
+    chains = link_windows(windows, embedded)
+    clustering = cluster_chains(
+        chains,
+        embeddings,
+        clean_s,
+        threshold=options.seg_cluster_threshold,
+        num_speakers=options.num_speakers,
+        max_speakers=options.max_speakers,
+        min_speaker_s=min(options.min_speaker_s, 0.25 * speech_s),
+    )
+    notes: list[str] = []
+    count_confidence = clustering.count_confidence
+    if not options.num_speakers and clustering.estimated > options.max_speakers:
+        notes.append(
+            f"about {clustering.estimated} voices found, more than diarize.max_speakers = "
+            f"{options.max_speakers}: the quietest were merged into the nearest voices"
+        )
+        count_confidence = min(count_confidence, 0.3)
+    if speech_s < 3.0:
+        notes.append(f"only {speech_s:.1f} s of speech: too little to tell voices apart reliably")
+        count_confidence = min(count_confidence, 0.3)
+    centroids = clustering.centroids
+    assigned = np.where(chains.chain >= 0, clustering.labels[np.maximum(chains.chain, 0)], -1)
+    n_frames = int(np.ceil(len(samples) / FRAME_STEP))
+    active, score = aggregate(windows, assigned, len(centroids), n_frames)
+    segments = _segments(active, score, options)
+    if not segments:
+        return Diarization((), (), 0, 1.0, duration, (*notes, "no speech found"))
+    names: dict[int, str] = {}
+    for s in sorted(segments, key=lambda s: s.start):
+        names.setdefault(int(s.speaker), f"SPEAKER_{len(names):02d}")
+    renamed = tuple(
+        SpeakerSegment(s.start, s.end, names[int(s.speaker)], s.confidence)
+        for s in sorted(segments, key=lambda s: (s.start, s.end))
+    )
+    voiceprints = tuple((names[i], centroids[i]) for i in sorted(names))
+    return Diarization(
+        renamed, overlap_regions(renamed), len(names), count_confidence, duration, tuple(notes), voiceprints
+    )
+
+
+def _speech_seconds(activity: np.ndarray, starts: np.ndarray, n_samples: int) -> float:
+    """Seconds in which any window hears speech (union over windows)."""
+    heard = np.zeros(int(np.ceil(n_samples / FRAME_STEP)) + 1, dtype=bool)
+    any_active = np.asarray(activity.any(axis=2))
+    for w, start in enumerate(starts):
+        first = int(round(start / FRAME_STEP))
+        part = any_active[w, : max(0, len(heard) - first)]
+        heard[first : first + len(part)] |= part
+    return float(heard.sum() * FRAME_S)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def _segments(active: np.ndarray, score: np.ndarray, options: DiarizeOptions) -> list[SpeakerSegment]:
+    """Per speaker: bridge gaps under ``min_silence_s`` (and under ``merge_gap_s`` when nobody
+    else talks in them), drop runs under ``min_speech_s``; speaker stored as its index."""
+    out = []
+    short_gap = int(round(options.min_silence_s / FRAME_S))
+    long_gap = int(round(options.merge_gap_s / FRAME_S))
+    min_len = int(round(options.min_speech_s / FRAME_S))
+    for c in range(active.shape[1]):
+        mask = active[:, c].copy()
+        others = np.asarray(np.delete(active, c, axis=1).any(axis=1))
+        for a, b in _runs(~mask):
+            if a == 0 or b == len(mask):
+                continue
+            if b - a <= short_gap or (b - a <= long_gap and not others[a:b].any()):
+                mask[a:b] = True
+        for a, b in _runs(mask):
+            if b - a < min_len:
+                continue
+            conf = float(np.clip(score[a:b, c].mean(), 0.0, 1.0))
+            out.append(SpeakerSegment(a * FRAME_S, b * FRAME_S, str(c), round(conf, 3)))
+    return out

@@ -1,0 +1,137 @@
+"""The segmentation-3.0 diarizer: model file and shapes, powerset decoding, window linking,
+overlap from the powerset on a mix, the listener role rule, and the CLI overrides."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from listening_coach.config import DEFAULT_CONFIG, DiarizeOptions
+from listening_coach.diarization import Diarization, SpeakerSegment, choose_roles, diarize, segmentation
+from listening_coach.diarization.chains import cluster_chains, link_windows
+from listening_coach.diarization.eval import overlap_regions, score_onsets
+from listening_coach.diarization.listener import listener_vote
+from listening_coach.diarization.segmentation import FRAMES, Windows, decode_powerset, segment_windows
+from listening_coach.diarization.stitch import aggregate
+from listening_coach.errors import ModelError
+from listening_coach.testing import script
+from tests.conftest import require_tool
+
+
+def test_model_output_shapes() -> None:
+    session = segmentation.load_model()
+    out = session.run(None, {session.get_inputs()[0].name: np.zeros((2, 1, 160000), np.float32)})[0]
+    assert out.shape == (2, FRAMES, 7)
+    assert np.allclose(np.exp(out).sum(axis=-1), 1.0, atol=1e-4)  # log-probabilities
+    windows = segment_windows(np.zeros(12 * 16000, np.float32), 2.5)
+    assert windows.starts.tolist() == [0, 32000]  # the last window ends at the end
+    assert windows.activity.shape == (2, FRAMES, 3) and windows.speech.shape == (2, FRAMES)
+    assert windows.activity.sum() == 0  # silence: nobody
+
+
+def test_powerset_decoding() -> None:
+    logp = np.full((7, 7), -10.0, np.float32)
+    np.fill_diagonal(logp, 0.0)
+    assert decode_powerset(logp).tolist() == [
+        [0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1]
+    ]
+
+
+def test_missing_and_corrupt_model_name_the_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ModelError, match="make segmentation-model"):
+        segmentation.load_model(str(tmp_path / "absent.onnx"))
+    bad = tmp_path / "segmentation-3.0.onnx"
+    bad.write_bytes(b"not a model")
+    monkeypatch.setattr(segmentation, "MODEL_PATH", bad)
+    segmentation.load_model.cache_clear()
+    try:
+        with pytest.raises(ModelError, match="corrupt.*make segmentation-model"):
+            segmentation.load_model()
+    finally:
+        segmentation.load_model.cache_clear()
+
+
+def _windows(*rows: tuple[int, list[tuple[int, int, int]]]) -> Windows:
+    """Windows from (start sample, [(local speaker, first frame, end frame)])."""
+    activity = np.zeros((len(rows), FRAMES, 3), np.uint8)
+    for w, (_, spans) in enumerate(rows):
+        for k, a, b in spans:
+            activity[w, a:b, k] = 1
+    return Windows(np.array([r[0] for r in rows]), activity, activity.any(axis=2).astype(np.float32))
+
+
+def test_windows_link_by_shared_activity_and_keep_co_speakers_apart() -> None:
+    # window 2 starts 148 frames (2.5 s) later; its local 2 is window 1's local 0 (same frames)
+    w = _windows((0, [(0, 0, 300), (1, 350, 589)]), (40000, [(2, 0, 152), (0, 202, 441)]))
+    chains = link_windows(w, np.ones((2, 3), bool) & w.activity.any(axis=1))
+    assert chains.chain[0, 0] == chains.chain[1, 2] and chains.chain[0, 1] == chains.chain[1, 0]
+    assert chains.count == 2
+    # identical embeddings: the model heard both in one window, so they stay two voices
+    same = np.tile(np.eye(1, 256, dtype=np.float32), (2, 3, 1))
+    clusters = cluster_chains(chains, same, np.full((2, 3), 3.0), threshold=0.2)
+    assert len(clusters.centroids) == 2 and clusters.labels[0] != clusters.labels[1]
+
+
+def test_aggregate_keeps_both_voices_where_windows_hear_two() -> None:
+    # local 0 talks throughout, local 1 only in frames 200-240 (over local 0): an overlap
+    w = _windows((0, [(0, 0, 589), (1, 200, 240)]))
+    active, _ = aggregate(w, np.array([[0, 1, -1]]), 2, FRAMES)
+    assert active[:, 0].all()
+    assert np.flatnonzero(active[:, 1]).tolist() == list(range(200, 240))
+
+
+@pytest.mark.slow
+@pytest.mark.espeak
+def test_backchannel_overlap_found_in_a_mono_roleplay() -> None:
+    """waiting_room with two distinct espeak voices, mixed to mono: the trainee's "I see."
+    over the partner comes out as its own segment, and the overlap onsets are found."""
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    from listening_coach.diarization.roleplays import mono_roleplays, score_diarization
+
+    conditions = (("annie-andy", {"voices": (("trainee", "en-us+Annie"), ("partner", "en-gb+Andy"))}),)
+    case = next(c for c in mono_roleplays(conditions) if c.name.startswith("waiting_room"))
+    result = diarize(case.samples, DiarizeOptions())
+    scores = score_diarization(case, result)
+    assert result.num_speakers == 2
+    assert scores["error_s"] / scores["total_s"] < 0.05  # measured 0.9%
+    assert scores["bc_hits"] == scores["bc_ref"] == 1
+    onsets = score_onsets(overlap_regions(case.segments), result.overlaps, tolerance_s=0.5)
+    assert onsets.hits == onsets.reference == 2
+
+
+def _two_voices() -> Diarization:
+    return Diarization(
+        (SpeakerSegment(0.0, 10.0, "SPEAKER_00"), SpeakerSegment(10.0, 30.0, "SPEAKER_01")), (), 2, 1.0, 30.0
+    )
+
+
+def test_listener_rule_finds_the_trainee_who_talks_more() -> None:
+    words = script(
+        "SPEAKER_00 0.0 This is ridiculous! Give me my money back right now.",
+        "SPEAKER_01 4.0 It sounds like you feel really let down by how long this has taken, and that "
+        "makes sense. What happened when you first called us about it?",
+        "SPEAKER_00 14.0 You people never listen. Stop wasting my time.",
+        "SPEAKER_01 17.0 I am sorry, you have been waiting far too long and you want this fixed "
+        "today. Can you tell me more about what you were promised?",
+    )
+    assert listener_vote(words, "SPEAKER_01", "SPEAKER_00", DEFAULT_CONFIG.language) > 0.5
+    roles, confidence = choose_roles(_two_voices(), words, "auto")
+    assert roles == {"SPEAKER_00": "partner", "SPEAKER_01": "trainee"} and confidence > 0.3
+    less, _ = choose_roles(_two_voices(), words, "less")  # talk time alone gets it wrong
+    assert less["SPEAKER_00"] == "trainee"
+
+
+def test_cli_overrides_reach_the_diarize_options() -> None:
+    from listening_coach.commands.analyze import _diarize_overrides
+
+    def args(**kw: object) -> argparse.Namespace:
+        return argparse.Namespace(**{"num_speakers": None, "trainee": None, "roles": None, **kw})
+
+    got = _diarize_overrides(DEFAULT_CONFIG, args(num_speakers=2, trainee="SPEAKER_01")).diarize
+    assert (got.num_speakers, got.role_rule, got.trainee_speaker) == (2, "manual", "SPEAKER_01")
+    got = _diarize_overrides(DEFAULT_CONFIG, args(roles="SPEAKER_00=trainee,SPEAKER_01=partner")).diarize
+    assert (got.role_rule, got.trainee_speaker) == ("manual", "SPEAKER_00")
+    assert _diarize_overrides(DEFAULT_CONFIG, args(roles="less")).diarize.role_rule == "less"
