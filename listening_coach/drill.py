@@ -30,6 +30,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate
 from listening_coach.errors import CoachError, DeviceError, OutputError
@@ -43,7 +44,6 @@ from listening_coach.feedback import counted
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
 Hook = Callable[[str, object], None]
 StopReason = Literal["finished", "interrupted", "device_error", "output_error", "source_ended"]
 

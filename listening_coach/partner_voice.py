@@ -25,11 +25,10 @@ from math import gcd
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.errors import AudioError, MissingExtra
 
 log = logging.getLogger(__name__)
-
-SAMPLE_RATE = 16_000  # Hz
 
 
 @dataclass(frozen=True, slots=True)

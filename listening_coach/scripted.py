@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import Config
 from listening_coach.echo import EchoGate
 from listening_coach.errors import AudioError, CoachError, MissingExtra
@@ -39,7 +40,6 @@ from listening_coach.types import TRAINEE, AudioChunk, Event, Label, Session, Wo
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
 MIN_GAP_S = 0.8  # the partner never starts sooner than this after the trainee stopped
 FALLBACK_S = 4.0  # no cue this long after the answer (cues paused, compute behind): score it
 END_TAIL_S = 1.5  # after the last line, listen this long before the drill ends

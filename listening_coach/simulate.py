@@ -26,12 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.types import AudioChunk
 
 if TYPE_CHECKING:
     from listening_coach.scenario import Scenario
-
-SAMPLE_RATE = 16_000  # Hz
 
 
 class SimulatedRoom:
