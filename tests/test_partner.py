@@ -210,3 +210,31 @@ def test_voice_cache_renders_ahead_and_drops_stale_requests() -> None:
     cache.get("zz", "upset")  # never prefetched: rendered on demand, counted
     assert cache.misses == 1
     cache.close()
+
+
+@pytest.mark.parametrize("engine", ["espeak", "piper"])
+def test_the_partner_sounds_angrier_when_agitated(engine: str) -> None:
+    """Angry: faster, louder and higher than calm (measured on the rendered audio)."""
+    import librosa
+    import numpy as np
+
+    from conftest import require_tool
+    from listening_coach.errors import MissingExtra
+    from listening_coach.partner_voice import PartnerVoice
+    from listening_coach.synth import measure_spans
+
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    try:
+        voice = PartnerVoice(engine=engine, speed_wpm=120)
+    except MissingExtra as e:
+        pytest.skip(str(e))
+    text = "Nobody in this store even listens to me."
+    heard = {}
+    for band in ("calm", "angry"):
+        samples = voice(text, band)
+        spans = measure_spans(samples)
+        f0 = librosa.yin(samples, fmin=60, fmax=400, sr=16_000)
+        heard[band] = (spans[-1][1] - spans[0][0], float(np.sqrt(np.mean(samples**2))),
+                       float(np.median(f0)))
+    (calm_s, calm_rms, calm_f0), (angry_s, angry_rms, angry_f0) = heard["calm"], heard["angry"]
+    assert angry_s < calm_s * 0.9 and angry_rms > calm_rms * 1.5 and angry_f0 > calm_f0 * 1.05
