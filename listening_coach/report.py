@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from listening_coach import __version__
 from listening_coach.atomic import atomic_write_text
 from listening_coach.config import config_from_dict, config_to_dict
 from listening_coach.errors import OutputError
@@ -35,6 +34,7 @@ from listening_coach.types import (
     VoiceFrames,
     Word,
 )
+from listening_coach.version import __version__
 
 SCHEMA_VERSION = "1.2"
 VOICE_HOP_S = 0.1  # the JSON keeps voice every 100 ms

@@ -26,7 +26,7 @@ import soundfile
 
 from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.drill_report import transcript
-from listening_coach.scenario import load_scenario
+from listening_coach.scenario_file import load_scenario
 from listening_coach.streaming import Cue
 from listening_coach.types import PARTNER, TRAINEE
 
@@ -209,7 +209,7 @@ def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path
     from listening_coach.capture import Capture
     from listening_coach.playback import Player
     from listening_coach.drill import Drill
-    from listening_coach.scenario import load_scenario
+    from listening_coach.scenario_file import load_scenario
     from listening_coach.synth import synthesize
 
     require_tool("espeak-ng", "apt-get install -y espeak-ng")

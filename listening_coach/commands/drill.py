@@ -78,7 +78,7 @@ def parse_channels(value: str | None, scripted: bool) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.scenario import list_scenarios, load_scenario
+    from listening_coach.scenario_file import list_scenarios, load_scenario
 
     if args.list:
         for name in list_scenarios():
