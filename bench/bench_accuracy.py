@@ -15,8 +15,9 @@ Usage: python bench/bench_accuracy.py [--count 24] [--seed 12] [--model tiny.en|
    per condition: exchange count exact, overlap-event precision/recall/F1 (kind and
    direction), response-latency error (median, p90), trainee WPM error (median), scripted
    speech in no turn (s, % of speech time), WER, dead air / effective pauses reported while
-   someone speaks; then the feedback families (expected, given on the right exchange,
-   detected) and criticisms on exchanges with no scripted fault; and the real-time factor.
+   someone speaks; overlap events per kind and direction; then the feedback families
+   (expected, given on the right exchange, detected) and criticisms on exchanges with no
+   scripted fault; and the real-time factor.
 """
 
 from __future__ import annotations
@@ -142,6 +143,16 @@ def table(scores: list[RolePlayScore]) -> str:
     return "\n".join(rows)
 
 
+def overlap_table(scores: list[RolePlayScore]) -> str:
+    """Overlap events per kind and direction: scripted, found, false, recall, precision."""
+    rows = ["| overlap | scripted | found (recall) | false (precision) |", "|" + " --- |" * 4]
+    for label, tp, fp, fn in summarize(scores).overlap_by_kind:
+        recall = tp / (tp + fn) if tp + fn else None
+        precision = tp / (tp + fp) if tp + fp else None
+        rows.append(f"| {label} | {tp + fn} | {tp} ({_f(recall)}) | {fp} ({_f(precision)}) |")
+    return "\n".join(rows)
+
+
 def feedback_table(scores: list[RolePlayScore]) -> str:
     """Per family: expected, given on the right exchange (recall), detected; criticisms."""
     fb = summarize(scores).feedback
@@ -182,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{audio_s / 60:.1f} min of audio analysed in {wall_s:.0f} s "
           f"({audio_s / max(wall_s, 1e-9):.1f}x real time)\n")
     print(table(scores))
+    print()
+    print(overlap_table(scores))
     print()
     print(feedback_table(scores))
     if args.json:

@@ -24,7 +24,8 @@ from typing import Any
 
 from listening_coach.feedback import counted
 from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.errors import ConfigError, OutputError
+from listening_coach.errors import ConfigError, MissingExtra, OutputError
+from listening_coach.interchange import find_segmentation
 from listening_coach.manifest import (
     RecordingInfo,
     check_trainee_names,
@@ -32,13 +33,14 @@ from listening_coach.manifest import (
     info_from_pattern,
     read_manifest,
 )
+from listening_coach.atomic import remove_stale_temp_files
 from listening_coach.outputs import (
     BatchTask,
     ItemResult,
     earlier_results,
     input_problem,
     process_task,
-    remove_stale_temp_files,
+    write_batch_outputs,
 )
 
 logger = logging.getLogger(__name__)
@@ -212,8 +214,6 @@ def plan_batch(
             task_config = replace(config, speakers=replace(config.speakers, channels=info.channels))
         seg = None
         if segmentation is not None:
-            from listening_coach.interchange import find_segmentation
-
             seg = find_segmentation(path, segmentation, single=len(found) == 1)
             if seg is None:
                 notes.append(f"no {path.stem}.rttm or {path.stem}.TextGrid in {segmentation}: "
@@ -287,8 +287,6 @@ def _run_dask(tasks: Sequence[BatchTask], address: str) -> Iterator[ItemResult]:
     try:
         from distributed import Client, as_completed
     except ImportError as e:
-        from listening_coach.errors import MissingExtra
-
         raise MissingExtra(
             "--dask needs dask.distributed: pip install 'listening-coach[dask]'"
         ) from e
@@ -374,8 +372,6 @@ def run_batch(
       ConfigError: bad manifest, pattern or output folder (nothing is analysed then).
       KeyboardInterrupt: after writing the summaries of the recordings finished so far.
     """
-    from listening_coach.cohort import write_batch_outputs
-
     started = time.monotonic()
     plan = plan_batch(inputs, out_dir, config, manifest=manifest, pattern=pattern, force=force,
                       segmentation=segmentation, analyze=analyze)

@@ -164,7 +164,8 @@ class Drill:
         self.hook(step, artifact)
 
     def _save(self, session: Session) -> None:
-        from listening_coach.report import to_dict, write_text
+        from listening_coach.atomic import atomic_write_text
+        from listening_coach.report import to_dict
 
         try:
             data = to_dict(session)
@@ -172,7 +173,7 @@ class Drill:
                 data["drill"] = {"trainee": self.trainee, **self.partner.summary()}
             elif self.trainee:
                 data["drill"] = {"trainee": self.trainee}
-            write_text(self.session_file, json.dumps(data, indent=1, ensure_ascii=False))
+            atomic_write_text(self.session_file, json.dumps(data, indent=1, ensure_ascii=False))
             self._saved_exchanges = len(session.exchanges)
         except OutputError as e:
             self._write_failed = str(e)

@@ -20,7 +20,8 @@ from typing import Any
 
 from listening_coach.errors import ConfigError
 from listening_coach.partner import SIGNAL_TEXT
-from listening_coach.scenario import Scenario, band_of, parse_scenario
+from listening_coach.scenario import Scenario, band_of
+from listening_coach.scenario_file import parse_scenario
 
 OUTCOMES = ("resolved", "escalated", "unresolved", "unfinished")
 

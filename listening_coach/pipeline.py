@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from listening_coach import speakers as spk
-from listening_coach.audio import MAX_CHANNELS, SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe
+from listening_coach.audio import (
+    MAX_CHANNELS, SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, load_audio, probe,
+)
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import counted, give_feedback
@@ -288,8 +290,6 @@ def _diarize_words(
     labelled = refine_words(labelled, samples, diarization, margin=options.word_margin)
     enrolment = None
     if options.role_rule == "enrolment" and options.enrolment_path:
-        from listening_coach.audio import load_audio
-
         enrolment = load_audio(options.enrolment_path).mean(axis=0)
     roles, confidence = choose_roles(
         diarization,

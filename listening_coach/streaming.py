@@ -37,12 +37,22 @@ from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate, drop_bleed
 from listening_coach.errors import CoachError
 from listening_coach.live_speech import SileroStream, SpeechChannel, Transcriber, WhisperTranscriber
+from listening_coach.pipeline import analyze_words
 from listening_coach.types import TRAINEE, AudioChunk, Feedback, Session, Speaker, Word
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000  # Hz
 Hook = Callable[[str, object], None]
+# Two short turns that run every stage once in :meth:`LiveSession.warm_up`; the answer earns a
+# concern with a suggested reflection, so the parser that checks suggestions is loaded too.
+WARM_UP_WORDS = tuple(
+    Word(0.4 * k + (1.0 if speaker == TRAINEE else 0.0), 0.4 * k + 0.35
+         + (1.0 if speaker == TRAINEE else 0.0), " " + text, speaker)
+    for k, (speaker, text) in enumerate(
+        [("partner", t) for t in "I am upset, my order is late.".split()]
+        + [(TRAINEE, t) for t in "please calm down".split()])
+)
 _LEVEL_ORDER = {"concern": 0, "tip": 1, "praise": 2}
 
 
@@ -114,11 +124,7 @@ class LiveSession:
         self.hook: Hook = hook or (lambda step, artifact: None)
         self.session_id = session_id or uuid.uuid4().hex[:12]
         self.echo = echo
-        if analyze is None:
-            from listening_coach.pipeline import analyze_words
-
-            analyze = analyze_words
-        self._analyze = analyze
+        self._analyze = analyze or analyze_words
         self.clock = clock
         self.pieces: list[Piece] = []
         self.extra_words: list[Word] = []  # partner words known from the scenario
@@ -133,14 +139,11 @@ class LiveSession:
 
     def warm_up(self) -> None:
         """Load models and run each stage once, so the first exchange's cue is not slow."""
-        from listening_coach.testing import script
-
         rng = np.random.default_rng(seed=440)
         noise = (0.01 * rng.standard_normal(SAMPLE_RATE)).astype(np.float32)
         try:
             self.transcriber(noise, offset_s=0.0, speaker=TRAINEE, final=False)
-            self._analyze(script("partner 0.0 I am upset", "trainee 2.0 you sound upset"),
-                          self.config, source="warm-up")
+            self._analyze(WARM_UP_WORDS, self.config, source="warm-up")
         except CoachError as e:  # the drill reports real failures when they happen
             log.warning("warm-up failed: %s", e)
 

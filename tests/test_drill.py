@@ -12,7 +12,7 @@ import soundfile
 
 from listening_coach.drill import Drill
 from listening_coach.errors import DeviceError
-from listening_coach.scenario import list_scenarios, load_scenario
+from listening_coach.scenario_file import list_scenarios, load_scenario
 from listening_coach.simulate import ScriptedTrainee, SimulatedRoom, good_listener, poor_listener
 from listening_coach.types import PARTNER, TRAINEE
 

@@ -162,3 +162,19 @@ def test_pace_is_judged_on_a_stretch_of_continuous_speech() -> None:
     tips = [f for f in session.feedback if f.code == "fast_answer"]
     assert len(tips) == 1 and "220 words/min" in tips[0].message
     assert tips[0].evidence[0].text == " we"
+
+
+def test_every_exchange_item_keeps_its_evidence_on_the_samples() -> None:
+    from pathlib import Path
+
+    from listening_coach.roleplay import load_words
+
+    samples = sorted(Path(__file__).parents[1].glob("audio_samples/*.words.json"))
+    assert samples
+    for path in samples:
+        session = analyze_words(load_words(path), RULES_ONLY)
+        items = [f for f in session.feedback if f.exchange is not None]
+        assert items
+        for f in items:
+            assert f.evidence and f.because, (path.name, f.code)  # quote and time, and a number
+            assert f.evidence[0].start >= 0 and all(m.name for m in f.because)

@@ -16,7 +16,7 @@ from listening_coach.drill_report import (
     cohort_rows, curve_chart, render_cohort, scenario_from_report, transcript,
 )
 from listening_coach.partner import DEFAULT_WEIGHTS, Answer, PartnerState, measure
-from listening_coach.scenario import load_scenario
+from listening_coach.scenario_file import load_scenario
 from listening_coach.types import TRAINEE, Event, Label, Word
 
 LINE = "I have been a customer for ten years. Nobody in this store even listens to me."

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.config import TurnOptions
 from listening_coach.diarization.types import Diarization, SpeakerSegment
 from listening_coach.types import Word
 
@@ -45,8 +46,6 @@ def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
 def _vocabulary(lexicon: Sequence[str] | None) -> set[str]:
     """Single-word backchannels ("mm-hm", "yeah"); phrases such as "i see" are left out so
     that "I" or "see" inside a sentence never counts."""
-    from listening_coach.config import TurnOptions
-
     entries = lexicon if lexicon is not None else TurnOptions().backchannel_words
     return {entry.lower() for entry in entries if len(entry.split()) == 1}
 

@@ -5,8 +5,9 @@
 - :func:`file_key`: a file id folded to ASCII ("trñ00" -> "trn00") to match audio file names.
 - :func:`score_der`: diarization error rate on a 10 ms grid with optimal (Hungarian) speaker
   mapping, a forgiveness collar around reference boundaries, optionally skipping overlap.
-- :func:`overlap_regions` / :func:`score_onsets`: stretches where 2+ speakers talk and how well
-  their onsets are found (one-to-one matches within a tolerance).
+- :func:`score_onsets`: how well the onsets of stretches where 2+ speakers talk
+  (:func:`~listening_coach.diarization.types.overlap_regions`, re-exported here) are found
+  (one-to-one matches within a tolerance).
 
 DER = (missed speech + false alarm + speaker confusion) / reference speech, per md-eval.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from listening_coach.diarization.types import SpeakerSegment
+from listening_coach.diarization.types import overlap_regions as overlap_regions  # re-exported
 from listening_coach.errors import AudioError
 
 RESOLUTION_S = 0.01
@@ -212,31 +214,6 @@ def score_der(
         false_alarm=float(false_alarm * RESOLUTION_S),
         confusion=float(confusion * RESOLUTION_S),
     )
-
-
-def overlap_regions(
-    segments: Sequence[SpeakerSegment], *, min_duration_s: float = 0.0
-) -> tuple[tuple[float, float], ...]:
-    """Return the stretches where two or more speakers' segments overlap, merged.
-
-    Examples:
-      >>> overlap_regions([SpeakerSegment(0.0, 2.0, "A"), SpeakerSegment(1.5, 3.0, "B")])
-      ((1.5, 2.0),)
-    """
-    events = sorted([(s.start, 1) for s in segments] + [(s.end, -1) for s in segments])
-    regions: list[tuple[float, float]] = []
-    active, opened = 0, 0.0
-    for t, delta in events:
-        before = active
-        active += delta
-        if before < 2 <= active:
-            opened = t
-        elif before >= 2 > active and t > opened:
-            if regions and opened - regions[-1][1] < 1e-9:
-                regions[-1] = (regions[-1][0], t)
-            else:
-                regions.append((opened, t))
-    return tuple((a, b) for a, b in regions if b - a >= min_duration_s)
 
 
 def score_onsets(

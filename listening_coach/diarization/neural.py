@@ -20,7 +20,7 @@ import numpy as np
 
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.chains import cluster_chains, link_windows
-from listening_coach.diarization.eval import overlap_regions
+from listening_coach.diarization.types import overlap_regions
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
 from listening_coach.diarization.types import Diarization, SpeakerSegment

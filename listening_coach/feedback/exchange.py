@@ -222,7 +222,8 @@ def monologue(c: ExchangeContext) -> list[Feedback]:
         "tip",
         f"You talked for {longest.duration:.0f} s without a break from {clock(longest.start)}. "
         "Shorter answers leave room for your partner.",
-        c.i, (), longest.words[:6], "monologue",
+        c.i, (Metric("talk.turn_s", round(longest.duration, 2), "s", c.i, longest.words),),
+        longest.words[:6], "monologue",
     )]
 
 

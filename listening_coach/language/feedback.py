@@ -47,6 +47,15 @@ _PRAISE = {
 }
 
 
+_PRAISE_METRICS = {
+    "good_complex_reflection": ("language.complex_reflections", "language.fidelity"),
+    "good_simple_reflection": ("language.simple_reflections", "language.fidelity"),
+    "validation": ("language.validations", "language.flag.validation"),
+    "open_question": ("language.open_questions",),
+    "affirmation": ("language.flag.affirmation",),
+}
+
+
 def _quote(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
@@ -178,6 +187,7 @@ def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple
             min_confidence: float) -> list[Feedback]:
     """One praise per skill per exchange: the most confident utterance showing it."""
     best: dict[tuple[int, str], Label] = {}
+    prompted = {ex.index for ex in exchanges if ex.prompt}
     for lab in labels:
         # a phrase rule ("anyone would", "it took courage") is evidence of its own; a model
         # label must be sure enough
@@ -187,6 +197,8 @@ def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple
         if set(lab.flags) & ESCALATING_FLAGS:
             continue  # "I understand, but you have to..." is not a validation to praise
         for code in _praise_codes(lab):
+            if "reflection" in code and lab.exchange not in prompted:
+                continue  # nothing the partner said to reflect
             key = (lab.exchange, code)
             if key not in best or lab.confidence > best[key].confidence:
                 best[key] = lab
@@ -198,8 +210,8 @@ def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple
                    else "")
         out.append(Feedback(
             "praise", f"{what} at {clock(lab.start)}: {_quote(lab.text)} — {why}{carried}.",
-            exchange, _because(metrics, ("language.reflections", "language.fidelity"), exchange)
-            if "reflection" in code else (), words_of(exchanges, [lab]), code))
+            exchange, _because(metrics, _PRAISE_METRICS[code], exchange),
+            words_of(exchanges, [lab]), code))
     return out
 
 
