@@ -115,7 +115,6 @@ class PaceOptions:
     target_wpm_max: float = opt(140.0, gt=0)
     fast_wpm: float = opt(160.0, gt=0)
     fast_sustained_s: float = opt(20.0, ge=0)
-    slow_wpm: float = opt(90.0, gt=0, at_most="fast_wpm")
     min_words: int = opt(5, ge=1)  # fewer words give no pace for an exchange
     baseline_exchanges: int = opt(2, ge=1)  # the trainee's first exchanges set the personal baseline
 
@@ -298,6 +297,11 @@ def build_options(cls: type[T], values: T | dict[str, Any] | None, section: str 
     return options
 
 
+# Keys earlier versions had and wrote into every session JSON: read and ignored, so old sessions
+# and config files still load.
+RETIRED_KEYS: dict[str, tuple[str, ...]] = {"pace": ("slow_wpm",)}
+
+
 def config_from_dict(data: dict[str, Any] | None) -> Config:
     """Build a :class:`Config` from ``{"section": {"key": value}}``; see :func:`load_config`."""
     data = data or {}
@@ -312,7 +316,10 @@ def config_from_dict(data: dict[str, Any] | None) -> Config:
     built: dict[str, Any] = {}
     for name in sections:
         option_cls = type(getattr(DEFAULT_CONFIG, name))
-        built[name] = build_options(option_cls, data.get(name), name)
+        section = data.get(name)
+        if isinstance(section, dict) and name in RETIRED_KEYS:
+            section = {k: v for k, v in section.items() if k not in RETIRED_KEYS[name]}
+        built[name] = build_options(option_cls, section, name)
     return Config(**built)
 
 

@@ -30,6 +30,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate
 from listening_coach.errors import CoachError, DeviceError, OutputError
@@ -43,7 +44,6 @@ from listening_coach.feedback import counted
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
 Hook = Callable[[str, object], None]
 StopReason = Literal["finished", "interrupted", "device_error", "output_error", "source_ended"]
 
@@ -147,7 +147,6 @@ class Drill:
         self.partner = ScriptedPartner(
             scenario, self.live, config, player=player, echo=self.echo, voice=voice,
             hook=self._on_partner, background=background_voice) if scenario else None
-        self._saved_exchanges = 0
         self._write_failed: str | None = None
 
     # -- hooks ------------------------------------------------------------------------------
@@ -174,7 +173,6 @@ class Drill:
             elif self.trainee:
                 data["drill"] = {"trainee": self.trainee}
             atomic_write_text(self.session_file, json.dumps(data, indent=1, ensure_ascii=False))
-            self._saved_exchanges = len(session.exchanges)
         except OutputError as e:
             self._write_failed = str(e)
             log.error("%s", e)
@@ -188,7 +186,8 @@ class Drill:
         try:
             recorder = Recorder(self.recording, channels=len(self.channels) + (1 if self.scenario else 0))
             if self.partner is not None:
-                self.partner.prepare()  # the opening line is ready before the first block
+                self.hook("drill.state", "preparing the partner's voice")
+                self.partner.prepare()  # every line is ready before the first block
             self.hook("drill.state", "listening")
             for chunk in self._chunks():
                 if self.partner is not None:

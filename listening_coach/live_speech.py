@@ -19,11 +19,11 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import LiveOptions, TranscribeOptions
 from listening_coach.transcribe import FILLER_PROMPT, load_model, transcribe
 from listening_coach.types import Speaker, Word
 
-SAMPLE_RATE = 16_000  # Hz
 WINDOW = 512  # samples per Silero window (32 ms)
 CONTEXT = 64  # samples of the previous window Silero v6 sees
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate, drop_bleed
 from listening_coach.errors import CoachError
@@ -42,7 +43,6 @@ from listening_coach.types import TRAINEE, AudioChunk, Feedback, Session, Speake
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
 Hook = Callable[[str, object], None]
 # Two short turns that run every stage once in :meth:`LiveSession.warm_up`; the answer earns a
 # concern with a suggested reflection, so the parser that checks suggestions is loaded too.

@@ -243,11 +243,12 @@ class Transcript:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class VoiceFrames:
     """Frame-level loudness (dB) and pitch (Hz, NaN unvoiced) of each speaker's channel.
 
-    Frames are ``hop_s`` apart starting at 0.0; arrays are read-only.
+    Frames are ``hop_s`` apart starting at 0.0; arrays are read-only. Compared by identity
+    (``==`` on arrays has no single truth value).
     """
 
     hop_s: Seconds
@@ -286,9 +287,12 @@ class Session:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class AudioChunk:
-    """A block of live audio: ``start`` is absolute seconds since capture began."""
+    """A block of live audio: ``start`` is absolute seconds since capture began.
+
+    Compared by identity (``==`` on arrays has no single truth value).
+    """
 
     start: Seconds
     samples: np.ndarray  # float32, shape (channels, n) at 16 kHz; read-only

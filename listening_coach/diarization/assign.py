@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import TurnOptions
 from listening_coach.diarization.types import Diarization, SpeakerSegment
 from listening_coach.types import Word
@@ -136,7 +137,7 @@ def refine_words(
     margin: float = 0.1,
     max_word_s: float = 1.2,
     lexicon: tuple[str, ...] | None = None,
-    sample_rate: int = 16000,
+    sample_rate: int = SAMPLE_RATE,
 ) -> tuple[Word, ...]:
     """Second pass: move backchannel words whose own voice is closer to another speaker.
 

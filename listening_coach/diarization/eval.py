@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.diarization.types import overlap_regions as overlap_regions  # re-exported
 from listening_coach.errors import AudioError
@@ -322,7 +323,7 @@ def evaluate_directory(
         hyp = diarize(mono, options)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - started
         ref = reference[file_id]
-        scored = regions.get(file_key(file_id)) or ((0.0, len(mono) / 16000),)
+        scored = regions.get(file_key(file_id)) or ((0.0, len(mono) / SAMPLE_RATE),)
         ref_in = {s.speaker for s in ref if any(s.start < b and s.end > a for a, b in scored)}
         score = ClipScore(
             file_id=file_id,
@@ -337,7 +338,7 @@ def evaluate_directory(
                 uem=scored,
             ),
             seconds=elapsed,
-            audio_s=len(mono) / 16000,
+            audio_s=len(mono) / SAMPLE_RATE,
             hypothesis=hyp.segments,
         )
         scores.append(score)
