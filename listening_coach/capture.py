@@ -209,6 +209,11 @@ class ReplaySource:
 
     @property
     def time_s(self) -> float:
+        """Audio delivered so far; in real time, what a device would have delivered by now
+        (so a consumer that falls behind sees it, as with :class:`Capture`)."""
+        if self.realtime and self.wall_start is not None:
+            ahead = int((time.monotonic() - self.wall_start) * SAMPLE_RATE)
+            return float(min(max(self._position, ahead), int(self.samples.shape[1]))) / SAMPLE_RATE
         return self._position / SAMPLE_RATE
 
     def stop(self) -> None:

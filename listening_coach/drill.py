@@ -148,7 +148,6 @@ class Drill:
         self.partner = ScriptedPartner(
             scenario, self.live, config, player=player, echo=self.echo, voice=voice,
             hook=self._on_partner, background=background_voice) if scenario else None
-        self._saved_exchanges = 0
         self._write_failed: str | None = None
 
     # -- the live analysis' control channel (streaming.LiveListener) ----------------------------
@@ -186,7 +185,6 @@ class Drill:
             elif self.trainee:
                 data["drill"] = {"trainee": self.trainee}
             atomic_write_text(self.session_file, json.dumps(data, indent=1, ensure_ascii=False))
-            self._saved_exchanges = len(session.exchanges)
         except OutputError as e:
             self._write_failed = str(e)
             log.error("%s", e)
@@ -200,7 +198,8 @@ class Drill:
         try:
             recorder = Recorder(self.recording, channels=len(self.channels) + (1 if self.scenario else 0))
             if self.partner is not None:
-                self.partner.prepare()  # the opening line is ready before the first block
+                self.hook("drill.state", "preparing the partner's voice")
+                self.partner.prepare()  # every line is ready before the first block
             self.hook("drill.state", "listening")
             for chunk in self._chunks():
                 if self.partner is not None:

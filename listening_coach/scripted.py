@@ -35,7 +35,7 @@ from listening_coach.errors import AudioError, CoachError, MissingExtra
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.partner import Answer, PartnerState, Step
 from listening_coach.partner_voice import PartnerVoice, VoiceCache
-from listening_coach.scenario import PartnerLine, Reaction, Scenario, band_of
+from listening_coach.scenario import BANDS, PartnerLine, Reaction, Scenario, band_of
 from listening_coach.streaming import Cue, LiveSession
 from listening_coach.synth import measure_spans, partner_words
 from listening_coach.types import TRAINEE, AudioChunk, Event, Label, Session, Speaker, Word
@@ -43,7 +43,7 @@ from listening_coach.types import TRAINEE, AudioChunk, Event, Label, Session, Sp
 log = logging.getLogger(__name__)
 
 MIN_GAP_S = 0.8  # the partner never starts sooner than this after the trainee stopped
-FALLBACK_S = 2.0  # no cue this long after the answer (compute behind): score it anyway
+FALLBACK_S = 4.0  # no cue this long after the answer (cues paused, compute behind): score it
 END_TAIL_S = 1.5  # after the last line, listen this long before the drill ends
 Voice = Callable[[str, str], np.ndarray]
 
@@ -93,8 +93,25 @@ class ScriptedPartner:
 
     # -- events from the drill ------------------------------------------------------------
     def prepare(self) -> None:
-        """Render the opening line now and the likely next ones in the background."""
+        """Render every line the partner can say, in every band it can be said in, before the
+        drill starts (a neural voice takes about a second per line on a busy 2-core machine;
+        the trainee must not wait for it mid-drill)."""
         self._audio(self.scenario.opening, self.state.band)
+        self.cache.render_now(self._every_line())
+
+    def _every_line(self) -> list[tuple[str, str]]:
+        s, keys = self.scenario, []
+        for line in s.lines[1:]:
+            if line.audio is None:
+                keys += [(line.text, b) for b in ((line.band,) if line.band else BANDS)]
+        for r in s.reactions:
+            if r.audio is None:  # a fault's reaction follows a rise, a skill's a drop
+                bands = ("upset", "angry") if s.weight(r.when) > 0 else ("calm", "upset")
+                keys += [(r.text, b) for b in bands]
+        end = s.ending
+        keys += [(end.resolved, "calm"), (end.escalated, "angry")]
+        keys += [(end.unresolved, b) for b in BANDS]
+        return [k for k in dict.fromkeys(keys) if k[0]]
 
     def on_speech(self, speaker: Speaker, speaking: bool) -> None:
         if speaker == TRAINEE:
@@ -167,9 +184,10 @@ class ScriptedPartner:
             self.over, self.prompt_end = True, min(self.prompt_end, clock_s)
             return
         kind, item = choice
-        self._say(kind, item, clock_s)
-        if cued and self.cue is not None:
-            self.delays.append(self.clock() - self.cue.produced_at)
+        cue = self.cue if cued else None
+        self._say(kind, item, clock_s)  # the line is playing from here
+        if cue is not None:
+            self.delays.append(self.clock() - cue.produced_at)
         self.over = kind == "ending"
 
     def _answer(self, session: Session | None) -> Answer:
