@@ -38,6 +38,7 @@ from listening_coach.outputs import (
     BatchTask,
     ItemResult,
     earlier_results,
+    finished_before_the_stop,
     input_problem,
     process_task,
     write_batch_outputs,
@@ -372,7 +373,7 @@ def run_batch(
       ConfigError: bad manifest, pattern or output folder (nothing is analysed then).
       KeyboardInterrupt: after writing the summaries of the recordings finished so far.
     """
-    started = time.monotonic()
+    started, started_wall = time.monotonic(), time.time()
     plan = plan_batch(inputs, out_dir, config, manifest=manifest, pattern=pattern, force=force,
                       segmentation=segmentation, analyze=analyze)
     try:
@@ -406,6 +407,8 @@ def run_batch(
         stop.restore()
         if hasattr(source, "close"):
             source.close()  # stops worker processes / cancels Dask futures still running
+    if interrupted:
+        results.extend(finished_before_the_stop(tasks, results, started_wall))
     order = {t.path: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.path, -1))
     listed = sorted([*results, *earlier_results(plan.out_dir, results)],

@@ -148,3 +148,24 @@ def test_no_effective_pause_while_the_trainee_speaks_over_the_partners_silence()
     )
     session = analyze_words(words, DEFAULT_CONFIG)
     assert not [e for e in session.events if e.kind == "effective_pause"]
+
+
+def test_talking_through_the_others_short_pause_takes_no_floor() -> None:
+    # the partner's last words after a 0.26 s pause, with the trainee already talking over them
+    interrupted = script(
+        "partner 0.0 and when I complained to the office last week",  # 0.0-3.6
+        "partner 3.86 I showed my",  # 3.86-5.06: the rest of the same turn
+        "trainee 3.3 wait a moment because our rules only cover noise",  # 3.3-6.9
+    )
+    assert [t.speaker for t in group_turns(interrupted)] == [PARTNER, TRAINEE]
+    assert overlap_events(interrupted) == [("interruption", TRAINEE, 3.3)]
+    # the interrupter's first words, then a 0.28 s pause while the other still talks
+    interrupter = script(
+        "trainee 0.0 I want to sort this out for you today and the first thing I",  # to 5.6
+        "partner 4.4 @200 have heard that",  # 4.4-5.3
+        "partner 5.58 before every single person says that",
+    )
+    assert [(t.speaker, t.backchannel) for t in group_turns(interrupter)] == [
+        (TRAINEE, False), (PARTNER, False)
+    ]
+    assert overlap_events(interrupter) == [("interruption", PARTNER, 4.4)]
