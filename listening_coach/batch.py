@@ -25,6 +25,7 @@ from typing import Any
 from listening_coach.feedback import counted
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import ConfigError, MissingExtra, OutputError
+from listening_coach.hooks import Hook
 from listening_coach.interchange import find_segmentation
 from listening_coach.manifest import (
     RecordingInfo,
@@ -50,7 +51,6 @@ MEDIA_EXTENSIONS = frozenset(
     ".wav .flac .mp3 .m4a .aac .ogg .oga .opus .wma .aif .aiff .amr .webm .mp4 .m4v .mov "
     ".mkv .avi .3gp .mpg .mpeg .ts".split()
 )
-Hook = Callable[[str, object], None]
 DEFAULT_JOBS = 1  # measured on 2 cores: see docs/coach.md ("jobs vs threads")
 
 __all__ = [
