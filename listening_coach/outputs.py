@@ -348,6 +348,24 @@ def _info_from_row(row: Any) -> RecordingInfo:
                          scenario=row.get("scenario") or None, channels=channels)
 
 
+def finished_before_the_stop(tasks: Iterable[BatchTask], current: Iterable[ItemResult],
+                             since: float) -> tuple[ItemResult, ...]:
+    """Recordings this command finished (stamp written at or after ``since``, wall clock) that
+    Ctrl-C kept out of ``current``: it can land after the stamp is written and before the
+    result is handed back. Status ``"done"``, as they were analysed by this command."""
+    listed = {r.path for r in current}
+    found: list[ItemResult] = []
+    for task in tasks:
+        try:
+            fresh = task.path not in listed and task.stamp_path.stat().st_mtime >= since
+        except OSError:
+            continue
+        item = _skipped(task, time.monotonic()) if fresh else None
+        if item is not None:
+            found.append(replace(item, status="done", why="finished as Ctrl-C came", seconds=0.0))
+    return tuple(found)
+
+
 def earlier_results(out_dir: Path, current: Iterable[ItemResult]) -> tuple[ItemResult, ...]:
     """Recordings analysed into ``out_dir`` by earlier commands and not part of ``current``.
 
