@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG
+from listening_coach.html import render_report
 from listening_coach.metrics import find_events
 from listening_coach.report import render_text, session_from_dict, to_dict
 from listening_coach.pipeline import analyze_words
@@ -69,6 +70,7 @@ def test_a_spurt_with_no_words_at_all_is_an_unclear_turn_and_counts_in_timing() 
     assert data["turns"][1]["unclear_s"] == pytest.approx(6.0)
     assert session_from_dict(data).turns[1].unclear
     assert "trainee 00:03: [unclear speech 6.0 s]" in render_text(session)
+    assert "[unclear speech 6.0 s]" in render_report(session)
 
 
 def test_a_silence_belongs_to_the_turn_unless_the_other_speaker_talked() -> None:
