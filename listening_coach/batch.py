@@ -35,6 +35,7 @@ from listening_coach.manifest import (
     read_manifest,
 )
 from listening_coach.atomic import remove_stale_temp_files
+from listening_coach.batch_index import write_batch_outputs
 from listening_coach.outputs import (
     BatchTask,
     ItemResult,
@@ -42,7 +43,6 @@ from listening_coach.outputs import (
     finished_before_the_stop,
     input_problem,
     process_task,
-    write_batch_outputs,
 )
 
 logger = logging.getLogger(__name__)
