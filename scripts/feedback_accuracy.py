@@ -1,13 +1,15 @@
 """Score only the feedback on the accuracy benchmark: from saved words, or from the script.
 
-Usage: python scripts/feedback_accuracy.py [--out bench_out/accuracy] [--seed 12] [--scripted]
+Usage: python scripts/feedback_accuracy.py [--out bench_out/accuracy] [--seed 12]
+       [--model tiny.en|base] [--scripted]
 
 Without ``--scripted`` it re-runs every stage after transcription on the words
-``make bench-accuracy`` saved (``OUT/words-tiny.en-seedSEED/``), as ``bench_accuracy.py
---words`` does, and prints the feedback table alone. With ``--scripted`` the words are the
-script's own, spread evenly over each line's measured speech spans (no ASR errors, real
-timing): what the feedback stage does when transcription is right, separating its own misses
-from those of the stages before it. Needs the rendered truth files in ``OUT/audio-seedSEED/``.
+``make bench-accuracy`` saved (``OUT/words-MODEL-seedSEED/``; ``--model base`` for the words of
+``bench_accuracy.py --model base``), as ``bench_accuracy.py --words`` does, and prints the
+feedback table alone. With ``--scripted`` the words are the script's own, spread evenly over
+each line's measured speech spans (no ASR errors, real timing): what the feedback stage does
+when transcription is right, separating its own misses from those of the stages before it.
+Needs the rendered truth files in ``OUT/audio-seedSEED/``.
 """
 
 from __future__ import annotations
@@ -52,13 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench_out" / "accuracy")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--model", default="tiny.en", help="whose saved words: tiny.en | base")
     parser.add_argument("--scripted", action="store_true", help="the script's words, not ASR's")
     args = parser.parse_args(argv)
     truths = sorted(glob.glob(str(args.out / f"audio-seed{args.seed}" / "*.truth.json")))
     scores = []
     for path in truths:
         truth = load_truth(path)
-        words_path = args.out / f"words-tiny.en-seed{args.seed}" / f"{truth['name']}.words.json"
+        words_path = args.out / f"words-{args.model}-seed{args.seed}" / f"{truth['name']}.words.json"
         if args.scripted:
             words: Any = scripted_words(truth)
         elif words_path.exists():
