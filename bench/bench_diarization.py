@@ -11,7 +11,7 @@ Without files it uses the ten AMI excerpts in ../shared/data/conversations/ami, 
 - ``diarize``: ``listening_coach.diarization.diarize`` with the default ``DiarizeOptions``.
 
 Both models are loaded and run once on 5 s before the clock starts. Prints wall seconds of each
-(best of ``--repeat``), the ratio diarize / transcribe (goal <= 1.0) and the real-time factors.
+(best of ``--repeat``), the ratio diarize / transcribe (goal <= 0.5) and the real-time factors.
 ``--long-minutes M`` also diarizes M minutes (the input repeated) and reports peak RSS growth,
 to check memory stays flat on long files.
 
@@ -22,8 +22,9 @@ to one channel. Per role-play and pooled: DER (0.25 s collar) against the clean 
 overlap-onset precision/recall/F1 (0.5 s), backchannel recall; then (unless
 ``--no-pipeline``) the whole pipeline on the mono file (``speakers.mode = "diarize"``): roles
 right, and the two-channel benchmark's exchange/overlap/latency scores
-(``listening_coach.accuracy``). Role-plays whose two voices are one espeak-ng voice at one pitch
-(en-gb+f3 with en-us) are pooled separately: no voice model tells them apart.
+(``listening_coach.accuracy``). Role-plays whose two voices are espeak-ng voices at one pitch
+(en-gb+f3 with en-us, en-us+Alex or en-us+Andy) are pooled separately: no voice model here
+tells them apart.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         f"diarize:    {d_s:6.2f} s  (RTF {d_s / duration:.3f}, "
         f"{result.num_speakers} speakers, {len(result.segments)} segments)"  # type: ignore[union-attr]
     )
-    print(f"ratio diarize / transcribe: {d_s / t_s:.2f} (goal <= 1.0)")
+    print(f"ratio diarize / transcribe: {d_s / t_s:.2f} (goal <= 0.5)")
     if args.long_minutes:
         reps = int(np.ceil(args.long_minutes * 60 / duration))
         long = np.tile(samples, reps)[: int(args.long_minutes * 60 * 16000)]
@@ -117,7 +118,9 @@ def _indices(text: str) -> list[int]:
     return out
 
 
-SAME_VOICE = {"en-gb+f3", "en-us"}  # the bundled pair: one espeak-ng voice, one pitch
+# espeak-ng pairs at one pitch (YIN medians 99-105 Hz) that no voice model here tells apart:
+# the bundled pair and two of the condition pairs
+SAME_VOICES = ({"en-gb+f3", "en-us"}, {"en-gb+f3", "en-us+Alex"}, {"en-gb+f3", "en-us+Andy"})
 
 
 def roleplay_benchmark(hard: list[int], pipeline: bool, json_path: Path | None) -> int:
@@ -153,7 +156,7 @@ def roleplay_benchmark(hard: list[int], pipeline: bool, json_path: Path | None) 
             result = diarize(case.samples)
             row: dict[str, object] = dict(score_diarization(case, result), name=case.name)
             row["diarize_s"] = time.perf_counter() - started
-            row["same_voice"] = set(case.truth["voices"].values()) == SAME_VOICE
+            row["same_voice"] = set(case.truth["voices"].values()) in SAME_VOICES
             if pipeline:
                 path = Path(tmp) / "mono.wav"
                 sf.write(str(path), case.samples, 16000, subtype="PCM_16")
@@ -163,7 +166,7 @@ def roleplay_benchmark(hard: list[int], pipeline: bool, json_path: Path | None) 
                 row["notes"] = list(session.transcript.notes) if session.transcript else []
             rows.append(row)
             print(_row_line(row), flush=True)
-    for label, group in (("distinct voices", False), ("same voice (en-gb+f3 / en-us)", True)):
+    for label, group in (("distinct voices", False), ("one espeak-ng voice, one pitch", True)):
         chosen = [r for r in rows if r["same_voice"] is group]
         if chosen:
             print(f"\n{label}: {_pooled(chosen)}")

@@ -160,7 +160,10 @@ def test_overlap_words_restore_interruption_and_untranscribed_backchannel() -> N
     )
     out = overlap_words(words, d)
     heard = [w for w in out if w.probability == 0.0]
-    assert [(w.start, w.end, w.speaker, w.bare) for w in heard] == [(2.0, 2.4, "B", "mm-hm")]
+    # the untranscribed backchannel, and A talking on under B until A's segment ends
+    assert [(w.start, w.end, w.speaker, w.bare) for w in heard] == [
+        (2.0, 2.4, "B", "mm-hm"), (4.4, 5.4, "A", "…")
+    ]
     assert [w.speaker for w in out if w.bare in ("let", "me")] == ["B", "B"]  # ran on into B's words
     assert next(w for w in out if w.bare == "let").start == 4.5  # B's turn starts at the onset
     assert next(w for w in out if w.bare == "and").speaker == "A"  # before the onset: A's

@@ -244,7 +244,7 @@ def _extend_into_overlap(
 ) -> tuple[Word, ...]:
     """After the last word of each run of one speaker's words, an untranscribed ``" …"`` word
     up to where their diarized segment ends, when someone else's words start at least 0.3 s
-    before that (they talked over each other there)."""
+    before that and the speaker says nothing more before it (they talked over each other)."""
     out = list(words)
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else None
@@ -254,6 +254,7 @@ def _extend_into_overlap(
         if not own:
             continue
         end = min(own[0].end, w.end + max_extend_s)
-        if end > w.end + 0.1 and nxt.start < end - 0.3:
+        resumes = any(v.speaker == w.speaker and w.end <= v.start < end for v in words[i + 1 :])
+        if end > w.end + 0.1 and nxt.start < end - 0.3 and not resumes:
             out.append(Word(w.end, round(end, 3), CONTINUED, w.speaker, 0.0, own[0].confidence))
     return tuple(sorted(out))

@@ -148,9 +148,13 @@ def score_diarization(case: MonoCase, result: Diarization, *, tolerance_s: float
 
 
 def roles_right(case: MonoCase, words: Sequence[Word]) -> bool:
-    """Whether most words inside the trainee's scripted lines carry the trainee label."""
-    lines = [ln for ln in case.truth["lines"] if ln["speaker"] == TRAINEE]
-    inside = [
-        w for w in words for ln in lines if ln["start"] - 0.1 <= (w.start + w.end) / 2 <= ln["end"] + 0.1
-    ]
-    return bool(inside) and sum(w.speaker == TRAINEE for w in inside) > len(inside) / 2
+    """Whether most words inside each speaker's scripted lines carry that speaker's role (one
+    voice found, everything the trainee's, is wrong)."""
+    for role in (TRAINEE, PARTNER):
+        lines = [ln for ln in case.truth["lines"] if ln["speaker"] == role]
+        inside = [
+            w for w in words for ln in lines if ln["start"] - 0.1 <= (w.start + w.end) / 2 <= ln["end"] + 0.1
+        ]
+        if not inside or sum(w.speaker == role for w in inside) <= len(inside) / 2:
+            return False
+    return True
