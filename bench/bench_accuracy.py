@@ -4,8 +4,8 @@ Usage: python bench/bench_accuracy.py [--count 24] [--seed 12] [--model tiny.en|
        [--only 0,3,5] [--words] [--json FILE] [--out bench_out/accuracy]    (``make bench-accuracy``)
 
 1. Generates role-play ``i`` (``listening_coach.bench_scripts.render_bench``) as 16-bit FLAC +
-   ``NAME.truth.json`` under ``OUT/audio/``, unless a render of the same script is cached there
-   (the script's hash is in ``OUT/audio/index.json``).
+   ``NAME.truth.json`` under ``OUT/audio-seedN/``, unless a render of the same script by the
+   same renderer source is cached there (their hash is in ``OUT/audio-seedN/index.json``).
 2. Analyses each with ``listening_coach.pipeline.analyze`` (default config; ``--model`` picks
    the Whisper model: ``tiny.en`` the bundled default, ``base`` = ``build/whisper-base`` from
    ``make whisper-base``, or any CTranslate2 folder). The words each run transcribed are saved
@@ -39,6 +39,8 @@ from listening_coach.feedback_families import CONCERNS  # noqa: E402
 
 CONDITION_KEYS = ("engine", "band", "snr", "bleed", "levels")
 BASE_DIR = ROOT / "build" / "whisper-base"
+# a change to any of these re-renders the cached role-plays
+RENDERER = ("roleplay.py", "roleplay_truth.py", "roleplay_audio.py", "piper_voice.py", "synth.py")
 
 
 def model_dir(name: str) -> str | None:
@@ -62,10 +64,11 @@ def generate(indices: list[int], seed: int, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     index_path = folder / "index.json"
     index = json.loads(index_path.read_text()) if index_path.exists() else {}
+    renderer = b"".join((ROOT / "listening_coach" / f).read_bytes() for f in RENDERER)
     out = []
     for i in indices:
         script = bench_roleplay(i, seed)
-        key = hashlib.sha256(repr(script).encode()).hexdigest()[:16]
+        key = hashlib.sha256(repr(script).encode() + renderer).hexdigest()[:16]
         truth_path = folder / f"{script.name}.truth.json"
         if index.get(script.name) != key or not truth_path.exists():
             t0 = time.perf_counter()

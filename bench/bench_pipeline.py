@@ -143,6 +143,7 @@ def child_analyze(path: Path) -> dict[str, Any]:
     import dataclasses
 
     import listening_coach.pipeline as pipeline
+    import listening_coach.regions as regions
     import listening_coach.speakers as speakers
     from listening_coach.config import DEFAULT_CONFIG
     from listening_coach.errors import ModelError
@@ -196,7 +197,8 @@ def child_analyze(path: Path) -> dict[str, Any]:
 
     # stage functions as the pipeline module looks them up; a renamed one is just not timed
     for module, attr, label in (
-        (pipeline, "transcribe", "whisper"),
+        (pipeline, "transcribe", "whisper"),  # one channel
+        (regions, "transcribe", "whisper"),  # one channel per person: region by region
         (pipeline, "voice_frames", "voice"),
         (speakers, "speech_activity", "speech_activity"),
         (speakers, "cancel_bleed", "cancel_bleed"),

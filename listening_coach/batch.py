@@ -25,6 +25,7 @@ from typing import Any
 from listening_coach.feedback import counted
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import ConfigError, MissingExtra, OutputError
+from listening_coach.hooks import Hook
 from listening_coach.interchange import find_segmentation
 from listening_coach.manifest import (
     RecordingInfo,
@@ -34,13 +35,14 @@ from listening_coach.manifest import (
     read_manifest,
 )
 from listening_coach.atomic import remove_stale_temp_files
+from listening_coach.batch_index import write_batch_outputs
 from listening_coach.outputs import (
     BatchTask,
     ItemResult,
     earlier_results,
+    finished_before_the_stop,
     input_problem,
     process_task,
-    write_batch_outputs,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,6 @@ MEDIA_EXTENSIONS = frozenset(
     ".wav .flac .mp3 .m4a .aac .ogg .oga .opus .wma .aif .aiff .amr .webm .mp4 .m4v .mov "
     ".mkv .avi .3gp .mpg .mpeg .ts".split()
 )
-Hook = Callable[[str, object], None]
 DEFAULT_JOBS = 1  # measured on 2 cores: see docs/coach.md ("jobs vs threads")
 
 __all__ = [
@@ -372,7 +373,7 @@ def run_batch(
       ConfigError: bad manifest, pattern or output folder (nothing is analysed then).
       KeyboardInterrupt: after writing the summaries of the recordings finished so far.
     """
-    started = time.monotonic()
+    started, started_wall = time.monotonic(), time.time()
     plan = plan_batch(inputs, out_dir, config, manifest=manifest, pattern=pattern, force=force,
                       segmentation=segmentation, analyze=analyze)
     try:
@@ -406,6 +407,8 @@ def run_batch(
         stop.restore()
         if hasattr(source, "close"):
             source.close()  # stops worker processes / cancels Dask futures still running
+    if interrupted:
+        results.extend(finished_before_the_stop(tasks, results, started_wall))
     order = {t.path: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.path, -1))
     listed = sorted([*results, *earlier_results(plan.out_dir, results)],

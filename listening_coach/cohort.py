@@ -7,7 +7,7 @@
 - :func:`progress`: each trainee's recordings by date with the change from their baseline
   (their first recording), and whether it went the good way.
 
-The batch writes these rows with :func:`listening_coach.outputs.write_batch_outputs`.
+The batch writes these rows with :func:`listening_coach.batch_index.write_batch_outputs`.
 """
 
 from __future__ import annotations

@@ -62,8 +62,8 @@ class SpeakerOptions:
     mode: SpeakerMode = opt("auto", choices=("auto", "channels", "trainee", "diarize"))
     channels: tuple[str, ...] = opt(("trainee", "partner"), parse=parse_channel_map)  # trainee/partner/-
     bleed_margin_db: float = opt(6.0, ge=0)  # speech must be this much louder than the other mics' bleed
-    floor_margin_db: float = opt(12.0, ge=0)  # ... and this far above the channel's own noise floor
-    edge_margin_db: float = opt(6.0, ge=0)  # a run of speech grows over frames this far above both
+    floor_margin_db: float = opt(9.0, ge=0)  # ... and this far above the channel's own noise floor
+    edge_margin_db: float = opt(4.0, ge=0)  # a run of speech grows over frames this far above both
     frame_s: float = opt(0.02, gt=0, le=1)
 
 

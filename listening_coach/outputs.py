@@ -10,8 +10,7 @@ Outputs per recording, in ``out_dir``: ``NAME.json`` (the model's session), ``NA
 (the report, with the coach's corrections from ``NAME.corrections.toml`` applied, as in the
 CSV rows) and ``NAME.stamp.json`` (input path, content hash of the audio, hashes of the config
 and of the engine), written last: a recording is finished when its stamp is.
-:func:`write_batch_outputs` writes the batch's ``recordings.csv``, ``exchanges.csv``,
-``cohort.csv`` and ``index.html`` (rows from :mod:`listening_coach.cohort`).
+The batch's summary files are written by :mod:`listening_coach.batch_index`.
 """
 
 from __future__ import annotations
@@ -23,25 +22,17 @@ import json
 import logging
 import stat
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from listening_coach.atomic import atomic_write_text
-from listening_coach.cohort import (
-    COHORT_COLUMNS,
-    EXCHANGE_COLUMNS,
-    RECORDING_COLUMNS,
-    exchange_rows,
-    progress,
-    recording_row,
-    to_csv,
-)
+from listening_coach.cohort import exchange_rows, recording_row
 from listening_coach.config import Config, config_to_dict
 from listening_coach.corrections import apply_corrections, describe, find_corrections
 from listening_coach.errors import CoachError, ConfigError
-from listening_coach.html import render_index, render_report
+from listening_coach.html import render_report
 from listening_coach.manifest import RecordingInfo
 from listening_coach.report import session_from_dict, to_dict
 from listening_coach.version import __version__
@@ -348,6 +339,24 @@ def _info_from_row(row: Any) -> RecordingInfo:
                          scenario=row.get("scenario") or None, channels=channels)
 
 
+def finished_before_the_stop(tasks: Iterable[BatchTask], current: Iterable[ItemResult],
+                             since: float) -> tuple[ItemResult, ...]:
+    """Recordings this command finished (stamp written at or after ``since``, wall clock) that
+    Ctrl-C kept out of ``current``: it can land after the stamp is written and before the
+    result is handed back. Status ``"done"``, as they were analysed by this command."""
+    listed = {r.path for r in current}
+    found: list[ItemResult] = []
+    for task in tasks:
+        try:
+            fresh = task.path not in listed and task.stamp_path.stat().st_mtime >= since
+        except OSError:
+            continue
+        item = _skipped(task, time.monotonic()) if fresh else None
+        if item is not None:
+            found.append(replace(item, status="done", why="finished as Ctrl-C came", seconds=0.0))
+    return tuple(found)
+
+
 def earlier_results(out_dir: Path, current: Iterable[ItemResult]) -> tuple[ItemResult, ...]:
     """Recordings analysed into ``out_dir`` by earlier commands and not part of ``current``.
 
@@ -369,27 +378,3 @@ def earlier_results(out_dir: Path, current: Iterable[ItemResult]) -> tuple[ItemR
             found.append(replace(item, status="earlier", why="analysed by an earlier command",
                                  seconds=0.0))
     return tuple(found)
-
-
-def write_batch_outputs(results: Sequence[ItemResult], out_dir: Path,
-                        write: Callable[[Path, str], object] | None = None) -> tuple[Path, ...]:
-    """Write the batch's CSVs and index page; returns their paths."""
-    write = write or atomic_write_text
-    rec_rows = []
-    for r in results:
-        row = dict(r.recording_row) or {"recording": r.name, **r.info.as_row(),
-                                        "source": str(r.path)}
-        row.update(status=r.status, error=r.error or "")
-        rec_rows.append(row)
-    ok_rows = [row for row in rec_rows if row["status"] != "failed"]
-    ex_rows = [row for r in results for row in r.exchange_rows]
-    cohort_rows = progress(ok_rows)
-    files = {
-        out_dir / "recordings.csv": to_csv(rec_rows, RECORDING_COLUMNS),
-        out_dir / "exchanges.csv": to_csv(ex_rows, EXCHANGE_COLUMNS),
-        out_dir / "cohort.csv": to_csv(cohort_rows, COHORT_COLUMNS),
-        out_dir / "index.html": render_index(rec_rows, cohort_rows),
-    }
-    for path, text in files.items():
-        write(path, text)
-    return tuple(files)

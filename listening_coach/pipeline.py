@@ -8,7 +8,7 @@
 - :func:`score`: the one tail every session goes through (fresh, diarized, imported
   segmentation, coach-corrected): events, metrics, language labels, effect, feedback;
   :class:`Overrides` carries a coach's labels and events.
-- ``Hook``: ``hook(step, artifact)`` is called after each stage (progress bars, debugging).
+- ``hook(step, artifact)`` (:class:`listening_coach.hooks.Hook`) is called after each stage.
 
 Memory stays flat on long files: audio is decoded ``transcribe.block_s`` at a time, each block
 cut at a quiet moment so no word is split, and only words and frame features are kept.
@@ -17,7 +17,7 @@ cut at a quiet moment so no word is split, and only words and frame features are
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from listening_coach.audio import (
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import counted, give_feedback
+from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
 from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
@@ -40,16 +41,11 @@ from listening_coach.types import (
 )
 from listening_coach.voice import merge_voice, voice_frames
 
-Hook = Callable[[str, object], None]
 logger = logging.getLogger(__name__)
 UNCLEAR_NOTE_S = 2.0  # a channel with this much speech without words gets a note ...
 UNCLEAR_NOTE_SHARE = 0.2  # ... when it is also this share of its speech
 CUT_SEARCH_S = 20.0  # look this far back from a block's end for a quiet place to cut
 SKIP_CHANNEL = ("-", "none", "ignore", "")
-
-
-def _noop(step: str, artifact: object) -> None:
-    return None
 
 
 def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -126,7 +122,7 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
       AudioError: unreadable audio, or no speech in it.
       ConfigError: a channel map that does not fit the file.
     """
-    hook = hook or _noop
+    hook = hook or no_hook
     info = probe(path)
     check_channel_map(info, config)
     opts = config.speakers
@@ -327,7 +323,7 @@ def analyze_words(
     hook: Hook | None = None,
 ) -> Session:
     """Run every stage after speaker attribution on ``words`` (each with a speaker)."""
-    hook = hook or _noop
+    hook = hook or no_hook
     ordered = tuple(sorted(words))
     turns = group_turns(ordered, config.turns)
     exchanges = pair_exchanges(turns, config.turns)
@@ -370,7 +366,7 @@ def score(session: Session, overrides: Overrides = Overrides(), *, hook: Hook | 
     segmentations and coach corrections (:func:`listening_coach.corrections.rescore`) all end
     here, so a corrected session follows exactly the rules of a fresh one.
     """
-    hook = hook or _noop
+    hook = hook or no_hook
     config, turns, exchanges = session.config, session.turns, session.exchanges
     events = overrides.events if overrides.events is not None else find_events(turns, exchanges, config)
     metrics = compute_metrics(turns, exchanges, events, config, session.voice)

@@ -28,27 +28,36 @@ from __future__ import annotations
 from listening_coach.config import TurnOptions
 from listening_coach.types import TRAINEE, Exchange, Turn, Word
 
-TALKED_S = 0.25  # the other speaking this long inside a silence of ours took the floor
+TALKED_S = 0.25  # the other speaking this long inside a silence of ours took the floor ...
+PAUSE_S = 0.5  # ... unless it is a pause this short and they were talking all through it
 CARRY_ON_S = 0.3  # the other "carries on" when their speech runs at least this past a spurt
 
 
 def _spurts(words: list[Word], others: list[Word], options: TurnOptions) -> list[list[Word]]:
     """Split one speaker's words at silences of ``turn_gap_s``, or where someone else talked.
 
-    Someone else talked when their speech fills ``TALKED_S`` of the silence (speech running on
-    over a short gap between our words takes no floor); their lexicon words ("mm-hm") do not
-    count. A lone lexicon word that runs on (within ``runon_gap_s``) into more speech while the
-    other is still talking ("Okay, you need to...", said over the partner) is not split from
-    what follows: the turn, and the interruption, start at "okay".
+    Someone else talked when their speech fills ``TALKED_S`` of the silence; their lexicon
+    words ("mm-hm") do not count, nor does speech that runs all through a pause shorter than
+    ``PAUSE_S`` (two people talking at once, as in an interruption: the interrupted speaker's
+    last words and the interrupter's first ones stay in their turns).
+
+    A lone lexicon word that runs on (within ``runon_gap_s``) into more speech while the other
+    is still talking ("Okay, you need to...", said over the partner) is not split from what
+    follows: the turn, and the interruption, start at "okay".
     """
     lexicon = set(options.backchannel_words)
-    spoken = [(w.start, w.end) for w in others if w.bare not in lexicon]
+    spoken = _stretches([(w.start, w.end) for w in others if w.bare not in lexicon])
     spurts: list[list[Word]] = []
     for word in words:
         if spurts:
             current = spurts[-1]
             prev_end = max(w.end for w in current)
-            talked = sum(max(min(e, word.start) - max(s, prev_end), 0.0) for s, e in spoken) >= TALKED_S
+            through = word.start - prev_end < PAUSE_S  # a pause while both talk: an overlap
+            talked = sum(
+                max(min(e, word.start) - max(s, prev_end), 0.0)
+                for s, e in spoken
+                if not (through and s <= prev_end and e >= word.start)
+            ) >= TALKED_S
             runs_on = (
                 word.start - prev_end < options.runon_gap_s
                 and word.bare not in lexicon
@@ -61,6 +70,17 @@ def _spurts(words: list[Word], others: list[Word], options: TurnOptions) -> list
                 continue
         spurts.append([word])
     return spurts
+
+
+def _stretches(spans: list[tuple[float, float]], join_s: float = 0.1) -> list[tuple[float, float]]:
+    """Merge time-ordered spans closer than ``join_s`` (one stretch of someone's speech)."""
+    out: list[list[float]] = []
+    for start, end in sorted(spans):
+        if out and start - out[-1][1] < join_s:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(a, b) for a, b in out]
 
 
 def _talking(others: list[Word], time: float, slack: float = 0.1) -> bool:
@@ -77,14 +97,21 @@ def is_backchannel_text(words: tuple[Word, ...] | list[Word], options: TurnOptio
       True
       >>> is_backchannel_text(script("trainee 0.0 I see."), TurnOptions())
       True
+      >>> is_backchannel_text(script("trainee 0.0 MMHM."), TurnOptions())  # spelling aside
+      True
       >>> is_backchannel_text(script("trainee 0.0 I disagree"), TurnOptions())
       False
     """
     if not words or len(words) > options.backchannel_max_words:
         return False
-    lexicon = set(options.backchannel_words)
-    bare = [w.bare for w in words]
-    return " ".join(bare) in lexicon or all(b in lexicon for b in bare)
+    lexicon = {_squash(w) for w in options.backchannel_words}
+    bare = [_squash(w.bare) for w in words]
+    return "".join(bare) in lexicon or all(b in lexicon for b in bare)
+
+
+def _squash(text: str) -> str:
+    """"Mm-hmm", "mm hmm", "mmhmm" -> "mmhmm"; repeated letters are kept."""
+    return text.replace("-", "").replace(" ", "")
 
 
 def _holds_floor(other: list[Word], start: float, end: float, options: TurnOptions) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG
+from listening_coach.html import render_report
 from listening_coach.metrics import find_events
 from listening_coach.report import render_text, session_from_dict, to_dict
 from listening_coach.pipeline import analyze_words
@@ -69,6 +70,7 @@ def test_a_spurt_with_no_words_at_all_is_an_unclear_turn_and_counts_in_timing() 
     assert data["turns"][1]["unclear_s"] == pytest.approx(6.0)
     assert session_from_dict(data).turns[1].unclear
     assert "trainee 00:03: [unclear speech 6.0 s]" in render_text(session)
+    assert "[unclear speech 6.0 s]" in render_report(session)
 
 
 def test_a_silence_belongs_to_the_turn_unless_the_other_speaker_talked() -> None:
@@ -148,3 +150,24 @@ def test_no_effective_pause_while_the_trainee_speaks_over_the_partners_silence()
     )
     session = analyze_words(words, DEFAULT_CONFIG)
     assert not [e for e in session.events if e.kind == "effective_pause"]
+
+
+def test_talking_through_the_others_short_pause_takes_no_floor() -> None:
+    # the partner's last words after a 0.26 s pause, with the trainee already talking over them
+    interrupted = script(
+        "partner 0.0 and when I complained to the office last week",  # 0.0-3.6
+        "partner 3.86 I showed my",  # 3.86-5.06: the rest of the same turn
+        "trainee 3.3 wait a moment because our rules only cover noise",  # 3.3-6.9
+    )
+    assert [t.speaker for t in group_turns(interrupted)] == [PARTNER, TRAINEE]
+    assert overlap_events(interrupted) == [("interruption", TRAINEE, 3.3)]
+    # the interrupter's first words, then a 0.28 s pause while the other still talks
+    interrupter = script(
+        "trainee 0.0 I want to sort this out for you today and the first thing I",  # to 5.6
+        "partner 4.4 @200 have heard that",  # 4.4-5.3
+        "partner 5.58 before every single person says that",
+    )
+    assert [(t.speaker, t.backchannel) for t in group_turns(interrupter)] == [
+        (TRAINEE, False), (PARTNER, False)
+    ]
+    assert overlap_events(interrupter) == [("interruption", PARTNER, 4.4)]

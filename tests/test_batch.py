@@ -129,6 +129,28 @@ def test_interrupt_keeps_finished_work_and_resumes(tmp_path: Path) -> None:
     assert sorted(calls(folder)) == sorted(p.name for p in folder.glob("*.wav"))
 
 
+def test_ctrl_c_right_after_a_stamp_still_lists_that_recording_as_done(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C between writing a recording's stamp and handing its result back (seen in the real
+    batch test): the recording was analysed by this command, so it is listed as done."""
+    import listening_coach.outputs as outputs_module
+
+    folder = make_folder(tmp_path, n=3, bad=False)
+    out = tmp_path / "out"
+    write = outputs_module.atomic_write_text
+
+    def write_then_stop(path: Path, text: str) -> None:
+        write(path, text)
+        if path.name == "ana_2026-01-02_angry.stamp.json":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs_module, "atomic_write_text", write_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert {r["recording"]: r["status"] for r in rows(out / "recordings.csv")} == {
+        "ana_2026-01-01_angry": "done", "ana_2026-01-02_angry": "done"}
+
+
 def test_file_disappearing_mid_run_is_a_listed_failure(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, n=3, bad=False)
     victim = folder / "ana_2026-01-03_angry.wav"
@@ -185,6 +207,7 @@ def test_missing_input_is_listed_and_rest_completes(tmp_path: Path) -> None:
     assert result.failed[0].error.endswith("no such file or folder")
 
 
+@pytest.mark.slow  # spawned workers import the package: 15-32 s at load 9, 10 s at 5
 def test_worker_processes_give_the_same_outputs(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, n=3, bad=True)
     one = run_batch([folder], tmp_path / "one", FAST_CONFIG, jobs=1, analyze=fake_analyze)
@@ -323,6 +346,7 @@ def test_unreadable_json_is_rebuilt_and_bad_out_is_clear(batch, tmp_path: Path) 
         run_batch([folder], blocker / "out", FAST_CONFIG, jobs=1, analyze=fake_analyze)
 
 
+@pytest.mark.slow  # spawned workers import the package: 15-32 s at load 9, 10 s at 5
 def test_interrupting_worker_processes_keeps_finished_work(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, n=4, bad=False)
     out = tmp_path / "out"

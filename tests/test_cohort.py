@@ -19,7 +19,8 @@ from listening_coach.cohort import (
     to_csv,
 )
 from listening_coach.manifest import RecordingInfo
-from listening_coach.outputs import ItemResult, write_batch_outputs
+from listening_coach.batch_index import write_batch_outputs
+from listening_coach.outputs import ItemResult
 from listening_coach.pipeline import analyze_words
 from listening_coach.testing import script
 from listening_coach.types import TRAINEE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -61,3 +62,25 @@ def test_a_channel_whisper_cannot_read_is_analysed_on_timing_alone(tmp_path: Pat
     assert got_starts == pytest.approx(truth_starts, abs=0.15)
     assert any("analysed on timing alone" in n for n in session.transcript.notes)  # type: ignore[union-attr]
     assert session.metric("timing.median_latency") is not None
+
+
+@pytest.mark.slow
+def test_a_hard_rendered_role_play_keeps_its_turns(tmp_path: Path) -> None:
+    """Benchmark role-play 4: phone band, the Piper voice as partner, espeak-ng trainee, noise and
+    bleed. Whisper loses words here (WER about 20%), the turns must not lose the speech."""
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    import soundfile as sf
+
+    from listening_coach.accuracy import score_session
+    from listening_coach.bench_scripts import render_bench
+
+    rendered = render_bench(4)
+    path = tmp_path / "bench04.flac"
+    sf.write(path, rendered.samples.T, 16000, subtype="PCM_16")
+    session = analyze(path, CONFIG)
+    score = score_session(rendered.truth, session)
+    assert score.exchanges_found == score.exchanges_truth
+    assert score.overlap_fp == 0 and score.overlap_fn == 0  # kind and direction of all three
+    assert score.missing_s <= 0.01 * score.speech_s
+    assert score.silence_in_speech_events == 0
+    assert statistics.median(score.latency_errors) <= 0.10  # the target; worst measured 0.18 s
