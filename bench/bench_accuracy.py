@@ -4,8 +4,8 @@ Usage: python bench/bench_accuracy.py [--count 24] [--seed 12] [--model tiny.en|
        [--only 0,3,5] [--words] [--json FILE] [--out bench_out/accuracy]    (``make bench-accuracy``)
 
 1. Generates role-play ``i`` (``listening_coach.bench_scripts.render_bench``) as 16-bit FLAC +
-   ``NAME.truth.json`` under ``OUT/audio/``, unless a render of the same script is cached there
-   (the script's hash is in ``OUT/audio/index.json``).
+   ``NAME.truth.json`` under ``OUT/audio-seedN/``, unless a render of the same script by the
+   same renderer source is cached there (their hash is in ``OUT/audio-seedN/index.json``).
 2. Analyses each with ``listening_coach.pipeline.analyze`` (default config; ``--model`` picks
    the Whisper model: ``tiny.en`` the bundled default, ``base`` = ``build/whisper-base`` from
    ``make whisper-base``, or any CTranslate2 folder). The words each run transcribed are saved
@@ -15,8 +15,9 @@ Usage: python bench/bench_accuracy.py [--count 24] [--seed 12] [--model tiny.en|
    per condition: exchange count exact, overlap-event precision/recall/F1 (kind and
    direction), response-latency error (median, p90), trainee WPM error (median), scripted
    speech in no turn (s, % of speech time), WER, dead air / effective pauses reported while
-   someone speaks; then the feedback families (expected, given on the right exchange,
-   detected) and criticisms on exchanges with no scripted fault; and the real-time factor.
+   someone speaks; overlap events per kind and direction; then the feedback families
+   (expected, given on the right exchange, detected) and criticisms on exchanges with no
+   scripted fault; and the real-time factor.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from listening_coach.feedback_families import CONCERNS  # noqa: E402
 
 CONDITION_KEYS = ("engine", "band", "snr", "bleed", "levels")
 BASE_DIR = ROOT / "build" / "whisper-base"
+# a change to any of these re-renders the cached role-plays
+RENDERER = ("roleplay.py", "roleplay_truth.py", "roleplay_audio.py", "piper_voice.py", "synth.py")
 
 
 def model_dir(name: str) -> str | None:
@@ -61,10 +64,11 @@ def generate(indices: list[int], seed: int, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     index_path = folder / "index.json"
     index = json.loads(index_path.read_text()) if index_path.exists() else {}
+    renderer = b"".join((ROOT / "listening_coach" / f).read_bytes() for f in RENDERER)
     out = []
     for i in indices:
         script = bench_roleplay(i, seed)
-        key = hashlib.sha256(repr(script).encode()).hexdigest()[:16]
+        key = hashlib.sha256(repr(script).encode() + renderer).hexdigest()[:16]
         truth_path = folder / f"{script.name}.truth.json"
         if index.get(script.name) != key or not truth_path.exists():
             t0 = time.perf_counter()
@@ -142,6 +146,16 @@ def table(scores: list[RolePlayScore]) -> str:
     return "\n".join(rows)
 
 
+def overlap_table(scores: list[RolePlayScore]) -> str:
+    """Overlap events per kind and direction: scripted, found, false, recall, precision."""
+    rows = ["| overlap | scripted | found (recall) | false (precision) |", "|" + " --- |" * 4]
+    for label, tp, fp, fn in summarize(scores).overlap_by_kind:
+        recall = tp / (tp + fn) if tp + fn else None
+        precision = tp / (tp + fp) if tp + fp else None
+        rows.append(f"| {label} | {tp + fn} | {tp} ({_f(recall)}) | {fp} ({_f(precision)}) |")
+    return "\n".join(rows)
+
+
 def feedback_table(scores: list[RolePlayScore]) -> str:
     """Per family: expected, given on the right exchange (recall), detected; criticisms."""
     fb = summarize(scores).feedback
@@ -182,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{audio_s / 60:.1f} min of audio analysed in {wall_s:.0f} s "
           f"({audio_s / max(wall_s, 1e-9):.1f}x real time)\n")
     print(table(scores))
+    print()
+    print(overlap_table(scores))
     print()
     print(feedback_table(scores))
     if args.json:

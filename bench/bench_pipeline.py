@@ -1,7 +1,8 @@
 """Benchmark: full analysis vs bare faster-whisper on the same long two-channel recording.
 
-Usage: python bench/bench_pipeline.py [--minutes 30] [--keep DIR] [--json FILE]   (``make bench``;
-``make bench BENCH_ARGS="--minutes 3"`` for a quick check)
+Usage: python bench/bench_pipeline.py [--minutes 30] [--model tiny.en|base|DIR] [--keep DIR]
+[--json FILE]   (``make bench``; ``make bench BENCH_ARGS="--minutes 3"`` for a quick check;
+``--model base`` runs both sides on Whisper base from ``make whisper-base``)
 
 1. Builds a recording of at least ``--minutes`` minutes by concatenating the role-plays in
    ``audio_samples/`` (1 s of low noise between them), written as 16-bit FLAC to a temporary
@@ -37,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "audio_samples"
 WARMUP_S = 5.0
+MODEL_ENV = "LISTENING_COACH_BENCH_MODEL"  # --model, passed to the child processes
 GAP_S = 1.0
 
 
@@ -96,7 +98,7 @@ def child_bare(path: Path) -> dict[str, Any]:
     from listening_coach.config import TranscribeOptions
     from listening_coach.transcribe import model_path
 
-    opts = TranscribeOptions()
+    opts = TranscribeOptions(model=os.environ.get(MODEL_ENV) or None)
     t = time.perf_counter()
     model = WhisperModel(
         model_path(opts),
@@ -141,12 +143,14 @@ def child_analyze(path: Path) -> dict[str, Any]:
     import dataclasses
 
     import listening_coach.pipeline as pipeline
+    import listening_coach.regions as regions
     import listening_coach.speakers as speakers
     from listening_coach.config import DEFAULT_CONFIG
     from listening_coach.errors import ModelError
     from listening_coach.transcribe import load_model, transcribe
 
-    config = DEFAULT_CONFIG
+    config = dataclasses.replace(DEFAULT_CONFIG, transcribe=dataclasses.replace(
+        DEFAULT_CONFIG.transcribe, model=os.environ.get(MODEL_ENV) or None))
     notes = []
     t = time.perf_counter()
     load_model(config.transcribe)
@@ -193,7 +197,8 @@ def child_analyze(path: Path) -> dict[str, Any]:
 
     # stage functions as the pipeline module looks them up; a renamed one is just not timed
     for module, attr, label in (
-        (pipeline, "transcribe", "whisper"),
+        (pipeline, "transcribe", "whisper"),  # one channel
+        (regions, "transcribe", "whisper"),  # one channel per person: region by region
         (pipeline, "voice_frames", "voice"),
         (speakers, "speech_activity", "speech_activity"),
         (speakers, "cancel_bleed", "cancel_bleed"),
@@ -279,8 +284,15 @@ def main(argv: list[str] | None = None) -> int:
         default="both",
         help="run one side only (no ratio), e.g. to check memory at several lengths",
     )
+    parser.add_argument("--model", default="tiny.en",
+                        help="tiny.en (bundled) | base (build/whisper-base) | a CTranslate2 folder")
     parser.add_argument("--child", nargs=2, metavar=("SIDE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if not args.child and args.model != "tiny.en":
+        path = ROOT / "build" / "whisper-base" if args.model == "base" else Path(args.model)
+        if not (path / "model.bin").is_file():
+            parser.error(f"{path} has no model.bin (Whisper base: `make whisper-base`)")
+        os.environ[MODEL_ENV] = str(path)
     if args.child:
         side, path = args.child
         result = child_bare(Path(path)) if side == "bare" else child_analyze(Path(path))
@@ -302,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.side in ("both", "analyze"):
             print("running listening-coach analyze ...", flush=True)
             ours = run_child("analyze", path)
+    print(f"model: {args.model}")
     print(render(duration, bare, ours))
     if args.json:
         args.json.write_text(

@@ -7,15 +7,14 @@ Usage::
     print(listening_coach.render_text(session))
 """
 
-__version__ = "0.1.0"
-
-from listening_coach.config import DEFAULT_CONFIG, Config, config_from_dict, load_config  # noqa: E402
-from listening_coach.errors import AudioError, CoachError, ConfigError, DeviceError, ModelError  # noqa: E402
-from listening_coach.pipeline import analyze, analyze_words  # noqa: E402
-from listening_coach.report import render_text, session_from_dict, to_dict, write_json  # noqa: E402
-from listening_coach.types import (  # noqa: E402
+from listening_coach.config import DEFAULT_CONFIG, Config, config_from_dict, load_config
+from listening_coach.errors import AudioError, CoachError, ConfigError, DeviceError, ModelError
+from listening_coach.pipeline import analyze, analyze_words
+from listening_coach.report import render_text, session_from_dict, to_dict, write_json
+from listening_coach.types import (
     Event, Exchange, Feedback, Label, Metric, Session, Turn, Word,
 )
+from listening_coach.version import __version__ as __version__
 
 analyse = analyze  # British spelling, as in STYLE.md
 

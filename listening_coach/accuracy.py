@@ -51,6 +51,7 @@ class RolePlayScore:
     overlap_tp: int
     overlap_fp: int
     overlap_fn: int
+    overlap_by_kind: tuple[tuple[str, int, int, int], ...]  # ("interruption by trainee", tp, fp, fn)
     latency_errors: tuple[float, ...]  # |session - truth| per matched exchange
     latency_unmatched: int
     wpm_errors: tuple[float, ...]  # |session / truth - 1| per matched exchange with a pace
@@ -86,12 +87,16 @@ class AccuracySummary:
     silence_in_speech_s: float
     silence_in_speech_events: int
     feedback: FeedbackScore
+    overlap_by_kind: tuple[tuple[str, int, int, int], ...] = ()
 
 
 def score_session(truth: dict[str, Any], session: Session,
                   conditions: dict[str, str] | None = None) -> RolePlayScore:
     """Score ``session`` (the pipeline's analysis of the role-play's audio) against ``truth``."""
-    tp, fp, fn = match_overlaps(truth["overlaps"], session)
+    by_kind = match_overlaps(truth["overlaps"], session)
+    tp = sum(row[1] for row in by_kind)
+    fp = sum(row[2] for row in by_kind)
+    fn = sum(row[3] for row in by_kind)
     lat, unmatched, wpm = _exchange_errors(truth, session)
     speech = {s: _spans_of(truth, s) for s in truth["channels"]}
     missing = speech_missing(truth, session)
@@ -114,7 +119,7 @@ def score_session(truth: dict[str, Any], session: Session,
         conditions=tuple(sorted((conditions or {}).items())),
         exchanges_truth=len(truth["exchanges"]),
         exchanges_found=len(session.exchanges),
-        overlap_tp=tp, overlap_fp=fp, overlap_fn=fn,
+        overlap_tp=tp, overlap_fp=fp, overlap_fn=fn, overlap_by_kind=by_kind,
         latency_errors=tuple(lat), latency_unmatched=unmatched, wpm_errors=tuple(wpm),
         speech_s=round(sum(b - a for spans in speech.values() for a, b in spans), 3),
         missing_s=round(missing, 3),
@@ -125,11 +130,13 @@ def score_session(truth: dict[str, Any], session: Session,
     )
 
 
-def match_overlaps(scripted: Sequence[dict[str, Any]], session: Session) -> tuple[int, int, int]:
-    """(true positives, false positives, false negatives) of overlap events, kind and direction."""
+def match_overlaps(
+    scripted: Sequence[dict[str, Any]], session: Session
+) -> tuple[tuple[str, int, int, int], ...]:
+    """Per ``"KIND by SPEAKER"``: (label, true positives, false positives, false negatives)."""
     found = [e for e in session.events if e.kind in OVERLAP_KINDS]
     used: set[int] = set()
-    tp = 0
+    hits: list[str] = []
     for o in scripted:
         best = None
         for j, e in enumerate(found):
@@ -140,8 +147,17 @@ def match_overlaps(scripted: Sequence[dict[str, Any]], session: Session) -> tupl
                 best = (d, j)
         if best is not None:
             used.add(best[1])
-            tp += 1
-    return tp, len(found) - tp, len(scripted) - tp
+            hits.append(_kind(o["kind"], o["speaker"]))
+    wanted = [_kind(o["kind"], o["speaker"]) for o in scripted]
+    claimed = [_kind(e.kind, e.speaker) for j, e in enumerate(found) if j not in used]
+    return tuple(
+        (label, hits.count(label), claimed.count(label), wanted.count(label) - hits.count(label))
+        for label in sorted(set(wanted) | set(claimed))
+    )
+
+
+def _kind(kind: str, speaker: str | None) -> str:
+    return f"{kind} by {speaker}"
 
 
 def speech_missing(truth: dict[str, Any], session: Session) -> float:
@@ -172,6 +188,10 @@ def summarize(scores: Sequence[RolePlayScore]) -> AccuracySummary:
     for s in scores:
         feedback = feedback + s.feedback
     total_lat = sum(len(s.latency_errors) + s.latency_unmatched for s in scores)
+    kinds: dict[str, list[int]] = {}
+    for s in scores:
+        for label, *counts in s.overlap_by_kind:
+            kinds[label] = [a + b for a, b in zip(kinds.get(label, [0, 0, 0]), counts)]
     return AccuracySummary(
         roleplays=len(scores),
         exchanges_exact=sum(s.exchanges_exact for s in scores) / max(len(scores), 1),
@@ -186,6 +206,7 @@ def summarize(scores: Sequence[RolePlayScore]) -> AccuracySummary:
         silence_in_speech_s=round(sum(s.silence_in_speech_s for s in scores), 2),
         silence_in_speech_events=sum(s.silence_in_speech_events for s in scores),
         feedback=feedback,
+        overlap_by_kind=tuple((k, v[0], v[1], v[2]) for k, v in sorted(kinds.items())),
     )
 
 

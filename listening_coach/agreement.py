@@ -30,6 +30,7 @@ from listening_coach.corrections import (
     load_corrections,
 )
 from listening_coach.errors import ConfigError
+from listening_coach.report import session_from_dict
 from listening_coach.types import Session
 from listening_coach.feedback import counted
 
@@ -108,8 +109,6 @@ def evaluate_folder(folder: str | Path) -> tuple[dict[str, Agreement], list[Path
     Raises:
       ConfigError: the folder holds no corrections file, or one has no session JSON beside it.
     """
-    from listening_coach.report import session_from_dict
-
     root = Path(folder)
     if not root.is_dir():
         raise ConfigError(f"{root} is not a folder; pass the folder that holds the reports")

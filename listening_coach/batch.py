@@ -24,7 +24,9 @@ from typing import Any
 
 from listening_coach.feedback import counted
 from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.errors import ConfigError, OutputError
+from listening_coach.errors import ConfigError, MissingExtra, OutputError
+from listening_coach.hooks import Hook
+from listening_coach.interchange import find_segmentation
 from listening_coach.manifest import (
     RecordingInfo,
     check_trainee_names,
@@ -32,13 +34,15 @@ from listening_coach.manifest import (
     info_from_pattern,
     read_manifest,
 )
+from listening_coach.atomic import remove_stale_temp_files
+from listening_coach.batch_index import write_batch_outputs
 from listening_coach.outputs import (
     BatchTask,
     ItemResult,
     earlier_results,
+    finished_before_the_stop,
     input_problem,
     process_task,
-    remove_stale_temp_files,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,7 +51,6 @@ MEDIA_EXTENSIONS = frozenset(
     ".wav .flac .mp3 .m4a .aac .ogg .oga .opus .wma .aif .aiff .amr .webm .mp4 .m4v .mov "
     ".mkv .avi .3gp .mpg .mpeg .ts".split()
 )
-Hook = Callable[[str, object], None]
 DEFAULT_JOBS = 1  # measured on 2 cores: see docs/coach.md ("jobs vs threads")
 
 __all__ = [
@@ -212,8 +215,6 @@ def plan_batch(
             task_config = replace(config, speakers=replace(config.speakers, channels=info.channels))
         seg = None
         if segmentation is not None:
-            from listening_coach.interchange import find_segmentation
-
             seg = find_segmentation(path, segmentation, single=len(found) == 1)
             if seg is None:
                 notes.append(f"no {path.stem}.rttm or {path.stem}.TextGrid in {segmentation}: "
@@ -287,8 +288,6 @@ def _run_dask(tasks: Sequence[BatchTask], address: str) -> Iterator[ItemResult]:
     try:
         from distributed import Client, as_completed
     except ImportError as e:
-        from listening_coach.errors import MissingExtra
-
         raise MissingExtra(
             "--dask needs dask.distributed: pip install 'listening-coach[dask]'"
         ) from e
@@ -374,9 +373,7 @@ def run_batch(
       ConfigError: bad manifest, pattern or output folder (nothing is analysed then).
       KeyboardInterrupt: after writing the summaries of the recordings finished so far.
     """
-    from listening_coach.cohort import write_batch_outputs
-
-    started = time.monotonic()
+    started, started_wall = time.monotonic(), time.time()
     plan = plan_batch(inputs, out_dir, config, manifest=manifest, pattern=pattern, force=force,
                       segmentation=segmentation, analyze=analyze)
     try:
@@ -410,6 +407,8 @@ def run_batch(
         stop.restore()
         if hasattr(source, "close"):
             source.close()  # stops worker processes / cancels Dask futures still running
+    if interrupted:
+        results.extend(finished_before_the_stop(tasks, results, started_wall))
     order = {t.path: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.path, -1))
     listed = sorted([*results, *earlier_results(plan.out_dir, results)],

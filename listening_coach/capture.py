@@ -20,13 +20,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.devices import DeviceSpec, check_input_device, import_sounddevice, list_devices
 from listening_coach.errors import DeviceError
 from listening_coach.types import AudioChunk
 
 log = logging.getLogger(__name__)
-
-SAMPLE_RATE = 16_000  # Hz, what faster-whisper and Silero expect
 
 
 class InputStreamLike(Protocol):
@@ -115,7 +114,7 @@ class Capture:
                 self._stream = self._start(factory, device, rate)
             except errors as e:
                 raise DeviceError(
-                    f"Cannot open input device {device!r} at 16000 or {rate:.0f} Hz: {e}. "
+                    f"Cannot open input device {device!r} at {SAMPLE_RATE} or {rate:.0f} Hz: {e}. "
                     "Is it in use by another program? See 'listening-coach devices'"
                 ) from e
             import soxr
@@ -210,6 +209,11 @@ class ReplaySource:
 
     @property
     def time_s(self) -> float:
+        """Audio delivered so far; in real time, what a device would have delivered by now
+        (so a consumer that falls behind sees it, as with :class:`Capture`)."""
+        if self.realtime and self.wall_start is not None:
+            ahead = int((time.monotonic() - self.wall_start) * SAMPLE_RATE)
+            return float(min(max(self._position, ahead), int(self.samples.shape[1]))) / SAMPLE_RATE
         return self._position / SAMPLE_RATE
 
     def stop(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from listening_coach.errors import CoachError
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         code = EXIT_ERROR
     except BrokenPipeError:  # the reader of our output went away (`... | head`)
+        _drop_stdout()
         code = EXIT_OK
     except OSError as e:  # a last resort: stages raise CoachError for what they expect
         where = f" ({e.filename})" if e.filename else ""
@@ -112,8 +114,21 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit cannot fail again on a closed pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (tests capture stdout): nothing to flush
+        pass
+
+
 def entry() -> None:
-    sys.exit(main())
+    code = main()
+    try:  # output still buffered is written now; its reader may have gone (`... | head -1`)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@
 - :func:`recording_row` / :func:`exchange_rows`: CSV rows (one per recording / per exchange).
 - :func:`progress`: each trainee's recordings by date with the change from their baseline
   (their first recording), and whether it went the good way.
-- :func:`write_batch_outputs`: ``recordings.csv``, ``exchanges.csv``, ``cohort.csv`` and
-  ``index.html`` for a batch.
+
+The batch writes these rows with :func:`listening_coach.batch_index.write_batch_outputs`.
 """
 
 from __future__ import annotations
@@ -16,16 +16,13 @@ import csv
 import io
 import math
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from listening_coach.feedback.text import percent
 from listening_coach.manifest import RecordingInfo
 from listening_coach.types import PARTNER, TRAINEE, Session, Turn
-
-if TYPE_CHECKING:
-    from listening_coach.outputs import ItemResult
 
 Better = Literal["lower", "higher", "target", "none"]
 
@@ -118,8 +115,6 @@ def format_progress(value: float | None, unit: str) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     if unit == "share":
-        from listening_coach.feedback.text import percent
-
         return percent(value)
     if unit == "s":
         return f"{value:.2f} s"
@@ -248,30 +243,3 @@ EXCHANGE_COLUMNS = ("recording", "trainee", "date", "exchange", "start_s", "end_
                     "backchannels", "feedback")
 COHORT_COLUMNS = ("trainee", "date", "scenario", "recording", "n",
                   *(f"{pm.key}{s}" for pm in PROGRESS_METRICS for s in ("", "_change", "_trend")))
-
-
-def write_batch_outputs(results: Sequence[ItemResult], out_dir: Path,
-                        write: Callable[[Path, str], None] | None = None) -> tuple[Path, ...]:
-    """Write the batch's CSVs and index page; returns their paths."""
-    from listening_coach.html import render_index
-    from listening_coach.outputs import atomic_write_text
-
-    write = write or atomic_write_text
-    rec_rows = []
-    for r in results:
-        row = dict(r.recording_row) or {"recording": r.name, **r.info.as_row(),
-                                        "source": str(r.path)}
-        row.update(status=r.status, error=r.error or "")
-        rec_rows.append(row)
-    ok_rows = [row for row in rec_rows if row["status"] != "failed"]
-    ex_rows = [row for r in results for row in r.exchange_rows]
-    cohort_rows = progress(ok_rows)
-    files = {
-        out_dir / "recordings.csv": to_csv(rec_rows, RECORDING_COLUMNS),
-        out_dir / "exchanges.csv": to_csv(ex_rows, EXCHANGE_COLUMNS),
-        out_dir / "cohort.csv": to_csv(cohort_rows, COHORT_COLUMNS),
-        out_dir / "index.html": render_index(rec_rows, cohort_rows),
-    }
-    for path, text in files.items():
-        write(path, text)
-    return tuple(files)

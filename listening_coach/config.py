@@ -46,6 +46,9 @@ class TranscribeOptions:
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
     block_s: float = opt(120.0, ge=30)  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
+    # one channel per person: speech this long that no word covers stays as "unclear speech"
+    unclear_min_s: float = opt(0.25, ge=0)
+    retry_empty_regions: bool = True  # a region without words is transcribed again, unmasked
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,8 @@ class SpeakerOptions:
     mode: SpeakerMode = opt("auto", choices=("auto", "channels", "trainee", "diarize"))
     channels: tuple[str, ...] = opt(("trainee", "partner"), parse=parse_channel_map)  # trainee/partner/-
     bleed_margin_db: float = opt(6.0, ge=0)  # speech must be this much louder than the other mics' bleed
-    floor_margin_db: float = opt(12.0, ge=0)  # ... and this far above the channel's own noise floor
+    floor_margin_db: float = opt(9.0, ge=0)  # ... and this far above the channel's own noise floor
+    edge_margin_db: float = opt(4.0, ge=0)  # a run of speech grows over frames this far above both
     frame_s: float = opt(0.02, gt=0, le=1)
 
 
@@ -71,6 +75,11 @@ class TurnOptions:
     close_after_s: float = opt(3.0, gt=0)  # trainee alone: silence that closes an exchange
     backchannel_max_s: float = opt(1.0, ge=0)
     backchannel_max_words: int = opt(2, ge=0)
+    # a short spurt said over the other's speech for this long is a backchannel whatever its text
+    backchannel_min_overlap_s: float = opt(0.1, ge=0)
+    # "Okay, you need to...": a lexicon word followed this soon by more speech, said over the
+    # other, starts that turn instead of being a backchannel
+    runon_gap_s: float = opt(1.0, ge=0)
     backchannel_words: tuple[str, ...] = (
         "mm", "mhm", "mm-hm", "mm-hmm", "hmm", "uh-huh", "yeah", "yes", "yep", "right", "okay",
         "ok", "i see", "sure", "true", "oh", "ah", "wow", "got it", "exactly", "alright",
@@ -106,7 +115,6 @@ class PaceOptions:
     target_wpm_max: float = opt(140.0, gt=0)
     fast_wpm: float = opt(160.0, gt=0)
     fast_sustained_s: float = opt(20.0, ge=0)
-    slow_wpm: float = opt(90.0, gt=0, at_most="fast_wpm")
     min_words: int = opt(5, ge=1)  # fewer words give no pace for an exchange
     baseline_exchanges: int = opt(2, ge=1)  # the trainee's first exchanges set the personal baseline
 
@@ -148,9 +156,10 @@ class FeedbackOptions:
     fillers_per_min: float = opt(5.0, ge=0)
     # A hurried answer is judged only on a sustained stretch: at least fast_min_words words
     # and min_pace_speech_s of the trainee's speech in the exchange ("Bye." has no pace).
-    min_pace_speech_s: float = opt(2.5, ge=0)
+    min_pace_speech_s: float = opt(2.0, ge=0)
     fast_min_words: int = opt(8, ge=1)
-    fast_vs_own_ratio: float = opt(1.2, ge=1)  # ... and this much faster than the trainee's median
+    pace_stretch_gap_s: float = opt(0.5, gt=0)  # a pause this long ends a stretch of speech
+    fast_vs_own_ratio: float = opt(1.1, ge=1)  # ... and this much faster than the trainee's median
     speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
     # The partner escalated only when loudness, pitch and pace all rise above the partner's own
     # first prompts (``escalation_baseline_prompts``) by these margins.
@@ -288,6 +297,11 @@ def build_options(cls: type[T], values: T | dict[str, Any] | None, section: str 
     return options
 
 
+# Keys earlier versions had and wrote into every session JSON: read and ignored, so old sessions
+# and config files still load.
+RETIRED_KEYS: dict[str, tuple[str, ...]] = {"pace": ("slow_wpm",)}
+
+
 def config_from_dict(data: dict[str, Any] | None) -> Config:
     """Build a :class:`Config` from ``{"section": {"key": value}}``; see :func:`load_config`."""
     data = data or {}
@@ -302,7 +316,10 @@ def config_from_dict(data: dict[str, Any] | None) -> Config:
     built: dict[str, Any] = {}
     for name in sections:
         option_cls = type(getattr(DEFAULT_CONFIG, name))
-        built[name] = build_options(option_cls, data.get(name), name)
+        section = data.get(name)
+        if isinstance(section, dict) and name in RETIRED_KEYS:
+            section = {k: v for k, v in section.items() if k not in RETIRED_KEYS[name]}
+        built[name] = build_options(option_cls, section, name)
     return Config(**built)
 
 

@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from listening_coach.errors import ConfigError
-from listening_coach.types import Event, EventKind, Label, Metric, Session
 from listening_coach.feedback import counted
+from listening_coach.pipeline import Overrides, score
+from listening_coach.types import Event, EventKind, Label, Session
 
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 SUBTYPES = {"reflection": ("simple", "complex"), "question": ("open", "closed")}
@@ -236,28 +237,14 @@ def apply_corrections(session: Session, corrections: Corrections) -> Session:
 def rescore(session: Session, *, labels: tuple[Label, ...], events: tuple[Event, ...]) -> Session:
     """Recompute metrics and feedback of ``session`` from the given labels and events.
 
-    Uses the pipeline's own stages (:func:`metrics.compute_metrics`,
-    :func:`language.language_metrics`, :func:`feedback.give_feedback`), so corrected scores
-    follow exactly the rules of a fresh analysis. Voice metrics of a session loaded from JSON
-    (which keeps no frame curves) are carried over unchanged.
+    Goes through the pipeline's own tail (:func:`listening_coach.pipeline.score`), so corrected
+    scores, the effect metrics included, follow exactly the rules of a fresh analysis. Voice
+    metrics that cannot be measured again (a session loaded from JSON keeps voice frames only
+    at 100 ms, or none) are carried over unchanged.
     """
-    from listening_coach.feedback import give_feedback
-    from listening_coach.language import language_feedback, language_metrics
-    from listening_coach.metrics import compute_metrics
-
-    config = session.config
-    metrics = compute_metrics(session.turns, session.exchanges, events, config, session.voice)
-    lang = language_metrics(session.exchanges, labels, config.language)
-    new = metrics + lang
-    names = {(m.name, m.exchange) for m in new}
-    kept: tuple[Metric, ...] = tuple(m for m in session.metrics
-                                     if (m.name, m.exchange) not in names
-                                     and m.name.split(".")[0] in ("voice", "effect"))
-    all_metrics = new + kept
-    extra = language_feedback(session.exchanges, labels, all_metrics, config.language,
-                              config.feedback)
-    feedback = give_feedback(session.exchanges, events, all_metrics, config, extra=extra)
-    return replace(session, labels=labels, events=events, metrics=all_metrics, feedback=feedback)
+    carried = tuple(m for m in session.metrics if m.name.startswith("voice.")
+                    or (m.name.startswith("effect.partner_") and m.exchange is not None))
+    return score(session, Overrides(labels=labels, events=events, carried=carried))
 
 
 def describe(corrections: Corrections) -> str:

@@ -30,9 +30,11 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate
 from listening_coach.errors import CoachError, DeviceError, OutputError
+from listening_coach.hooks import Hook, Step, no_hook
 from listening_coach.recorder import Recorder
 from listening_coach.scenario import Scenario
 from listening_coach.scripted import ScriptedPartner
@@ -43,8 +45,6 @@ from listening_coach.feedback import counted
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
-Hook = Callable[[str, object], None]
 StopReason = Literal["finished", "interrupted", "device_error", "output_error", "source_ended"]
 
 
@@ -135,36 +135,48 @@ class Drill:
         self.out_dir = Path(out_dir)
         self.player = player
         self.channels = channels
-        self.hook: Hook = hook or (lambda step, artifact: None)
+        self.hook: Hook = hook or no_hook
         self.id = session_id or time.strftime("drill-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:4]
         self.recording = self.out_dir / f"{self.id}.wav"
         self.session_file = self.out_dir / f"{self.id}.json"
         self.echo = EchoGate(max_delay_s=config.live.echo_max_delay_s,
                              gate_ratio=config.live.echo_gate_ratio) if scenario and echo else None
         self.live = LiveSession(config, channels=channels, transcriber=transcriber,
-                                hook=self._on_live, session_id=self.id, echo=self.echo)
+                                hook=self._on_live, listener=self, session_id=self.id,
+                                echo=self.echo)
         self.trainee = trainee
         self.partner = ScriptedPartner(
             scenario, self.live, config, player=player, echo=self.echo, voice=voice,
             hook=self._on_partner, background=background_voice) if scenario else None
-        self._saved_exchanges = 0
         self._write_failed: str | None = None
 
-    # -- hooks ------------------------------------------------------------------------------
-    def _on_live(self, step: str, artifact: object) -> None:
+    # -- the live analysis' control channel (streaming.LiveListener) ----------------------------
+    def on_speech(self, speaker: Speaker, speaking: bool) -> None:
         if self.partner is not None:
-            self.partner.on_live(step, artifact)
-        if step == "live.session":
-            self._save(artifact)  # type: ignore[arg-type]
-        self.hook(step, artifact)
+            self.partner.on_speech(speaker, speaking)
 
-    def _on_partner(self, step: str, artifact: object) -> None:
+    def on_turn_end(self, speaker: Speaker, end_s: float) -> None:
+        if self.partner is not None:
+            self.partner.on_turn_end(speaker, end_s)
+
+    def on_cue(self, cue: Cue) -> None:
+        if self.partner is not None:
+            self.partner.on_cue(cue)
+
+    def on_session(self, session: Session) -> None:
+        self._save(session)
+
+    def _on_live(self, step: Step, artifact: object) -> None:
+        self.hook(step, artifact)  # looked up per call: a UI may set ``drill.hook`` later
+
+    def _on_partner(self, step: Step, artifact: object) -> None:
         if step == "drill.partner" and self.live.session is not None:
             self._save(self.live.session)  # the new state, with the exchange that moved it
         self.hook(step, artifact)
 
     def _save(self, session: Session) -> None:
-        from listening_coach.report import to_dict, write_text
+        from listening_coach.atomic import atomic_write_text
+        from listening_coach.report import to_dict
 
         try:
             data = to_dict(session)
@@ -172,8 +184,7 @@ class Drill:
                 data["drill"] = {"trainee": self.trainee, **self.partner.summary()}
             elif self.trainee:
                 data["drill"] = {"trainee": self.trainee}
-            write_text(self.session_file, json.dumps(data, indent=1, ensure_ascii=False))
-            self._saved_exchanges = len(session.exchanges)
+            atomic_write_text(self.session_file, json.dumps(data, indent=1, ensure_ascii=False))
         except OutputError as e:
             self._write_failed = str(e)
             log.error("%s", e)
@@ -187,7 +198,8 @@ class Drill:
         try:
             recorder = Recorder(self.recording, channels=len(self.channels) + (1 if self.scenario else 0))
             if self.partner is not None:
-                self.partner.prepare()  # the opening line is ready before the first block
+                self.hook("drill.state", "preparing the partner's voice")
+                self.partner.prepare()  # every line is ready before the first block
             self.hook("drill.state", "listening")
             for chunk in self._chunks():
                 if self.partner is not None:

@@ -20,7 +20,8 @@ from typing import Any
 
 from listening_coach.errors import ConfigError
 from listening_coach.partner import SIGNAL_TEXT
-from listening_coach.scenario import Scenario, band_of, parse_scenario
+from listening_coach.scenario import Scenario, band_of
+from listening_coach.scenario_file import parse_scenario
 
 OUTCOMES = ("resolved", "escalated", "unresolved", "unfinished")
 
@@ -54,17 +55,20 @@ def curve_chart(curve: Sequence[float], *, goal: float, ceiling: float, height: 
     return rows
 
 
-def _moves(step: dict[str, Any]) -> str:
-    parts = []
+def _moves(step: dict[str, Any], width: int) -> list[str]:
+    out = []
     for m in step["moves"]:
-        words = f' "{m["words"]}"' if m["words"] and m["signal"] not in ("pause", "fast") else (
-            f" ({m['words']})" if m["words"] else "")
-        parts.append(f"{SIGNAL_TEXT.get(m['signal'], m['signal'])} {m['delta']:+.1f}{words}")
-    return "; ".join(parts) or "nothing that moved them"
+        name = SIGNAL_TEXT.get(m["signal"], m["signal"])
+        words = m["words"] if m["signal"] in ("pause", "fast", "loud") else (
+            f'"{m["words"]}"' if m["words"] else "")
+        out.append(_cut(f"      {m['delta']:+.1f}  {name:<18} {words}".rstrip(), width))
+    return out or ["      (nothing moved them)"]
 
 
 def transcript(drill: dict[str, Any], *, width: int = 100) -> str:
     """The drill as text: per exchange the line, the answer, the change and why."""
+    from listening_coach.feedback import counted
+
     out = [f"{drill.get('title', drill.get('scenario', 'drill'))} ({drill.get('difficulty', '')})",
            ""]
     for step in drill["steps"]:
@@ -72,11 +76,12 @@ def transcript(drill: dict[str, Any], *, width: int = 100) -> str:
         out.append(f"{step['exchange'] + 1}. Partner ({band_of(before)}, {before:g}): "
                    f"{step['partner']}")
         out.append(f"   You: {step['trainee'] or '(no answer)'}")
-        out.append(_cut(f"   -> agitation {before:g} -> {after:g}: {_moves(step)}", width))
+        out.append(f"   Agitation {before:g} -> {after:g}:")
+        out += _moves(step, width)
     out.append("")
     out += curve_chart(drill["agitation"], goal=drill["goal"], ceiling=drill["ceiling"])
     met = ", ".join(drill.get("needs_met", [])) or "none"
-    out.append(f"\nOutcome: {drill['outcome']} after {len(drill['steps'])} exchanges "
+    out.append(f"\nOutcome: {drill['outcome']} after {counted(len(drill['steps']), 'exchange')} "
                f"(needs addressed: {met})")
     return "\n".join(out)
 

@@ -23,9 +23,10 @@ import logging
 import numpy as np
 from scipy.signal import correlate
 
+from listening_coach.audio import SAMPLE_RATE
+
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
 FRAME = 320  # samples: 20 ms gate frames
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from listening_coach.config import DEFAULT_CONFIG, Config, SpeakerMode
 from listening_coach.errors import AudioError, CoachError
+from listening_coach.pipeline import analyze
+from listening_coach.transcribe import describe
 from listening_coach.types import PARTNER, TRAINEE, Turn
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a")
@@ -247,9 +249,6 @@ def evaluate_asr(
 
     A clip the pipeline cannot read is listed in ``failures`` and the others still run.
     """
-    from listening_coach.pipeline import analyze
-    from listening_coach.transcribe import describe
-
     scores: list[ClipScore] = []
     failures: list[tuple[str, str]] = []
     for audio, refs in find_clips(folder):

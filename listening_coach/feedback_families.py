@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from listening_coach.feedback import FAMILIES as CODE_FAMILY
 from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Label
 
 CONCERNS: tuple[str, ...] = (
@@ -60,8 +61,6 @@ def check_families(families: Iterable[str], where: str) -> None:
 
 def family_of_feedback(item: Feedback) -> str | None:
     """The family a feedback item gives, from its ``code`` (None: not one of the families)."""
-    from listening_coach.feedback import FAMILIES as CODE_FAMILY
-
     if item.code in FAMILIES:
         return item.code
     family = CODE_FAMILY.get(item.code)

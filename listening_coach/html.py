@@ -26,7 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.atomic import atomic_write_text
+from listening_coach.audio import SAMPLE_RATE, iter_blocks, probe
+from listening_coach.cohort import PROGRESS_METRICS, format_progress, summarize_session
 from listening_coach.corrections import EVENT_KINDS
+from listening_coach.errors import AudioError
 from listening_coach.feedback import clock, latency_phrase, percent
 from listening_coach.manifest import RecordingInfo
 from listening_coach.plots import pace_voice_svg, progress_svg, timeline_svg
@@ -64,8 +68,6 @@ def _environment() -> Any:
 
 
 def _progress(value: Any, unit: str) -> str:
-    from listening_coach.cohort import format_progress
-
     number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     if isinstance(value, str) and value.strip():
         try:
@@ -166,9 +168,6 @@ def encode_audio(path: str | Path, *, bitrate_kbps: int = 24, max_s: float = 360
     """
     import av
 
-    from listening_coach.audio import SAMPLE_RATE, iter_blocks, probe
-    from listening_coach.errors import AudioError
-
     try:
         info = probe(path)
         if info.duration_s > max_s:
@@ -197,8 +196,6 @@ def encode_audio(path: str | Path, *, bitrate_kbps: int = 24, max_s: float = 360
 def summary_tiles(session: Session) -> list[dict[str, str]]:
     """Return the headline numbers of a session (from the cohort summary) as display tiles,
     formatted exactly as the batch index shows them."""
-    from listening_coach.cohort import PROGRESS_METRICS, format_progress, summarize_session
-
     values = summarize_session(session)
     return [{"key": pm.key, "title": pm.title, "value": format_progress(values.get(pm.key), pm.unit)}
             for pm in PROGRESS_METRICS]
@@ -273,8 +270,6 @@ def render_report(
 
 def write_report(session: Session, path: str | Path, **kwargs: Any) -> Path:
     """Render :func:`render_report` into ``path`` atomically; returns the path."""
-    from listening_coach.outputs import atomic_write_text
-
     path = Path(path)
     atomic_write_text(path, render_report(session, **kwargs))
     return path
@@ -282,8 +277,6 @@ def write_report(session: Session, path: str | Path, **kwargs: Any) -> Path:
 
 def render_index(recordings: Sequence[dict[str, Any]], cohort: Sequence[dict[str, Any]]) -> str:
     """Return the batch index page: recordings (linked), failures, and progress per trainee."""
-    from listening_coach.cohort import PROGRESS_METRICS
-
     trainees: dict[str, list[dict[str, Any]]] = {}
     for row in cohort:
         trainees.setdefault(row["trainee"], []).append(row)

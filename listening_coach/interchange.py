@@ -23,11 +23,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from listening_coach.config import Config
-from listening_coach.diarization.types import SpeakerSegment
-from listening_coach.errors import ConfigError
-from listening_coach.types import PARTNER, TRAINEE, Session, Word
+from listening_coach.audio import load_audio, probe
+from listening_coach.config import DEFAULT_CONFIG, Config
+from listening_coach.diarization.types import Diarization, SpeakerSegment
+from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import counted
+from listening_coach.pipeline import analyze_words
+from listening_coach.transcribe import describe, transcribe
+from listening_coach.types import PARTNER, TRAINEE, Session, Transcript, Word
 
 logger = logging.getLogger(__name__)
 SEGMENTATION_SUFFIXES = (".rttm", ".textgrid")
@@ -247,10 +250,7 @@ def roles_for(segments: tuple[SpeakerSegment, ...], config: Config | None = None
     Raises:
       ConfigError: ``role_rule = "enrolment"`` (an imported segmentation carries no voices).
     """
-    from listening_coach.config import DEFAULT_CONFIG
     from listening_coach.diarization.roles import choose_roles
-    from listening_coach.diarization.types import Diarization
-
     labels = list(dict.fromkeys(s.speaker for s in sorted(segments, key=lambda s: s.start)))
     named = {lb: lb.lower() for lb in labels if lb.lower() in (TRAINEE, PARTNER)}
     if named:
@@ -274,13 +274,7 @@ def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
       AudioError: the recording is unreadable or silent.
       ConfigError: the segmentation is malformed or names no trainee/partner.
     """
-    from listening_coach.audio import load_audio, probe
     from listening_coach.diarization import assign_speakers_from_segments
-    from listening_coach.errors import AudioError
-    from listening_coach.pipeline import analyze_words
-    from listening_coach.transcribe import describe, transcribe
-    from listening_coach.types import Transcript
-
     path = Path(path)
     segments = read_segmentation(segmentation, file_id=path.stem)
     if len({s.speaker for s in segments}) < 2:

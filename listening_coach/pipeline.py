@@ -2,10 +2,13 @@
 
 - :func:`analyze`: decode in blocks -> speech activity per channel -> transcribe each channel ->
   snap words to speech -> :func:`analyze_words`.
-- :func:`analyze_words`: everything after transcription and speaker attribution: turns,
-  exchanges, events, metrics, language labels, feedback. The live driver calls this too, so live
-  and batch share every stage after ``transcribe``.
-- ``Hook``: ``hook(step, artifact)`` is called after each stage (progress bars, debugging).
+- :func:`analyze_words`: everything after transcription and speaker attribution: turns and
+  exchanges, then :func:`score`. The live driver calls this too, so live and batch share every
+  stage after ``transcribe``.
+- :func:`score`: the one tail every session goes through (fresh, diarized, imported
+  segmentation, coach-corrected): events, metrics, language labels, effect, feedback;
+  :class:`Overrides` carries a coach's labels and events.
+- ``hook(step, artifact)`` (:class:`listening_coach.hooks.Hook`) is called after each stage.
 
 Memory stays flat on long files: audio is decoded ``transcribe.block_s`` at a time, each block
 cut at a quiet moment so no word is split, and only words and frame features are kept.
@@ -14,35 +17,35 @@ cut at a quiet moment so no word is split, and only words and frame features are
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from listening_coach import speakers as spk
-from listening_coach.audio import MAX_CHANNELS, SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe
+from listening_coach.audio import (
+    MAX_CHANNELS, SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, load_audio, probe,
+)
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import counted, give_feedback
+from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
-from listening_coach.transcribe import describe, load_model, transcribe
+from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
+from listening_coach.transcribe import describe, transcribe
 from listening_coach.turns import group_turns, pair_exchanges
 from listening_coach.types import (
-    TRAINEE, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
+    TRAINEE, Event, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
 )
 from listening_coach.voice import merge_voice, voice_frames
 
-Hook = Callable[[str, object], None]
 logger = logging.getLogger(__name__)
+UNCLEAR_NOTE_S = 2.0  # a channel with this much speech without words gets a note ...
+UNCLEAR_NOTE_SHARE = 0.2  # ... when it is also this share of its speech
 CUT_SEARCH_S = 20.0  # look this far back from a block's end for a quiet place to cut
 SKIP_CHANNEL = ("-", "none", "ignore", "")
-
-
-def _noop(step: str, artifact: object) -> None:
-    return None
 
 
 def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -119,14 +122,14 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
       AudioError: unreadable audio, or no speech in it.
       ConfigError: a channel map that does not fit the file.
     """
-    hook = hook or _noop
+    hook = hook or no_hook
     info = probe(path)
     check_channel_map(info, config)
-    model: Any = None  # loaded at the first block with sound: unreadable or silent files fail fast
     opts = config.speakers
     words: list[Word] = []
     voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     notes: list[str] = []
+    speech: dict[str, list[float]] = {}  # speaker -> [speech s, speech without words s, words]
     channel_map: tuple[tuple[int, str], ...] | None = None
     identical = False
     mono: list[np.ndarray] = []  # kept only when diarizing
@@ -140,39 +143,17 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
         if _diarizing(info, identical, config):
             chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
             mono.append(chosen[0])
-        gain = None
-        if len(channel_map) > 1:
-            gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
-            chosen = spk.cancel_bleed(chosen)
-        active = spk.speech_activity(chosen, opts, gain_db=gain)
-        for row, (_, speaker) in enumerate(channel_map):
-            samples = chosen[row]
-            if len(channel_map) > 1:
-                samples = spk.mask_inactive(samples, active[row], frame_s=opts.frame_s)
-            if not np.any(samples):  # digital silence (or all masked): nothing to transcribe
-                found: tuple[Word, ...] = ()
-            else:
-                model = model if model is not None else load_model(config.transcribe)
-                found = transcribe(samples, config.transcribe, offset_s=block_start, speaker=speaker,
-                                   model=model)
-            if config.transcribe.snap_words:
-                found = spk.snap_words(
-                    found,
-                    active[row],
-                    frame_s=opts.frame_s,
-                    offset_s=block_start,
-                    drop_silent=len(channel_map) > 1,
-                )
-            words.extend(found)
-            if config.voice.enabled:
+        found, signal, active = _block_words(chosen, block_start, channel_map, config, speech)
+        words.extend(found)
+        if config.voice.enabled:
+            for row, (_, speaker) in enumerate(channel_map):
                 voice_parts.setdefault(speaker, []).append(
-                    voice_frames(chosen[row], active[row], opts.frame_s, config.voice)
+                    voice_frames(signal[row], active[row], opts.frame_s, config.voice)
                 )
         hook("block", (block_start, block.shape[1] / SAMPLE_RATE))
     assert channel_map is not None
-    for _, speaker in channel_map:
-        if not any(w.speaker == speaker for w in words) and len(channel_map) > 1:
-            notes.append(f"no speech found for {speaker}")
+    if len(channel_map) > 1:
+        notes.extend(_speech_notes(path, [s for _, s in channel_map], speech))
     if not words:
         raise AudioError(f"{path}: no speech found (silence, noise or music only); check the recording")
     words.sort()
@@ -196,6 +177,85 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
     )
     voice = merge_voice(config.voice.hop_s, voice_parts) if voice_parts else None
     return analyze_words(words, config, source=str(path), transcript=transcript, voice=voice, hook=hook)
+
+
+def _block_words(
+    chosen: np.ndarray,
+    block_start: float,
+    channel_map: tuple[tuple[int, str], ...],
+    config: Config,
+    speech: dict[str, list[float]],
+) -> tuple[list[Word], np.ndarray, np.ndarray]:
+    """Transcribe one block's channels; returns (words, the signal analysed, speech activity).
+
+    The Whisper model loads (cached) at the first sound to transcribe, so unreadable or silent
+    files fail before it does.
+
+    One channel per person: bleed is cancelled, each channel is transcribed by speech regions
+    (:mod:`listening_coach.regions`), words are snapped to its speech and the speech no word
+    covers becomes unclear-speech placeholders. One channel: the whole block, words snapped to
+    its energy (there is no per-person activity to trust).
+    """
+    opts, topts = config.speakers, config.transcribe
+    if len(channel_map) == 1:
+        active = spk.speech_activity(chosen, opts)
+        found = transcribe(chosen[0], topts, offset_s=block_start, speaker=channel_map[0][1])
+        if topts.snap_words:
+            found = spk.snap_words(
+                found, active[0], frame_s=opts.frame_s, offset_s=block_start, drop_silent=False
+            )
+        return list(found), chosen, active
+    gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
+    cancelled = spk.cancel_bleed(chosen)
+    active = spk.speech_activity(cancelled, opts, gain_db=gain)
+    words: list[Word] = []
+    for row, (_, speaker) in enumerate(channel_map):
+        total_s = chosen.shape[1] / SAMPLE_RATE
+        regions = speech_regions(active[row], opts.frame_s, total_s=total_s)
+        masked = spk.mask_inactive(cancelled[row], active[row], frame_s=opts.frame_s)
+        found = transcribe_regions(
+            masked,
+            regions,
+            topts,
+            fallback=chosen[row] if topts.retry_empty_regions else None,
+            offset_s=block_start,
+            speaker=speaker,
+            retry_min_s=topts.unclear_min_s if topts.retry_empty_regions else float("inf"),
+        )
+        if topts.snap_words:
+            found = spk.snap_words(found, active[row], frame_s=opts.frame_s, offset_s=block_start)
+        unclear = unclear_words(
+            found, active[row], opts.frame_s, offset_s=block_start, speaker=speaker, min_s=topts.unclear_min_s
+        )
+        tally = speech.setdefault(speaker, [0.0, 0.0, 0.0])
+        tally[0] += float(active[row].sum()) * opts.frame_s
+        tally[1] += sum(w.duration for w in unclear)
+        tally[2] += len(found)
+        words.extend(found + unclear)
+    return words, cancelled, active
+
+
+def _speech_notes(path: str | Path, speakers: list[str], speech: dict[str, list[float]]) -> list[str]:
+    """Log each channel's speech without words; notes for channels that are mostly unclear."""
+    notes: list[str] = []
+    for speaker in speakers:
+        speech_s, unclear_s, n_words = speech.get(speaker, [0.0, 0.0, 0.0])
+        logger.info("%s: %s: %.1f s of %.1f s of speech without words", path, speaker, unclear_s, speech_s)
+        if n_words == 0 and unclear_s >= UNCLEAR_NOTE_S:
+            note = (
+                f"{speaker}: Whisper found no words in {unclear_s:.1f} s of speech; "
+                "analysed on timing alone"
+            )
+            logger.warning("%s: %s", path, note)
+            notes.append(note)
+        elif unclear_s >= UNCLEAR_NOTE_S and unclear_s >= UNCLEAR_NOTE_SHARE * speech_s:
+            notes.append(
+                f"{speaker}: {unclear_s:.1f} s of {speech_s:.1f} s of speech without intelligible words "
+                "(shown as unclear speech)"
+            )
+        elif n_words == 0 and unclear_s == 0.0:
+            notes.append(f"no speech found for {speaker}")
+    return notes
 
 
 def _diarizing(info: AudioInfo, identical: bool, config: Config) -> bool:
@@ -228,8 +288,6 @@ def _diarize_words(
     labelled = overlap_words(labelled, diarization)
     enrolment = None
     if options.role_rule == "enrolment" and options.enrolment_path:
-        from listening_coach.audio import load_audio
-
         enrolment = load_audio(options.enrolment_path).mean(axis=0)
     roles, confidence = choose_roles(
         diarization,
@@ -267,42 +325,75 @@ def analyze_words(
     hook: Hook | None = None,
 ) -> Session:
     """Run every stage after speaker attribution on ``words`` (each with a speaker)."""
-    hook = hook or _noop
+    hook = hook or no_hook
     ordered = tuple(sorted(words))
     turns = group_turns(ordered, config.turns)
     exchanges = pair_exchanges(turns, config.turns)
     hook("turns", exchanges)
-    events = find_events(turns, exchanges, config)
-    metrics = compute_metrics(turns, exchanges, events, config, voice)
-    labels, language_metrics, language_feedback = _language(exchanges, metrics, config)
-    metrics = metrics + language_metrics
-    metrics = metrics + effect_metrics(exchanges, metrics)
-    hook("metrics", metrics)
-    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
-    hook("feedback", feedback)
-    return Session(
+    segmented = Session(
         id=session_id or Path(source).stem,
         source=source,
         words=ordered,
         turns=turns,
         exchanges=exchanges,
-        events=events,
-        metrics=metrics,
-        feedback=feedback,
+        events=(),
+        metrics=(),
+        feedback=(),
         config=config,
         transcript=transcript,
-        labels=labels,
         voice=voice,
     )
+    return score(segmented, hook=hook)
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """What a coach overruled: these replace the model's labels / events (None: the model's).
+
+    ``carried`` are metrics measured from audio that cannot be measured again (``voice.*`` and
+    per-exchange ``effect.partner_*`` of a session whose voice frames are gone); they are kept
+    unless :func:`score` computes a metric of the same name and exchange.
+    """
+
+    labels: tuple[Label, ...] | None = None
+    events: tuple[Event, ...] | None = None
+    carried: tuple[Metric, ...] = ()
+
+
+def score(session: Session, overrides: Overrides = Overrides(), *, hook: Hook | None = None) -> Session:
+    """The shared tail: events, metrics, language labels, effect and feedback of a segmented session.
+
+    Reads ``session``'s turns, exchanges, voice and config; returns it with events, labels,
+    metrics and feedback replaced. Fresh analyses (:func:`analyze_words`), imported
+    segmentations and coach corrections (:func:`listening_coach.corrections.rescore`) all end
+    here, so a corrected session follows exactly the rules of a fresh one.
+    """
+    hook = hook or no_hook
+    config, turns, exchanges = session.config, session.turns, session.exchanges
+    events = overrides.events if overrides.events is not None else find_events(turns, exchanges, config)
+    metrics = compute_metrics(turns, exchanges, events, config, session.voice)
+    names = {(m.name, m.exchange) for m in metrics}
+    metrics += tuple(m for m in overrides.carried if (m.name, m.exchange) not in names)
+    labels, language_metrics, language_feedback = _language(exchanges, metrics, config, overrides.labels)
+    metrics = metrics + language_metrics
+    metrics = metrics + effect_metrics(exchanges, metrics)
+    hook("metrics", metrics)
+    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
+    hook("feedback", feedback)
+    return replace(session, events=events, labels=labels, metrics=metrics, feedback=feedback)
 
 
 def _language(
-    exchanges: tuple[Exchange, ...], metrics: tuple[Metric, ...], config: Config
+    exchanges: tuple[Exchange, ...],
+    metrics: tuple[Metric, ...],
+    config: Config,
+    labels: tuple[Label, ...] | None = None,
 ) -> tuple[tuple[Label, ...], tuple[Metric, ...], tuple[Feedback, ...]]:
-    """Language labels, their metrics and feedback (listening_coach.language)."""
+    """Language labels (unless given), their metrics and feedback (listening_coach.language)."""
     from listening_coach.language import label_exchanges, language_feedback, language_metrics
 
-    labels = label_exchanges(exchanges, config.language)
+    if labels is None:
+        labels = label_exchanges(exchanges, config.language)
     lang_metrics = language_metrics(exchanges, labels, config.language)
     lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language,
                                       config.feedback)

@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.devices import DeviceSpec, import_sounddevice
 from listening_coach.errors import DeviceError
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
 STALL_GRACE_S = 2.0  # past a prompt's length, a silent output callback means the stream stalled
 clock = time.monotonic  # tests replace it
 

@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.errors import OutputError
 from listening_coach.types import AudioChunk
 
@@ -60,7 +61,7 @@ class Recorder:
         path: str | Path,
         *,
         channels: int = 1,
-        sample_rate: int = 16_000,
+        sample_rate: int = SAMPLE_RATE,
         fsync_every_s: float = 1.0,
     ) -> None:
         self.path = Path(path)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from listening_coach import __version__
+from listening_coach.atomic import atomic_write_text
 from listening_coach.config import config_from_dict, config_to_dict
 from listening_coach.errors import OutputError
 from listening_coach.feedback import clock, counted, latency_phrase, quote
@@ -36,8 +34,9 @@ from listening_coach.types import (
     VoiceFrames,
     Word,
 )
+from listening_coach.version import __version__
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 VOICE_HOP_S = 0.1  # the JSON keeps voice every 100 ms
 
 
@@ -100,6 +99,8 @@ def to_dict(session: Session) -> dict[str, Any]:
                 "end": _t(t.end),
                 "text": t.text,
                 "backchannel": t.backchannel,
+                "unclear": t.unclear,
+                "unclear_s": _t(t.unclear_s),
                 "words": refs(t.words),
             }
             for t in session.turns
@@ -288,21 +289,7 @@ def write_json(session: Session, path: str | Path) -> Path:
     Raises:
       OutputError: the folder cannot be created or written.
     """
-    return write_text(path, json.dumps(to_dict(session), indent=1, ensure_ascii=False))
-
-
-def write_text(path: str | Path, text: str) -> Path:
-    """Write text atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise OutputError(f"Cannot write {path}: {e.strerror or e}; choose a writable --out folder") from None
-    return path
+    return atomic_write_text(path, json.dumps(to_dict(session), indent=1, ensure_ascii=False))
 
 
 _MARK = {"praise": "+", "tip": "~", "concern": "!"}

@@ -35,7 +35,8 @@ from listening_coach.config import OverlapOptions, PauseOptions, TurnOptions
 from listening_coach.feedback_families import check_families
 from listening_coach.roleplay_audio import Band, engine_of, mix_channels, speak
 from listening_coach.roleplay_truth import TRUTH_VERSION, Placed, build_truth
-from listening_coach.synth import SAMPLE_RATE, measure_spans
+from listening_coach.audio import SAMPLE_RATE
+from listening_coach.synth import measure_spans
 from listening_coach.types import PARTNER, TRAINEE, Speaker, Word
 
 if TYPE_CHECKING:

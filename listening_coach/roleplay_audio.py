@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from listening_coach.synth import SAMPLE_RATE, _resample, measure_spans, synthesize
+from listening_coach.audio import SAMPLE_RATE
+from listening_coach.synth import _resample, measure_spans, synthesize
 from listening_coach.types import Speaker
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ import numpy as np
 
 from listening_coach.feedback_families import CONCERNS, PRAISE
 from listening_coach.roleplay_audio import engine_of
-from listening_coach.synth import SAMPLE_RATE
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.types import PARTNER, TRAINEE
 
 if TYPE_CHECKING:

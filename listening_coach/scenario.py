@@ -1,10 +1,12 @@
 """Drill scenarios: a partner with an agitation level and needs, and what they say in each state.
 
-- :class:`Scenario`: a whole drill, loaded from TOML (:func:`load_scenario`).
+- :class:`Scenario`: a whole drill, loaded from TOML
+  (:func:`listening_coach.scenario_file.load_scenario`).
 - :class:`PartnerLine`: one line, for a state band (``calm``/``upset``/``angry``) and a need.
 - :class:`Reaction`: what the partner says once when the trainee does ``when`` (a signal).
 - :class:`Need`, :class:`Ending`: the partner's named needs; when the drill ends and how.
-- :func:`list_scenarios`: the bundled scenarios in ``listening_coach/scenarios``.
+- :data:`DEFAULT_WEIGHTS` / :data:`LIMITS`: how much each signal moves agitation unless a
+  scenario file says otherwise, and the most it moves per exchange.
 
 The format is documented for coaches in ``docs/scenarios.md``; errors name the file, the line,
 the key and the fix (the checks live in :mod:`listening_coach.scenario_file`). A file whose
@@ -13,7 +15,6 @@ lines have no ``band`` is a *linear* scenario: its lines are said in order, what
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,31 @@ from listening_coach.errors import ConfigError
 
 BANDS: tuple[str, ...] = ("calm", "upset", "angry")
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
+
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    # calming (negative): listening that works
+    "reflection": -1.0,  # a reflection carrying the partner's words or feelings (half without)
+    "feeling": -0.5,  # the partner's feeling named
+    "validation": -1.0,  # "that makes sense", "anyone would be upset"
+    "open_question": -0.5,
+    "need": -1.0,  # a reflection, validation or open question about a need not yet addressed
+    "pause": -0.5,  # waited 1-4 s before answering, without talking over the line
+    "backchannel": -0.3,  # per "mm-hm" while the partner talks (at most two count)
+    "apology": -0.3,
+    # agitating (positive)
+    "interruption": 1.5,
+    "command": 2.0,  # "calm down", "you need to"
+    "blame": 1.5,
+    "arguing": 1.5,
+    "threat": 2.5,
+    "dismissive_but": 1.0,
+    "policy": 1.0,  # hiding behind policy: "nothing I can do"
+    "fast": 0.5,  # the answer ran faster than FAST_WPM
+    "loud": 0.5,  # the answer was LOUD_DB louder than the trainee's earlier ones
+    "no_answer": 0.5,  # the partner waited and nothing came
+}
+LIMITS: dict[str, float] = {"max_drop": 2.5, "max_rise": 2.5}  # per exchange
 
 
 class ScenarioError(ConfigError):
@@ -110,55 +136,8 @@ class Scenario:
 
     def weight(self, signal: str) -> float:
         """The agitation change for ``signal``: the file's value, else the documented default."""
-        from listening_coach.partner import DEFAULT_WEIGHTS
-
         return dict(self.weights).get(signal, DEFAULT_WEIGHTS.get(signal, 0.0))
 
 
-def _bundled_dir() -> Path:
-    return Path(__file__).resolve().parent / "scenarios"
-
-
-def list_scenarios() -> tuple[str, ...]:
-    """Return the names of the bundled scenarios."""
-    return tuple(sorted(p.stem for p in _bundled_dir().glob("*.toml")))
-
-
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load a bundled scenario by name, or a scenario file by path.
-
-    Raises:
-      ScenarioError: the name is unknown, the file is missing, not TOML, or has a wrong key
-        or value; the message gives the file, the line number, the key and the fix.
-    """
-    path = Path(name_or_path)
-    if path.suffix != ".toml" and not path.exists():
-        bundled = _bundled_dir() / f"{name_or_path}.toml"
-        if not bundled.is_file():
-            raise ScenarioError(
-                f"Unknown scenario {str(name_or_path)!r}; bundled scenarios: "
-                f"{', '.join(list_scenarios())}, or pass a path to a .toml file"
-            )
-        path = bundled
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"Scenario file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"Cannot read scenario file {path}: {e}") from None
-    return parse_scenario(source, path)
-
-
-def parse_scenario(source: str, path: Path) -> Scenario:
-    """Build a scenario from TOML text (``path`` names it in errors and anchors ``audio``)."""
-    from listening_coach.scenario_file import build
-
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: not valid TOML: {e}; check quotes and brackets there") from None
-    return build(data, source, path)
-
-
-__all__ = ["BANDS", "DIFFICULTIES", "Ending", "Need", "PartnerLine", "Reaction", "Scenario",
-           "ScenarioError", "band_of", "list_scenarios", "load_scenario", "parse_scenario"]
+__all__ = ["BANDS", "DEFAULT_WEIGHTS", "DIFFICULTIES", "Ending", "LIMITS", "Need", "PartnerLine",
+           "Reaction", "Scenario", "ScenarioError", "band_of"]

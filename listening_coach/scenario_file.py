@@ -1,5 +1,8 @@
-"""Scenario TOML -> :class:`~listening_coach.scenario.Scenario`, with errors that name the fix.
+"""Scenario files: TOML -> :class:`~listening_coach.scenario.Scenario`, with errors that name the fix.
 
+- :func:`load_scenario`: a bundled scenario by name, or a scenario file by path.
+- :func:`parse_scenario`: TOML text -> scenario.
+- :func:`list_scenarios`: the bundled scenarios in ``listening_coach/scenarios``.
 - :func:`build`: check every table and key of a parsed scenario file and build the scenario.
 
 Every error names the file, the line, the table (``[[lines]] #3``), the key, what is wrong and
@@ -10,11 +13,13 @@ from __future__ import annotations
 
 import difflib
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 from listening_coach.scenario import (
-    BANDS, DIFFICULTIES, Ending, Need, PartnerLine, Reaction, Scenario, ScenarioError,
+    BANDS, DEFAULT_WEIGHTS, DIFFICULTIES, LIMITS, Ending, Need, PartnerLine, Reaction, Scenario,
+    ScenarioError,
 )
 
 _TOP = ("name", "title", "description", "difficulty", "skills", "partner", "needs", "lines",
@@ -138,8 +143,6 @@ def _array(data: dict[str, Any], key: str, where: _Locator) -> list[Any]:
 
 def build(data: dict[str, Any], source: str, path: Path) -> Scenario:
     """Check a parsed scenario file and build the :class:`Scenario` (see docs/scenarios.md)."""
-    from listening_coach.partner import DEFAULT_WEIGHTS, LIMITS
-
     where = _Locator(source, path)
     top = _Table(data, where, None, 0, _TOP)
     partner = _Table(data.get("partner", {}), where, "partner", 0, _PARTNER)
@@ -211,3 +214,46 @@ def build(data: dict[str, Any], source: str, path: Path) -> Scenario:
 
 
 __all__ = ["build"]
+
+
+def _bundled_dir() -> Path:
+    return Path(__file__).resolve().parent / "scenarios"
+
+
+def list_scenarios() -> tuple[str, ...]:
+    """Return the names of the bundled scenarios."""
+    return tuple(sorted(p.stem for p in _bundled_dir().glob("*.toml")))
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load a bundled scenario by name, or a scenario file by path.
+
+    Raises:
+      ScenarioError: the name is unknown, the file is missing, not TOML, or has a wrong key
+        or value; the message gives the file, the line number, the key and the fix.
+    """
+    path = Path(name_or_path)
+    if path.suffix != ".toml" and not path.exists():
+        bundled = _bundled_dir() / f"{name_or_path}.toml"
+        if not bundled.is_file():
+            raise ScenarioError(
+                f"Unknown scenario {str(name_or_path)!r}; bundled scenarios: "
+                f"{', '.join(list_scenarios())}, or pass a path to a .toml file"
+            )
+        path = bundled
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"Scenario file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"Cannot read scenario file {path}: {e}") from None
+    return parse_scenario(source, path)
+
+
+def parse_scenario(source: str, path: Path) -> Scenario:
+    """Build a scenario from TOML text (``path`` names it in errors and anchors ``audio``)."""
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{path}: not valid TOML: {e}; check quotes and brackets there") from None
+    return build(data, source, path)

@@ -1,7 +1,8 @@
 """The scripted partner of a drill: says a line, waits for the answer, reacts to it.
 
 - :class:`ScriptedPartner`: driven by :class:`~listening_coach.drill.Drill` (``step`` per audio
-  block, ``on_live`` for the live analysis' events). After each answer it scores the exchange
+  block; ``on_speech`` / ``on_turn_end`` / ``on_cue``, the live analysis' control channel,
+  through the drill). After each answer it scores the exchange
   (:class:`~listening_coach.partner.PartnerState`), then says the next line in the new state's
   voice (:mod:`listening_coach.partner_voice`), about as soon as the trainee's cue is shown.
 
@@ -23,27 +24,27 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import Config
 from listening_coach.echo import EchoGate
 from listening_coach.errors import AudioError, CoachError, MissingExtra
+from listening_coach.hooks import Hook, no_hook
 from listening_coach.partner import Answer, PartnerState, Step
 from listening_coach.partner_voice import PartnerVoice, VoiceCache
-from listening_coach.scenario import PartnerLine, Reaction, Scenario, band_of
+from listening_coach.scenario import BANDS, PartnerLine, Reaction, Scenario, band_of
 from listening_coach.streaming import Cue, LiveSession
 from listening_coach.synth import measure_spans, partner_words
-from listening_coach.types import TRAINEE, AudioChunk, Event, Label, Session, Word
+from listening_coach.types import TRAINEE, AudioChunk, Event, Label, Session, Speaker, Word
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
 MIN_GAP_S = 0.8  # the partner never starts sooner than this after the trainee stopped
-FALLBACK_S = 2.0  # no cue this long after the answer (compute behind): score it anyway
+FALLBACK_S = 4.0  # no cue this long after the answer (cues paused, compute behind): score it
 END_TAIL_S = 1.5  # after the last line, listen this long before the drill ends
-Hook = Callable[[str, object], None]
 Voice = Callable[[str, str], np.ndarray]
 
 
@@ -71,7 +72,7 @@ class ScriptedPartner:
         self.config = config
         self.player = player
         self.echo = echo
-        self.hook: Hook = hook or (lambda step, artifact: None)
+        self.hook: Hook = hook or no_hook
         self.clock = clock
         render = voice or PartnerVoice(espeak_voice=scenario.voice, speed_wpm=scenario.speed_wpm)
         self.voice_engine = getattr(render, "engine", "custom")
@@ -92,26 +93,40 @@ class ScriptedPartner:
 
     # -- events from the drill ------------------------------------------------------------
     def prepare(self) -> None:
-        """Render the opening line now and the likely next ones in the background."""
+        """Render every line the partner can say, in every band it can be said in, before the
+        drill starts (a neural voice takes about a second per line on a busy 2-core machine;
+        the trainee must not wait for it mid-drill)."""
         self._audio(self.scenario.opening, self.state.band)
+        self.cache.render_now(self._every_line())
 
-    def on_live(self, step: str, artifact: object) -> None:
-        if step == "live.speech":
-            speaker, speaking = cast(tuple[str, bool], artifact)
-            if speaker == TRAINEE:
-                self.trainee_speaking = bool(speaking)
-                if speaking:
-                    self.answer_end = None
-        elif step == "live.turn_end":
-            speaker, end = cast(tuple[str, float], artifact)
-            answered = any(w.speaker == TRAINEE and w.end > self.prompt_start
-                           for w in self.live.words)
-            if speaker == TRAINEE and answered and self.prompt_end >= 0:  # not a noise burst
-                self.answer_end = end
-        elif step == "live.cue":
-            cue = cast(Cue, artifact)
-            if cue.speech_end_s >= self.prompt_start:
-                self.cue = cue
+    def _every_line(self) -> list[tuple[str, str]]:
+        s, keys = self.scenario, []
+        for line in s.lines[1:]:
+            if line.audio is None:
+                keys += [(line.text, b) for b in ((line.band,) if line.band else BANDS)]
+        for r in s.reactions:
+            if r.audio is None:  # a fault's reaction follows a rise, a skill's a drop
+                bands = ("upset", "angry") if s.weight(r.when) > 0 else ("calm", "upset")
+                keys += [(r.text, b) for b in bands]
+        end = s.ending
+        keys += [(end.resolved, "calm"), (end.escalated, "angry")]
+        keys += [(end.unresolved, b) for b in BANDS]
+        return [k for k in dict.fromkeys(keys) if k[0]]
+
+    def on_speech(self, speaker: Speaker, speaking: bool) -> None:
+        if speaker == TRAINEE:
+            self.trainee_speaking = speaking
+            if speaking:
+                self.answer_end = None
+
+    def on_turn_end(self, speaker: Speaker, end_s: float) -> None:
+        answered = any(w.speaker == TRAINEE and w.end > self.prompt_start for w in self.live.words)
+        if speaker == TRAINEE and answered and self.prompt_end >= 0:  # not a noise burst
+            self.answer_end = end_s
+
+    def on_cue(self, cue: Cue) -> None:
+        if cue.speech_end_s >= self.prompt_start:
+            self.cue = cue
 
     def note_block(self, chunk: AudioChunk) -> None:
         """Remember the microphone's level per block (for the 'loud reply' signal)."""
@@ -169,9 +184,10 @@ class ScriptedPartner:
             self.over, self.prompt_end = True, min(self.prompt_end, clock_s)
             return
         kind, item = choice
-        self._say(kind, item, clock_s)
-        if cued and self.cue is not None:
-            self.delays.append(self.clock() - self.cue.produced_at)
+        cue = self.cue if cued else None
+        self._say(kind, item, clock_s)  # the line is playing from here
+        if cue is not None:
+            self.delays.append(self.clock() - cue.produced_at)
         self.over = kind == "ending"
 
     def _answer(self, session: Session | None) -> Answer:

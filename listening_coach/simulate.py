@@ -26,12 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.types import AudioChunk
 
 if TYPE_CHECKING:
     from listening_coach.scenario import Scenario
-
-SAMPLE_RATE = 16_000  # Hz
 
 
 class SimulatedRoom:
@@ -84,6 +83,11 @@ class SimulatedRoom:
 
     @property
     def time_s(self) -> float:
+        """Audio delivered so far; in real time, what a microphone would have delivered by
+        now (a drill that falls behind sees it, as with a real capture)."""
+        if self.realtime and self.wall_start is not None:
+            ahead = int((time.monotonic() - self.wall_start) * SAMPLE_RATE)
+            return max(self._position, ahead) / SAMPLE_RATE
         return self._position / SAMPLE_RATE
 
     def hook(self, step: str, artifact: object) -> None:

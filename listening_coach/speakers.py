@@ -70,7 +70,9 @@ def speech_activity(
 
     A channel speaks when it is ``floor_margin_db`` over its own noise floor and
     ``bleed_margin_db`` louder than the bleed the other channels would put into it (their
-    level plus the measured bleed gain). Two people talking at once both count.
+    level plus the measured bleed gain). Two people talking at once both count. Each run then
+    grows over neighbouring frames that pass ``edge_margin_db`` for both tests (hysteresis: soft
+    onsets and decaying word ends).
 
     Args:
       samples: float32 ``(channels, n)`` at 16 kHz.
@@ -87,12 +89,27 @@ def speech_activity(
     db = frame_db(np.atleast_2d(samples), frame_s=options.frame_s)
     floor = noise_floor_db(db) if floor_db is None else floor_db
     active = db > (floor[:, None] + options.floor_margin_db)
+    edge = db > (floor[:, None] + min(options.edge_margin_db, options.floor_margin_db))
     if db.shape[0] > 1:
         gain = bleed_gain_db(db, floor) if gain_db is None else gain_db
         for a in range(db.shape[0]):
             predicted = np.max([db[b] + gain[a, b] for b in range(db.shape[0]) if b != a], axis=0)
             active[a] &= db[a] > predicted + options.bleed_margin_db
-    return np.stack([_smooth(row, options.frame_s) for row in active])
+            edge[a] &= db[a] > predicted + min(options.edge_margin_db, options.bleed_margin_db)
+    return np.stack([_smooth(_grow(row, weak), options.frame_s) for row, weak in zip(active, edge)])
+
+
+def _grow(active: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    """Hysteresis: extend each run of ``active`` over the ``weak`` frames touching it.
+
+    Onsets and decaying word ends are quieter than the middle of a word; a run found with the
+    strict margins is widened while the signal stays above the looser ones.
+    """
+    out = active.copy()
+    for start, end in runs(weak | active):
+        if active[start:end].any():
+            out[start:end] = True
+    return out
 
 
 def cancel_bleed(samples: np.ndarray, *, max_lag_s: float = 0.02, taps: int = 9) -> np.ndarray:

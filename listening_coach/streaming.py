@@ -30,19 +30,30 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate, drop_bleed
 from listening_coach.errors import CoachError
+from listening_coach.hooks import Hook, no_hook
 from listening_coach.live_speech import SileroStream, SpeechChannel, Transcriber, WhisperTranscriber
+from listening_coach.pipeline import analyze_words
 from listening_coach.types import TRAINEE, AudioChunk, Feedback, Session, Speaker, Word
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz
-Hook = Callable[[str, object], None]
+# Two short turns that run every stage once in :meth:`LiveSession.warm_up`; the answer earns a
+# concern with a suggested reflection, so the parser that checks suggestions is loaded too.
+WARM_UP_WORDS = tuple(
+    Word(0.4 * k + (1.0 if speaker == TRAINEE else 0.0), 0.4 * k + 0.35
+         + (1.0 if speaker == TRAINEE else 0.0), " " + text, speaker)
+    for k, (speaker, text) in enumerate(
+        [("partner", t) for t in "I am upset, my order is late.".split()]
+        + [(TRAINEE, t) for t in "please calm down".split()])
+)
 _LEVEL_ORDER = {"concern": 0, "tip": 1, "praise": 2}
 
 
@@ -73,6 +84,21 @@ class Cue:
     produced_at: float  # time.monotonic() when the cue was ready
 
 
+class LiveListener(Protocol):
+    """The control channel of a drill: the live events its partner reacts to, typed.
+
+    Called before the hook's ``live.*`` step of the same event; the hook only watches.
+    """
+
+    def on_speech(self, speaker: Speaker, speaking: bool) -> None: ...
+
+    def on_turn_end(self, speaker: Speaker, end_s: float) -> None: ...
+
+    def on_cue(self, cue: Cue) -> None: ...
+
+    def on_session(self, session: Session) -> None: ...
+
+
 class LiveSession:
     """Stream audio in, get words and per-exchange cues out; :meth:`finish` gives the Session.
 
@@ -86,6 +112,8 @@ class LiveSession:
         ``("live.turn_end", (speaker, end_s))`` (a turn long enough to count),
         ``("live.cue", Cue)``, ``("live.session", Session)``, ``("live.lag", seconds)``,
         ``("live.degraded", seconds behind or 0.0 when caught up)``.
+      listener: The drill's control channel (:class:`LiveListener`), told of speech, turn
+        ends, cues and sessions before the hook is.
       echo: An :class:`EchoGate` for the trainee's channel in scripted drills.
       analyze: The post-transcription stages; default ``pipeline.analyze_words``.
     """
@@ -98,6 +126,7 @@ class LiveSession:
         transcriber: Transcriber | None = None,
         vad_factory: Callable[[], Callable[[np.ndarray], np.ndarray]] | None = None,
         hook: Hook | None = None,
+        listener: LiveListener | None = None,
         session_id: str | None = None,
         echo: EchoGate | None = None,
         analyze: Callable[..., Session] | None = None,
@@ -111,14 +140,11 @@ class LiveSession:
         )
         vad_factory = vad_factory or SileroStream
         self._channels = [SpeechChannel(s, vad_factory(), config.live) for s in channels]
-        self.hook: Hook = hook or (lambda step, artifact: None)
+        self.hook: Hook = hook or no_hook
+        self.listener = listener
         self.session_id = session_id or uuid.uuid4().hex[:12]
         self.echo = echo
-        if analyze is None:
-            from listening_coach.pipeline import analyze_words
-
-            analyze = analyze_words
-        self._analyze = analyze
+        self._analyze = analyze or analyze_words
         self.clock = clock
         self.pieces: list[Piece] = []
         self.extra_words: list[Word] = []  # partner words known from the scenario
@@ -133,14 +159,11 @@ class LiveSession:
 
     def warm_up(self) -> None:
         """Load models and run each stage once, so the first exchange's cue is not slow."""
-        from listening_coach.testing import script
-
         rng = np.random.default_rng(seed=440)
         noise = (0.01 * rng.standard_normal(SAMPLE_RATE)).astype(np.float32)
         try:
             self.transcriber(noise, offset_s=0.0, speaker=TRAINEE, final=False)
-            self._analyze(script("partner 0.0 I am upset", "trainee 2.0 you sound upset"),
-                          self.config, source="warm-up")
+            self._analyze(WARM_UP_WORDS, self.config, source="warm-up")
         except CoachError as e:  # the drill reports real failures when they happen
             log.warning("warm-up failed: %s", e)
 
@@ -206,12 +229,18 @@ class LiveSession:
         words: list[Word] = []
         for kind, start, end in channel.advance():
             if kind == "open":
+                if self.listener is not None:
+                    self.listener.on_speech(channel.speaker, True)
                 self.hook("live.speech", (channel.speaker, True))
             elif kind == "piece":
                 words += self._close_piece(channel, start, end)
             elif kind == "close":
+                if self.listener is not None:
+                    self.listener.on_speech(channel.speaker, False)
                 self.hook("live.speech", (channel.speaker, False))
             else:
+                if self.listener is not None:
+                    self.listener.on_turn_end(channel.speaker, end / SAMPLE_RATE)
                 self.hook("live.turn_end", (channel.speaker, end / SAMPLE_RATE))
                 if channel.speaker == TRAINEE:
                     self._ended_turns.append((start, end))
@@ -279,6 +308,8 @@ class LiveSession:
         items.sort(key=lambda f: _LEVEL_ORDER.get(f.level, 3))
         cue = Cue(exchange.index, speech_end_s, items[0] if items else None, self.clock())
         self.cues.append(cue)
+        if self.listener is not None:
+            self.listener.on_cue(cue)
         self.hook("live.cue", cue)
 
     def analyze_now(self, *, source: str = "live", quick: bool = False) -> Session | None:
@@ -293,6 +324,8 @@ class LiveSession:
         if quick and config.language.use_model:
             config = replace(config, language=replace(config.language, use_model=False))
         self.session = self._analyze(words, config, source=source, session_id=self.session_id)
+        if self.listener is not None:
+            self.listener.on_session(self.session)
         self.hook("live.session", self.session)
         return self.session
 

@@ -27,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.errors import AudioError, MissingExtra
 from listening_coach.types import PARTNER, Word
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000  # Hz, what every stage expects
 VOICES: tuple[str, ...] = ("en-us", "en-gb+f3")
 INSTALL_HINT = "install it with: sudo apt-get install -y espeak-ng"
 _ESPEAK_RATE = 22_050  # espeak-ng writes mono s16 at this rate

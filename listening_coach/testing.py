@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.types import Word
-
-SAMPLE_RATE = 16_000  # Hz
 
 
 def script(*lines: str, wpm: float = 150.0, gap_s: float = 0.0) -> tuple[Word, ...]:

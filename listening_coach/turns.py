@@ -14,6 +14,13 @@ A turn is a maximal run of one speaker's words: a silence inside it still belong
 another speaker took the floor in between (a backchannel does not take the floor). With only one
 speaker in the session (a trainee practising against prompts we did not record), a silence of
 ``close_after_s`` ends the turn instead.
+
+Turns stand on the audio, not only on Whisper's words: with one channel per person the words
+come snapped to each channel's speech activity, and speech Whisper heard nothing in arrives as
+unclear-speech placeholder words (:data:`~listening_coach.types.UNCLEAR_TEXT`), so a line Whisper
+dropped still takes the floor, splits the other's turns and counts in timing. A short spurt said
+over the other's speech while they carry on is a backchannel by its acoustics, whatever Whisper
+made of it ("it may make him" for "mm-hm"); its text is kept as heard.
 """
 
 from __future__ import annotations
@@ -21,26 +28,64 @@ from __future__ import annotations
 from listening_coach.config import TurnOptions
 from listening_coach.types import TRAINEE, Exchange, Turn, Word
 
+TALKED_S = 0.25  # the other speaking this long inside a silence of ours took the floor ...
+PAUSE_S = 0.5  # ... unless it is a pause this short and they were talking all through it
+CARRY_ON_S = 0.3  # the other "carries on" when their speech runs at least this past a spurt
+
 
 def _spurts(words: list[Word], others: list[Word], options: TurnOptions) -> list[list[Word]]:
-    """Split one speaker's words at silences of ``turn_gap_s``, or where someone else spoke.
+    """Split one speaker's words at silences of ``turn_gap_s``, or where someone else talked.
 
-    A gap in which another speaker only said lexicon words ("mm-hm") does not split.
+    Someone else talked when their speech fills ``TALKED_S`` of the silence; their lexicon
+    words ("mm-hm") do not count, nor does speech that runs all through a pause shorter than
+    ``PAUSE_S`` (two people talking at once, as in an interruption: the interrupted speaker's
+    last words and the interrupter's first ones stay in their turns).
+
+    A lone lexicon word that runs on (within ``runon_gap_s``) into more speech while the other
+    is still talking ("Okay, you need to...", said over the partner) is not split from what
+    follows: the turn, and the interruption, start at "okay".
     """
     lexicon = set(options.backchannel_words)
-    starts = sorted((w.start, w.bare in lexicon) for w in others)
+    spoken = _stretches([(w.start, w.end) for w in others if w.bare not in lexicon])
     spurts: list[list[Word]] = []
     for word in words:
         if spurts:
-            prev_end = spurts[-1][-1].end
-            interjected = any(
-                prev_end < start < word.start and not is_lexicon for start, is_lexicon in starts
+            current = spurts[-1]
+            prev_end = max(w.end for w in current)
+            through = word.start - prev_end < PAUSE_S  # a pause while both talk: an overlap
+            talked = sum(
+                max(min(e, word.start) - max(s, prev_end), 0.0)
+                for s, e in spoken
+                if not (through and s <= prev_end and e >= word.start)
+            ) >= TALKED_S
+            runs_on = (
+                word.start - prev_end < options.runon_gap_s
+                and word.bare not in lexicon
+                and current[-1].end - current[0].start <= options.backchannel_max_s
+                and is_backchannel_text(current, options)
+                and _talking(others, word.start)
             )
-            if word.start - prev_end < options.turn_gap_s and not interjected:
-                spurts[-1].append(word)
+            if word.start - prev_end < options.turn_gap_s and (not talked or runs_on):
+                current.append(word)
                 continue
         spurts.append([word])
     return spurts
+
+
+def _stretches(spans: list[tuple[float, float]], join_s: float = 0.1) -> list[tuple[float, float]]:
+    """Merge time-ordered spans closer than ``join_s`` (one stretch of someone's speech)."""
+    out: list[list[float]] = []
+    for start, end in sorted(spans):
+        if out and start - out[-1][1] < join_s:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(a, b) for a, b in out]
+
+
+def _talking(others: list[Word], time: float, slack: float = 0.1) -> bool:
+    """Is someone in ``others`` speaking at ``time`` (within ``slack``)?"""
+    return any(w.start - slack <= time <= w.end + slack for w in others)
 
 
 def is_backchannel_text(words: tuple[Word, ...] | list[Word], options: TurnOptions) -> bool:
@@ -52,21 +97,50 @@ def is_backchannel_text(words: tuple[Word, ...] | list[Word], options: TurnOptio
       True
       >>> is_backchannel_text(script("trainee 0.0 I see."), TurnOptions())
       True
+      >>> is_backchannel_text(script("trainee 0.0 MMHM."), TurnOptions())  # spelling aside
+      True
       >>> is_backchannel_text(script("trainee 0.0 I disagree"), TurnOptions())
       False
     """
     if not words or len(words) > options.backchannel_max_words:
         return False
-    lexicon = set(options.backchannel_words)
-    bare = [w.bare for w in words]
-    return " ".join(bare) in lexicon or all(b in lexicon for b in bare)
+    lexicon = {_squash(w) for w in options.backchannel_words}
+    bare = [_squash(w.bare) for w in words]
+    return "".join(bare) in lexicon or all(b in lexicon for b in bare)
+
+
+def _squash(text: str) -> str:
+    """"Mm-hmm", "mm hmm", "mmhmm" -> "mmhmm"; repeated letters are kept."""
+    return text.replace("-", "").replace(" ", "")
 
 
 def _holds_floor(other: list[Word], start: float, end: float, options: TurnOptions) -> bool:
-    """Did ``other`` speak shortly before ``start`` and carry on after ``end``?"""
+    """Did ``other`` speak shortly before ``start`` and carry on after ``end``?
+
+    Carrying on is a word that starts after ``start`` (within the turn gap after ``end``), or
+    speech (an unclear stretch) that runs on past ``end``.
+    """
     before = any(w.start < start and w.end > start - options.turn_gap_s for w in other)
-    after = any(start < w.start and w.start < end + options.turn_gap_s for w in other)
+    after = any(
+        w.start < end + options.turn_gap_s and (start < w.start or w.end > end + CARRY_ON_S) for w in other
+    )
     return before and after
+
+
+def _overlap_s(words: list[Word], other: list[Word]) -> float:
+    """Seconds of ``words`` during which ``other`` speaks (pairwise, an upper bound)."""
+    return sum(max(min(a.end, b.end) - max(a.start, b.start), 0.0) for a in words for b in other)
+
+
+def _is_backchannel(spurt: list[Word], others: list[Word], options: TurnOptions) -> bool:
+    """A short spurt while the other holds the floor: lexicon text, or (by its acoustics, whatever
+    Whisper made of it: junk or unclear speech) a spurt said over the other's speech."""
+    start, end = spurt[0].start, max(w.end for w in spurt)
+    if end - start > options.backchannel_max_s or not _holds_floor(others, start, end, options):
+        return False
+    if is_backchannel_text(spurt, options):
+        return True
+    return _overlap_s(spurt, others) >= options.backchannel_min_overlap_s
 
 
 def group_turns(words: tuple[Word, ...] | list[Word], options: TurnOptions | None = None) -> tuple[Turn, ...]:
@@ -87,13 +161,7 @@ def group_turns(words: tuple[Word, ...] | list[Word], options: TurnOptions | Non
     for speaker, own in by_speaker.items():
         others = [w for s, ws in by_speaker.items() if s != speaker for w in ws]
         for spurt in _spurts(own, others, options):
-            start, end = spurt[0].start, max(w.end for w in spurt)
-            backchannel = (
-                end - start <= options.backchannel_max_s
-                and is_backchannel_text(spurt, options)
-                and _holds_floor(others, start, end, options)
-            )
-            spurts.append((speaker, spurt, backchannel))
+            spurts.append((speaker, spurt, _is_backchannel(spurt, others, options)))
     spurts.sort(key=lambda s: s[1][0].start)
 
     # 2. merge a speaker's consecutive floor spurts unless someone else took the floor between

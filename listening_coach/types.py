@@ -28,6 +28,9 @@ Seconds = float
 Speaker = str  # "trainee", "partner", or a diarizer label such as "SPEAKER_01"
 TRAINEE: Speaker = "trainee"
 PARTNER: Speaker = "partner"
+# The text of a placeholder word: a stretch of speech (from the channel's speech activity) in
+# which Whisper heard no words. It keeps the stretch in turns and timing; pace and language skip it.
+UNCLEAR_TEXT = " [unclear speech]"
 
 EventKind = Literal[
     "interruption",  # someone takes the floor while the other still speaks (a fault)
@@ -69,6 +72,11 @@ class Word:
         """Lower-case text without surrounding spaces and punctuation ("Yeah," -> "yeah")."""
         return self.text.strip().strip(".,!?;:\"'()-").lower()
 
+    @property
+    def unclear(self) -> bool:
+        """True for a placeholder of speech without intelligible words (:data:`UNCLEAR_TEXT`)."""
+        return self.text == UNCLEAR_TEXT
+
 
 @dataclass(frozen=True, slots=True)
 class Turn:
@@ -97,6 +105,21 @@ class Turn:
     @property
     def text(self) -> str:
         return join_words(self.words)
+
+    @property
+    def unclear(self) -> bool:
+        """True when no word of the turn was intelligible (speech activity only)."""
+        return all(w.unclear for w in self.words)
+
+    @property
+    def unclear_s(self) -> Seconds:
+        """Seconds of the turn's speech without intelligible words."""
+        return sum(w.duration for w in self.words if w.unclear)
+
+    @property
+    def clear_words(self) -> tuple[Word, ...]:
+        """The turn's words without unclear-speech placeholders."""
+        return tuple(w for w in self.words if not w.unclear)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +243,12 @@ class Transcript:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class VoiceFrames:
     """Frame-level loudness (dB) and pitch (Hz, NaN unvoiced) of each speaker's channel.
 
-    Frames are ``hop_s`` apart starting at 0.0; arrays are read-only.
+    Frames are ``hop_s`` apart starting at 0.0; arrays are read-only. Compared by identity
+    (``==`` on arrays has no single truth value).
     """
 
     hop_s: Seconds
@@ -263,19 +287,30 @@ class Session:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class AudioChunk:
-    """A block of live audio: ``start`` is absolute seconds since capture began."""
+    """A block of live audio: ``start`` is absolute seconds since capture began.
+
+    Compared by identity (``==`` on arrays has no single truth value).
+    """
 
     start: Seconds
     samples: np.ndarray  # float32, shape (channels, n) at 16 kHz; read-only
 
 
 def join_words(words: tuple[Word, ...] | list[Word]) -> str:
-    """Rebuild text from words that keep their leading spaces.
+    """Rebuild text from words that keep their leading spaces; unclear speech shows its length.
 
     Examples:
       >>> join_words((Word(0.0, 0.2, " I"), Word(0.2, 0.5, " see.")))
       'I see.'
+      >>> join_words((Word(1.0, 2.25, UNCLEAR_TEXT), Word(2.3, 2.6, " Right.")))
+      '[unclear speech 1.2 s] Right.'
     """
-    return "".join(w.text if w.text[:1].isspace() else " " + w.text for w in words).strip()
+    return "".join(_shown(w) for w in words).strip()
+
+
+def _shown(word: Word) -> str:
+    if word.unclear:
+        return f" [unclear speech {word.duration:.1f} s]"
+    return word.text if word.text[:1].isspace() else " " + word.text

@@ -62,7 +62,7 @@ def device_drill(name: str, policy_name: str, out: Path, *, session_id: str,
     from listening_coach.drill import Drill
     from listening_coach.partner_voice import PartnerVoice
     from listening_coach.playback import Player
-    from listening_coach.scenario import load_scenario
+    from listening_coach.scenario_file import load_scenario
     from listening_coach.simulate import good_listener, poor_listener
     from listening_coach.synth import synthesize
 

@@ -78,6 +78,8 @@ def test_a_dropped_overlap_lowers_recall_and_a_wrong_kind_costs_precision(truth:
     dropped = dataclasses.replace(session, events=tuple(e for e in session.events if e is not overlaps[0]))
     s = summarize([score_session(truth, dropped)])
     assert s.overlap_recall is not None and s.overlap_recall < 1 and s.overlap_precision in (None, 1.0)
+    missed = {label: fn for label, _, _, fn in s.overlap_by_kind if fn}
+    assert missed == {f"{overlaps[0].kind} by {overlaps[0].speaker}": 1}
     other = "backchannel" if overlaps[0].kind == "interruption" else "interruption"
     relabelled = dataclasses.replace(session, events=tuple(
         dataclasses.replace(e, kind=other) if e is overlaps[0] else e for e in session.events))

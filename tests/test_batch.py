@@ -129,6 +129,28 @@ def test_interrupt_keeps_finished_work_and_resumes(tmp_path: Path) -> None:
     assert sorted(calls(folder)) == sorted(p.name for p in folder.glob("*.wav"))
 
 
+def test_ctrl_c_right_after_a_stamp_still_lists_that_recording_as_done(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C between writing a recording's stamp and handing its result back (seen in the real
+    batch test): the recording was analysed by this command, so it is listed as done."""
+    import listening_coach.outputs as outputs_module
+
+    folder = make_folder(tmp_path, n=3, bad=False)
+    out = tmp_path / "out"
+    write = outputs_module.atomic_write_text
+
+    def write_then_stop(path: Path, text: str) -> None:
+        write(path, text)
+        if path.name == "ana_2026-01-02_angry.stamp.json":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs_module, "atomic_write_text", write_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([folder], out, FAST_CONFIG, jobs=1, analyze=fake_analyze)
+    assert {r["recording"]: r["status"] for r in rows(out / "recordings.csv")} == {
+        "ana_2026-01-01_angry": "done", "ana_2026-01-02_angry": "done"}
+
+
 def test_file_disappearing_mid_run_is_a_listed_failure(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, n=3, bad=False)
     victim = folder / "ana_2026-01-03_angry.wav"
@@ -185,6 +207,7 @@ def test_missing_input_is_listed_and_rest_completes(tmp_path: Path) -> None:
     assert result.failed[0].error.endswith("no such file or folder")
 
 
+@pytest.mark.slow  # spawned workers import the package: 15-32 s at load 9, 10 s at 5
 def test_worker_processes_give_the_same_outputs(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, n=3, bad=True)
     one = run_batch([folder], tmp_path / "one", FAST_CONFIG, jobs=1, analyze=fake_analyze)
@@ -232,9 +255,12 @@ TRAINEE_LINES = (
 )
 
 
+N_ROLEPLAYS = 10
+
+
 @pytest.fixture(scope="module")
 def roleplays(tmp_path_factory) -> Path:
-    """Twenty short two-channel role-plays rendered with espeak-ng (about 8 s each)."""
+    """Ten short two-channel role-plays rendered with espeak-ng (about 8 s each), five per trainee."""
     from conftest import require_tool
 
     from listening_coach.roleplay import Line, RolePlay, write_roleplay
@@ -242,7 +268,7 @@ def roleplays(tmp_path_factory) -> Path:
 
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
     folder = tmp_path_factory.mktemp("roleplays")
-    for i in range(20):
+    for i in range(N_ROLEPLAYS):
         trainee = ("ana", "bo")[i % 2]
         lines = (
             Line(PARTNER, PARTNER_LINES[i % 5], after_s=0.0, speed_wpm=120),
@@ -258,15 +284,22 @@ def roleplays(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_real_batch_of_20_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path: Path) -> None:
+def test_real_batch_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path: Path) -> None:
+    """The CLI with the real models: Ctrl-C after 3 recordings, then the same command resumes.
+
+    Each recording costs about 5 s (two Whisper passes of a 30 s window however short the
+    clip, the language model, the HTML report), so the folder has 10, not the 20 it once had
+    (256 s in issue 11); no check depends on the count."""
     import signal
     import subprocess
     import sys
     import time
 
     out = tmp_path / "out"
-    config = tmp_path / "coach.toml"  # pitch tracking is the slowest stage and not under test here
-    config.write_text("[voice]\nenabled = false\n")
+    # pitch tracking (the slowest stage) and the audio embedded in each report are not under
+    # test here
+    config = tmp_path / "coach.toml"
+    config.write_text("[voice]\nenabled = false\n[report]\nembed_audio = false\n")
     cmd = [sys.executable, "-m", "listening_coach", "analyze", str(roleplays), "--out", str(out),
            "--pattern", "{trainee}_{date}_{scenario}", "--jobs", "1", "--config", str(config)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -280,22 +313,23 @@ def test_real_batch_of_20_survives_ctrl_c_and_resumes(roleplays: Path, tmp_path:
     assert proc.returncode == 130, stderr[-3000:]
     assert "run the same command again to resume" in stderr
     finished = len(list(out.glob("*.stamp.json")))
-    assert 3 <= finished < 20
+    assert 3 <= finished < N_ROLEPLAYS
     assert not list(out.glob(".*.partial"))  # no half-written file left behind
     first = rows(out / "recordings.csv")  # summaries of the finished work, no failures
     assert [r["status"] for r in first] == ["done"] * finished, [r["error"] for r in first]
 
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert f"{20 - finished} analysed, {finished} unchanged (skipped), 0 failed" in second.stdout
+    assert f"{N_ROLEPLAYS - finished} analysed, {finished} unchanged (skipped), 0 failed" in second.stdout
     assert "eta" in second.stderr  # progress lines with ETA (no terminal: one line per file)
     recs = rows(out / "recordings.csv")
-    assert len(recs) == 20 and {r["status"] for r in recs} <= {"done", "skipped"}
+    assert len(recs) == N_ROLEPLAYS and {r["status"] for r in recs} <= {"done", "skipped"}
     assert {r["trainee"] for r in recs} == {"ana", "bo"}
     assert all(int(r["exchanges"]) >= 1 for r in recs)
     cohort = rows(out / "cohort.csv")
-    assert [r["n"] for r in cohort if r["trainee"] == "ana"] == [str(i) for i in range(1, 11)]
-    assert len(list(out.glob("*.html"))) == 21  # 20 reports + index
+    per_trainee = N_ROLEPLAYS // 2
+    assert [r["n"] for r in cohort if r["trainee"] == "ana"] == [str(i) for i in range(1, per_trainee + 1)]
+    assert len(list(out.glob("*.html"))) == N_ROLEPLAYS + 1  # the reports + index
 
 
 def test_unreadable_json_is_rebuilt_and_bad_out_is_clear(batch, tmp_path: Path) -> None:
@@ -312,6 +346,7 @@ def test_unreadable_json_is_rebuilt_and_bad_out_is_clear(batch, tmp_path: Path) 
         run_batch([folder], blocker / "out", FAST_CONFIG, jobs=1, analyze=fake_analyze)
 
 
+@pytest.mark.slow  # spawned workers import the package: 15-32 s at load 9, 10 s at 5
 def test_interrupting_worker_processes_keeps_finished_work(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, n=4, bad=False)
     out = tmp_path / "out"

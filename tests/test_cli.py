@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from listening_coach.testing import SAMPLE_RATE, syllable_train
+from listening_coach.audio import SAMPLE_RATE
+from listening_coach.testing import syllable_train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,7 +59,12 @@ def test_every_bad_file_is_listed_without_a_traceback(bad_inputs: dict[str, Path
 
 @pytest.mark.slow
 def test_a_batch_goes_on_past_bad_files(bad_inputs: dict[str, Path], tmp_path: Path) -> None:
-    good = ROOT / "audio_samples" / "angry_customer.opus"
+    from listening_coach.audio import load_audio
+
+    # the sample's first exchange (0.5-11.1 s; the whole 59 s sample took 40 s here)
+    good = tmp_path / "angry_customer.wav"
+    first = load_audio(ROOT / "audio_samples" / "angry_customer.opus")[:, : int(11.5 * SAMPLE_RATE)]
+    sf.write(str(good), first.T, SAMPLE_RATE)
     result = run("analyze", str(bad_inputs["random"]), str(good), "--out", str(tmp_path / "out"))
     assert result.returncode == 3, result.stderr
     assert (tmp_path / "out" / "angry_customer.json").is_file()
@@ -85,3 +91,24 @@ def test_usage_errors_exit_2() -> None:
     assert result.returncode != 0 and "Nothing to analyse" in result.stderr
     assert run().returncode == 2
     assert run("analyze", "--no-such-flag", "x.wav").returncode == 2
+
+
+@pytest.mark.parametrize("lines", [1, 400], ids=["flushed-at-exit", "written-while-running"])
+def test_a_reader_that_goes_away_is_no_error(tmp_path: Path, lines: int) -> None:
+    """``listening-coach export --out - x.json | head -1``: exit 0, nothing on stderr."""
+    from listening_coach.config import config_from_dict
+    from listening_coach.pipeline import analyze_words
+    from listening_coach.report import write_json
+    from listening_coach.testing import script
+
+    said = [f"{('partner', 'trainee')[i % 2]} {3.0 * i} line {i} of the talk" for i in range(lines)]
+    rules = config_from_dict({"language": {"use_model": False}})
+    path = write_json(analyze_words(script(*said), rules, source="talk.wav"), tmp_path / "talk.json")
+    child = subprocess.Popen([sys.executable, "-m", "listening_coach", "export", "--format", "srt",
+                              "--out", "-", str(path)], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader is gone before the command writes (it needs ~1 s to start)
+    stderr = child.stderr.read()
+    assert child.wait(timeout=120) == 0, stderr
+    assert stderr == ""

@@ -17,9 +17,9 @@ from listening_coach.cohort import (
     recording_row,
     summarize_session,
     to_csv,
-    write_batch_outputs,
 )
 from listening_coach.manifest import RecordingInfo
+from listening_coach.batch_index import write_batch_outputs
 from listening_coach.outputs import ItemResult
 from listening_coach.pipeline import analyze_words
 from listening_coach.testing import script

@@ -14,6 +14,19 @@ def test_defaults_round_trip_through_dict() -> None:
     assert config_from_dict(config_to_dict(DEFAULT_CONFIG)) == DEFAULT_CONFIG
 
 
+def test_retired_keys_of_earlier_sessions_are_read_and_ignored() -> None:
+    """pace.slow_wpm was never used and is gone; session JSONs that carry it still load."""
+    from listening_coach.config import RETIRED_KEYS
+
+    old = config_to_dict(DEFAULT_CONFIG)
+    for section, keys in RETIRED_KEYS.items():
+        old[section].update({key: 1.0 for key in keys})
+        assert not set(keys) & set(config_to_dict(DEFAULT_CONFIG)[section])
+    assert config_from_dict(old) == DEFAULT_CONFIG
+    with pytest.raises(ConfigError, match="Unknown key"):
+        config_from_dict({"pace": {"slow_wmp": 90.0}})
+
+
 def test_load_toml_overrides_only_given_keys(tmp_path: Path) -> None:
     path = tmp_path / "coach.toml"
     path.write_text('[pace]\nfast_wpm = 170\n[speakers]\nchannels = ["partner", "trainee"]\n')
@@ -46,8 +59,10 @@ def test_load_toml_overrides_only_given_keys(tmp_path: Path) -> None:
         ({"speakers": {"channels": ["trainee", "trainee"]}}, "trainee named twice"),
         ({"speakers": {"channels": "trainee,banana"}}, "unknown name.*'banana'"),
         ({"speakers": {"channels": ["-", "-"]}}, "no trainee or partner"),
-        ({"diarize": {"role_rule": "loudest"}},
-         "role_rule must be one of auto, listener, first, less, enrolment, manual"),
+        (
+            {"diarize": {"role_rule": "loudest"}},
+            "role_rule must be one of auto, listener, first, less, enrolment, manual",
+        ),
         ({"pace": 3}, r"\[pace\] must be a table"),
     ],
     ids=[

@@ -15,10 +15,11 @@ from listening_coach.corrections import (
     corrections_from_dict,
     find_corrections,
     load_corrections,
+    rescore,
 )
 from listening_coach.errors import ConfigError
 from listening_coach.pipeline import analyze_words
-from listening_coach.report import to_dict
+from listening_coach.report import session_from_dict, to_dict
 from listening_coach.testing import script
 
 
@@ -62,6 +63,28 @@ def test_label_correction_updates_language_scores(session) -> None:
     assert fixed.metric("language.complex_reflections").value == (
         session.metric("language.complex_reflections").value + 1)
     assert fixed.metric("pace.wpm") == session.metric("pace.wpm")  # untouched metrics stay
+
+
+def test_rescoring_without_corrections_returns_an_equal_session(session) -> None:
+    """The contract of the shared tail: corrections change only what they name."""
+    assert apply_corrections(session, corrections_from_dict({})) == session
+    loaded = session_from_dict(json.loads(json.dumps(to_dict(session))))
+    assert rescore(loaded, labels=loaded.labels, events=loaded.events) == loaded
+
+
+def test_removing_every_listening_response_updates_the_effect_metrics(session) -> None:
+    listened = [lb.exchange for lb in session.labels if lb.label == "reflection"]
+    assert session.metric("effect.listening_responses").value == len(listened) > 0
+    backchannels = [e for e in session.events if e.kind == "backchannel"]
+    fixed = apply_corrections(session, corrections_from_dict({
+        "label": [{"exchange": i, "label": "other"} for i in listened],
+        "event": [{"at": e.start, "was": "backchannel", "kind": "none"} for e in backchannels],
+    }))
+    assert fixed.metric("language.reflections").value == 0
+    assert fixed.metric("effect.listening_responses") is None
+    before = session.metric("effect.other_responses")
+    assert fixed.metric("effect.other_responses").value == (before.value if before else 0) + len(
+        set(listened))
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ import soundfile
 
 from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.drill_report import transcript
-from listening_coach.scenario import list_scenarios, load_scenario
+from listening_coach.scenario_file import load_scenario
+from listening_coach.streaming import Cue
 from listening_coach.types import PARTNER, TRAINEE
 
 from conftest import ROOT, require_tool
@@ -123,6 +124,14 @@ def paplay() -> Iterator[Play]:
         player.wait(timeout=10)
 
 
+def cued_exchanges(cues: Sequence[Cue]) -> list[int]:
+    """The exchanges cued, in order. An exchange may be cued again when more of the answer is
+    heard after a pause (streaming.Cue), which happened here once in 5 runs under load."""
+    exchanges = [c.exchange for c in cues]
+    assert exchanges == sorted(exchanges), exchanges
+    return list(dict.fromkeys(exchanges))
+
+
 def test_devices_lists_the_virtual_microphone(pulse: Path) -> None:
     from listening_coach.devices import check_input_device, list_devices
 
@@ -187,7 +196,7 @@ def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path, paplay: 
         common = set(heard.split()) & {w.strip(".,").lower() for w in expected.split()}
         assert len(common) >= 5, (heard, expected)
         assert ex.prompt and ex.response_latency is not None
-    assert [c.exchange for c in result.cues] == [0, 1], [(c.exchange, c.speech_end_s) for c in result.cues]
+    assert cued_exchanges(result.cues) == [0, 1], [(c.exchange, c.speech_end_s) for c in result.cues]
     saved = json.loads(result.session_file.read_text())  # type: ignore[union-attr]
     assert len(saved["exchanges"]) == 2
     recorded, _ = soundfile.read(result.recording, dtype="float32")
@@ -200,7 +209,7 @@ def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path
     from listening_coach.capture import Capture
     from listening_coach.playback import Player
     from listening_coach.drill import Drill
-    from listening_coach.scenario import load_scenario
+    from listening_coach.scenario_file import load_scenario
     from listening_coach.synth import synthesize
 
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
@@ -239,7 +248,7 @@ def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path
     assert "frustrated" in trainee and "listening" in trainee, trainee
     assert "laptop" not in trainee and "store" not in trainee  # the echo was not taken as speech
     assert result.echo_gated_s > 1.0
-    assert [c.exchange for c in result.cues] == [0, 1]
+    assert cued_exchanges(result.cues) == [0, 1], [(c.exchange, c.speech_end_s) for c in result.cues]
 
 
 @pytest.fixture(scope="module")
@@ -250,7 +259,15 @@ def whisper() -> Any:
     return WhisperTranscriber(CONFIG.transcribe, live_beam_size=CONFIG.live.beam_size)
 
 
-@pytest.mark.parametrize("name", list_scenarios())
+# One scenario through the real device: each plays a good and a poor drill in real time
+# (150 s here at load 11, over 180 s at load 12), and the device path is the same for every
+# scenario; test_drill.py drives all of them (good resolves, poor escalates) through the
+# simulated room. All six here took about 15 min, past the 10 min `make test` budget.
+DEVICE_SCENARIOS = ["angry_customer"]
+
+
+@pytest.mark.timeout(420)
+@pytest.mark.parametrize("name", DEVICE_SCENARIOS)
 def test_whole_drills_through_the_virtual_microphone(
         pulse: Path, tmp_path: Path, whisper: Any, name: str) -> None:
     """A good listener (reflections, validation, open questions, no interruptions) resolves the
@@ -273,9 +290,10 @@ def test_whole_drills_through_the_virtual_microphone(
         recorded, _ = soundfile.read(result.recording, dtype="float32")
         assert recorded.shape[1] == 2 and recorded.shape[0] / RATE == pytest.approx(
             result.recorded_s)
-    # talking over a loud (angry) line through loudspeakers may be gated as its echo in the
-    # line's first second (docs/live.md), so only the words are required to count here
-    assert "command" in {m["signal"] for st in poor.drill["steps"] for m in st["moves"]}
+    # a barge-in under a loud (angry) line may be gated as its echo (docs/live.md) and tiny.en
+    # may hear "calm down" as "on cow": some fault must still be scored
+    faults = {m["signal"] for st in poor.drill["steps"] for m in st["moves"]}
+    assert faults & {"command", "interruption", "policy", "dismissive_but"}
 
 
 @pytest.mark.timeout(120)

@@ -12,7 +12,7 @@ import soundfile
 
 from listening_coach.drill import Drill
 from listening_coach.errors import DeviceError
-from listening_coach.scenario import list_scenarios, load_scenario
+from listening_coach.scenario_file import list_scenarios, load_scenario
 from listening_coach.simulate import ScriptedTrainee, SimulatedRoom, good_listener, poor_listener
 from listening_coach.types import PARTNER, TRAINEE
 
@@ -50,8 +50,11 @@ def run_trainee(tmp_path: Path, name: str, policy: Any, **room: Any) -> tuple[Dr
 def test_good_listener_resolves_and_poor_listener_escalates(tmp_path: Path, name: str) -> None:
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
     scenario = load_scenario(name)
-    _, _, good = run_trainee(tmp_path, name, good_listener)
+    drill, _, good = run_trainee(tmp_path, name, good_listener)
     _, _, poor = run_trainee(tmp_path, name, poor_listener)
+    assert len(good.drill["partner_start_after_cue_s"]) == len(good.drill["steps"])  # all cued
+    assert drill.partner is not None and drill.partner.cache.misses == 1  # all but the opening
+    # were rendered before the drill began, each in a band it can be said in
     assert good.drill["outcome"] == "resolved" and poor.drill["outcome"] == "escalated"
     curve = good.drill["agitation"]
     assert curve[0] == scenario.agitation and curve[-1] <= scenario.ending.goal

@@ -84,8 +84,8 @@ def test_a_long_fast_answer_is_judged_and_its_pace_never_praised() -> None:
         "partner 15.0 fine",
     ), RULES_ONLY)
     tips = [f for f in session.feedback if f.code == "fast_answer"]
-    assert len(tips) == 1 and tips[0].exchange == 0 and "200 words/min (10.8 s" in tips[0].message
-    assert tips[0].because[0].name == "pace.wpm" and tips[0].evidence
+    assert len(tips) == 1 and tips[0].exchange == 0 and "200 words/min (36 words in 10.8 s" in tips[0].message
+    assert tips[0].because[0].name == "pace.turn_wpm" and tips[0].evidence
     assert not [f for f in session.feedback if f.level == "praise" and "pace" in f.code]
 
 
@@ -146,3 +146,35 @@ def test_docstring_examples() -> None:
 
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_pace_is_judged_on_a_stretch_of_continuous_speech() -> None:
+    # one turn: 10 unhurried words, a 0.6 s pause, then 16 words at 220 words/min; over the
+    # whole turn that is 140 words/min, in the target range, but the second stretch is hurried
+    session = analyze_words(script(
+        "partner 0.0 I want my money back now",
+        "trainee 3.0 @100 I hear what you are saying about the long wait",
+        "trainee 9.6 @220 we will look at the account and sort the refund out today for you right",
+        "partner 16.0 fine",
+    ), RULES_ONLY)
+    assert len(session.exchanges[0].response) == 1
+    assert session.metric("pace.wpm", 0).value < 160
+    tips = [f for f in session.feedback if f.code == "fast_answer"]
+    assert len(tips) == 1 and "220 words/min" in tips[0].message
+    assert tips[0].evidence[0].text == " we"
+
+
+def test_every_exchange_item_keeps_its_evidence_on_the_samples() -> None:
+    from pathlib import Path
+
+    from listening_coach.roleplay import load_words
+
+    samples = sorted(Path(__file__).parents[1].glob("audio_samples/*.words.json"))
+    assert samples
+    for path in samples:
+        session = analyze_words(load_words(path), RULES_ONLY)
+        items = [f for f in session.feedback if f.exchange is not None]
+        assert items
+        for f in items:
+            assert f.evidence and f.because, (path.name, f.code)  # quote and time, and a number
+            assert f.evidence[0].start >= 0 and all(m.name for m in f.because)

@@ -187,7 +187,7 @@ def test_analysis_takes_speakers_from_the_segmentation(tmp_path: Path, monkeypat
                     "SPEAKER mono 1 2.60 2.00 <NA> <NA> B <NA> <NA>\n")
     words = tuple(w for w in script("x 0.0 I waited all day for this", "x 2.7 that sounds exhausting"))
     unattributed = tuple(Word(w.start, w.end, w.text) for w in words)
-    monkeypatch.setattr("listening_coach.transcribe.transcribe",
+    monkeypatch.setattr("listening_coach.interchange.transcribe",
                         lambda samples, options=None, **kw: unattributed)
     session = interchange.analyze_with_segmentation(wav, rttm, FAST_CONFIG)
     speakers = [(w.text.strip(), w.speaker) for w in session.words]

@@ -129,3 +129,19 @@ def test_docstring_examples(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(f"listening_coach.language.{module}"))
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("text,label", [
+    # issue 13, fresh wordings (4 of these 8 were found before their phrases were added)
+    ("Anyone in your position would be furious.", "validation"),
+    ("It makes total sense that you are worried.", "validation"),
+    ("Of course you are frustrated after waiting so long.", "validation"),
+    ("No wonder you are upset.", "validation"),
+    ("You have been very patient with us.", "affirmation"),
+    ("It took real strength to ask for help.", "affirmation"),
+    ("You did the right thing bringing him in.", "affirmation"),
+    ("Thank you for staying so calm through this.", "affirmation"),
+])
+def test_validation_and_affirmation_phrases(text: str, label: str) -> None:
+    assert label in apply_rules(text).cues
+    assert label in apply_rules(asr_style(text)).cues

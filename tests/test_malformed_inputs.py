@@ -27,7 +27,8 @@ import soundfile as sf
 
 from listening_coach.audio import load_audio
 from listening_coach.cli import EXIT_ERROR, EXIT_OK, main
-from listening_coach.testing import SAMPLE_RATE, syllable_train
+from listening_coach.audio import SAMPLE_RATE
+from listening_coach.testing import syllable_train
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "audio_samples" / "angry_customer.opus"  # partner 0.5-6.0 s, trainee 6.7-11.1 s

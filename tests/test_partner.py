@@ -16,7 +16,7 @@ from listening_coach.drill_report import (
     cohort_rows, curve_chart, render_cohort, scenario_from_report, transcript,
 )
 from listening_coach.partner import DEFAULT_WEIGHTS, Answer, PartnerState, measure
-from listening_coach.scenario import load_scenario
+from listening_coach.scenario_file import load_scenario
 from listening_coach.types import TRAINEE, Event, Label, Word
 
 LINE = "I have been a customer for ten years. Nobody in this store even listens to me."
@@ -112,7 +112,8 @@ DRILL = {"scenario": "angry_customer", "title": "Angry customer", "difficulty": 
 def test_transcript_shows_curve_moves_with_words_and_outcome() -> None:
     text = transcript(DRILL)
     assert '1. Partner (angry, 7.5): I want my money back.' in text
-    assert 'agitation 7.5 -> 5: reflection -1.0 "you sound really frustrated"; paused first -0.5' in text
+    assert 'Agitation 7.5 -> 5:\n      -1.0  reflection         "you sound really frustrated"\n' \
+           "      -0.5  paused first       1.2 s before: you" in text
     assert "Outcome: resolved after 2 exchanges" in text
     chart = curve_chart(DRILL["agitation"], goal=2.0, ceiling=9.0)  # type: ignore[arg-type]
     assert [row.index("*") for row in chart if "*" in row] == [6, 9, 12]  # one column each
@@ -145,6 +146,7 @@ def test_from_recording_replays_the_partner_lines_in_order(tmp_path: Path) -> No
                        (tmp_path / "none.json", "does not exist")):
         with pytest.raises(Exception, match=match):
             scenario_from_report(bad)
+        assert cli.main(["drill", "--from-recording", str(bad), "--out", str(tmp_path)]) == 1
 
 
 def test_device_messages_never_reach_the_panel(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -208,3 +210,31 @@ def test_voice_cache_renders_ahead_and_drops_stale_requests() -> None:
     cache.get("zz", "upset")  # never prefetched: rendered on demand, counted
     assert cache.misses == 1
     cache.close()
+
+
+@pytest.mark.parametrize("engine", ["espeak", "piper"])
+def test_the_partner_sounds_angrier_when_agitated(engine: str) -> None:
+    """Angry: faster, louder and higher than calm (measured on the rendered audio)."""
+    import librosa
+    import numpy as np
+
+    from conftest import require_tool
+    from listening_coach.errors import MissingExtra
+    from listening_coach.partner_voice import PartnerVoice
+    from listening_coach.synth import measure_spans
+
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    try:
+        voice = PartnerVoice(engine=engine, speed_wpm=120)
+    except MissingExtra as e:
+        pytest.skip(str(e))
+    text = "Nobody in this store even listens to me."
+    heard = {}
+    for band in ("calm", "angry"):
+        samples = voice(text, band)
+        spans = measure_spans(samples)
+        f0 = librosa.yin(samples, fmin=60, fmax=400, sr=16_000)
+        heard[band] = (spans[-1][1] - spans[0][0], float(np.sqrt(np.mean(samples**2))),
+                       float(np.median(f0)))
+    (calm_s, calm_rms, calm_f0), (angry_s, angry_rms, angry_f0) = heard["calm"], heard["angry"]
+    assert angry_s < calm_s * 0.9 and angry_rms > calm_rms * 1.5 and angry_f0 > calm_f0 * 1.05

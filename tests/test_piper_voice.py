@@ -58,7 +58,8 @@ def test_the_same_seed_gives_the_same_audio(voice: piper_voice.Voice) -> None:
 @pytest.mark.slow
 def test_whisper_hears_the_sentence_back(voice: piper_voice.Voice) -> None:
     from listening_coach.evaluation import align_errors, normalize_words
-    from listening_coach.synth import SAMPLE_RATE, _resample
+    from listening_coach.audio import SAMPLE_RATE
+    from listening_coach.synth import _resample
     from listening_coach.transcribe import load_model
 
     audio, rate = voice.synthesize(SENTENCE)

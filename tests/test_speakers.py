@@ -12,7 +12,8 @@ from listening_coach.speakers import (
     snap_words,
     speech_activity,
 )
-from listening_coach.testing import SAMPLE_RATE, silence, syllable_train
+from listening_coach.audio import SAMPLE_RATE
+from listening_coach.testing import silence, syllable_train
 from listening_coach.types import Word
 
 RNG = np.random.default_rng(seed=440)

@@ -12,7 +12,7 @@ import pytest
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.echo import EchoGate
 from listening_coach.live_speech import SileroStream
-from listening_coach.streaming import LiveSession
+from listening_coach.streaming import Cue, LiveSession
 from listening_coach.synth import partner_words
 from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Word
 
@@ -70,6 +70,25 @@ def fake_analyze(words: Sequence[Word], config: Config, **kwargs: object) -> Ses
     return analyze_words(words, config, **kwargs)  # type: ignore[arg-type]
 
 
+class Listener:
+    """A drill's control channel that writes down what it is told, as the hook's steps."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, object]] = []
+
+    def on_speech(self, speaker: str, speaking: bool) -> None:
+        self.told.append(("live.speech", (speaker, speaking)))
+
+    def on_turn_end(self, speaker: str, end_s: float) -> None:
+        self.told.append(("live.turn_end", (speaker, end_s)))
+
+    def on_cue(self, cue: Cue) -> None:
+        self.told.append(("live.cue", cue))
+
+    def on_session(self, session: Session) -> None:
+        self.told.append(("live.session", session))
+
+
 def run(session: LiveSession, signal: np.ndarray, *, block_s: float = 0.5,
         behind_s: float = 0.0) -> list[Word]:
     words: list[Word] = []
@@ -96,7 +115,9 @@ def test_turns_are_transcribed_and_cued_once_each(speech: dict[str, np.ndarray])
 
     events: list[tuple[str, object]] = []
     fake = FakeTranscriber()
-    live = LiveSession(CONFIG, transcriber=fake, hook=lambda step, a: events.append((step, a)))
+    listener = Listener()
+    live = LiveSession(CONFIG, transcriber=fake, hook=lambda step, a: events.append((step, a)),
+                       listener=listener)
     first_end = 0.5 + speech["reflect"].size / RATE
     signal = place(first_end + 4.0 + speech["ask"].size / RATE, (0.5, speech["reflect"]),
                    (first_end + 2.0, speech["ask"]))
@@ -120,6 +141,10 @@ def test_turns_are_transcribed_and_cued_once_each(speech: dict[str, np.ndarray])
     final = live.finish()
     assert final is not None and len(final.exchanges) == 2
     assert [c[3] for c in fake.calls].count(True) == len(live.pieces)  # full final pass
+    # the control channel hears every event the drill reacts to, typed and in order
+    steps = {"live.speech", "live.turn_end", "live.cue", "live.session"}
+    assert listener.told == [(step, a) for step, a in events if step in steps]
+    assert {step for step, _ in listener.told} == steps
 
 
 def test_behind_real_time_defers_pieces_and_skips_cues(speech: dict[str, np.ndarray]) -> None:

@@ -9,6 +9,7 @@ import pytest
 from listening_coach.language.grammar import clause_problems, well_formed_clause
 from listening_coach.language.suggest import (
     build_suggestion,
+    check_sentence,
     named_feeling,
     suggest_reflection,
     swap_pronouns,
@@ -50,7 +51,7 @@ def test_misheard_words_are_never_reused() -> None:
     assert found is not None and "demands" not in found.text and "frustrated" in found.text
     assert all(w.probability >= 0.5 for w in found.reused)
     # the same words heard surely would have been used
-    sure = build_suggestion(heard("nobody demands her any on my emails"), min_probability=0.5)
+    sure = build_suggestion(heard("nobody demands her any on my emails."), min_probability=0.5)
     assert sure is not None and "demands" in sure.text
 
 
@@ -131,3 +132,26 @@ def test_docstring_examples() -> None:
     for module in (grammar, suggest):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_cut_off_or_overlong_clause_is_not_said_back() -> None:
+    # the partner was cut off: "...and I still" must not end a suggestion
+    cut = suggest_reflection("I have taken the morning off work for nothing and I still")
+    assert cut is None
+    long = ("I have called every single office in this building and every one of them sent me "
+            "back to the first desk again.")
+    text = suggest_reflection(long)
+    assert text is not None and "frustrated" in text and "called" not in text  # not cut short
+
+
+def test_every_phrasing_passes_the_sentence_check() -> None:
+    partners = [
+        "I am scared. I keep thinking something terrible has happened.",
+        "I have waited three hours.", "I am so angry.", "My husband left this morning.",
+        "You are not even listening to me.", "I'm frustrated because I have called four times.",
+        "Honestly, it has been terrifying. I just want to know she is okay.",
+    ]
+    made = [suggest_reflection(p) for p in partners]
+    assert all(m is not None and check_sentence(m) == [] for m in made), made
+    assert check_sentence("So thank I — and that matters to you.") == ["no subject"]
+    assert check_sentence("Just do what I say.") == ["not one of the phrasings"]

@@ -78,7 +78,7 @@ def parse_channels(value: str | None, scripted: bool) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.scenario import list_scenarios, load_scenario
+    from listening_coach.scenario_file import list_scenarios, load_scenario
 
     if args.list:
         for name in list_scenarios():
@@ -102,10 +102,10 @@ def run(args: argparse.Namespace) -> int:
         from pathlib import Path
 
         from listening_coach.drill_report import scenario_from_report
-        from listening_coach.report import write_text
+        from listening_coach.atomic import atomic_write_text
 
         scenario, toml = scenario_from_report(args.from_recording)
-        saved = write_text(Path(args.out) / f"{scenario.name}.toml", toml)
+        saved = atomic_write_text(Path(args.out) / f"{scenario.name}.toml", toml)
         print(f"Replaying {len(scenario.lines)} partner lines; the scenario is saved as {saved} "
               "(edit it and pass it to --scenario)")
     channels = parse_channels(args.channels, scripted=scenario is not None)

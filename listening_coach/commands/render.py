@@ -36,7 +36,7 @@ def render_one(json_path: Path, args: argparse.Namespace) -> Path:
     from listening_coach.corrections import apply_corrections, describe, find_corrections
     from listening_coach.html import write_report
     from listening_coach.manifest import RecordingInfo, parse_channels, parse_date
-    from listening_coach.outputs import atomic_write_text
+    from listening_coach.atomic import atomic_write_text
     from listening_coach.report import session_from_dict, to_dict
 
     try:

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
+from listening_coach.config import TurnOptions
 from listening_coach.diarization.types import Diarization, SpeakerSegment
 from listening_coach.types import Word
 
@@ -48,8 +50,6 @@ def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
 def _vocabulary(lexicon: Sequence[str] | None) -> set[str]:
     """Single-word backchannels ("mm-hm", "yeah"); phrases such as "i see" are left out so
     that "I" or "see" inside a sentence never counts."""
-    from listening_coach.config import TurnOptions
-
     entries = lexicon if lexicon is not None else TurnOptions().backchannel_words
     return {entry.lower() for entry in entries if len(entry.split()) == 1}
 
@@ -140,7 +140,7 @@ def refine_words(
     margin: float = 0.1,
     max_word_s: float = 1.2,
     lexicon: tuple[str, ...] | None = None,
-    sample_rate: int = 16000,
+    sample_rate: int = SAMPLE_RATE,
 ) -> tuple[Word, ...]:
     """Second pass: move backchannel words whose own voice is closer to another speaker.
 

@@ -17,6 +17,7 @@ import logging
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization import vad
 from listening_coach.diarization.cluster import cluster_embeddings
@@ -27,7 +28,6 @@ from listening_coach.errors import AudioError, ConfigError
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = vad.SAMPLE_RATE
 MIN_WINDOW_S = 0.4  # shorter speech bursts are embedded with this much audio around them
 
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.errors import MissingExtra, ModelError
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000  # Hz, what the encoder was trained on
 N_FFT = 400  # 25 ms
 HOP = 160  # 10 ms
 N_MELS = 40

@@ -5,8 +5,9 @@
 - :func:`file_key`: a file id folded to ASCII ("trñ00" -> "trn00") to match audio file names.
 - :func:`score_der`: diarization error rate on a 10 ms grid with optimal (Hungarian) speaker
   mapping, a forgiveness collar around reference boundaries, optionally skipping overlap.
-- :func:`overlap_regions` / :func:`score_onsets`: stretches where 2+ speakers talk and how well
-  their onsets are found (one-to-one matches within a tolerance).
+- :func:`score_onsets`: how well the onsets of stretches where 2+ speakers talk
+  (:func:`~listening_coach.diarization.types.overlap_regions`, re-exported here) are found
+  (one-to-one matches within a tolerance).
 
 DER = (missed speech + false alarm + speaker confusion) / reference speech, per md-eval.
 """
@@ -20,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.diarization.types import SpeakerSegment
+from listening_coach.diarization.types import overlap_regions as overlap_regions  # re-exported
 from listening_coach.errors import AudioError
 
 RESOLUTION_S = 0.01
@@ -214,31 +217,6 @@ def score_der(
     )
 
 
-def overlap_regions(
-    segments: Sequence[SpeakerSegment], *, min_duration_s: float = 0.0
-) -> tuple[tuple[float, float], ...]:
-    """Return the stretches where two or more speakers' segments overlap, merged.
-
-    Examples:
-      >>> overlap_regions([SpeakerSegment(0.0, 2.0, "A"), SpeakerSegment(1.5, 3.0, "B")])
-      ((1.5, 2.0),)
-    """
-    events = sorted([(s.start, 1) for s in segments] + [(s.end, -1) for s in segments])
-    regions: list[tuple[float, float]] = []
-    active, opened = 0, 0.0
-    for t, delta in events:
-        before = active
-        active += delta
-        if before < 2 <= active:
-            opened = t
-        elif before >= 2 > active and t > opened:
-            if regions and opened - regions[-1][1] < 1e-9:
-                regions[-1] = (regions[-1][0], t)
-            else:
-                regions.append((opened, t))
-    return tuple((a, b) for a, b in regions if b - a >= min_duration_s)
-
-
 def score_onsets(
     reference: Sequence[tuple[float, float]],
     hypothesis: Sequence[tuple[float, float]],
@@ -345,7 +323,7 @@ def evaluate_directory(
         hyp = diarize(mono, options)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - started
         ref = reference[file_id]
-        scored = regions.get(file_key(file_id)) or ((0.0, len(mono) / 16000),)
+        scored = regions.get(file_key(file_id)) or ((0.0, len(mono) / SAMPLE_RATE),)
         ref_in = {s.speaker for s in ref if any(s.start < b and s.end > a for a, b in scored)}
         score = ClipScore(
             file_id=file_id,
@@ -360,7 +338,7 @@ def evaluate_directory(
                 uem=scored,
             ),
             seconds=elapsed,
-            audio_s=len(mono) / 16000,
+            audio_s=len(mono) / SAMPLE_RATE,
             hypothesis=hyp.segments,
         )
         scores.append(score)

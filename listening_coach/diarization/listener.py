@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from listening_coach.config import LanguageOptions
+from listening_coach.config import LanguageOptions, TurnOptions
 from listening_coach.types import Speaker, Word
 
 LISTENING_LABELS = frozenset({"reflection", "question", "affirmation", "validation"})
@@ -60,7 +60,6 @@ def listener_score(items: list[tuple[str, str]], language: LanguageOptions | Non
     """Listening share minus agitated share of ``items`` (None when there are none)."""
     if not items:
         return None
-    from listening_coach.config import TurnOptions
     from listening_coach.language.labelling import label_texts
 
     lexicon = set(TurnOptions().backchannel_words)

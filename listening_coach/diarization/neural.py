@@ -18,19 +18,19 @@ import logging
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.chains import cluster_chains, link_windows
-from listening_coach.diarization.eval import overlap_regions
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
-from listening_coach.diarization.types import Diarization, SpeakerSegment
+from listening_coach.diarization.types import Diarization, SpeakerSegment, overlap_regions
 
 log = logging.getLogger(__name__)
 
 
 def diarize_segmentation(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     """Diarize checked mono 16 kHz float32 ``samples`` with the segmentation model."""
-    duration = len(samples) / 16000
+    duration = len(samples) / SAMPLE_RATE
     windows = segment_windows(samples, options.seg_step_s)
     embeddings, clean_s, embedded = local_embeddings(
         samples, windows, min_clean_s=options.min_clean_s, min_active_s=options.min_speech_s

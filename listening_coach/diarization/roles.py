@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import LanguageOptions
 from listening_coach.diarization.types import Diarization
 from listening_coach.errors import AudioError, ConfigError
@@ -153,12 +154,12 @@ def _by_enrolment(
     if enrolment.shape == (256,):
         voice = enrolment
     else:
-        if len(enrolment) < 16000:
+        if len(enrolment) < SAMPLE_RATE:
             raise AudioError(
-                f"The enrolment clip is {len(enrolment) / 16000:.2f} s; record at least 1 s of "
+                f"The enrolment clip is {len(enrolment) / SAMPLE_RATE:.2f} s; record at least 1 s of "
                 "the trainee speaking alone"
             )
-        step = 16000 // 2
+        step = SAMPLE_RATE // 2
         spans = [(s, s + 24000) for s in range(0, max(len(enrolment) - 24000, 0) + 1, step)]
         voice = embed_windows(enrolment, spans).mean(axis=0)
     voice = voice / max(float(np.linalg.norm(voice)), 1e-9)

@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.errors import MissingExtra, ModelError
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
 WINDOW = 160_000  # samples per window (10 s)
 FRAMES = 589  # output frames per window
 FRAME_STEP = 270  # samples between frames

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
 from listening_coach.diarization.segmentation import FRAME_STEP, FRAMES, LOCAL_SPEAKERS, RECEPTIVE, Windows
 
 BUCKETS_S = (0.5, 1.0, 1.6)  # shorter pieces are cropped to the largest of these that fits
 PARTIAL = 25600  # 1.6 s: longer pieces are embedded as 1.6 s partials, 0.8 s apart, averaged
 MAX_PARTIALS = 6
-SAMPLE_RATE = 16000
 # samples each frame stands for: the FRAME_STEP around the centre of its receptive field
 _FRAME_OFFSET = (RECEPTIVE - FRAME_STEP) // 2
 

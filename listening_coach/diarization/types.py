@@ -1,5 +1,8 @@
 """Records the diarizer returns: :class:`SpeakerSegment` and :class:`Diarization`.
 
+:func:`overlap_regions`: the stretches where two or more segments overlap (used by the
+diarizer and by its scores in :mod:`listening_coach.diarization.eval`).
+
 Times are float seconds from the start of the samples given to
 :func:`listening_coach.diarization.diarize`. Labels are ``SPEAKER_00`` ... in order of first
 speech, so the first speaker is always ``SPEAKER_00``.
@@ -7,6 +10,7 @@ speech, so the first speaker is always ``SPEAKER_00``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,3 +69,28 @@ class Diarization:
     def voiceprint(self, speaker: Speaker) -> np.ndarray | None:
         """The mean embedding of ``speaker``, if known."""
         return dict(self.voiceprints).get(speaker)
+
+
+def overlap_regions(
+    segments: Sequence[SpeakerSegment], *, min_duration_s: float = 0.0
+) -> tuple[tuple[float, float], ...]:
+    """Return the stretches where two or more speakers' segments overlap, merged.
+
+    Examples:
+      >>> overlap_regions([SpeakerSegment(0.0, 2.0, "A"), SpeakerSegment(1.5, 3.0, "B")])
+      ((1.5, 2.0),)
+    """
+    events = sorted([(s.start, 1) for s in segments] + [(s.end, -1) for s in segments])
+    regions: list[tuple[float, float]] = []
+    active, opened = 0, 0.0
+    for t, delta in events:
+        before = active
+        active += delta
+        if before < 2 <= active:
+            opened = t
+        elif before >= 2 > active and t > opened:
+            if regions and opened - regions[-1][1] < 1e-9:
+                regions[-1] = (regions[-1][0], t)
+            else:
+                regions.append((opened, t))
+    return tuple((a, b) for a, b in regions if b - a >= min_duration_s)

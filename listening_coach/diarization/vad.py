@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from listening_coach.audio import SAMPLE_RATE
 from listening_coach.speakers import runs as _runs
 
 from listening_coach.errors import MissingExtra
 
-SAMPLE_RATE = 16000
 FRAME = 512  # samples per Silero window
 FRAME_S = FRAME / SAMPLE_RATE  # 0.032 s
 BLOCK_FRAMES = 1875  # 60 s per Silero call

@@ -4,8 +4,8 @@ Each rule takes an :class:`ExchangeContext` and returns :class:`Feedback` items 
 evidence (the words quoted, the metrics behind the number). Which of them a trainee sees first
 is decided in :mod:`listening_coach.feedback.budget`.
 
-Evidence thresholds (issue 13): no pace judgement from fewer than ``feedback.fast_min_words``
-words or less than ``feedback.min_pace_speech_s`` of the trainee's speech in the exchange; no escalation claim
+Evidence thresholds (issue 13): no pace judgement from a turn of fewer than
+``feedback.fast_min_words`` words or less than ``feedback.min_pace_speech_s`` of speech; no escalation claim
 unless the partner's loudness, pitch *and* pace all rose above the partner's own first prompts
 by the configured margins (and the message says by how much).
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from listening_coach.config import Config
 from listening_coach.feedback.text import clock, quote
-from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Metric
+from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Metric, Turn
 
 
 class Lookup:
@@ -39,7 +39,7 @@ class ExchangeContext:
     config: Config
     exchanges: tuple[Exchange, ...]  # all of them (for the partner's baseline)
     own_wpm: float | None = None  # the trainee's median answer pace (answers long enough)
-    cut_off: bool = False  # the partner interrupted this answer: its pace is not measurable
+    partner_overlaps: tuple[float, ...] = ()  # when the partner cut in (a cut turn has no pace)
 
     @property
     def i(self) -> int:
@@ -67,27 +67,48 @@ def interruptions(c: ExchangeContext) -> list[Feedback]:
     ]
 
 
+def stretches(turns: tuple[Turn, ...], gap_s: float) -> list[Turn]:
+    """The turns cut at silences of ``gap_s`` or more: stretches of continuous speech."""
+    out: list[Turn] = []
+    for turn in turns:
+        run = [turn.words[0]]
+        for w in turn.words[1:]:
+            if w.start - run[-1].end >= gap_s:
+                out.append(Turn(turn.speaker, tuple(run)))
+                run = []
+            run.append(w)
+        out.append(Turn(turn.speaker, tuple(run)))
+    return out
+
+
 def fast_answer(c: ExchangeContext) -> list[Feedback]:
-    """Only on a sustained stretch (``fast_min_words`` words over ``min_pace_speech_s``, not
-    cut off by the partner), above ``pace.fast_wpm`` and ``fast_vs_own_ratio`` times the
-    trainee's own median pace: a 4-word answer has no meaningful pace, and a naturally fast
-    talker is not told on every exchange."""
+    """The fastest sustained stretch of the answer (speech without a pause of
+    ``pace_stretch_gap_s``): ``fast_min_words`` words over
+    ``min_pace_speech_s`` or more, not cut into by the partner, above ``pace.fast_wpm`` and
+    ``fast_vs_own_ratio`` times the trainee's own median pace. A 4-word answer has no meaningful
+    pace, and a naturally fast talker is not told on every exchange."""
     pace, fb = c.config.pace, c.config.feedback
-    wpm = c.get("pace.wpm", c.i)
-    if (wpm is None or c.cut_off or c.speaking_s < fb.min_pace_speech_s
-            or len(wpm.evidence) < fb.fast_min_words or wpm.value <= pace.fast_wpm):
+    rates = [
+        (60.0 * len(t.words) / t.duration, t)
+        for t in stretches(c.exchange.response, fb.pace_stretch_gap_s)
+        if len(t.words) >= fb.fast_min_words and t.duration >= fb.min_pace_speech_s
+        and not any(t.start <= at <= t.end for at in c.partner_overlaps)
+    ]
+    if not rates:
         return []
-    if c.own_wpm is not None and wpm.value < fb.fast_vs_own_ratio * c.own_wpm:
-        return []  # the trainee's usual pace: a fast talker is told once, in the summary
-    usual = (f", {100 * (wpm.value / c.own_wpm - 1):.0f}% faster than your usual "
-             f"{c.own_wpm:.0f}" if c.own_wpm else "")
+    wpm, turn = max(rates, key=lambda r: r[0])
+    if wpm <= pace.fast_wpm or (c.own_wpm is not None and wpm < fb.fast_vs_own_ratio * c.own_wpm):
+        return []  # a fast talker's usual pace is no news on every exchange
+    usual = (f", {100 * (wpm / c.own_wpm - 1):.0f}% faster than your usual {c.own_wpm:.0f}"
+             if c.own_wpm else "")
+    metric = Metric("pace.turn_wpm", round(wpm, 1), "words/min", c.i, turn.words)
     return [Feedback(
         "tip",
-        f"You answered at {wpm.value:.0f} words/min{usual} ({c.speaking_s:.1f} s from "
-        f"{clock(wpm.evidence[0].start)}: {quote(wpm.evidence, 6)}). Slow down to "
+        f"You answered at {wpm:.0f} words/min{usual} ({len(turn.words)} words in "
+        f"{turn.duration:.1f} s from {clock(turn.start)}: {quote(turn.words, 6)}). Slow down to "
         f"{pace.target_wpm_min:.0f}-{pace.target_wpm_max:.0f}: an unhurried voice sounds more "
         "empathic.",
-        c.i, (wpm,), wpm.evidence[:6], "fast_answer",
+        c.i, _metrics(metric, c.get("pace.wpm", c.i)), turn.words[:6], "fast_answer",
     )]
 
 
@@ -201,7 +222,8 @@ def monologue(c: ExchangeContext) -> list[Feedback]:
         "tip",
         f"You talked for {longest.duration:.0f} s without a break from {clock(longest.start)}. "
         "Shorter answers leave room for your partner.",
-        c.i, (), longest.words[:6], "monologue",
+        c.i, (Metric("talk.turn_s", round(longest.duration, 2), "s", c.i, longest.words),),
+        longest.words[:6], "monologue",
     )]
 
 

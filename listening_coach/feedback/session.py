@@ -63,7 +63,7 @@ def _language(per_exchange: list[Feedback]) -> list[Feedback]:
         items.append(Feedback(
             "concern", f"Escalating language in {counted(len({f.exchange for f in flagged}), 'exchange')}"
             f": {where}. Reflect what they said instead.", None,
-            tuple(m for f in flagged for m in f.because), tuple(w for f in flagged for w in f.evidence[:3]),
+            tuple(m for f in flagged for m in f.because), flagged[0].evidence[:8],
             "escalating_language"))
     missed = [f for f in per_exchange if f.code == "missed_emotion"]
     if missed:
@@ -71,7 +71,7 @@ def _language(per_exchange: list[Feedback]) -> list[Feedback]:
             "concern", f"{counted(len(missed), 'emotional line')} got no acknowledgement ("
             + ", ".join(clock(f.evidence[0].start if f.evidence else None) for f in missed[:4])
             + "): name the feeling before you answer.", None, (),
-            tuple(w for f in missed for w in f.evidence[:3]), "missed_emotions"))
+            missed[0].evidence[:1], "missed_emotions"))
     return items
 
 

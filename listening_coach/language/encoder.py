@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from listening_coach.errors import ModelError
-from listening_coach.language.model import MODEL_DIR, load_cached
+from listening_coach.language.cache import MODEL_DIR, load_cached
 
 DEFAULT_ENCODER = MODEL_DIR / "language_encoder.onnx"
 TOKENIZER_NAME = "language_tokenizer.json"

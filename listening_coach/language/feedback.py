@@ -19,6 +19,8 @@ advice is generic, with no made-up sentence.
 
 from __future__ import annotations
 
+import re
+
 from listening_coach.config import FeedbackOptions, LanguageOptions, build_options
 from listening_coach.feedback import clock, counted, quote
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
@@ -45,6 +47,15 @@ _PRAISE = {
 }
 
 
+_PRAISE_METRICS = {
+    "good_complex_reflection": ("language.complex_reflections", "language.fidelity"),
+    "good_simple_reflection": ("language.simple_reflections", "language.fidelity"),
+    "validation": ("language.validations", "language.flag.validation"),
+    "open_question": ("language.open_questions",),
+    "affirmation": ("language.flag.affirmation",),
+}
+
+
 def _quote(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
@@ -64,7 +75,8 @@ def _because(metrics: tuple[Metric, ...], names: tuple[str, ...], exchange: int 
 def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | None:
     if exchange is None or not exchange.prompt:
         return None
-    return build_suggestion(exchange.prompt_words, min_probability=fb.suggestion_min_probability,
+    heard = [w for w in exchange.prompt_words if not w.unclear]
+    return build_suggestion(heard, min_probability=fb.suggestion_min_probability,
                             check_grammar=fb.suggestion_check_grammar)
 
 
@@ -96,14 +108,30 @@ def _escalation_feedback(
     return out
 
 
+_INFO_QUESTION = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|i hear you|i see|right)[,.]?\s+)*"
+    r"(?:which|where|when|who|whose|(?:what(?:'s| is| was| are)\s+(?:the|your|her|his|their)\b))",
+    re.IGNORECASE)
+
+
+def _invites(lab: Label) -> bool:
+    """An open question that invites the partner to tell more ("What happened?", "How are you
+    coping?"), not a request for a detail ("Which flat number...?", "What is the reference
+    number...?"), whatever wh-word it starts with."""
+    return (lab.label == "question" and lab.subtype == "open"
+            and _INFO_QUESTION.match(lab.text.strip()) is None)
+
+
 def _acknowledges(lab: Label, min_confidence: float) -> bool:
     """An answer that takes the partner's feeling in: a reflection or validation (sure
     enough, and more than "I hear you."), a named feeling, a summary, an apology, or an open
     question that invites them to say more."""
     if _ACKNOWLEDGING_FLAGS & set(lab.flags):
         return True
-    if lab.label == "question" and lab.subtype == "open":
+    if _invites(lab):
         return True
+    if _INFO_QUESTION.match(lab.text.strip()):
+        return False  # "I hear you, which flat number..." asks for a detail, whatever its label
     return (lab.label in ("reflection", "validation") and lab.confidence >= min_confidence
             and len(lab.text.split()) >= 4)
 
@@ -117,7 +145,8 @@ def _missed_emotions(
     for ex in exchanges:
         if not ex.prompt or not ex.response:
             continue
-        found = emotional_line(ex.prompt_words, min_probability=fb.suggestion_min_probability)
+        heard = [w for w in ex.prompt_words if not w.unclear]
+        found = emotional_line(heard, min_probability=fb.suggestion_min_probability)
         if found is None:
             continue
         mine = [lab for lab in labels if lab.exchange == ex.index]
@@ -143,11 +172,11 @@ def _praise_codes(lab: Label) -> list[str]:
     if lab.label == "validation" or "validation" in lab.flags:
         return ["validation"]
     codes = []
-    if lab.label == "reflection":
+    if lab.label == "reflection" and not _INFO_QUESTION.match(lab.text.strip()):
         codes.append("good_complex_reflection" if lab.subtype == "complex" else "good_simple_reflection")
     if lab.label == "validation" or "validation" in lab.flags:
         codes.append("validation")
-    if lab.label == "question" and lab.subtype == "open":
+    if _invites(lab):
         codes.append("open_question")
     if lab.label == "affirmation":
         codes.append("affirmation")
@@ -158,12 +187,18 @@ def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple
             min_confidence: float) -> list[Feedback]:
     """One praise per skill per exchange: the most confident utterance showing it."""
     best: dict[tuple[int, str], Label] = {}
+    prompted = {ex.index for ex in exchanges if ex.prompt}
     for lab in labels:
-        if lab.exchange is None or lab.confidence < min_confidence:
+        # a phrase rule ("anyone would", "it took courage") is evidence of its own; a model
+        # label must be sure enough
+        flagged = {"validation", "affirmation"} & set(lab.flags)
+        if lab.exchange is None or (lab.confidence < min_confidence and not flagged):
             continue
         if set(lab.flags) & ESCALATING_FLAGS:
             continue  # "I understand, but you have to..." is not a validation to praise
         for code in _praise_codes(lab):
+            if "reflection" in code and lab.exchange not in prompted:
+                continue  # nothing the partner said to reflect
             key = (lab.exchange, code)
             if key not in best or lab.confidence > best[key].confidence:
                 best[key] = lab
@@ -175,8 +210,8 @@ def _praise(exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple
                    else "")
         out.append(Feedback(
             "praise", f"{what} at {clock(lab.start)}: {_quote(lab.text)} — {why}{carried}.",
-            exchange, _because(metrics, ("language.reflections", "language.fidelity"), exchange)
-            if "reflection" in code else (), words_of(exchanges, [lab]), code))
+            exchange, _because(metrics, _PRAISE_METRICS[code], exchange),
+            words_of(exchanges, [lab]), code))
     return out
 
 
@@ -261,9 +296,11 @@ def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
                 f"{rq.value:.1f}:1 ratio, MITI 'good' is {good:g}:1" if n_q else
                 f"{counted(n_r, 'reflection')} and no questions: you reflected rather than "
                 f"asked (MITI 'good' is {good:g} reflections per question)")
+        # without questions the ratio metric (R / max(Q, 1)) is no ratio: cite the count
+        because = (rq,) if n_q or reflections is None else (reflections,)
         out.append(Feedback(
             "praise", text,
-            None, (rq,), rq.evidence, "reflection_to_question_good"))
+            None, because, rq.evidence, "reflection_to_question_good"))
     open_ = _metric(metrics, "language.percent_open_questions", None)
     fair, good = MITI_THRESHOLDS["language.percent_open_questions"]
     if open_ is not None and n_q >= 3 and open_.value < fair:

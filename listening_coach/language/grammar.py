@@ -3,7 +3,8 @@
 - :func:`well_formed_clause`: True when the text parses as one finite clause with a subject,
   with no proper-noun or unknown tokens (what mis-heard words usually become), no subject-verb
   disagreement ("you is"), no non-reflexive object equal to its subject ("you tell you"), no
-  doubled word and no dangling last word.
+  capitalised word inside it (two sentences run together), no leading subordinator ("where he
+  was going"), no doubled word and no dangling last word.
 - :func:`clause_problems`: the same check, returning what is wrong (for tests and docs).
 
 Used to keep made-up sentences out of suggested reflections: a sentence built from mis-heard
@@ -24,6 +25,19 @@ _PLURAL_SUBJECTS = frozenset({"you", "we", "they", "i"})
 _SINGULAR_SUBJECTS = frozenset({"he", "she", "it", "this", "that"})
 _PERSONAL = frozenset({"i", "me", "you", "we", "us", "he", "him", "she", "her", "they", "them"})
 _SAME = {"i": "me", "we": "us", "he": "him", "she": "her", "they": "them", "you": "you"}
+
+
+_SUBORDINATORS = frozenset({"where", "when", "what", "which", "who", "whom", "whose", "how",
+                            "why", "if", "because", "although", "while", "unless", "since",
+                            "until", "whether", "though"})
+
+
+def _clause_verb(token: Any) -> Any:
+    """The nearest verb above ``token`` (the verb of its clause)."""
+    head = token.head
+    while head.pos_ not in ("VERB", "AUX") and head.head is not head:
+        head = head.head
+    return head
 
 
 @functools.lru_cache(maxsize=1)
@@ -74,11 +88,16 @@ def clause_problems(text: str) -> list[str]:
     for t in tokens:
         if t.pos_ in _BAD_POS and t.lower_ not in ("please", "okay", "ok", "alright"):
             problems.append(f"'{t.text}' is {t.pos_}")
+    for t in tokens[1:]:
+        if t.text[:1].isupper() and t.text not in ("I", "I'm", "I've", "I'd", "I'll") and (
+                not t.text.startswith("I'")):
+            problems.append(f"'{t.text}' capitalised inside the clause (two sentences run together?)")
+    if tokens[0].lower_ in _SUBORDINATORS:
+        problems.append(f"a subordinate clause alone ('{tokens[0].text} ...')")
     for verb in (t for t in doc if t.pos_ in ("VERB", "AUX")):
         subj = {c.lower_ for c in verb.children if c.dep_ in _SUBJECT_DEPS}
-        objs = {c.lower_ for c in verb.children if c.dep_ in _OBJECT_DEPS}
-        objs |= {g.lower_ for c in verb.children if c.dep_ == "prep" for g in c.children
-                 if g.dep_ == "pobj"}
+        objs = {t.lower_ for t in verb.subtree
+                if t.dep_ in _OBJECT_DEPS and _clause_verb(t).i == verb.i}
         same = {s for s in subj if s in _PERSONAL and _SAME.get(s, s) in objs}
         if same:
             problems.append(f"'{verb.text}' has the same person as subject and object")

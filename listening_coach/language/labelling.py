@@ -220,9 +220,9 @@ def label_exchanges(
     items: list[tuple[str, str]] = []
     spans: list[tuple[float, float, int | None]] = []
     for exchange in exchanges:
-        context = join_words(exchange.prompt_words) if exchange.prompt else ""
+        context = join_words([w for w in exchange.prompt_words if not w.unclear])
         for turn in exchange.response:
-            for utterance in split_utterances(turn.words, max_words=opts.max_utterance_words):
+            for utterance in split_utterances(turn.clear_words, max_words=opts.max_utterance_words):
                 items.append((join_words(utterance), context))
                 spans.append(
                     (utterance[0].start, max(w.end for w in utterance), exchange.index)

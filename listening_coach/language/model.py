@@ -14,24 +14,21 @@ The model is trained by ``make models`` (``models/train_language.py``); see ``mo
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from listening_coach.errors import ModelError
+from listening_coach.language.cache import MODEL_DIR, load_cached
+from listening_coach.language.encoder import Encoder, blend
 
-if TYPE_CHECKING:
-    from listening_coach.language.encoder import Encoder
 
 log = logging.getLogger(__name__)
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODEL_DIR / "language.npz"
 REBUILD = "rebuild it with `make models` (models/train_language.py, needs ../shared/data/annomi)"
 FORMAT_VERSION = 1
@@ -45,7 +42,6 @@ HEADS: dict[str, tuple[str, ...]] = {
 _INPUT_LABEL = {"information": "information", "advice": "advice", "negotiation": "advice",
                 "options": "advice"}
 
-_T = TypeVar("_T")
 Prediction = tuple[str, str | None, float, tuple[tuple[str, float], ...]]
 
 
@@ -101,8 +97,6 @@ class LanguageModel:
         probs = self.probabilities(items)
         unsure = np.flatnonzero(probs["main"].max(axis=1) < encoder_below)
         if encoder is not None and len(unsure):
-            from listening_coach.language.encoder import blend
-
             order = {head: spec[0] for head, spec in self.heads.items()}
             mixed = blend({head: p[unsure] for head, p in probs.items()}, order, encoder,
                           encoder.log_probs([items[i] for i in unsure]))
@@ -174,27 +168,6 @@ def read_model(path: str | Path) -> LanguageModel:
     if "main" not in heads:
         raise ModelError(f"language model {path} has no main head; {REBUILD}")
     return LanguageModel(featurizer, heads, meta)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached(reader: Callable[[str], Any], path: str, mtime: float) -> Any:
-    return reader(path)
-
-
-def load_cached(reader: Callable[[str], _T], path: str | None, default: Path, what: str,
-                rebuild: str) -> _T:
-    """``reader(path)`` (None: ``default``), cached per file version (path and mtime).
-
-    Raises:
-      ModelError: the file does not exist (the message names ``what`` and ``rebuild``), or
-        whatever ``reader`` raises for a damaged one.
-    """
-    target = Path(path) if path else default
-    try:
-        mtime = target.stat().st_mtime
-    except OSError:
-        raise ModelError(f"{what} {target} does not exist; {rebuild}") from None
-    return _cached(reader, str(target), mtime)  # type: ignore[no-any-return]
 
 
 def load_model(path: str | None) -> LanguageModel:

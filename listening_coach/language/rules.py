@@ -83,6 +83,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "that sounds really hard", "that sounds hard", "that sounds difficult",
         "anybody would", "any parent would", "who would n't be", "that would upset anyone",
         "completely reasonable", "perfectly reasonable", "totally reasonable", "understandable",
+        "reasonable to want", "reasonable to feel", "reasonable to be", "very frustrating",
+        "really frustrating", "so frustrating", "total sense", "perfect sense", "complete sense",
+        "in your position", "in your shoes",
         "a painful thing", "a really painful thing", "of course you 're", "of course you are",
         "it makes sense", "it is very frustrating", "it 's very frustrating",
         "that is really hard", "that is so hard", "that 's so hard", "that 's really hard",
@@ -96,6 +99,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "you 've been patient", "you are clearly", "you handled", "standing up for",
         "you planned this", "shows how much you care", "doing everything you can",
         "you did well", "you 've done really well", "that was brave", "brave of you",
+        "shows how much", "courage", "it calmly", "this calmly", "so calmly", "patient with",
+        "took real strength", "took strength", "took a lot",
     ),
     "advice": (
         "you could try", "you might try", "i suggest", "i 'd suggest", "i would suggest",
@@ -123,7 +128,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "that 's on you", "you started it", "you 're the problem", "your own fault",
         "you only have yourself",
         "in trouble before", "far too late", "you should not have", "you should n't have",
-        "you did this yourself", "you chose to",
+        "you did this yourself", "you chose to", "because you missed", "because you did n't",
+        "because you forgot", "you forgot to", "you failed to", "caused this",
     ),
     "arguing": (
         "that 's not true", "that is not true", "you 're wrong", "you are wrong",
@@ -134,7 +140,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "it 's not a big deal", "it 's not that bad", "you do n't understand",
         "you started the", "you started this", "you are also", "you 're also",
         "will not help anyone", "wo n't help anyone", "is not going to help", "not helping",
-        "you booked", "you were the one",
+        "you booked", "you were the one", "not true", "that 's not what happened",
     ),
     "threat": (
         "or else", "call security", "call the police", "call the cops", "have you removed",
@@ -143,7 +149,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "calling the police",
         "you 'll be banned", "you will be banned", "get you fired", "or i 'll", "or i will",
         "i 'll report you", "kick you out", "throw you out",
-        "end this conversation", "end the conversation", "end this call", "hang up on you",
+        "if you keep shouting", "if you keep yelling", "if you speak to me like that",
+        "if you talk to me like that", "end this conversation", "end the conversation",
+        "end this call", "end the call", "hang up on you",
         "ask you to leave", "have you escorted", "i will have to call", "i 'll have to call",
     ),
     "policy": (
@@ -155,7 +163,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "i do n't make the rules", "not my job", "not allowed", "we ca n't do that",
         "i ca n't do anything", "it 's not up to me", "out of my hands", "rules are rules",
         "system wo n't let me", "i 'm just doing my job", "above my pay grade",
-        "airline policy", "school policy", "policy does not", "policy does n't", "policy is that",
+        "airline policy", "school policy", "policy is", "our rule", "the rule", "policy does not",
+        "policy does n't", "policy is that",
         "policy only", "our rules", "the rules", "rules say", "rules only", "hospital rules",
         "school rules", "only allowed to", "not allowed to", "in the order they arrive",
         "first come first served", "our procedure", "the procedure", "protocol says",
@@ -211,6 +220,25 @@ def tokenizer() -> Any:
     return spacy.blank("en")
 
 
+_FULL_FORMS = ((" ca n't", " can not"), (" wo n't", " will not"), (" n't", " not"),
+               (" 're", " are"), (" 've", " have"), (" 'll", " will"), (" 'm", " am"),
+               (" 'd", " would"), (" 's", " is"))
+
+
+def _spelled_out(phrase: str) -> tuple[str, ...]:
+    """The phrase, and the same with its contractions spelled out ("that 's not true" ->
+    "that is not true"), as people say them either way.
+
+    Examples:
+      >>> _spelled_out("you 're being ridiculous"), _spelled_out("calm down")
+      (("you 're being ridiculous", 'you are being ridiculous'), ('calm down',))
+    """
+    full = phrase
+    for short, long in _FULL_FORMS:
+        full = full.replace(short, long)
+    return (phrase, full) if full != phrase else (phrase,)
+
+
 @functools.lru_cache(maxsize=4)
 def _matcher(vocab_id: int) -> Any:
     from spacy.matcher import Matcher
@@ -219,7 +247,7 @@ def _matcher(vocab_id: int) -> Any:
     matcher = Matcher(nlp.vocab)
     for name, phrases in _PHRASES.items():
         patterns = []
-        for phrase in phrases:
+        for phrase in dict.fromkeys(v for p in phrases for v in _spelled_out(p)):
             natural = phrase.replace(" '", "'").replace(" n't", "n't")
             tokens = [t.text.lower() for t in nlp.make_doc(natural)]
             patterns.append([{"LOWER": t} for t in tokens])
@@ -291,13 +319,18 @@ def apply_rules(text: str) -> RuleResult:
     # Dismissive "but": an acknowledgement followed later by "but"/"however" (the "yes, but").
     buts = [i for i, t in enumerate(tokens) if t in ("but", "however", "although")]
     acks = found.get("acknowledge", [])
-    if buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0:
+    is_question, q_subtype, q_cue = _is_question(tokens, text)
+    words = [t for t in tokens if t.isalpha()]
+    # "But those are the rules.": a statement that opens by countering the partner's line
+    # (the acknowledgement before it is often lost in speech recognition); not "But what...?"
+    opens_with_but = bool(words) and words[0] == "but" and not is_question
+    if (buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0) or (
+            opens_with_but):
         flags.append("dismissive_but")
         cues.append("dismissive_but")
     flags = sorted(set(flags), key=FLAGS.index)
     feeling = any(t in FEELING_WORDS for t in tokens)
 
-    is_question, q_subtype, q_cue = _is_question(tokens, text)
     if "open_question_start" in found and min(found["open_question_start"]) <= 2:
         is_question, q_subtype, q_cue = True, "open", "open_question_start"
     if is_question and q_cue:

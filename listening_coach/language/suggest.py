@@ -4,6 +4,8 @@
   you're <feeling> — <their words, turned round>."), or None when it would not be trustworthy.
 - :func:`suggest_reflection`: the same for plain text, returning only the sentence.
 - :func:`swap_pronouns`: first person <-> second person, word by word.
+- :func:`check_sentence`: re-check a finished suggestion: a known phrasing whose partner part
+  is a well-formed clause (what the benchmark's sample in ``docs/feedback.md`` reports).
 
 The feeling is the one the partner named ("scared", "terrifying" -> terrified), or one
 inferred from cue words ("waiting", "nobody", "again" -> frustrated); the topic is their most
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from listening_coach.language.fidelity import content_stems
-from listening_coach.language.grammar import well_formed_clause
+from listening_coach.language.grammar import clause_problems, well_formed_clause
 from listening_coach.language.rules import FEELING_WORDS
 from listening_coach.types import Word
 
@@ -69,8 +71,8 @@ _NORMAL_FEELING = {
 }
 # Cue words that suggest a feeling the partner did not name: (cues, feeling).
 _FEELING_CUES: tuple[tuple[frozenset[str], str], ...] = (
-    (frozenset({"waiting", "waited", "hours", "again", "nobody", "nothing", "still", "keep",
-                "ridiculous", "joke", "useless", "every", "always", "never", "third"}),
+    (frozenset({"waiting", "waited", "hours", "again", "nobody", "ridiculous", "joke", "useless",
+                "third"}),
      "frustrated"),
     (frozenset({"afraid", "scared", "lose", "losing", "hurt", "danger", "unsafe"}), "worried"),
     (frozenset({"ignored", "listen", "listening", "care", "cares"}), "not being heard"),
@@ -201,23 +203,33 @@ def _text(words: Sequence[Word]) -> str:
     return " ".join(w.text.strip() for w in words)
 
 
+_LISTENER = frozenset({"you", "your", "you're", "you've", "yours", "yourself"})
+
+
 def _topics(words: Sequence[Word], skip: Word | None) -> list[tuple[str, tuple[Word, ...]]]:
     """Candidate topics, best first: content-rich clauses about the partner ("I ...", "my
-    ..."), turned round; the clause holding the feeling word ``skip`` comes last."""
+    ..."), turned round. Clauses about the listener ("you will tell me...") come after those
+    about the partner, the clause holding the feeling word ``skip`` last; a clause the
+    partner did not finish (the turn was cut off) or too long to say back is left out."""
     clauses = [c for c in _clauses(words) if content_stems(_text(c)) or (
         len(c) >= 4 and any(w.bare in _FIRST_PERSON for w in c[:3]))]
+    if clauses and words and not _SENTENCE_END.search(words[-1].text.strip()):
+        clauses = [c for c in clauses if words[-1] not in c]  # cut off mid-sentence
 
-    def score(c: list[Word]) -> tuple[bool, float, int]:
+    def score(c: list[Word]) -> tuple[bool, bool, float, int]:
         mine = any(w.bare in _FIRST_PERSON for w in c[:3])
-        return (skip not in c, len(content_stems(_text(c))) + 1.5 * mine, -abs(len(c) - 8))
+        about_listener = any(w.bare in _LISTENER for w in c)
+        return (skip not in c, not about_listener,
+                len(content_stems(_text(c))) + 1.5 * mine, -abs(len(c) - 8))
 
     out = []
     for best in sorted(clauses, key=score, reverse=True):
         while len(best) > 1 and best[0].bare in _LEADING_JOINERS:
             best = best[1:]
-        best = best[:14]
         while len(best) > 2 and best[-1].bare in _DANGLING:
             best = best[:-1]
+        if len(best) > 16:
+            continue  # too long to say back in one breath (and never cut mid-phrase)
         plain = _text(best).strip(" .,!?;:\"'—–…-")
         topic = swap_pronouns(plain)
         first = topic.split(" ", 1)[0]
@@ -324,3 +336,46 @@ def suggest_reflection(partner_text: str, *, check_grammar: bool = True) -> str 
     """
     found = build_suggestion(partner_text, check_grammar=check_grammar)
     return found.text if found else None
+
+
+def _frame(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{f\}|\{t\}|\{tc\})", template)
+    out = []
+    for part in parts:
+        if part == "{f}":
+            out.append(r"(?P<f>[a-z ]+?)")
+        elif part in ("{t}", "{tc}"):
+            out.append(r"(?:it feels as if |as if )?(?P<t>.+?)")
+        else:
+            out.append(re.escape(part))
+    return re.compile("^" + "".join(out) + "$", re.IGNORECASE)
+
+
+_FRAMES = [_frame(t) for ts in _PHRASINGS.values() for t in ts]
+_FEELINGS = frozenset({*FEELING_WORDS, *_EMOTION_FORMS.values(), *_NORMAL_FEELING.values(),
+                       *(feeling for _, feeling in _FEELING_CUES)})
+
+
+def check_sentence(text: str) -> list[str]:
+    """What is wrong with a suggested sentence (empty: nothing): it must be one of the
+    phrasings, with a known feeling and a well-formed clause as its partner part.
+
+    Examples:
+      >>> check_sentence("So you have waited three hours, and you're frustrated.")
+      []
+      >>> check_sentence("So thank I — and that matters to you.")
+      ['no subject']
+    """
+    for frame in _FRAMES:
+        found = frame.match(text)
+        if found is None:
+            continue
+        groups = found.groupdict()
+        if "f" in groups and groups["f"] not in _FEELINGS and not (
+                groups["f"].startswith("really ") and groups["f"][7:] in _FEELINGS):
+            continue
+        topic = groups.get("t")
+        if topic is None:
+            return []
+        return clause_problems(topic[:1].lower() + topic[1:] if not topic.startswith("I") else topic)
+    return ["not one of the phrasings"]

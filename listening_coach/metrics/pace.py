@@ -6,8 +6,9 @@
 - :func:`talk_metrics`: trainee talk share, longest monologue, longest partner story, fillers.
 
 WPM counts the trainee's words over their speaking time (first word start to last word end of
-each response turn, pauses included); articulation rate counts syllables per second with pauses
-of ``articulation_pause_s`` or more left out.
+each response turn, pauses included; unclear speech, which has no words to count, is left out);
+articulation rate counts syllables per second with pauses of ``articulation_pause_s`` or more
+left out.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ def count_syllables(word: str) -> int:
 
 
 def _speaking(turns: tuple[Turn, ...]) -> tuple[list[Word], float]:
-    words = [w for t in turns for w in t.words]
-    return words, sum(t.duration for t in turns)
+    """Intelligible words and their speaking time (unclear speech has no words to count)."""
+    clear = [t.clear_words for t in turns]
+    words = [w for ws in clear for w in ws]
+    return words, sum(max(w.end for w in ws) - ws[0].start for ws in clear if ws)
 
 
 def _articulation(words: list[Word], pause_s: float) -> float | None:

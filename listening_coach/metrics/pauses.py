@@ -48,7 +48,7 @@ def find_pauses(
             gap = after.start - before.end
             if gap < options.effective_pause_s:
                 continue
-            if any(before.end < w.start < after.start for w in trainee_floor):
+            if any(w.start < after.start and w.end > before.end for w in trainee_floor):
                 continue
             lead_in = tuple(w for w in partner_words if before.end - 3.0 <= w.end <= before.end)
             events.append(

@@ -1,0 +1,88 @@
+"""Score only the feedback on the accuracy benchmark: from saved words, or from the script.
+
+Usage: python scripts/feedback_accuracy.py [--out bench_out/accuracy] [--seed 12] [--scripted]
+
+Without ``--scripted`` it re-runs every stage after transcription on the words
+``make bench-accuracy`` saved (``OUT/words-tiny.en-seedSEED/``), as ``bench_accuracy.py
+--words`` does, and prints the feedback table alone. With ``--scripted`` the words are the
+script's own, spread evenly over each line's measured speech spans (no ASR errors, real
+timing): what the feedback stage does when transcription is right, separating its own misses
+from those of the stages before it. Needs the rendered truth files in ``OUT/audio-seedSEED/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from listening_coach.accuracy import score_session, summarize  # noqa: E402
+from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
+from listening_coach.feedback_families import CONCERNS  # noqa: E402
+from listening_coach.pipeline import analyze_words  # noqa: E402
+from listening_coach.roleplay import load_truth, load_words  # noqa: E402
+from listening_coach.types import Word  # noqa: E402
+
+
+def scripted_words(truth: dict[str, Any]) -> list[Word]:
+    """Each line's words spread evenly over its speech spans, in proportion to span length."""
+    words: list[Word] = []
+    for line in truth["lines"]:
+        tokens = line["text"].split()
+        spans = line.get("spans") or [[line["start"], line["end"]]]
+        total = sum(b - a for a, b in spans)
+        k = 0
+        for n_span, (a, b) in enumerate(spans):
+            last = n_span == len(spans) - 1
+            share = max(1, round(len(tokens) * (b - a) / total))
+            n = len(tokens) - k if last else min(len(tokens) - k, share)
+            for j in range(n):
+                start = a + j * (b - a) / n
+                words.append(Word(start, start + 0.9 * (b - a) / n, " " + tokens[k], line["speaker"]))
+                k += 1
+    return words
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench_out" / "accuracy")
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--scripted", action="store_true", help="the script's words, not ASR's")
+    args = parser.parse_args(argv)
+    truths = sorted(glob.glob(str(args.out / f"audio-seed{args.seed}" / "*.truth.json")))
+    scores = []
+    for path in truths:
+        truth = load_truth(path)
+        words_path = args.out / f"words-tiny.en-seed{args.seed}" / f"{truth['name']}.words.json"
+        if args.scripted:
+            words: Any = scripted_words(truth)
+        elif words_path.exists():
+            words = load_words(words_path)
+        else:
+            continue
+        scores.append(score_session(truth, analyze_words(words, DEFAULT_CONFIG), {}))
+    if not scores:
+        print(f"nothing to score under {args.out}: run `make bench-accuracy` first", file=sys.stderr)
+        return 2
+    fb = summarize(scores).feedback
+    print("| family | kind | expected | given (recall) | detected |\n| --- | --- | --- | --- | --- |")
+    for f in fb.families:
+        if f.expected:
+            kind = "concern" if f.family in CONCERNS else "praise"
+            print(f"| {f.family} | {kind} | {f.expected} | {f.given} ({f.recall:.2f}) | "
+                  f"{f.detected} ({f.detected_recall:.2f}) |")
+    print(f"\n{len(scores)} role-plays ({'scripted words' if args.scripted else 'saved ASR words'}):"
+          f" concerns recall {fb.recall('concerns'):.2f}, praise recall {fb.recall('praise'):.2f};"
+          f" on the {fb.clean_exchanges} exchanges with no scripted fault "
+          f"{fb.concerns_per_clean_exchange:.2f} concerns and {fb.criticisms_per_clean_exchange:.2f}"
+          " criticisms (concerns + tips) per exchange.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
