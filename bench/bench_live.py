@@ -79,7 +79,7 @@ def bench_live_sample(name: str, config: Config, transcriber: Any, out: Path) ->
 
 
 def bench_scripted(config: Config, transcriber: Any, out: Path) -> dict[str, Any]:
-    from listening_coach.scenario import load_scenario, parse_scenario
+    from listening_coach.scenario_file import load_scenario, parse_scenario
     from listening_coach.simulate import SimulatedRoom
     from listening_coach.synth import synthesize
 
@@ -101,7 +101,7 @@ def bench_scripted(config: Config, transcriber: Any, out: Path) -> dict[str, Any
 def bench_partner(name: str, config: Config, transcriber: Any, out: Path) -> dict[str, Any]:
     """A branching drill with the state engine and the partner's voice (Piper if installed),
     answered by the scripted good listener: cue latency and partner start after the cue."""
-    from listening_coach.scenario import load_scenario
+    from listening_coach.scenario_file import load_scenario
     from listening_coach.simulate import ScriptedTrainee, good_listener
 
     scenario = load_scenario(name)

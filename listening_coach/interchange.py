@@ -262,7 +262,8 @@ def roles_for(segments: tuple[SpeakerSegment, ...], config: Config | None = None
     diarization = Diarization(segments=segments, overlaps=(), num_speakers=len(labels),
                               count_confidence=1.0)
     mapping, _ = choose_roles(diarization, words, options.role_rule,
-                              trainee=options.trainee_speaker)
+                              trainee=options.trainee_speaker,
+                              language=(config or DEFAULT_CONFIG).language)
     return {k: v for k, v in mapping.items() if v in (TRAINEE, PARTNER)}
 
 

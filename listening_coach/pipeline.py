@@ -273,6 +273,7 @@ def _diarize_words(
         assign_speakers_from_segments,
         choose_roles,
         diarize,
+        overlap_words,
         refine_words,
     )
 
@@ -284,6 +285,7 @@ def _diarize_words(
         return list(words), (TRAINEE,), notes
     labelled = assign_speakers_from_segments(words, diarization.segments)
     labelled = refine_words(labelled, samples, diarization, margin=options.word_margin)
+    labelled = overlap_words(labelled, diarization)
     enrolment = None
     if options.role_rule == "enrolment" and options.enrolment_path:
         enrolment = load_audio(options.enrolment_path).mean(axis=0)

@@ -24,7 +24,7 @@ from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
 from listening_coach.drill import Drill  # noqa: E402
 from listening_coach.drill_report import transcript  # noqa: E402
 from listening_coach.live_speech import WhisperTranscriber  # noqa: E402
-from listening_coach.scenario import load_scenario  # noqa: E402
+from listening_coach.scenario_file import load_scenario  # noqa: E402
 from listening_coach.simulate import ScriptedTrainee, good_listener, poor_listener  # noqa: E402
 
 

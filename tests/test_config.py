@@ -59,7 +59,10 @@ def test_load_toml_overrides_only_given_keys(tmp_path: Path) -> None:
         ({"speakers": {"channels": ["trainee", "trainee"]}}, "trainee named twice"),
         ({"speakers": {"channels": "trainee,banana"}}, "unknown name.*'banana'"),
         ({"speakers": {"channels": ["-", "-"]}}, "no trainee or partner"),
-        ({"diarize": {"role_rule": "loudest"}}, "role_rule must be one of auto, listener, first, less, enrolment, manual"),
+        (
+            {"diarize": {"role_rule": "loudest"}},
+            "role_rule must be one of auto, listener, first, less, enrolment, manual",
+        ),
         ({"pace": 3}, r"\[pace\] must be a table"),
     ],
     ids=[

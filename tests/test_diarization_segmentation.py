@@ -135,3 +135,35 @@ def test_cli_overrides_reach_the_diarize_options() -> None:
     got = _diarize_overrides(DEFAULT_CONFIG, args(roles="SPEAKER_00=trainee,SPEAKER_01=partner")).diarize
     assert (got.role_rule, got.trainee_speaker) == ("manual", "SPEAKER_00")
     assert _diarize_overrides(DEFAULT_CONFIG, args(roles="less")).diarize.role_rule == "less"
+
+
+def test_overlap_words_restore_interruption_and_untranscribed_backchannel() -> None:
+    from listening_coach.diarization import overlap_words
+    from listening_coach.types import Word
+
+    # A talks 0-6 s; B backchannels at 2.0-2.4 (not transcribed) and interrupts at 4.5
+    d = Diarization(
+        (
+            SpeakerSegment(0.0, 5.4, "A"),
+            SpeakerSegment(2.0, 2.4, "B"),
+            SpeakerSegment(4.5, 8.0, "B"),
+        ),
+        (),
+        2,
+        1.0,
+        8.0,
+    )
+    words = (
+        Word(0.2, 1.0, " I", "A"), Word(1.0, 2.0, " waited", "A"), Word(2.1, 3.0, " hours", "A"),
+        Word(3.0, 4.4, " and", "A"), Word(4.9, 5.3, " Let", "A"), Word(5.3, 5.6, " me", "A"),
+        Word(5.6, 6.0, " stop", "B"), Word(6.0, 6.5, " you", "B"),
+    )
+    out = overlap_words(words, d)
+    heard = [w for w in out if w.probability == 0.0]
+    # the untranscribed backchannel, and A talking on under B until A's segment ends
+    assert [(w.start, w.end, w.speaker, w.bare) for w in heard] == [
+        (2.0, 2.4, "B", "mm-hm"), (4.4, 5.4, "A", "…")
+    ]
+    assert [w.speaker for w in out if w.bare in ("let", "me")] == ["B", "B"]  # ran on into B's words
+    assert next(w for w in out if w.bare == "let").start == 4.5  # B's turn starts at the onset
+    assert next(w for w in out if w.bare == "and").speaker == "A"  # before the onset: A's

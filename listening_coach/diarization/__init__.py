@@ -7,6 +7,7 @@ Public API (see docs/diarization.md)::
     d = diarize(samples, config.diarize)                     # Diarization
     words = assign_speakers_from_segments(words, d.segments)  # word-level speakers
     words = refine_words(words, samples, d)                   # backchannels over the other
+    words = overlap_words(words, d)                           # overlap onsets, untranscribed mm-hm
     roles, confidence = choose_roles(d, words, "less")        # {"SPEAKER_01": "trainee", ...}
 
 - :mod:`.segmentation` pyannote segmentation-3.0 (ONNX) windows; :mod:`.stitch`,
@@ -18,7 +19,7 @@ Public API (see docs/diarization.md)::
   :mod:`.cluster` speaker count and clustering; :mod:`.overlap` two voices at once.
 """
 
-from listening_coach.diarization.assign import assign_speakers_from_segments, refine_words
+from listening_coach.diarization.assign import assign_speakers_from_segments, overlap_words, refine_words
 from listening_coach.diarization.core import diarize
 from listening_coach.diarization.roles import LOW_CONFIDENCE as LOW_ROLE_CONFIDENCE
 from listening_coach.diarization.roles import choose_roles
@@ -31,5 +32,6 @@ __all__ = [
     "assign_speakers_from_segments",
     "choose_roles",
     "diarize",
+    "overlap_words",
     "refine_words",
 ]

@@ -5,6 +5,9 @@
 - :func:`refine_words`: second pass with the audio: a backchannel word ("mm-hm", "yeah") or a
   word in a detected overlap, inside one speaker's segment, whose own voice is clearly closer
   to another speaker moves there (keeps backchannels spoken over the other as their own words).
+- :func:`overlap_words`: third pass at diarized overlap onsets: words Whisper took from the
+  newcomer move to them and their first word starts at the onset; a backchannel heard but not
+  transcribed becomes an untranscribed ``" (mm-hm)"`` word.
 
 ``speaker_confidence`` = share of the word covered by its speaker, times the segment's
 confidence; words in no segment take the nearest one within ``max_gap_s`` at half confidence.
@@ -182,3 +185,76 @@ def refine_words(
                 words[i], speaker=names[other], speaker_confidence=round(float(conf), 3)
             )
     return tuple(out)
+
+
+UNTRANSCRIBED = " (mm-hm)"  # text of a backchannel heard by the diarizer but not transcribed
+CONTINUED = " …"  # a speaker's talk under the other voice that Whisper did not write
+
+
+def overlap_words(
+    words: Sequence[Word],
+    diarization: Diarization,
+    *,
+    max_backchannel_s: float = 1.2,
+    join_s: float = 0.15,
+    max_extend_s: float = 2.0,
+) -> tuple[Word, ...]:
+    """Third pass: put back what a one-stream transcript loses where two people speak at once.
+
+    Whisper writes one voice at a time, so words never overlap. For each diarized segment of
+    speaker B that starts while speaker A talks (an overlap onset):
+
+    - a run of words just after the onset that runs on without a pause (< ``join_s``) into B's
+      own words goes to B (Whisper followed the newcomer), and B's first word starts at the
+      onset, so the turns overlap as the voices did (interruptions, terminal overlaps);
+    - a short segment (<= ``max_backchannel_s``) inside A's talk with no word of B in it becomes
+      one untranscribed backchannel word, ``" (mm-hm)"`` with probability 0, so the turns keep
+      it as B's backchannel like a two-channel recording would;
+    - after the last word before another speaker's words, an untranscribed ``" …"`` word runs
+      to where its speaker's diarized segment ends (at most ``max_extend_s`` later) when the
+      other's words start 0.3 s or more before that: what Whisper dropped under the other
+      voice still counts as that speaker's turn.
+    """
+    out = sorted(words)
+    segs = sorted(diarization.segments, key=lambda s: s.start)
+    added: list[Word] = []
+    for s in segs:
+        floor = [o for o in segs if o.speaker != s.speaker and o.start < s.start - 0.05 < o.end]
+        if not floor:
+            continue
+        holder = floor[0]
+        mine = [i for i, w in enumerate(out) if s.start - 0.1 <= w.start < s.end and w.speaker == s.speaker]
+        if mine:
+            first = mine[0]
+            k = first
+            while k > 0 and out[k - 1].start >= s.start - 0.1 and out[k].start - out[k - 1].end < join_s:
+                k -= 1
+            for i in range(k, first):
+                out[i] = dataclasses.replace(out[i], speaker=s.speaker)
+            if out[k].start > s.start:
+                out[k] = dataclasses.replace(out[k], start=round(s.start, 3))
+        elif s.duration <= max_backchannel_s and s.end < holder.end:
+            heard = Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0.0, s.confidence)
+            added.append(heard)
+    return _extend_into_overlap(tuple(sorted(out + added)), segs, max_extend_s)
+
+
+def _extend_into_overlap(
+    words: tuple[Word, ...], segs: list[SpeakerSegment], max_extend_s: float
+) -> tuple[Word, ...]:
+    """After the last word of each run of one speaker's words, an untranscribed ``" …"`` word
+    up to where their diarized segment ends, when someone else's words start at least 0.3 s
+    before that and the speaker says nothing more before it (they talked over each other)."""
+    out = list(words)
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if w.speaker is None or nxt is None or nxt.speaker == w.speaker:
+            continue
+        own = [s for s in segs if s.speaker == w.speaker and s.start <= w.end <= s.end]
+        if not own:
+            continue
+        end = min(own[0].end, w.end + max_extend_s)
+        resumes = any(v.speaker == w.speaker and w.end <= v.start < end for v in words[i + 1 :])
+        if end > w.end + 0.1 and nxt.start < end - 0.3 and not resumes:
+            out.append(Word(w.end, round(end, 3), CONTINUED, w.speaker, 0.0, own[0].confidence))
+    return tuple(sorted(out))

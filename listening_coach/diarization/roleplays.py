@@ -4,7 +4,11 @@
   several voice/noise conditions, each channel clean (no bleed) and summed to mono; truth
   segments come from each voice's own rendered spans (the RTTM truth).
 - :func:`score_diarization`: DER, overlap onsets and backchannel recall of one diarization.
-- :func:`score_session`: roles, exchanges, overlap classes and latencies of a pipeline run.
+- :func:`hard_roleplays`: the hard-conditions benchmark's role-plays
+  (``listening_coach.bench_scripts``: espeak-ng and Piper voices, phone band, noise, one
+  voice 10 dB down) rendered without channel bleed and summed to mono.
+- :func:`roles_right`: whether a pipeline run labelled the trainee's lines as the trainee's.
+  Exchanges, overlap classes and latencies are scored by ``listening_coach.accuracy``.
 
 Used by ``python bench/bench_diarization.py --roleplays`` (docs/diarization.md). Nothing here
 is tuned on the recordings a coach brings: every number comes from generated audio.
@@ -13,7 +17,7 @@ is tuned on the recordings a coach brings: every number comes from generated aud
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +25,7 @@ import numpy as np
 
 from listening_coach.diarization.eval import overlap_regions, score_der, score_onsets
 from listening_coach.diarization.types import Diarization, SpeakerSegment
-from listening_coach.types import PARTNER, TRAINEE
+from listening_coach.types import PARTNER, TRAINEE, Word
 
 # (name, RolePlay fields). The bundled pair (en-gb+f3 / en-us) is one synthesizer at one
 # pitch (YIN median 101 vs 100 Hz) with two accents: no voice model tells them apart, so it is
@@ -35,7 +39,6 @@ CONDITIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("partner-david-noisy", {"voices": ((TRAINEE, "en-gb+f3"), (PARTNER, "en-us+david")), "noise_db": -40}),
 )
 SAME_VOICE: tuple[tuple[str, dict[str, Any]], ...] = (("bundled-voices", {}),)
-OVERLAP_KINDS = ("interruption", "backchannel", "terminal_overlap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,27 @@ def mono_roleplays(conditions: tuple[tuple[str, dict[str, Any]], ...] = CONDITIO
             yield MonoCase(f"{name}/{condition}", mono, rendered.truth, truth_segments(rendered.truth))
 
 
+def hard_roleplays(indices: Sequence[int], seed: int = 12) -> Iterator[MonoCase]:
+    """The hard-conditions role-plays ``indices``, each channel without bleed, summed to mono.
+
+    Like ``bench_scripts.render_bench``, other overlap offsets are tried when a scripted overlap
+    comes out ambiguous; a role-play with none that works is skipped.
+    """
+    from listening_coach.bench_scripts import bench_roleplay
+    from listening_coach.roleplay import render
+
+    for i in indices:
+        for attempt in range(5):
+            try:
+                rendered = render(dataclasses.replace(bench_roleplay(i, seed, attempt), bleed_db=120.0))
+            except ValueError:
+                continue
+            mono = np.clip(rendered.samples.sum(axis=0), -1.0, 1.0).astype(np.float32)
+            name = f"{rendered.truth['name']}/{'+'.join(sorted(set(rendered.truth['voices'].values())))}"
+            yield MonoCase(name, mono, rendered.truth, truth_segments(rendered.truth))
+            break
+
+
 def speaker_map(reference: tuple[SpeakerSegment, ...], found: tuple[SpeakerSegment, ...]) -> dict[str, str]:
     """Each found label -> the reference speaker it shares most time with."""
     shared: dict[tuple[str, str], float] = {}
@@ -123,39 +147,14 @@ def score_diarization(case: MonoCase, result: Diarization, *, tolerance_s: float
     }
 
 
-def score_session(case: MonoCase, session: Any) -> dict[str, float]:
-    """Pipeline scores like ``scripts/stress_samples.py``, plus whether the roles are right
-    (most words inside trainee lines carry the trainee label)."""
-    truth = case.truth
-    trainee_lines = [ln for ln in truth["lines"] if ln["speaker"] == TRAINEE]
-    inside = [
-        w
-        for w in session.words
-        for ln in trainee_lines
-        if ln["start"] - 0.1 <= (w.start + w.end) / 2 <= ln["end"] + 0.1
-    ]
-    roles_right = bool(inside) and sum(w.speaker == TRAINEE for w in inside) > len(inside) / 2
-    events = [e for e in session.events if e.kind in (*OVERLAP_KINDS, "overlap")]
-    classified = sum(
-        any(
-            (e.kind, e.speaker) == (o["kind"], o["speaker"]) and abs(e.start - o["start"]) <= 0.3
-            for e in events
-        )
-        for o in truth["overlaps"]
-    )
-    exact = len(session.exchanges) == len(truth["exchanges"])
-    latencies = latency_off = 0
-    if exact:
-        for ex, got in zip(truth["exchanges"], session.exchanges):
-            if ex["latency_s"] is not None and got.response_latency is not None:
-                latencies += 1
-                latency_off += abs(got.response_latency - ex["latency_s"]) > 0.15
-    return {
-        "roles_right": roles_right,
-        "exchanges_exact": exact,
-        "overlaps": len(truth["overlaps"]),
-        "classified": classified,
-        "phantoms": sum(all(abs(e.start - o["start"]) > 0.3 for o in truth["overlaps"]) for e in events),
-        "latencies": latencies,
-        "latency_off": latency_off,
-    }
+def roles_right(case: MonoCase, words: Sequence[Word]) -> bool:
+    """Whether most words inside each speaker's scripted lines carry that speaker's role (one
+    voice found, everything the trainee's, is wrong)."""
+    for role in (TRAINEE, PARTNER):
+        lines = [ln for ln in case.truth["lines"] if ln["speaker"] == role]
+        inside = [
+            w for w in words for ln in lines if ln["start"] - 0.1 <= (w.start + w.end) / 2 <= ln["end"] + 0.1
+        ]
+        if not inside or sum(w.speaker == role for w in inside) <= len(inside) / 2:
+            return False
+    return True

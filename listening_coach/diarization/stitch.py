@@ -92,16 +92,23 @@ def local_embeddings(
                     embedded[w, k] = False
                     continue
             for part in parts:
-                pending.setdefault(len(part), []).append((w, int(k), part))
+                bucket = pending.setdefault(len(part), [])
+                bucket.append((w, int(k), part.copy()))
+                if len(bucket) >= batch:  # embed as we go: memory stays flat on long files
+                    _embed_into(embeddings, bucket)
+                    bucket.clear()
     for items in pending.values():
-        for i in range(0, len(items), batch):
-            chunk = items[i : i + batch]
-            mels = np.stack([mel_frames(normalize_level(piece)) for _, _, piece in chunk])
-            out = embed_mels(mels)
-            for (row, col, _), e in zip(chunk, out):
-                embeddings[row, col] += e
+        if items:
+            _embed_into(embeddings, items)
     norms = np.linalg.norm(embeddings, axis=2, keepdims=True)
     return embeddings / np.maximum(norms, 1e-9), clean_s, embedded
+
+
+def _embed_into(embeddings: np.ndarray, items: list[tuple[int, int, np.ndarray]]) -> None:
+    """Add the embedding of each equal-length piece to ``embeddings[window, local speaker]``."""
+    mels = np.stack([mel_frames(normalize_level(piece)) for _, _, piece in items])
+    for (row, col, _), e in zip(items, embed_mels(mels)):
+        embeddings[row, col] += e
 
 
 def _edge_weights() -> np.ndarray:
