@@ -23,7 +23,7 @@ from listening_coach.diarization import vad
 from listening_coach.diarization.cluster import cluster_embeddings
 from listening_coach.diarization.embed import embed_windows
 from listening_coach.diarization.overlap import find_overlaps, frame_average
-from listening_coach.diarization.types import Diarization, SpeakerSegment
+from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes
 from listening_coach.errors import AudioError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -156,16 +156,11 @@ def diarize(
         method=options.cluster_method,
     )
     centroids = clustering.centroids
-    count_confidence = clustering.count_confidence
-    if not options.num_speakers and clustering.estimated > options.max_speakers:
-        notes.append(
-            f"about {clustering.estimated} voices found, more than diarize.max_speakers = "
-            f"{options.max_speakers}: the quietest were merged into the nearest voices"
-        )
-        count_confidence = min(count_confidence, 0.3)
-    if speech_s < 2 * options.window_s:
-        notes.append(f"only {speech_s:.1f} s of speech: too little to tell voices apart reliably")
-        count_confidence = min(count_confidence, 0.3)
+    more_notes, count_confidence = count_notes(
+        clustering.estimated, clustering.count_confidence, speech_s, min_speech_s=2 * options.window_s,
+        num_speakers=options.num_speakers, max_speakers=options.max_speakers,
+    )
+    notes.extend(more_notes)
     similarity = embeddings @ centroids.T  # (windows, speakers)
     frame_scores = frame_average(spans, similarity, len(mask))
     frame_labels = np.where(mask, np.argmax(frame_scores, axis=1), -1)

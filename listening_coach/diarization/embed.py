@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
-from listening_coach.errors import MissingExtra, ModelError
+from listening_coach.diarization.sessions import onnx_session
 
 log = logging.getLogger(__name__)
 
@@ -71,27 +71,10 @@ def load_encoder(path: str | None = None, threads: int = 0) -> Any:
       MissingExtra: onnxruntime is not installed.
       ModelError: the model file is missing or not a valid ONNX model.
     """
-    try:
-        import onnxruntime as ort
-    except ImportError as e:  # pragma: no cover - onnxruntime comes with faster-whisper
-        raise MissingExtra("Diarization needs onnxruntime: pip install onnxruntime") from e
-    model = Path(path) if path else MODEL_PATH
-    if not model.is_file():
-        raise ModelError(
-            f"Voice encoder model {model} is missing; reinstall listening-coach or rebuild it "
-            "with models/export_voice_encoder.py"
-        )
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    if threads:
-        opts.intra_op_num_threads = threads
-    try:
-        return ort.InferenceSession(str(model), providers=["CPUExecutionProvider"], sess_options=opts)
-    except Exception as e:  # onnxruntime raises its own untyped errors on a corrupt file
-        raise ModelError(
-            f"Voice encoder model {model} cannot be loaded ({e}); rebuild it with "
-            "models/export_voice_encoder.py"
-        ) from e
+    return onnx_session(
+        Path(path) if path else MODEL_PATH, what="Voice encoder model", threads=threads,
+        rebuild="reinstall listening-coach or rebuild it with models/export_voice_encoder.py",
+    )
 
 
 def embed_mels(mels: np.ndarray, *, model_path: str | None = None) -> np.ndarray:

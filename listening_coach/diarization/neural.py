@@ -23,7 +23,7 @@ from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.chains import cluster_chains, link_windows
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
-from listening_coach.diarization.types import Diarization, SpeakerSegment, overlap_regions
+from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes, overlap_regions
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +48,10 @@ def diarize_segmentation(samples: np.ndarray, options: DiarizeOptions) -> Diariz
         max_speakers=options.max_speakers,
         min_speaker_s=min(options.min_speaker_s, 0.25 * speech_s),
     )
-    notes: list[str] = []
-    count_confidence = clustering.count_confidence
-    if not options.num_speakers and clustering.estimated > options.max_speakers:
-        notes.append(
-            f"about {clustering.estimated} voices found, more than diarize.max_speakers = "
-            f"{options.max_speakers}: the quietest were merged into the nearest voices"
-        )
-        count_confidence = min(count_confidence, 0.3)
-    if speech_s < 3.0:
-        notes.append(f"only {speech_s:.1f} s of speech: too little to tell voices apart reliably")
-        count_confidence = min(count_confidence, 0.3)
+    notes, count_confidence = count_notes(
+        clustering.estimated, clustering.count_confidence, speech_s, min_speech_s=3.0,
+        num_speakers=options.num_speakers, max_speakers=options.max_speakers,
+    )
     centroids = clustering.centroids
     assigned = np.where(chains.chain >= 0, clustering.labels[np.maximum(chains.chain, 0)], -1)
     n_frames = int(np.ceil(len(samples) / FRAME_STEP))

@@ -19,7 +19,6 @@ diarizer (:mod:`.neural`, :mod:`.stitch`) matches them with embeddings. Frame j 
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
-from listening_coach.errors import MissingExtra, ModelError
+from listening_coach.diarization.sessions import onnx_session
+from listening_coach.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,6 @@ class Windows:
     speech: np.ndarray
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @functools.lru_cache(maxsize=2)
 def load_model(path: str | None = None, threads: int = 0) -> Any:
     """Return an onnxruntime session for segmentation-3.0 (cached).
@@ -72,23 +68,11 @@ def load_model(path: str | None = None, threads: int = 0) -> Any:
       MissingExtra: onnxruntime is not installed.
       ModelError: the file is missing, altered or not loadable; the message names the rebuild.
     """
-    try:
-        import onnxruntime as ort
-    except ImportError as e:  # pragma: no cover - onnxruntime comes with faster-whisper
-        raise MissingExtra("Diarization needs onnxruntime: pip install onnxruntime") from e
     model = Path(path) if path else MODEL_PATH
-    if not model.is_file():
-        raise ModelError(f"Segmentation model {model} is missing; rebuild it with {REBUILD}")
-    if path is None and _digest(model) != MODEL_SHA256:
-        raise ModelError(f"Segmentation model {model} is corrupt (sha256 differs); rebuild it with {REBUILD}")
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    if threads:
-        opts.intra_op_num_threads = threads
-    try:
-        return ort.InferenceSession(str(model), providers=["CPUExecutionProvider"], sess_options=opts)
-    except Exception as e:  # onnxruntime raises its own untyped errors on a corrupt file
-        raise ModelError(f"Segmentation model {model} cannot be loaded; rebuild it with {REBUILD}") from e
+    return onnx_session(
+        model, what="Segmentation model", rebuild=f"rebuild it with {REBUILD}", threads=threads,
+        sha256=None if path else MODEL_SHA256,
+    )
 
 
 def decode_powerset(log_probs: np.ndarray) -> np.ndarray:

@@ -94,3 +94,28 @@ def overlap_regions(
             else:
                 regions.append((opened, t))
     return tuple((a, b) for a, b in regions if b - a >= min_duration_s)
+
+
+def count_notes(
+    estimated: int, confidence: float, speech_s: float, *, min_speech_s: float, num_speakers: int,
+    max_speakers: int,
+) -> tuple[list[str], float]:
+    """Notes on the speaker count and the confidence they leave, for either diarization engine.
+
+    More voices than ``max_speakers`` (when the count was not given) or under ``min_speech_s``
+    of speech each add a note and cap the confidence at 0.3.
+
+    >>> count_notes(5, 0.9, 60.0, min_speech_s=3.0, num_speakers=0, max_speakers=4)[1]
+    0.3
+    """
+    notes: list[str] = []
+    if not num_speakers and estimated > max_speakers:
+        notes.append(
+            f"about {estimated} voices found, more than diarize.max_speakers = "
+            f"{max_speakers}: the quietest were merged into the nearest voices"
+        )
+        confidence = min(confidence, 0.3)
+    if speech_s < min_speech_s:
+        notes.append(f"only {speech_s:.1f} s of speech: too little to tell voices apart reliably")
+        confidence = min(confidence, 0.3)
+    return notes, confidence
