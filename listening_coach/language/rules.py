@@ -57,6 +57,22 @@ _CANNOT: tuple[str, ...] = tuple(
                  "book", "move", "release", "issue", "send", "accept", "replace")
 )
 
+# "I'm afraid I can't do that": the speaker declining to act (after a "but" it dismisses
+# whatever came before it, as a policy line does).
+_REFUSAL: tuple[str, ...] = (
+    "i cannot do", "i can not do", "i ca n't do", "i 'm not able to do", "i 'm unable to do",
+    "we cannot do", "we can not do", "we ca n't do", "we are not able to do", "we are unable to do",
+)
+
+# The organisation's own rules, however ASR words the noun: "our refund policies", "our new
+# rules", "our booking procedure" ("our" and up to two words before a rule noun).
+_RULE_NOUNS = ["policy", "policies", "rule", "rules", "procedure", "procedures", "regulation",
+               "regulations", "guidelines", "protocol", "protocols"]
+_OUR_RULES: list[dict[str, Any]] = [
+    {"LOWER": "our"}, {"IS_ALPHA": True, "OP": "?"}, {"IS_ALPHA": True, "OP": "?"},
+    {"LOWER": {"IN": _RULE_NOUNS}},
+]
+
 # Phrase lists: lower-case words, contractions split as spaCy splits them ("you 're", "do n't");
 # each phrase also matches without apostrophes ("youre", "dont"), as ASR output may write it.
 _PHRASES: dict[str, tuple[str, ...]] = {
@@ -175,6 +191,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "sorry about", "sorry for", "sorry that", "i 'm so sorry", "i 'm really sorry",
         "we 're sorry", "we apologize",
     ),
+    "refusal": _REFUSAL,
     "acknowledge": (
         "i understand", "i hear you", "i see", "i know", "i get it", "i get that",
         "yes", "yeah", "okay", "ok", "right", "sure", "i appreciate", "i hear what",
@@ -257,6 +274,8 @@ def _matcher(vocab_id: int) -> Any:
                 merged = " ".join(bare).replace("it s ", "its ").split()
                 if merged != bare:  # "its" is one token
                     patterns.append([{"LOWER": t} for t in merged])
+        if name == "policy":
+            patterns.append(_OUR_RULES)
         matcher.add(name, patterns)
     return matcher
 
@@ -324,8 +343,12 @@ def apply_rules(text: str) -> RuleResult:
     # "But those are the rules.": a statement that opens by countering the partner's line
     # (the acknowledgement before it is often lost in speech recognition); not "But what...?"
     opens_with_but = bool(words) and words[0] == "but" and not is_question
+    # "..., but there is nothing I can do": a "but" that turns to a refusal or a rule dismisses
+    # what came before it, whether or not ASR kept the acknowledgement.
+    refusals = found.get("policy", []) + found.get("refusal", [])
+    but_refuses = any(0 < b < r for b in buts for r in refusals)
     if (buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0) or (
-            opens_with_but):
+            opens_with_but or but_refuses):
         flags.append("dismissive_but")
         cues.append("dismissive_but")
     flags = sorted(set(flags), key=FLAGS.index)
