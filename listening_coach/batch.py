@@ -41,9 +41,9 @@ from listening_coach.outputs import (
     ItemResult,
     earlier_results,
     finished_before_the_stop,
-    input_problem,
     process_task,
 )
+from listening_coach.paths import input_problem
 
 logger = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from listening_coach.errors import ConfigError
 from listening_coach.partner import SIGNAL_TEXT
+from listening_coach.paths import refuse_special
 from listening_coach.scenario import Scenario, band_of
 from listening_coach.scenario_file import parse_scenario
 
@@ -101,6 +102,7 @@ def scenario_from_report(path: str | Path) -> tuple[Scenario, str]:
       ConfigError: the file is missing, not a session JSON, or has no partner lines.
     """
     path = Path(path)
+    refuse_special(path, "a session JSON (NAME.json)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

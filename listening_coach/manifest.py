@@ -22,6 +22,7 @@ from pathlib import Path
 
 from listening_coach.bounds import parse_channel_map
 from listening_coach.errors import ConfigError
+from listening_coach.paths import refuse_special
 
 REQUIRED_COLUMNS = ("path",)
 OPTIONAL_COLUMNS = ("trainee", "date", "scenario", "channels")
@@ -77,6 +78,7 @@ def read_manifest(path: str | Path) -> dict[Path, RecordingInfo]:
         trainee names that differ only by case.
     """
     path = Path(path)
+    refuse_special(path, "a manifest CSV")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -15,12 +15,10 @@ The batch's summary files are written by :mod:`listening_coach.batch_index`.
 
 from __future__ import annotations
 
-import errno
 import functools
 import hashlib
 import json
 import logging
-import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -31,9 +29,10 @@ from listening_coach.atomic import atomic_write_text
 from listening_coach.cohort import exchange_rows, recording_row
 from listening_coach.config import Config, config_to_dict
 from listening_coach.corrections import apply_corrections, describe, find_corrections
-from listening_coach.errors import CoachError, ConfigError
+from listening_coach.errors import CoachError
 from listening_coach.html import render_report
 from listening_coach.manifest import RecordingInfo
+from listening_coach.paths import input_problem
 from listening_coach.report import session_from_dict, to_dict
 from listening_coach.version import __version__
 
@@ -89,46 +88,6 @@ class ItemResult:
     why: str = ""  # "new", "audio/config/engine changed", "forced", "unchanged"
     recording_row: dict[str, Any] = field(default_factory=dict)
     exchange_rows: tuple[dict[str, Any], ...] = ()
-
-
-def input_problem(path: Path, what: str = "a recording") -> str | None:
-    """Why ``path`` cannot be read as ``what`` (or a folder); None when it is a file or folder.
-
-    Names what it is instead (missing, a broken link, a symlink loop, a pipe, a device, a
-    socket) rather than opening it: reading a FIFO or a device would block or never end.
-    """
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return "is a broken symbolic link" if path.is_symlink() else "no such file or folder"
-    except RuntimeError:  # Python 3.11 resolve() reports loops so; stat() gives ELOOP below
-        return f"is a symbolic link loop; point it at {what}"
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            return f"is a symbolic link loop; point it at {what}"
-        return f"cannot be read ({e.strerror or e})"
-    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
-        return None
-    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
-    return f"is {kind}, not {what}; save it to a file and pass that"
-
-
-def readable_file(name: str | Path, what: str) -> Path:
-    """``name`` as a path to a regular file, or a one-line :class:`ConfigError` saying what it is.
-
-    For command-line inputs read whole (``what``: "a session JSON"): an empty name, a folder, a
-    pipe or a device is refused before anything opens it (a FIFO would block for ever).
-    """
-    if str(name).strip() == "":
-        raise ConfigError(f"An empty path (\"\") was given; pass {what}")
-    path = Path(name)
-    problem = input_problem(path, what)
-    if problem is None and path.is_dir():
-        problem = f"is a folder, not {what}"
-    if problem is not None:
-        raise ConfigError(f"{path}: {problem}")
-    return path
 
 
 def file_sha256(path: Path, *, block: int = 1 << 20) -> str:

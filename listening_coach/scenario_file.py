@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from listening_coach.paths import refuse_special
 from listening_coach.scenario import (
     BANDS, DEFAULT_WEIGHTS, DIFFICULTIES, LIMITS, Ending, Need, PartnerLine, Reaction, Scenario,
     ScenarioError,
@@ -241,6 +242,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
                 f"{', '.join(list_scenarios())}, or pass a path to a .toml file"
             )
         path = bundled
+    refuse_special(path, "a scenario .toml file", ScenarioError)
     try:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:

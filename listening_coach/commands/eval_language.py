@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         cross_validate, evaluate, fold_models, load_annomi, predict_examples,
     )
 
-    from listening_coach.outputs import readable_file
+    from listening_coach.paths import readable_file
 
     readable_file(args.data, "an AnnoMI CSV")
     if args.full:

@@ -83,7 +83,7 @@ def session_files(inputs: list[str]) -> list[Path]:
     """Session JSONs among ``inputs``; folders give their ``*.json`` (stamps and
     ``*.corrected.json`` left out)."""
     found: list[Path] = []
-    from listening_coach.outputs import readable_file
+    from listening_coach.paths import readable_file
 
     for name in inputs:
         path = Path(name)
