@@ -23,6 +23,7 @@ from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.chains import cluster_chains, link_windows
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
+from listening_coach.diarization.turns_check import recheck_turns
 from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes, overlap_regions
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def diarize_segmentation(samples: np.ndarray, options: DiarizeOptions) -> Diariz
     assigned = np.where(chains.chain >= 0, clustering.labels[np.maximum(chains.chain, 0)], -1)
     n_frames = int(np.ceil(len(samples) / FRAME_STEP))
     active, score = aggregate(windows, assigned, len(centroids), n_frames)
+    active = recheck_turns(samples, active)
     segments = _segments(active, score, options)
     if not segments:
         return Diarization((), (), 0, 1.0, duration, (*notes, "no speech found"))

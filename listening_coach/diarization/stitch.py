@@ -37,7 +37,7 @@ def _frame_samples(frames: np.ndarray) -> np.ndarray:
     return (base[:, None] + np.arange(FRAME_STEP)[None, :]).reshape(-1)
 
 
-def _pieces(piece: np.ndarray) -> list[np.ndarray]:
+def partials(piece: np.ndarray) -> list[np.ndarray]:
     """Equal-length pieces to embed and average (resemblyzer's partials); [] if too short."""
     if len(piece) >= PARTIAL:
         n = min(MAX_PARTIALS, 1 + (len(piece) - PARTIAL) // (PARTIAL // 2))
@@ -82,7 +82,7 @@ def local_embeddings(
             source = alone[w, :, k] if clean_s[w, k] >= min_clean_s else activity[w, :, k]
             index = _frame_samples(np.flatnonzero(source))
             piece = window[index[index < len(window)]]
-            parts = _pieces(piece)
+            parts = partials(piece)
             if not parts:  # short activity: embed the half second around it
                 frames = np.flatnonzero(activity[w, :, k])
                 mid = int((frames[0] + frames[-1]) // 2) * FRAME_STEP + RECEPTIVE // 2

@@ -1,0 +1,149 @@
+"""Second look at whole turns: each voice's solo turns re-embedded and moved to the closer voice.
+
+- :func:`recheck_turns`: the frame activity after stitching (n_frames, n_speakers) ->
+  the same with solo turns that sound like another voice given to that voice.
+
+segmentation-3.0 hears 10 s at a time; when two voices are far apart in level (one 10 dB down
+over a phone band) it can give both one local label in a window, and the chain of windows then
+carries the wrong voice for whole turns. A turn (a run of frames where one voice talks alone,
+between pauses or the other voice) is long enough for the voice encoder: each turn of at least
+``MIN_TURN_S`` is embedded once (1.6 s partials, averaged), every voice's centroid is the
+speech-weighted mean of its turns, and a turn moves when it is closer to another voice's
+centroid by ``MARGIN``; centroids are recomputed and this is repeated until nothing moves.
+
+::
+
+    voice A  ████░░░░████░░░░████      turn 2 sounds like B     voice A ████░░░░░░░░░░░░████
+    voice B  ░░░░████░░░░░░░░░░░░  -->                      --> voice B ░░░░████░░░░████░░░░
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
+from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, RECEPTIVE
+from listening_coach.diarization.stitch import partials
+
+MIN_TURN_S = 1.0  # shorter turns are not re-checked (too short for a reliable embedding)
+MARGIN = 0.1  # cosine-distance margin by which another voice must be closer
+MAX_ROUNDS = 4
+_OFFSET = (RECEPTIVE - FRAME_STEP) // 2
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def _turns(active: np.ndarray) -> list[tuple[int, int, int]]:
+    """(first frame, end frame, voice) of every run where one voice talks alone, >= MIN_TURN_S."""
+    solo = active.sum(axis=1) == 1
+    out = []
+    for c in range(active.shape[1]):
+        for a, b in _runs(solo & active[:, c]):
+            if (b - a) * FRAME_S >= MIN_TURN_S:
+                out.append((a, b, c))
+    return out
+
+
+def _embed_turns(samples: np.ndarray, turns: list[tuple[int, int, int]], batch: int = 64) -> np.ndarray:
+    """One L2-normalised embedding per turn (mean of its partials)."""
+    out = np.zeros((len(turns), EMBEDDING_DIM), dtype=np.float32)
+    pending: dict[int, list[tuple[int, np.ndarray]]] = {}
+
+    def flush(items: list[tuple[int, np.ndarray]]) -> None:
+        mels = np.stack([mel_frames(normalize_level(p)) for _, p in items])
+        for (i, _), e in zip(items, embed_mels(mels)):
+            out[i] += e
+
+    for i, (a, b, _) in enumerate(turns):
+        piece = samples[a * FRAME_STEP + _OFFSET : b * FRAME_STEP + _OFFSET]
+        for part in partials(piece):
+            bucket = pending.setdefault(len(part), [])
+            bucket.append((i, part))
+            if len(bucket) >= batch:
+                flush(bucket)
+                bucket.clear()
+    for items in pending.values():
+        if items:
+            flush(items)
+    return np.asarray(out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9))
+
+
+def _centroids(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> np.ndarray:
+    sums = np.zeros((k, emb.shape[1]))
+    np.add.at(sums, label, weight[:, None] * emb)
+    return np.asarray(sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9))
+
+
+def _split(emb: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Two-means (cosine) of one voice's turns, seeded by its two most different turns: bool
+    (n,), True for the group of the turn farthest from the voice's centroid."""
+    cent = _centroids(emb, weight, np.zeros(len(emb), dtype=np.int64), 1)[0]
+    a = int(np.argmin(emb @ cent))
+    b = int(np.argmin(emb @ emb[a]))
+    seeds = np.stack([emb[a], emb[b]])
+    group = np.zeros(len(emb), dtype=bool)
+    for _ in range(5):
+        group = (emb @ seeds[0]) > (emb @ seeds[1])
+        if group.all() or not group.any():
+            break
+        seeds = _centroids(emb, weight, (~group).astype(np.int64), 2)
+    return group
+
+
+def _regroup(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> np.ndarray:
+    """Split each voice in two; a half that sounds more like another voice than like its other
+    half (by MARGIN) moves there."""
+    label = label.copy()
+    for c in range(k):
+        mine = np.flatnonzero(label == c)
+        if len(mine) < 2:
+            continue
+        group = _split(emb[mine], weight[mine])
+        if group.all() or not group.any():
+            continue
+        halves = _centroids(emb[mine], weight[mine], (~group).astype(np.int64), 2)
+        rest = label != c
+        others = _centroids(emb[rest], weight[rest], label[rest], k)
+        present = np.isin(np.arange(k), label[rest])
+        for h, members in ((0, group), (1, ~group)):
+            d_other = np.where(present, 1.0 - others @ halves[h], np.inf)
+            v = int(np.argmin(d_other))
+            if d_other[v] + MARGIN < 1.0 - float(halves[0] @ halves[1]):
+                label[mine[members]] = v
+                break
+    return label
+
+
+def recheck_turns(samples: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Move solo turns to the voice whose turns they sound like (see the module docstring)."""
+    n_speakers = active.shape[1]
+    if n_speakers < 2:
+        return active
+    turns = _turns(active)
+    if len(turns) < 2:
+        return active
+    emb = _embed_turns(samples, turns)
+    label = np.array([c for _, _, c in turns])
+    weight = np.array([b - a for a, b, _ in turns], dtype=np.float64)
+    for _ in range(MAX_ROUNDS):
+        before = label.copy()
+        label = _regroup(emb, weight, label, n_speakers)
+        cent = _centroids(emb, weight, label, n_speakers)
+        dist = 1.0 - emb @ cent.T
+        dist[:, ~np.isin(np.arange(n_speakers), label)] = np.inf
+        rows = np.arange(len(turns))
+        best = np.argmin(dist, axis=1)
+        move = (best != label) & (dist[rows, label] - dist[rows, best] > MARGIN)
+        label = np.where(move, best, label)
+        if (label == before).all():
+            break
+    out = active.copy()
+    for (a, b, c), new in zip(turns, label):
+        if new != c:
+            out[a:b, c] = False
+            out[a:b, new] = True
+    return out
