@@ -74,3 +74,31 @@ def test_voice_holding_most_of_the_other_is_split(dialogue: Dialogue) -> None:
     wrong = [0, 1, 0, 0, 0, 0, 0, 0]
     active = _active(len(samples) // FRAME_STEP + 1, turns, wrong)
     assert _labels(recheck_turns(samples, active), turns) == truth
+
+
+@pytest.mark.shared_data
+def test_short_reply_inside_a_bridged_run_moves(dialogue: Dialogue) -> None:
+    """A 0.8 s reply of voice 1 between two turns of voice 0, all three in one run of voice 0
+    (the segmentation model bridges the 0.4 s pauses): the run is cut at the pauses and the
+    reply, embedded whole, goes to voice 1; the turns around it stay."""
+    samples, turns = dialogue
+    short = 12800  # 0.8 s of voice 1's second turn
+    a4, b4, _ = turns[4]
+    first = turns[3][0] * FRAME_STEP  # voice 1's second turn starts here in samples
+    pieces = [samples[: turns[4][0] * FRAME_STEP], samples[first : first + short]]
+    pieces += [np.zeros(GAP, np.float32), samples[turns[4][0] * FRAME_STEP :]]
+    mixed = np.concatenate(pieces)
+    shift = (short + GAP) // FRAME_STEP
+    n_frames = len(mixed) // FRAME_STEP + 1
+    labels = [v for _, _, v in turns]
+    active = np.zeros((n_frames, 2), dtype=bool)
+    for (a, b, _), c in zip(turns, labels):
+        if a >= a4:
+            a, b = a + shift, b + shift
+        active[a:b, c] = True
+    reply = (a4 + 2, a4 + short // FRAME_STEP - 2)
+    active[turns[2][0] : b4 + shift, 0] = True  # turns 2, the reply and 4 bridged into one run
+    active[turns[3][0] : turns[3][1], 0] = False  # voice 1's turn 3 stays voice 1's
+    out = recheck_turns(mixed, active)
+    assert out[reply[0] : reply[1], 1].all() and not out[reply[0] : reply[1], 0].any()
+    assert out[a4 + shift : b4 + shift, 0].all() and out[turns[2][0] : turns[2][1], 0].all()

@@ -9,7 +9,11 @@ Steps (all offline; docs/diarization.md)::
             --NME-SC on embeddings with >= min_clean_s solo speech--> global voices + count
             --Hungarian per window--> local -> global (a backchannel's local speaker gets the
               voice its window's other speaker did not take)
-            --overlap-add, keep per frame the windows' speaker count--> segments, overlaps
+            --overlap-add, keep per frame the windows' speaker count--> frame activity
+            --solo turns re-embedded, moved to the voice they sound like (turns_check)-->
+              segments, overlaps
+
+numpy's BLAS runs on one thread throughout (small matrices; threads only contend).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.chains import cluster_chains, link_windows
+from listening_coach.diarization.sessions import one_blas_thread
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
 from listening_coach.diarization.turns_check import recheck_turns
@@ -31,6 +36,11 @@ log = logging.getLogger(__name__)
 
 def diarize_segmentation(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     """Diarize checked mono 16 kHz float32 ``samples`` with the segmentation model."""
+    with one_blas_thread():  # small matrices: a second BLAS thread only contends
+        return _diarize(samples, options)
+
+
+def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     duration = len(samples) / SAMPLE_RATE
     windows = segment_windows(samples, options.seg_step_s)
     embeddings, clean_s, embedded = local_embeddings(

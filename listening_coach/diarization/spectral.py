@@ -19,10 +19,11 @@ the ``p / g`` ratio trades the two off per recording.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
+
+from listening_coach.diarization.sessions import one_blas_thread
 
 MAX_P_FRACTION = 0.25  # p is searched up to this share of the windows
 P_STEPS = 16  # at most this many p values are tried (long files)
@@ -40,15 +41,6 @@ class SpectralResult:
     p: int
     confidence: float
     estimated: int = 0
-
-
-def _one_blas_thread() -> AbstractContextManager[object]:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - comes with scikit-learn
-        return nullcontext()
-    limits: AbstractContextManager[object] = threadpool_limits(1)
-    return limits
 
 
 def _pruned_laplacian(affinity: np.ndarray, p: int) -> np.ndarray:
@@ -113,7 +105,7 @@ def nme_spectral(
     p_max = max(2, int(MAX_P_FRACTION * n))
     candidates = np.unique(np.linspace(2, p_max, min(P_STEPS, p_max - 1)).astype(int))
     best: tuple[float, int, np.ndarray] | None = None
-    with _one_blas_thread():  # small matrices: threads only contend (2-5x slower when shared)
+    with one_blas_thread():  # small matrices: threads only contend (2-5x slower when shared)
         for p in candidates:
             values, g = _gaps(_pruned_laplacian(affinity, int(p)), max_k)
             ratio = p / max(g, 1e-9)

@@ -25,8 +25,11 @@ from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_fra
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, RECEPTIVE
 from listening_coach.diarization.stitch import partials
 
-MIN_TURN_S = 1.0  # shorter turns are not re-checked (too short for a reliable embedding)
+MIN_TURN_S = 1.0  # shorter turns do not shape the voices' centroids
+MIN_SHORT_S = 0.5  # turns from here to MIN_TURN_S only move, by the larger SHORT_MARGIN
 MARGIN = 0.1  # cosine-distance margin by which another voice must be closer
+SHORT_MARGIN = 0.05
+MIN_PAUSE_S = 0.25  # a quiet stretch this long inside a run splits it
 MAX_ROUNDS = 4
 _OFFSET = (RECEPTIVE - FRAME_STEP) // 2
 
@@ -37,19 +40,38 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def _turns(active: np.ndarray) -> list[tuple[int, int, int]]:
-    """(first frame, end frame, voice) of every run where one voice talks alone, >= MIN_TURN_S."""
+def _levels(samples: np.ndarray, n_frames: int) -> np.ndarray:
+    """Level in dB of every frame (-100 past the end of the audio)."""
+    n = min(n_frames, len(samples) // FRAME_STEP)
+    frames = samples[: n * FRAME_STEP].reshape(n, FRAME_STEP).astype(np.float64)
+    db = np.full(n_frames, -100.0)
+    db[:n] = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
+    return db
+
+
+def _turns(active: np.ndarray, db: np.ndarray) -> list[tuple[int, int, int]]:
+    """(first frame, end frame, voice) of every run where one voice talks alone, cut at pauses
+    (``MIN_PAUSE_S`` under 30% of the way in dB from the file's floor, its 10th percentile, to
+    the run's loud speech, its 90th): the segmentation model bridges short pauses, and a short
+    reply of the other voice can sit between two of them. Runs >= MIN_SHORT_S."""
     solo = active.sum(axis=1) == 1
+    floor = float(np.percentile(db, 10))
     out = []
     for c in range(active.shape[1]):
         for a, b in _runs(solo & active[:, c]):
-            if (b - a) * FRAME_S >= MIN_TURN_S:
-                out.append((a, b, c))
+            level = db[a:b]
+            quiet = level < floor + 0.3 * (float(np.percentile(level, 90)) - floor)
+            keep = np.ones(b - a, dtype=bool)
+            for x, y in _runs(quiet):
+                if (y - x) * FRAME_S >= MIN_PAUSE_S:
+                    keep[x:y] = False
+            out += [(a + x, a + y, c) for x, y in _runs(keep) if (y - x) * FRAME_S >= MIN_SHORT_S]
     return out
 
 
 def _embed_turns(samples: np.ndarray, turns: list[tuple[int, int, int]], batch: int = 64) -> np.ndarray:
-    """One L2-normalised embedding per turn (mean of its partials)."""
+    """One L2-normalised embedding per turn: the mean of its partials, or, under MIN_TURN_S,
+    of the whole turn (cropping 0.7 s to the 0.5 s bucket loses what little voice there is)."""
     out = np.zeros((len(turns), EMBEDDING_DIM), dtype=np.float32)
     pending: dict[int, list[tuple[int, np.ndarray]]] = {}
 
@@ -60,7 +82,8 @@ def _embed_turns(samples: np.ndarray, turns: list[tuple[int, int, int]], batch: 
 
     for i, (a, b, _) in enumerate(turns):
         piece = samples[a * FRAME_STEP + _OFFSET : b * FRAME_STEP + _OFFSET]
-        for part in partials(piece):
+        parts = partials(piece) if (b - a) * FRAME_S >= MIN_TURN_S else [piece]
+        for part in parts:
             bucket = pending.setdefault(len(part), [])
             bucket.append((i, part))
             if len(bucket) >= batch:
@@ -123,21 +146,23 @@ def recheck_turns(samples: np.ndarray, active: np.ndarray) -> np.ndarray:
     n_speakers = active.shape[1]
     if n_speakers < 2:
         return active
-    turns = _turns(active)
+    turns = _turns(active, _levels(samples, len(active)))
     if len(turns) < 2:
         return active
     emb = _embed_turns(samples, turns)
     label = np.array([c for _, _, c in turns])
     weight = np.array([b - a for a, b, _ in turns], dtype=np.float64)
+    long = weight * FRAME_S >= MIN_TURN_S
+    rows = np.arange(len(turns))
     for _ in range(MAX_ROUNDS):
         before = label.copy()
-        label = _regroup(emb, weight, label, n_speakers)
-        cent = _centroids(emb, weight, label, n_speakers)
+        label[long] = _regroup(emb[long], weight[long], label[long], n_speakers)
+        cent = _centroids(emb[long], weight[long], label[long], n_speakers)
         dist = 1.0 - emb @ cent.T
-        dist[:, ~np.isin(np.arange(n_speakers), label)] = np.inf
-        rows = np.arange(len(turns))
+        dist[:, ~np.isin(np.arange(n_speakers), label[long])] = np.inf
         best = np.argmin(dist, axis=1)
-        move = (best != label) & (dist[rows, label] - dist[rows, best] > MARGIN)
+        margin = np.where(long, MARGIN, SHORT_MARGIN)
+        move = (best != label) & (dist[rows, label] - dist[rows, best] > margin)
         label = np.where(move, best, label)
         if (label == before).all():
             break
