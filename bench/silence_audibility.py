@@ -25,13 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from listening_coach import roleplay as rp  # noqa: E402
-from listening_coach.accuracy import SILENCE_TOLERANCE_S, _overlap_s, _spans_of, _union  # noqa: E402
+from listening_coach.evaluation.accuracy import SILENCE_TOLERANCE_S, _overlap_s, _spans_of, _union  # noqa: E402
 from listening_coach.audio import SAMPLE_RATE, frame_db  # noqa: E402
-from listening_coach.bench_scripts import condition_of, render_bench  # noqa: E402
+from listening_coach.evaluation.bench_scripts import condition_of, render_bench  # noqa: E402
 from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
 from listening_coach.pipeline import analyze_words  # noqa: E402
-from listening_coach.roleplay import load_truth, load_words  # noqa: E402
-from listening_coach.roleplay_audio import _speech_rms, phone_band  # noqa: E402
+from listening_coach.testing.roleplay import load_truth, load_words  # noqa: E402
+from listening_coach.testing.roleplay_audio import _speech_rms, phone_band  # noqa: E402
 
 FRAME_S = 0.02
 

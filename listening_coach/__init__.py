@@ -10,7 +10,8 @@ Usage::
 from listening_coach.config import DEFAULT_CONFIG, Config, config_from_dict, load_config
 from listening_coach.errors import AudioError, CoachError, ConfigError, DeviceError, ModelError
 from listening_coach.pipeline import analyze, analyze_words
-from listening_coach.report import render_text, session_from_dict, to_dict, write_json
+from listening_coach.report.json import session_from_dict, to_dict, write_json
+from listening_coach.report.text import render_text
 from listening_coach.types import (
     Event, Exchange, Feedback, Label, Metric, Session, Turn, Word,
 )

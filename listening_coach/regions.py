@@ -27,7 +27,7 @@ import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import TranscribeOptions
-from listening_coach.speakers import runs
+from listening_coach.activity import runs
 from listening_coach.transcribe import WHISPER_WINDOW_S, transcribe
 from listening_coach.types import UNCLEAR_TEXT, Speaker, Word
 

@@ -12,12 +12,14 @@ dicts, and are changed with :func:`dataclasses.replace`.
 - :class:`Feedback`: a praise, tip or concern, built from metrics.
 - :class:`Session`: everything one analysis produced, with the config that produced it.
 - :class:`AudioChunk`: a block of live audio, absolute start time plus samples.
+- :class:`RecordingInfo`: what a coach knows about one recording (trainee, date, scenario).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
@@ -41,6 +43,7 @@ EventKind = Literal[
     "hesitation",  # pause inside the trainee's own turn
     "dead_air",  # nobody speaks for a long time
 ]
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 FeedbackLevel = Literal["praise", "tip", "concern"]
 
 
@@ -314,3 +317,22 @@ def _shown(word: Word) -> str:
     if word.unclear:
         return f" [unclear speech {word.duration:.1f} s]"
     return word.text if word.text[:1].isspace() else " " + word.text
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingInfo:
+    """What a coach knows about one recording; every field may be unknown."""
+
+    trainee: str | None = None
+    date: dt.date | None = None
+    scenario: str | None = None
+    channels: tuple[str, ...] | None = None  # channel map, e.g. ("partner", "trainee")
+
+    def as_row(self) -> dict[str, str]:
+        """Return the facts as CSV cells (empty when unknown)."""
+        return {
+            "trainee": self.trainee or "",
+            "date": self.date.isoformat() if self.date else "",
+            "scenario": self.scenario or "",
+            "channels": ",".join(self.channels) if self.channels else "",
+        }

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.pipeline import analyze, analyze_words
-from listening_coach.roleplay import load_truth, load_words
-from listening_coach.sample_scripts import SAMPLES
+from listening_coach.testing.roleplay import load_truth, load_words
+from listening_coach.testing.sample_scripts import SAMPLES
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "audio_samples"
 KINDS = ("interruption", "backchannel", "terminal_overlap", "overlap")

@@ -23,11 +23,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from listening_coach.accuracy import score_session, summarize  # noqa: E402
+from listening_coach.evaluation.accuracy import score_session, summarize  # noqa: E402
 from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
-from listening_coach.feedback_families import CONCERNS  # noqa: E402
+from listening_coach.testing.families import CONCERNS  # noqa: E402
 from listening_coach.pipeline import analyze_words  # noqa: E402
-from listening_coach.roleplay import load_truth, load_words  # noqa: E402
+from listening_coach.testing.roleplay import load_truth, load_words  # noqa: E402
 from listening_coach.types import Word  # noqa: E402
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.pipeline import analyze
-from listening_coach.roleplay import load_truth, write_roleplay
-from listening_coach.sample_scripts import SAMPLES
+from listening_coach.testing.roleplay import load_truth, write_roleplay
+from listening_coach.testing.sample_scripts import SAMPLES
 
 KINDS = ("interruption", "backchannel", "terminal_overlap", "overlap")
 

@@ -20,10 +20,10 @@ from listening_coach.diarization import (
 )
 from listening_coach.diarization.cluster import cluster_embeddings
 from listening_coach.diarization.core import _merge, _smooth
-from listening_coach.diarization.eval import (
+from listening_coach.evaluation.diarization import (
     file_key,
     overlap_regions,
-    read_rttm,
+    read_rttm_files,
     read_uem,
     score_der,
     score_onsets,
@@ -67,7 +67,7 @@ def test_read_rttm_keeps_non_ascii_ids(tmp_path: Path) -> None:
         "SPEAKER trn01 1 0.0 2.0 <NA> <NA> A <NA> <NA>\n",
         encoding="utf-8",
     )
-    ref = read_rttm(path)
+    ref = read_rttm_files(path)
     assert set(ref) == {"trñ00", "trn01"}
     assert [s.speaker for s in ref["trñ00"]] == ["MEE068", "MÉO069"]  # sorted by start
     assert ref["trñ00"][1].end == pytest.approx(3.968)
@@ -76,22 +76,22 @@ def test_read_rttm_keeps_non_ascii_ids(tmp_path: Path) -> None:
 def test_read_rttm_latin1_file(tmp_path: Path) -> None:
     path = tmp_path / "ref.rttm"
     path.write_bytes("SPEAKER trñ00 1 0 1 <NA> <NA> MÉO069 <NA> <NA>\n".encode("latin-1"))
-    assert read_rttm(path)["trñ00"][0].speaker == "MÉO069"
+    assert read_rttm_files(path)["trñ00"][0].speaker == "MÉO069"
 
 
 def test_read_rttm_bad_line_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.rttm"
     path.write_text("SPEAKER f 1 0.0 1.0 <NA> <NA> A <NA> <NA>\nSPEAKER f 1 zero\n")
     with pytest.raises(AudioError, match=r"bad.rttm:2"):
-        read_rttm(path)
+        read_rttm_files(path)
     with pytest.raises(AudioError, match="Cannot read"):
-        read_rttm(tmp_path / "missing.rttm")
+        read_rttm_files(tmp_path / "missing.rttm")
 
 
 def test_write_then_read_rttm_round_trips(tmp_path: Path) -> None:
     segs = (S(0.5, 1.25, "SPEAKER_00"), S(1.0, 2.0, "SPEAKER_01"))
     write_rttm(segs, "clip", tmp_path / "out.rttm")
-    back = read_rttm(tmp_path / "out.rttm")["clip"]
+    back = read_rttm_files(tmp_path / "out.rttm")["clip"]
     assert [(s.start, s.end, s.speaker) for s in back] == [
         (0.5, 1.25, "SPEAKER_00"),
         (1.0, 2.0, "SPEAKER_01"),

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from coach_helpers import FAST_CONFIG, LINES, write_wav
 
-from listening_coach import interchange
+from listening_coach.report import interchange
 from listening_coach.cli import main
 from listening_coach.config import config_from_dict
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.errors import ConfigError
-from listening_coach.interchange import (
+from listening_coach.report.interchange import (
     read_rttm,
     read_segmentation,
     read_textgrid,
@@ -23,7 +23,7 @@ from listening_coach.interchange import (
     to_webvtt,
 )
 from listening_coach.pipeline import analyze_words
-from listening_coach.report import to_dict
+from listening_coach.report.json import to_dict
 from listening_coach.testing import script
 from listening_coach.types import Word
 
@@ -187,7 +187,7 @@ def test_analysis_takes_speakers_from_the_segmentation(tmp_path: Path, monkeypat
                     "SPEAKER mono 1 2.60 2.00 <NA> <NA> B <NA> <NA>\n")
     words = tuple(w for w in script("x 0.0 I waited all day for this", "x 2.7 that sounds exhausting"))
     unattributed = tuple(Word(w.start, w.end, w.text) for w in words)
-    monkeypatch.setattr("listening_coach.interchange.transcribe",
+    monkeypatch.setattr("listening_coach.report.interchange.transcribe",
                         lambda samples, options=None, **kw: unattributed)
     session = interchange.analyze_with_segmentation(wav, rttm, FAST_CONFIG)
     speakers = [(w.text.strip(), w.speaker) for w in session.words]
@@ -209,7 +209,7 @@ def test_export_command(session, tmp_path: Path, capsys) -> None:
 
 
 def test_segmentation_folder_is_matched_by_stem(tmp_path: Path) -> None:
-    from listening_coach.batch import plan_batch
+    from listening_coach.coach.batch import plan_batch
 
     write_wav(tmp_path / "in" / "a.wav", seconds=0.5)
     write_wav(tmp_path / "in" / "b.wav", seconds=0.5)

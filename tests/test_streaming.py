@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.echo import EchoGate
-from listening_coach.live_speech import SileroStream
-from listening_coach.streaming import Cue, LiveSession
-from listening_coach.synth import partner_words
+from listening_coach.live.echo import EchoGate
+from listening_coach.live.speech import SileroStream
+from listening_coach.live.session import Cue, LiveSession
+from listening_coach.live.synth import partner_words
 from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Word
 
 from conftest import require_tool
@@ -26,7 +26,7 @@ CONFIG = replace(DEFAULT_CONFIG, language=replace(DEFAULT_CONFIG.language, use_m
 @pytest.fixture(scope="session")
 def speech() -> dict[str, np.ndarray]:
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
-    from listening_coach.synth import synthesize
+    from listening_coach.live.synth import synthesize
 
     return {
         "reflect": synthesize("It sounds like you have been waiting a long time.",
@@ -111,7 +111,7 @@ def test_streaming_vad_matches_the_batch_model(speech: dict[str, np.ndarray]) ->
 
 
 def test_turns_are_transcribed_and_cued_once_each(speech: dict[str, np.ndarray]) -> None:
-    from listening_coach.synth import measure_spans
+    from listening_coach.live.synth import measure_spans
 
     events: list[tuple[str, object]] = []
     fake = FakeTranscriber()
@@ -269,14 +269,14 @@ def test_cue_never_shows_an_item_beyond_the_report_budget() -> None:
 
 
 def _piece():  # type: ignore[no-untyped-def]
-    from listening_coach.streaming import Piece
+    from listening_coach.live.session import Piece
 
     return Piece(TRAINEE, 1.0, 1.5, np.zeros(10, np.float32), 1.0,
                  words=(Word(1.0, 1.5, " okay", TRAINEE),))
 
 
 def test_backchannel_while_partner_talks_gets_no_cue(speech: dict[str, np.ndarray]) -> None:
-    from listening_coach.synth import synthesize
+    from listening_coach.live.synth import synthesize
 
     yeah = synthesize("Yeah.", voice="en-gb+f3", speed_wpm=110)
     prompt = speech["prompt"]

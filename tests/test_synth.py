@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from listening_coach import synth
+from listening_coach.live import synth
 from listening_coach.errors import AudioError, MissingExtra
-from listening_coach.roleplay import Line, RolePlay, load_truth, render, write_roleplay
-from listening_coach.sample_scripts import SAMPLES
+from listening_coach.testing.roleplay import Line, RolePlay, load_truth, render, write_roleplay
+from listening_coach.testing.sample_scripts import SAMPLES
 from listening_coach.testing import silence, tone
 from listening_coach.types import PARTNER, TRAINEE
 from tests.conftest import ROOT, require_tool

@@ -9,7 +9,7 @@ from listening_coach.config import DEFAULT_CONFIG, VoiceOptions
 from listening_coach.metrics.voice import voice_metrics
 from listening_coach.testing import script, silence, syllable_train
 from listening_coach.turns import group_turns, pair_exchanges
-from listening_coach.voice import merge_voice, voice_frames
+from listening_coach.prosody import merge_voice, voice_frames
 
 
 def test_pitch_is_found_only_where_the_speaker_talks() -> None:

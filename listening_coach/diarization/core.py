@@ -22,7 +22,7 @@ from listening_coach.config import DiarizeOptions
 from listening_coach.diarization import vad
 from listening_coach.diarization.cluster import cluster_embeddings
 from listening_coach.diarization.embed import embed_windows
-from listening_coach.diarization.overlap import find_overlaps, frame_average
+from listening_coach.diarization.overlap import find_overlap_regions, frame_average
 from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes
 from listening_coach.errors import AudioError, ConfigError
 
@@ -168,7 +168,7 @@ def diarize(
     segments = _merge(_segments(frame_labels, frame_scores), options.merge_gap_s)
     overlaps: tuple[tuple[float, float], ...] = ()
     if options.overlap and len(centroids) > 1:
-        overlaps, extra = find_overlaps(spans, embeddings, centroids, frame_labels, options)
+        overlaps, extra = find_overlap_regions(spans, embeddings, centroids, frame_labels, options)
         segments = tuple(sorted(segments + extra, key=lambda s: (s.start, s.end)))
     segments, names = _rename(segments)
     voiceprints = tuple((names[f"#{i}"], centroids[i]) for i in range(len(centroids)) if f"#{i}" in names)

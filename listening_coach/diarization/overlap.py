@@ -1,6 +1,6 @@
 """Overlap in mono: stretches where two voices explain the audio better than one.
 
-- :func:`find_overlaps`: window embeddings + speaker voiceprints -> overlap stretches and the
+- :func:`find_overlap_regions`: window embeddings + speaker voiceprints -> overlap stretches and the
   extra segments that put the second speaker there.
 
 The voice encoder's embedding of two people talking at once lies near the normalised *sum* of
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from listening_coach.speakers import runs as _runs
+from listening_coach.activity import runs as _runs
 
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.types import SpeakerSegment
@@ -60,7 +60,7 @@ def overlap_evidence(
     return pair.max(axis=1) - single.max(axis=1), pair, pairs
 
 
-def find_overlaps(
+def find_overlap_regions(
     spans: np.ndarray,
     embeddings: np.ndarray,
     centroids: np.ndarray,

@@ -1,7 +1,7 @@
 """Records the diarizer returns: :class:`SpeakerSegment` and :class:`Diarization`.
 
 :func:`overlap_regions`: the stretches where two or more segments overlap (used by the
-diarizer and by its scores in :mod:`listening_coach.diarization.eval`).
+diarizer and by its scores in :mod:`listening_coach.evaluation.diarization`).
 
 Times are float seconds from the start of the samples given to
 :func:`listening_coach.diarization.diarize`. Labels are ``SPEAKER_00`` ... in order of first

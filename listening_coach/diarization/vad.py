@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
-from listening_coach.speakers import runs as _runs
+from listening_coach.activity import runs as _runs
 
 from listening_coach.errors import MissingExtra
 

@@ -168,10 +168,10 @@ def _label_batch(
     codable = [is_codable(text) for text, _ in items]
     if options.use_model:
         from listening_coach.language.encoder import load_encoder
-        from listening_coach.language.model import load_model
+        from listening_coach.language.model import load_language_model
 
         if model is None:
-            model = load_model(options.model_path)
+            model = load_language_model(options.model_path)
             encoder = load_encoder(options.encoder_path) if options.use_encoder else None
         idx = [i for i, ok in enumerate(codable) if ok]
         for i, p in zip(idx, model.predict([items[i] for i in idx], encoder=encoder,
