@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from listening_coach import roleplay as rp  # noqa: E402
+from listening_coach.testing import roleplay as rp  # noqa: E402
 from listening_coach.evaluation.accuracy import SILENCE_TOLERANCE_S, _overlap_s, _spans_of, _union  # noqa: E402
 from listening_coach.audio import SAMPLE_RATE, frame_db  # noqa: E402
 from listening_coach.evaluation.bench_scripts import condition_of, render_bench  # noqa: E402

@@ -178,3 +178,20 @@ def test_every_exchange_item_keeps_its_evidence_on_the_samples() -> None:
         for f in items:
             assert f.evidence and f.because, (path.name, f.code)  # quote and time, and a number
             assert f.evidence[0].start >= 0 and all(m.name for m in f.because)
+
+
+def test_praise_in_the_turn_that_escalated_gives_way_to_a_second_concern() -> None:
+    # one answer that cuts in, validates, then hides behind policy: the validation is
+    # undercut by the same breath, so the policy concern takes the second slot
+    words = script(
+        "partner 0.0 and now you will tell me there is some policy",  # 0-4.0 s
+        "trainee 2.8 @130 hold on. I can see why you are upset. I am afraid our policy is that it "
+        "takes seven days",
+    )
+    session = analyze_words(words, RULES_ONLY)
+    items = [f for f in session.feedback if f.exchange == 0]
+    shown = [f.code for f in items if not f.more]
+    assert shown == ["interrupted", "language_policy"]
+    assert "validation" in {f.code for f in items if f.more}  # kept, folded under "more"
+    # praise from a turn of its own (a backchannel) still comes before a second concern:
+    # test_budget_worst_concern_then_best_praise_rest_in_more

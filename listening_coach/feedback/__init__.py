@@ -62,7 +62,7 @@ def give_feedback(
         context = ExchangeContext(ex, own, get, config, exchanges, own_wpm, partner_overlaps)
         items = exchange_feedback(context)
         items += [f for f in extra if f.exchange == ex.index]
-        out.extend(budget(items, fb.max_items_per_exchange))
+        out.extend(budget(items, fb.max_items_per_exchange, ex.response))
     summary = session_feedback(exchanges, get, config, out)
     summary += [f for f in extra if f.exchange is None]
     out.extend(budget_session(summary, fb.max_session_items))

@@ -110,7 +110,14 @@ def _escalation_feedback(
 
 _INFO_QUESTION = re.compile(
     r"^(?:(?:so|and|okay|ok|well|i hear you|i see|right)[,.]?\s+)*"
-    r"(?:which|where|when|who|whose|(?:what(?:'s| is| was| are)\s+(?:the|your|her|his|their)\b))",
+    r"(?:which|where|when|who|whose|(?:what(?:'s| is| was| are)\s+(?:the|your|her|his|their)\b)"
+    # a request for a document or detail: "May I see your boarding pass?"
+    r"|(?:may|can|could)\s+i\s+(?:see|have|get|take|check)\s+(?:your|the)\b)",
+    re.IGNORECASE)
+# "I hear you. What have they told you?" heard as one sentence without its question mark: an
+# open question after an acknowledgement ("what I hear", "what you're saying" reflect instead).
+_ACK_THEN_QUESTION = re.compile(
+    r"^(?:so\s+)?(?:i hear you|i see|i understand|okay|ok|right)[,.]?\s+(?:what|how)\s+(?!i\b|you\b)",
     re.IGNORECASE)
 
 
@@ -128,7 +135,7 @@ def _acknowledges(lab: Label, min_confidence: float) -> bool:
     question that invites them to say more."""
     if _ACKNOWLEDGING_FLAGS & set(lab.flags):
         return True
-    if _invites(lab):
+    if _invites(lab) or _ACK_THEN_QUESTION.match(lab.text.strip()):
         return True
     if _INFO_QUESTION.match(lab.text.strip()):
         return False  # "I hear you, which flat number..." asks for a detail, whatever its label
