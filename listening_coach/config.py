@@ -159,7 +159,7 @@ class FeedbackOptions:
     min_pace_speech_s: float = opt(2.0, ge=0)
     fast_min_words: int = opt(8, ge=1)
     pace_stretch_gap_s: float = opt(0.5, gt=0)  # a pause this long ends a stretch of speech
-    fast_vs_own_ratio: float = opt(1.1, ge=1)  # ... and this much faster than the trainee's median
+    fast_vs_own_ratio: float = opt(1.1, ge=1)  # ... and this many times their usual syllables/s
     speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"
     # The partner escalated only when loudness, pitch and pace all rise above the partner's own
     # first prompts (``escalation_baseline_prompts``) by these margins.

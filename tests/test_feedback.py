@@ -8,6 +8,7 @@ from listening_coach.config import DEFAULT_CONFIG, config_from_dict
 from listening_coach.feedback import clock
 from listening_coach.pipeline import analyze_words
 from listening_coach.testing import script
+from listening_coach.types import Word
 
 RULES_ONLY = config_from_dict({"language": {"use_model": False}})
 
@@ -195,3 +196,44 @@ def test_praise_in_the_turn_that_escalated_gives_way_to_a_second_concern() -> No
     assert "validation" in {f.code for f in items if f.more}  # kept, folded under "more"
     # praise from a turn of its own (a backchannel) still comes before a second concern:
     # test_budget_worst_concern_then_best_praise_rest_in_more
+
+
+def _answers(*answers: tuple[float, str]) -> tuple[Word, ...]:
+    """A partner line, then one answer per (words/min, text), 20 s apart."""
+    lines = []
+    for k, (wpm, text) in enumerate(answers):
+        lines += [f"partner {20.0 * k} I have been waiting for hours and nobody told me",
+                  f"trainee {20.0 * k + 5} @{wpm} {text}"]
+    return script(*lines)
+
+
+SHORT = "I can see you want this done and I will help you get it"  # 14 words, 14 syllables
+LONG = "unfortunately the maintenance department is completely overwhelmed and understaffed"
+
+
+def test_own_pace_is_compared_in_syllables_not_words() -> None:
+    # at the same 170 words/min, long words are said faster than short ones: the answer of
+    # long words is hurried against this trainee's usual short-word answers...
+    hurried = analyze_words(_answers(*[(170, SHORT)] * 4, (170, LONG)), RULES_ONLY)
+    tips = [f for f in hurried.feedback if f.code == "fast_answer"]
+    assert [f.exchange for f in tips] == [4] and "faster than your usual pace" in tips[0].message
+    # ...and short words at 190 words/min (1.12x the words/min) are not, against long-word answers
+    usual = analyze_words(_answers(*[(170, LONG)] * 4, (190, SHORT)), RULES_ONLY)
+    assert not [f for f in usual.feedback if f.code == "fast_answer"]
+
+
+def test_usual_pace_leaves_out_answers_that_cut_in() -> None:
+    # three calm answers at 150 words/min, three hurried cut-ins at 230: the usual pace is the
+    # calm one, so a 175 words/min answer is hurried (over all six its median would be 190)
+    lines = []
+    for k in range(3):
+        lines += [f"partner {20.0 * k} @150 and then they told me that I would have to wait all week",
+                  f"trainee {20.0 * k + 2.0} @230 {SHORT}",
+                  f"partner {60.0 + 20.0 * k} I have been waiting for hours and nobody told me",
+                  f"trainee {65.0 + 20.0 * k} @150 {SHORT}"]
+    lines += ["partner 130.0 I have been waiting for hours and nobody told me",
+              f"trainee 135.0 @175 {SHORT}"]
+    session = analyze_words(script(*lines), RULES_ONLY)
+    assert len([f for f in session.feedback if f.code == "interrupted"]) == 3
+    tips = [f for f in session.feedback if f.code == "fast_answer"]
+    assert session.exchanges[-1].index in {f.exchange for f in tips}

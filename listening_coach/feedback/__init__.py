@@ -22,7 +22,13 @@ import statistics
 
 from listening_coach.config import Config
 from listening_coach.feedback.budget import FAMILIES, IMPORTANCE, budget, budget_session
-from listening_coach.feedback.exchange import ExchangeContext, Lookup, exchange_feedback, stretches
+from listening_coach.feedback.exchange import (
+    ExchangeContext,
+    Lookup,
+    exchange_feedback,
+    stretches,
+    syllable_rate,
+)
 from listening_coach.feedback.session import session_feedback
 from listening_coach.feedback.text import clock, counted, latency_phrase, percent, quote
 from listening_coach.types import PARTNER, Event, Exchange, Feedback, Metric
@@ -49,17 +55,19 @@ def give_feedback(
     """
     get = Lookup(metrics)
     fb = config.feedback
-    paces = [60.0 * len(t.words) / t.duration
-             for t in stretches(tuple(t for ex in exchanges for t in ex.response),
-                                fb.pace_stretch_gap_s)
-             if len(t.words) >= fb.fast_min_words and t.duration > 0]
-    own_wpm = statistics.median(paces) if len(paces) >= 3 else None
-    out: list[Feedback] = []
     partner_overlaps = tuple(e.start for e in events if e.speaker == PARTNER
                              and e.kind in ("interruption", "overlap", "terminal_overlap"))
+    cut_ins = tuple(e.start for e in events if e.speaker != PARTNER and e.kind == "interruption")
+    paces = [syllable_rate(t)
+             for t in stretches(tuple(t for ex in exchanges for t in ex.response),
+                                fb.pace_stretch_gap_s)
+             if len(t.words) >= fb.fast_min_words and t.duration > 0
+             and not any(t.start <= at <= t.end for at in partner_overlaps + cut_ins)]
+    own_pace = statistics.median(paces) if len(paces) >= 3 else None
+    out: list[Feedback] = []
     for ex in exchanges:
         own = tuple(e for e in events if e.exchange == ex.index)
-        context = ExchangeContext(ex, own, get, config, exchanges, own_wpm, partner_overlaps)
+        context = ExchangeContext(ex, own, get, config, exchanges, own_pace, partner_overlaps)
         items = exchange_feedback(context)
         items += [f for f in extra if f.exchange == ex.index]
         out.extend(budget(items, fb.max_items_per_exchange, ex.response))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from listening_coach.config import Config
 from listening_coach.feedback.text import clock, quote
+from listening_coach.metrics.pace import count_syllables
 from listening_coach.types import TRAINEE, Event, Exchange, Feedback, Metric, Turn
 
 
@@ -38,7 +39,7 @@ class ExchangeContext:
     get: Lookup
     config: Config
     exchanges: tuple[Exchange, ...]  # all of them (for the partner's baseline)
-    own_wpm: float | None = None  # the trainee's median answer pace (answers long enough)
+    own_pace: float | None = None  # the trainee's median stretch, syllables/s (see fast_answer)
     partner_overlaps: tuple[float, ...] = ()  # when the partner cut in (a cut turn has no pace)
 
     @property
@@ -81,26 +82,37 @@ def stretches(turns: tuple[Turn, ...], gap_s: float) -> list[Turn]:
     return out
 
 
+def syllable_rate(turn: Turn) -> float:
+    """Syllables per second of a stretch (its intelligible words; spelling-based count)."""
+    syllables = sum(count_syllables(w.text) for w in turn.words if not w.unclear)
+    return syllables / turn.duration if turn.duration > 0 else 0.0
+
+
 def fast_answer(c: ExchangeContext) -> list[Feedback]:
     """The fastest sustained stretch of the answer (speech without a pause of
     ``pace_stretch_gap_s``): ``fast_min_words`` words over
     ``min_pace_speech_s`` or more, not cut into by the partner, above ``pace.fast_wpm`` and
-    ``fast_vs_own_ratio`` times the trainee's own median pace. A 4-word answer has no meaningful
-    pace, and a naturally fast talker is not told on every exchange."""
+    ``fast_vs_own_ratio`` times the trainee's own usual pace. A 4-word answer has no meaningful
+    pace, and a naturally fast talker is not told on every exchange.
+
+    Against the trainee's own pace the rate is compared in syllables per second, not words:
+    words vary in length from sentence to sentence ("You want action this week, not more
+    talking" has 11 syllables in 8 words, "I am really glad you called" 8 in 6), so at the same
+    speaking rate two answers differ by 10-20% in words/min, as much as the margin judged."""
     pace, fb = c.config.pace, c.config.feedback
     rates = [
-        (60.0 * len(t.words) / t.duration, t)
+        (60.0 * len(t.words) / t.duration, syllable_rate(t), t)
         for t in stretches(c.exchange.response, fb.pace_stretch_gap_s)
         if len(t.words) >= fb.fast_min_words and t.duration >= fb.min_pace_speech_s
         and not any(t.start <= at <= t.end for at in c.partner_overlaps)
     ]
     if not rates:
         return []
-    wpm, turn = max(rates, key=lambda r: r[0])
-    if wpm <= pace.fast_wpm or (c.own_wpm is not None and wpm < fb.fast_vs_own_ratio * c.own_wpm):
+    wpm, rate, turn = max(rates, key=lambda r: r[1])
+    if wpm <= pace.fast_wpm or (c.own_pace is not None and rate < fb.fast_vs_own_ratio * c.own_pace):
         return []  # a fast talker's usual pace is no news on every exchange
-    usual = (f", {100 * (wpm / c.own_wpm - 1):.0f}% faster than your usual {c.own_wpm:.0f}"
-             if c.own_wpm else "")
+    usual = (f", {100 * (rate / c.own_pace - 1):.0f}% faster than your usual pace"
+             if c.own_pace else "")
     metric = Metric("pace.turn_wpm", round(wpm, 1), "words/min", c.i, turn.words)
     return [Feedback(
         "tip",
