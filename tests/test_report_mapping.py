@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 
 from listening_coach.config import config_from_dict
+from listening_coach.errors import OutputError
 from listening_coach.pipeline import analyze_words
 from listening_coach.report.json import SHAPES, session_from_dict, to_dict
 from listening_coach.testing import script
 from listening_coach.types import UNCLEAR_TEXT, Label, Session, Transcript, VoiceFrames, Word
-
-import legacy_report_json as legacy  # noqa: E402  (deleted with the old code)
 
 
 def _voice(duration_s: float, hop_s: float = 0.01) -> VoiceFrames:
@@ -87,18 +86,31 @@ def test_rich_session_covers_every_record(rich: Session) -> None:
     assert any(f.because for f in rich.feedback) and any(m.evidence for m in rich.metrics)
 
 
-def test_generated_mapping_writes_what_the_hand_written_one_did(rich: Session) -> None:
-    assert _text(to_dict(rich)) == _text(legacy.to_dict(rich))
+def test_rich_session_round_trips_byte_for_byte(rich: Session) -> None:
+    # tests/legacy_report_json.py (commit 68fae5a) checked this output byte for byte against
+    # the hand-written mapping it replaced
+    text = _text(to_dict(rich))
+    back = session_from_dict(json.loads(text))
+    assert _text(to_dict(back)) == text
+    assert [w.text for w in back.words] == [w.text for w in rich.words]
+    assert [f.code for f in back.feedback] == [f.code for f in rich.feedback]
 
 
-def test_generated_mapping_reads_what_the_hand_written_one_did(rich: Session) -> None:
-    data = json.loads(_text(to_dict(rich)))
-    new, old = session_from_dict(data), legacy.session_from_dict(data)
-    assert new == old
-    assert _text(to_dict(new)) == _text(legacy.to_dict(old)) == _text(data)
-    assert new.voice is not None and old.voice is not None
-    for a, b in zip(new.voice.loudness_db + new.voice.pitch_hz, old.voice.loudness_db + old.voice.pitch_hz):
-        assert a[0] == b[0] and np.array_equal(a[1], b[1], equal_nan=True)
+def test_schema_differences_from_the_records(rich: Session) -> None:
+    data = to_dict(rich)
+    assert data["transcript"]["duration_s"] == 33.334  # renamed, times to the millisecond
+    unclear = data["words"][-1]
+    assert (unclear["end"], unclear["speaker_confidence"]) == (round(32.2345, 3), 0.61)
+    assert list(data["labels"][-1])[:6] == ["start", "end", "text", "label", "subtype", "confidence"]
+    assert data["labels"][-1]["scores"] == {"reflection": 0.877, "question": 0.1}
+    item = next(f for f in data["feedback"] if f["evidence"])
+    assert item["at"] == data["words"][item["evidence"][0]]["start"]  # words by index
+    assert data["turns"][data["exchanges"][0]["prompt"][0]]["speaker"] == "partner"
+    voice = data["voice"]
+    assert voice["hop_s"] == pytest.approx(0.1)
+    loud = voice["speakers"]["partner"]["loudness_db"]
+    assert len(loud) == 334 and loud[50:80] == [None] * 30  # 3 s silent: null
+    assert None not in loud[:50] + loud[80:]
 
 
 def test_every_field_of_every_record_is_written(rich: Session) -> None:
@@ -111,3 +123,17 @@ def test_every_field_of_every_record_is_written(rich: Session) -> None:
     for cls, shape in SHAPES.items():
         keys = {shape.keys.get(f.name, f.name) for f in dataclasses.fields(cls)} | set(shape.extra)
         assert objects[cls.__name__] and all(set(o) >= keys for o in objects[cls.__name__]), cls
+
+
+def test_keys_older_schemas_lack_take_defaults_and_missing_ones_are_named(rich: Session) -> None:
+    data = json.loads(_text(to_dict(rich)))
+    for w in data["words"]:
+        del w["speaker_confidence"]  # 1.0 files
+    for f in data["feedback"]:
+        del f["more"]  # 1.0 files
+    back = session_from_dict(data)
+    assert {w.speaker_confidence for w in back.words} == {1.0}
+    assert not any(f.more for f in back.feedback)
+    del data["turns"][0]["speaker"]
+    with pytest.raises(OutputError, match="a Turn lacks 'speaker'"):
+        session_from_dict(data)
