@@ -7,6 +7,7 @@
 - :func:`flag_metric`: the name of a ``language.flag.<flag>`` count (one family member).
 - :func:`spec_of`: the member a metric name belongs to (None: not registered); :func:`measured`:
   a :class:`Metric` for a name known only at run time (``language.*`` counts, flags).
+- :data:`FROM_AUDIO`: the metrics measured from voice frames (a re-scored session carries them).
 - :class:`MetricIndex`: repeated ``(name, exchange)`` lookups over a tuple of metrics; single
   lookups on a session are :meth:`listening_coach.types.Session.metric`.
 
@@ -222,6 +223,11 @@ class MetricName(StrEnum):
 
 
 _BY_NAME: dict[str, MetricName] = {m.value: m for m in MetricName}
+# measured from the voice frames, which a session loaded from JSON keeps only coarsely (or not)
+FROM_AUDIO: frozenset[MetricName] = frozenset(
+    {m for m in MetricName if m.group == "voice"}
+    | {MetricName.EFFECT_PARTNER_LOUDNESS_CHANGE_DB, MetricName.EFFECT_PARTNER_PITCH_CHANGE_ST}
+)
 
 
 def flag_metric(flag: str) -> str:
