@@ -108,6 +108,14 @@ class Span:
         """
         return max(0.0, min(self.end, other.end) - max(self.start, other.start))
 
+    def clamp(self, time: Seconds) -> Seconds:
+        """The time in the span nearest to ``time``.
+
+        >>> Span(1.0, 2.0).clamp(0.2), Span(1.0, 2.0).clamp(1.5), Span(1.0, 2.0).clamp(7.0)
+        (1.0, 1.5, 2.0)
+        """
+        return min(max(time, self.start), self.end)
+
     def shifted(self, by: Seconds) -> Span:
         """The same span ``by`` seconds later (earlier when negative).
 
