@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from listening_coach.evaluation.asr import align_errors, normalize_words
+from listening_coach.metrics.names import MetricName
 from listening_coach.testing.families import FeedbackScore, empty_score, score_feedback
 from listening_coach.types import Session
 
@@ -228,7 +229,7 @@ def _exchange_errors(truth: dict[str, Any], session: Session) -> tuple[list[floa
         latency = got.response_latency
         if latency is not None:
             lat.append(round(abs(latency - ex["latency_s"]), 3))
-        metric = session.metric("pace.wpm", got.index)
+        metric = session.metric(MetricName.PACE_WPM, got.index)
         if metric is not None and ex.get("trainee_wpm"):
             wpm.append(round(abs(metric.value / ex["trainee_wpm"] - 1), 4))
     return lat, unmatched, wpm

@@ -26,7 +26,6 @@ from listening_coach.feedback.budget import FAMILIES, IMPORTANCE, budget, budget
 from listening_coach.feedback.exchange import (
     DEFAULT_PACE_TARGETS,
     ExchangeContext,
-    Lookup,
     PaceTargets,
     exchange_feedback,
     stretches,
@@ -34,6 +33,7 @@ from listening_coach.feedback.exchange import (
 )
 from listening_coach.feedback.session import session_feedback
 from listening_coach.feedback.text import clock, counted, latency_phrase, percent, quote
+from listening_coach.metrics.names import MetricIndex
 from listening_coach.types import PARTNER, Event, Exchange, Feedback, Metric
 
 __all__ = [
@@ -57,7 +57,7 @@ def give_feedback(
     ``extra`` holds items from other stages (language); they compete for the same per-exchange
     slots and the same summary.
     """
-    get = Lookup(metrics)
+    get = MetricIndex(metrics).get
     fb = options
     partner_overlaps = tuple(e.start for e in events if e.speaker == PARTNER
                              and e.kind in ("interruption", "overlap", "terminal_overlap"))

@@ -21,6 +21,7 @@ other yields within ``yield_within_s``, or when it talks over them for at least
 from __future__ import annotations
 
 from listening_coach.config import OverlapOptions
+from listening_coach.metrics.names import MetricName
 from listening_coach.types import PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
 
 
@@ -117,20 +118,20 @@ def overlap_metrics(events: tuple[Event, ...], exchanges: tuple[Exchange, ...]) 
     ``overlap.interruptions_per_exchange``.
     """
     names = (
-        ("overlap.interruptions", "interruption", TRAINEE),
-        ("overlap.interrupted_by_partner", "interruption", PARTNER),
-        ("overlap.backchannels", "backchannel", TRAINEE),
-        ("overlap.partner_backchannels", "backchannel", PARTNER),
-        ("overlap.terminal_overlaps", "terminal_overlap", None),
-        ("overlap.other", "overlap", None),
+        (MetricName.OVERLAP_INTERRUPTIONS, "interruption", TRAINEE),
+        (MetricName.OVERLAP_INTERRUPTED_BY_PARTNER, "interruption", PARTNER),
+        (MetricName.OVERLAP_BACKCHANNELS, "backchannel", TRAINEE),
+        (MetricName.OVERLAP_PARTNER_BACKCHANNELS, "backchannel", PARTNER),
+        (MetricName.OVERLAP_TERMINAL_OVERLAPS, "terminal_overlap", None),
+        (MetricName.OVERLAP_OTHER, "overlap", None),
     )
     metrics: list[Metric] = []
     for exchange in [ex.index for ex in exchanges] + [None]:
         for name, kind, speaker in names:
             chosen = _select(events, kind, speaker, exchange)
             evidence = tuple(w for e in chosen for w in e.evidence)
-            metrics.append(Metric(name, float(len(chosen)), "count", exchange, evidence))
+            metrics.append(name.at(float(len(chosen)), exchange, evidence))
     if exchanges:
         total = sum(1 for e in events if e.kind == "interruption" and e.speaker == TRAINEE)
-        metrics.append(Metric("overlap.interruptions_per_exchange", total / len(exchanges), "ratio"))
+        metrics.append(MetricName.OVERLAP_INTERRUPTIONS_PER_EXCHANGE.at(total / len(exchanges)))
     return tuple(metrics)
