@@ -34,8 +34,9 @@ def _exchange_of(time: float, exchanges: tuple[Exchange, ...]) -> int | None:
 
 
 def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | None:
-    overlap_end = min(turn.end, other.end)
-    if overlap_end - turn.start < options.min_overlap_s and not turn.backchannel:
+    """How ``turn``, starting while ``other`` runs, overlaps it (None: too short to count)."""
+    shared = (turn.span & other.span).duration
+    if shared < options.min_overlap_s and not turn.backchannel:
         return None
     if turn.backchannel:
         return "backchannel"
@@ -46,7 +47,7 @@ def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | N
         return "interruption"
     overlapping_words = [w for w in turn.words if w.start < other.end]
     if (
-        overlap_end - turn.start >= options.interruption_min_overlap_s
+        shared >= options.interruption_min_overlap_s
         and len(overlapping_words) >= options.interruption_min_words
     ):
         return "interruption"
@@ -74,7 +75,7 @@ def find_overlaps(
         kind = _classify(turn, other, options)
         if kind is None:
             continue
-        end = min(turn.end, other.end)
+        shared = turn.span & other.span  # starts at turn.start: ``other`` was already running
         evidence = (
             turn.words
             if kind == "backchannel"
@@ -83,8 +84,8 @@ def find_overlaps(
         events.append(
             Event(
                 kind,
-                turn.start,
-                max(end, turn.start),
+                shared.start,
+                shared.end,
                 turn.speaker,
                 other.speaker,
                 _exchange_of(turn.start, exchanges),
