@@ -96,7 +96,8 @@ class MetricName(StrEnum):
     PACE_WPM = (
         "pace.wpm", "words/min", "both",
         "trainee words ÷ speaking time (first word start to last word end of each response turn, "
-        "pauses inside included); none below `pace.min_words` (5). Aim 110–140", "target")
+        "pauses inside included); none below `pace.min_words` (5). Aim `pace.target_wpm_min`–"
+        "`pace.target_wpm_max` (110–140)", "target")
     PACE_ARTICULATION_RATE = (
         "pace.articulation_rate", "syllables/s", "both",
         "spelling-based syllable count ÷ speaking time without pauses ≥ "
@@ -122,18 +123,20 @@ class MetricName(StrEnum):
         "drop sentences — faster-whisper issues #901, #319)", "lower")
     PACE_FILLERS_PER_MIN = (
         "pace.fillers_per_min", "count/min", "session",
-        "the same per minute of trainee speech; below about 5 listeners do not mind", "lower")
+        "the same per minute of trainee speech; below about 5 (`feedback.fillers_per_min`) "
+        "listeners do not mind", "lower")
 
     # talk (metrics/pace.py)
     TALK_SHARE = (
         "talk.share", "ratio", "both",
         "trainee speaking time ÷ both speakers' speaking time (floor turns); listening roles: well "
-        "under 0.5", "lower")
+        "under `feedback.max_talk_share` (0.5)", "lower")
     TALK_LONGEST_MONOLOGUE = ("talk.longest_monologue", "s", "session", "longest trainee turn", "lower")
     TALK_LONGEST_PARTNER_TURN = ("talk.longest_partner_turn", "s", "session", "longest partner turn")
     TALK_TURN_S = (
         "talk.turn_s", "s", "exchange",
-        "only in a `long_turn` item's `because`: the length of the trainee turn it judged", "lower")
+        "only in a `monologue` item's `because`: the trainee turn longer than `feedback.monologue_s` "
+        "(30 s) it judged", "lower")
 
     # voice (metrics/voice.py), per exchange
     VOICE_LOUDNESS_DB = (
@@ -144,7 +147,7 @@ class MetricName(StrEnum):
         "voice.loudness_vs_partner_db", "dB", "exchange", "trainee loudness − partner loudness")
     VOICE_LOUDNESS_VS_BASELINE_DB = (
         "voice.loudness_vs_baseline_db", "dB", "exchange",
-        "trainee loudness − its mean over their first `pace.baseline_exchanges` exchanges")
+        "trainee loudness − its mean over their first `pace.baseline_exchanges` (2) exchanges")
     VOICE_PITCH_MEDIAN_HZ = ("voice.pitch_median_hz", "Hz", "exchange", "the trainee's median pitch")
     VOICE_PARTNER_PITCH_MEDIAN_HZ = (
         "voice.partner_pitch_median_hz", "Hz", "exchange", "the partner's median pitch")
