@@ -30,10 +30,11 @@ from listening_coach.audio import (
 )
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError
-from listening_coach.feedback import give_feedback
+from listening_coach.feedback import PaceTargets, give_feedback
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
+from listening_coach.metrics.names import MetricIndex
 from listening_coach.transcribe import describe
 from listening_coach.turns import group_turns, pair_exchanges
 from listening_coach.types import (
@@ -221,13 +222,14 @@ def score(session: Session, overrides: Overrides = Overrides(), *, hook: Hook | 
     config, turns, exchanges = session.config, session.turns, session.exchanges
     events = overrides.events if overrides.events is not None else find_events(turns, exchanges, config)
     metrics = compute_metrics(turns, exchanges, events, config, session.voice)
-    names = {(m.name, m.exchange) for m in metrics}
-    metrics += tuple(m for m in overrides.carried if (m.name, m.exchange) not in names)
+    fresh = MetricIndex(metrics)
+    metrics += tuple(m for m in overrides.carried if fresh.get(m.name, m.exchange) is None)
     labels, language_metrics, language_feedback = _language(exchanges, metrics, config, overrides.labels)
     metrics = metrics + language_metrics
     metrics = metrics + effect_metrics(exchanges, metrics)
     hook("metrics", metrics)
-    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
+    feedback = give_feedback(exchanges, events, metrics, config.feedback, pace=PaceTargets.of(config.pace),
+                             extra=language_feedback)
     hook("feedback", feedback)
     return replace(session, events=events, labels=labels, metrics=metrics, feedback=feedback)
 
@@ -244,6 +246,9 @@ def _language(
     if labels is None:
         labels = label_exchanges(exchanges, config.language)
     lang_metrics = language_metrics(exchanges, labels, config.language)
-    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language,
-                                      config.feedback)
+    lang_feedback = language_feedback(
+        exchanges, labels, metrics + lang_metrics, config.language,
+        suggestion_min_probability=config.feedback.suggestion_min_probability,
+        suggestion_check_grammar=config.feedback.suggestion_check_grammar,
+    )
     return labels, lang_metrics, lang_feedback

@@ -119,7 +119,7 @@ def _holds_floor(other: list[Word], start: float, end: float, options: TurnOptio
 
 def _overlap_s(words: list[Word], other: list[Word]) -> float:
     """Seconds of ``words`` during which ``other`` speaks (pairwise, an upper bound)."""
-    return sum(max(min(a.end, b.end) - max(a.start, b.start), 0.0) for a in words for b in other)
+    return sum(a.span.overlap(b.span) for a in words for b in other)
 
 
 def _is_backchannel(spurt: list[Word], others: list[Word], options: TurnOptions) -> bool:

@@ -196,7 +196,7 @@ class Event(Timed):
 class Metric:
     """One measured value; ``exchange`` None means the whole session."""
 
-    name: str  # dotted: "pace.wpm", "overlap.interruptions", "language.reflections"
+    name: str  # dotted, registered in metrics/names.py: "pace.wpm", "overlap.interruptions"
     value: float
     unit: str  # "words/min", "s", "count", "ratio", "dB", "semitones", "syllables/s"
     exchange: int | None = None

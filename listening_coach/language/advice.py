@@ -20,12 +20,14 @@ advice is generic, with no made-up sentence.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from listening_coach.config import FeedbackOptions, LanguageOptions, build_options
 from listening_coach.feedback import clock, counted, quote
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS
 from listening_coach.language.suggest import Suggestion, build_suggestion, emotional_line
+from listening_coach.metrics.names import MetricIndex, MetricName, flag_metric
 from listening_coach.types import Exchange, Feedback, Label, Metric
 
 _FLAG_ADVICE = {
@@ -48,11 +50,11 @@ _PRAISE = {
 
 
 _PRAISE_METRICS = {
-    "good_complex_reflection": ("language.complex_reflections", "language.fidelity"),
-    "good_simple_reflection": ("language.simple_reflections", "language.fidelity"),
-    "validation": ("language.validations", "language.flag.validation"),
-    "open_question": ("language.open_questions",),
-    "affirmation": ("language.flag.affirmation",),
+    "good_complex_reflection": (MetricName.LANGUAGE_COMPLEX_REFLECTIONS, MetricName.LANGUAGE_FIDELITY),
+    "good_simple_reflection": (MetricName.LANGUAGE_SIMPLE_REFLECTIONS, MetricName.LANGUAGE_FIDELITY),
+    "validation": (MetricName.LANGUAGE_VALIDATIONS, flag_metric("validation")),
+    "open_question": (MetricName.LANGUAGE_OPEN_QUESTIONS,),
+    "affirmation": (flag_metric("affirmation"),),
 }
 
 
@@ -62,17 +64,25 @@ def _quote(text: str, limit: int = 90) -> str:
 
 
 def _metric(metrics: tuple[Metric, ...], name: str, exchange: int | None) -> Metric | None:
-    for m in metrics:
-        if m.name == name and m.exchange == exchange:
-            return m
-    return None
+    return MetricIndex(metrics).get(name, exchange)
 
 
 def _because(metrics: tuple[Metric, ...], names: tuple[str, ...], exchange: int | None) -> tuple[Metric, ...]:
     return tuple(m for n in names if (m := _metric(metrics, n, exchange)) is not None)
 
 
-def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | None:
+class _Gates(NamedTuple):
+    """The evidence gates of suggested reflections (``[feedback]`` keys, passed in by name)."""
+
+    suggestion_min_probability: float
+    suggestion_check_grammar: bool
+
+
+_FEEDBACK = FeedbackOptions()
+_DEFAULT_GATES = _Gates(_FEEDBACK.suggestion_min_probability, _FEEDBACK.suggestion_check_grammar)
+
+
+def _suggestion(exchange: Exchange | None, fb: _Gates) -> Suggestion | None:
     if exchange is None or not exchange.prompt:
         return None
     heard = [w for w in exchange.prompt_words if not w.unclear]
@@ -82,7 +92,7 @@ def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | 
 
 def _escalation_feedback(
     exchanges: dict[int, Exchange], labels: list[Label], metrics: tuple[Metric, ...],
-    fb: FeedbackOptions,
+    fb: _Gates,
 ) -> list[Feedback]:
     """One concern per escalating flag per exchange, the first with a suggested reflection."""
     out: list[Feedback] = []
@@ -103,7 +113,7 @@ def _escalation_feedback(
                         if suggestion else "; try reflecting what they said and how they feel")
             out.append(Feedback(
                 "concern", message, lab.exchange,
-                _because(metrics, (f"language.flag.{flag}",), lab.exchange),
+                _because(metrics, (flag_metric(flag),), lab.exchange),
                 words_of(tuple(exchanges.values()), [lab]), f"language_{flag}"))
     return out
 
@@ -145,7 +155,7 @@ def _acknowledges(lab: Label, min_confidence: float) -> bool:
 
 def _missed_emotions(
     exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple[Metric, ...],
-    fb: FeedbackOptions, flagged: set[int], min_confidence: float,
+    fb: _Gates, flagged: set[int], min_confidence: float,
 ) -> list[Feedback]:
     """The partner's turn carried emotion and nothing in the answer took it in."""
     out: list[Feedback] = []
@@ -166,7 +176,7 @@ def _missed_emotions(
         message += (f"; it could have sounded like {_quote(suggestion.text, 140)}" if suggestion
                     else "; name what they feel before you answer")
         out.append(Feedback(
-            "concern", message, ex.index, _because(metrics, ("language.reflections",), ex.index),
+            "concern", message, ex.index, _because(metrics, (MetricName.LANGUAGE_REFLECTIONS,), ex.index),
             (word, *ex.response_words[:6]), "missed_emotion"))
     return out
 
@@ -243,7 +253,7 @@ def _closed_runs(labels: list[Label], run: int, metrics: tuple[Metric, ...],
                     f"{clock(last.end)}) — try an open one: “What happened?” or “How is that "
                     "for you?”",
                     last.exchange,
-                    _because(metrics, ("language.closed_questions",), last.exchange),
+                    _because(metrics, (MetricName.LANGUAGE_CLOSED_QUESTIONS,), last.exchange),
                     words_of(exchanges, streak), "closed_question_run",
                 )
             )
@@ -256,7 +266,9 @@ def language_feedback(
     labels: tuple[Label, ...],
     metrics: tuple[Metric, ...],
     options: LanguageOptions | dict[str, object] | None = None,
-    feedback: FeedbackOptions | dict[str, object] | None = None,
+    *,
+    suggestion_min_probability: float = _DEFAULT_GATES.suggestion_min_probability,
+    suggestion_check_grammar: bool = _DEFAULT_GATES.suggestion_check_grammar,
 ) -> tuple[Feedback, ...]:
     """Turn language labels and metrics into messages with their evidence (unranked: the
     per-exchange budget is applied by :func:`listening_coach.feedback.give_feedback`).
@@ -266,13 +278,14 @@ def language_feedback(
       labels: From :func:`label_exchanges`.
       metrics: From :func:`language_metrics` (other metrics are ignored).
       options: ``min_confidence`` (praise needs it), ``closed_question_run``.
-      feedback: The ``[feedback]`` section: the evidence gates of suggested reflections.
+      suggestion_min_probability, suggestion_check_grammar: The evidence gates of suggested
+        reflections (the ``[feedback]`` keys of those names; the pipeline passes them).
 
     Returns:
       Feedback in exchange order, session items (exchange None) last.
     """
     opts = build_options(LanguageOptions, options, "language")
-    fb = build_options(FeedbackOptions, feedback, "feedback")
+    fb = _Gates(suggestion_min_probability, suggestion_check_grammar)
     ordered = sorted(labels, key=lambda lab: (lab.start, lab.end))
     by_index = {e.index: e for e in exchanges}
     out = _escalation_feedback(by_index, ordered, metrics, fb)
@@ -287,12 +300,12 @@ def language_feedback(
 
 def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
     out: list[Feedback] = []
-    questions = _metric(metrics, "language.questions", None)
-    reflections = _metric(metrics, "language.reflections", None)
-    rq = _metric(metrics, "language.reflection_to_question", None)
+    questions = _metric(metrics, MetricName.LANGUAGE_QUESTIONS, None)
+    reflections = _metric(metrics, MetricName.LANGUAGE_REFLECTIONS, None)
+    rq = _metric(metrics, MetricName.LANGUAGE_REFLECTION_TO_QUESTION, None)
     n_q = questions.value if questions else 0.0
     n_r = reflections.value if reflections else 0.0
-    fair, good = MITI_THRESHOLDS["language.reflection_to_question"]
+    fair, good = MITI_THRESHOLDS[MetricName.LANGUAGE_REFLECTION_TO_QUESTION]
     if rq is not None and n_q >= 3 and rq.value < fair:
         out.append(Feedback(
             "tip", f"{counted(n_r, 'reflection')} for {counted(n_q, 'question')} (aim for at least "
@@ -308,15 +321,15 @@ def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
         out.append(Feedback(
             "praise", text,
             None, because, rq.evidence, "reflection_to_question_good"))
-    open_ = _metric(metrics, "language.percent_open_questions", None)
-    fair, good = MITI_THRESHOLDS["language.percent_open_questions"]
+    open_ = _metric(metrics, MetricName.LANGUAGE_PERCENT_OPEN_QUESTIONS, None)
+    fair, good = MITI_THRESHOLDS[MetricName.LANGUAGE_PERCENT_OPEN_QUESTIONS]
     if open_ is not None and n_q >= 3 and open_.value < fair:
         out.append(Feedback(
             "tip", f"{open_.value:.0f}% of your questions were open (aim for {fair:.0f}%, "
             f"{good:.0f}% is competent) — start with what or how", None, (open_,),
             open_.evidence, "open_questions_low"))
-    complex_ = _metric(metrics, "language.percent_complex_reflections", None)
-    fair, good = MITI_THRESHOLDS["language.percent_complex_reflections"]
+    complex_ = _metric(metrics, MetricName.LANGUAGE_PERCENT_COMPLEX_REFLECTIONS, None)
+    fair, good = MITI_THRESHOLDS[MetricName.LANGUAGE_PERCENT_COMPLEX_REFLECTIONS]
     if complex_ is not None and n_r >= 3 and complex_.value >= good:
         out.append(Feedback(
             "praise", f"{complex_.value:.0f}% of your reflections were complex (MITI good: "
