@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from listening_coach.audio import (
     SAMPLE_RATE, frame_db, iter_blocks, probe,
 )
 from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.errors import AudioError
+from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import give_feedback
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
@@ -40,6 +41,9 @@ from listening_coach.types import (
     Event, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
 )
 from listening_coach.prosody import merge_voice, voice_frames
+
+if TYPE_CHECKING:
+    from listening_coach.diarization.types import SpeakerSegment
 
 logger = logging.getLogger(__name__)
 CUT_SEARCH_S = 20.0  # look this far back from a block's end for a quiet place to cut
@@ -67,21 +71,35 @@ def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.
         yield carry_start, carry
 
 
-def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | None = None) -> Session:
+def analyze(
+    path: str | Path,
+    config: Config = DEFAULT_CONFIG,
+    *,
+    hook: Hook | None = None,
+    segments: Sequence[SpeakerSegment] | None = None,
+) -> Session:
     """Transcribe, attribute, segment and score one recorded role-play.
 
     Args:
       path: any file FFmpeg decodes (wav, flac, mp3, m4a, ogg/opus, video).
       config: every stage's options; stored in the result.
       hook: called as ``hook(step, artifact)`` after each stage and block.
+      segments: a coach's speaker segmentation (RTTM/TextGrid, read with
+        :func:`listening_coach.report.interchange.read_segmentation`): the channels are mixed
+        to one and each word takes the speaker of the segment it falls in, instead of channels
+        or diarization.
 
     Raises:
       AudioError: unreadable audio, or no speech in it.
-      ConfigError: a channel map that does not fit the file.
+      ConfigError: a channel map that does not fit the file; segments with fewer than two
+        speakers, or none named trainee/partner that a role rule can place.
     """
     hook = hook or no_hook
     info = probe(path)
-    attribute.check_channel_map(info, config)
+    if segments is None:
+        attribute.check_channel_map(info, config)
+    elif len({s.speaker for s in segments}) < 2:
+        raise ConfigError("the segmentation has only one speaker; a role-play needs two")
     opts = config.speakers
     words: list[Word] = []
     voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
@@ -95,9 +113,11 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
             identical = info.channels > 1 and spk.channels_identical(block)
             if identical:
                 notes.append(f"all {info.channels} channels carry the same signal: analysed as mono")
-            channel_map = attribute.channel_map(info, config, identical)
+            channel_map = attribute.channel_map(info, config, identical or segments is not None)
         chosen = block[[c for c, _ in channel_map]] if not identical else block[:1]
-        if attribute.diarizing(info, identical, config):
+        if segments is not None:
+            chosen = block.mean(axis=0, keepdims=True)
+        elif attribute.diarizing(info, identical, config):
             chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
             mono.append(chosen[0])
         found, signal, active = attribute.block_words(chosen, block_start, channel_map, config, speech)
@@ -115,7 +135,11 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
         raise AudioError(f"{path}: no speech found (silence, noise or music only); check the recording")
     words.sort()
     hook("transcribe", tuple(words))
-    if mono:
+    if segments is not None:
+        words, speakers, segment_notes = attribute.segment_words(tuple(words), tuple(segments), config)
+        notes.extend(segment_notes)
+        channel_map = tuple((0, s) for s in speakers)
+    elif mono:
         words, speakers, diarized_notes = attribute.diarize_words(tuple(words), np.concatenate(mono), config)
         mono.clear()
         notes.extend(diarized_notes)
