@@ -23,7 +23,7 @@ import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE, frame_db
 from listening_coach.config import SpeakerOptions
-from listening_coach.types import Word
+from listening_coach.types import Span, Word
 
 FLOOR_PERCENTILE = 10.0  # the quietest 10% of frames estimate a channel's noise floor
 MIN_FLOOR_DB = -70.0  # digital silence must not make every whisper of noise "speech"
@@ -203,9 +203,9 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
-def activity_spans(active: np.ndarray, frame_s: float, offset_s: float = 0.0) -> list[tuple[float, float]]:
-    """Return the (start_s, end_s) spans of a 1-D activity row."""
-    return [(offset_s + s * frame_s, offset_s + e * frame_s) for s, e in runs(active)]
+def activity_spans(active: np.ndarray, frame_s: float, offset_s: float = 0.0) -> list[Span]:
+    """Return the spans (seconds) of the active runs of a 1-D activity row."""
+    return [Span(offset_s + s * frame_s, offset_s + e * frame_s) for s, e in runs(active)]
 
 
 def mask_inactive(

@@ -35,6 +35,7 @@ from listening_coach.feedback import give_feedback
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
+from listening_coach.metrics.names import MetricIndex
 from listening_coach.transcribe import describe
 from listening_coach.turns import group_turns, pair_exchanges
 from listening_coach.types import (
@@ -218,8 +219,8 @@ def score(session: Session, overrides: Overrides = Overrides(), *, hook: Hook | 
     config, turns, exchanges = session.config, session.turns, session.exchanges
     events = overrides.events if overrides.events is not None else find_events(turns, exchanges, config)
     metrics = compute_metrics(turns, exchanges, events, config, session.voice)
-    names = {(m.name, m.exchange) for m in metrics}
-    metrics += tuple(m for m in overrides.carried if (m.name, m.exchange) not in names)
+    fresh = MetricIndex(metrics)
+    metrics += tuple(m for m in overrides.carried if fresh.get(m.name, m.exchange) is None)
     labels, language_metrics, language_feedback = _language(exchanges, metrics, config, overrides.labels)
     metrics = metrics + language_metrics
     metrics = metrics + effect_metrics(exchanges, metrics)

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from listening_coach.config import DEFAULT_CONFIG
+from listening_coach.metrics.names import MetricName
 from listening_coach.pipeline import analyze, analyze_words
 from listening_coach.testing.roleplay import load_truth, load_words
 from listening_coach.testing.sample_scripts import SAMPLES
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'ex':>2} {'latency':>8} {'got':>7} {'err':>6}   {'WPM':>6} {'got':>6} {'err':>6}")
         for ex, got in zip(truth["exchanges"], session.exchanges):
             lat = got.response_latency
-            metric = session.metric("pace.wpm", got.index)
+            metric = session.metric(MetricName.PACE_WPM, got.index)
             wpm = metric.value if metric else None
             lat_err = None if lat is None or ex["latency_s"] is None else lat - ex["latency_s"]
             wpm_err = None if wpm is None or not ex.get("trainee_wpm") else wpm / ex["trainee_wpm"] - 1

@@ -32,7 +32,7 @@ from listening_coach.evaluation.diarization import (
 from listening_coach.diarization.overlap import overlap_evidence
 from listening_coach.diarization.spectral import nme_spectral
 from listening_coach.errors import AudioError, ConfigError
-from listening_coach.types import Word
+from listening_coach.types import Span, Word
 
 ROOT = Path(__file__).resolve().parents[1]
 S = SpeakerSegment
@@ -101,7 +101,7 @@ def test_write_then_read_rttm_round_trips(tmp_path: Path) -> None:
 def test_read_uem(tmp_path: Path) -> None:
     path = tmp_path / "x.uem"
     path.write_text("trn00 NA 0.000 30.000\ntrn00 NA 40 50\n")
-    assert read_uem(path) == {"trn00": ((0.0, 30.0), (40.0, 50.0))}
+    assert read_uem(path) == {"trn00": (Span(0.0, 30.0), Span(40.0, 50.0))}
 
 
 # --- DER ----------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ REF = (S(0.0, 10.0, "A"), S(10.0, 20.0, "B"))
     ids=["perfect", "one-speaker", "half-of-B-missed", "false-alarm", "nothing"],
 )
 def test_der_known_answers(hyp: tuple[S, ...], expected: float, parts: tuple[float, float, float]) -> None:
-    result = score_der(REF, hyp, collar_s=0.0, uem=[(0.0, 25.0)])
+    result = score_der(REF, hyp, collar_s=0.0, uem=[Span(0.0, 25.0)])
     assert result.total == pytest.approx(20.0)
     assert (result.missed, result.false_alarm, result.confusion) == pytest.approx(parts)
     assert result.der == pytest.approx(expected)
@@ -146,9 +146,9 @@ def test_der_skip_overlap_and_overlapping_hypothesis() -> None:
 
 def test_overlap_regions_and_onsets() -> None:
     segs = [S(0, 5, "A"), S(4, 6, "B"), S(10, 12, "A"), S(11, 11.5, "B"), S(11.2, 11.4, "C")]
-    assert overlap_regions(segs) == ((4.0, 5.0), (11.0, 11.5))
-    assert overlap_regions(segs, min_duration_s=0.6) == ((4.0, 5.0),)
-    result = score_onsets(((4.0, 5.0), (11.0, 11.5)), ((4.3, 4.8), (8.0, 9.0)), tolerance_s=0.5)
+    assert overlap_regions(segs) == (Span(4.0, 5.0), Span(11.0, 11.5))
+    assert overlap_regions(segs, min_duration_s=0.6) == (Span(4.0, 5.0),)
+    result = score_onsets(overlap_regions(segs), (Span(4.3, 4.8), Span(8.0, 9.0)), tolerance_s=0.5)
     assert (result.hits, result.reference, result.hypothesis) == (1, 2, 2)
     assert result.precision == 0.5 and result.recall == 0.5 and result.f1 == 0.5
     assert score_onsets((), ()).f1 == 1.0

@@ -1,6 +1,7 @@
 """Analyse folders of recordings: resumable, failure-isolating, parallel, with progress.
 
-- :func:`plan_batch`: walk files and folders into :class:`BatchTask`\\ s (one per recording).
+- :func:`~listening_coach.coach.plan.plan_batch` (re-exported here): walk files and folders
+  into :class:`BatchTask`\\ s (one per recording).
 - :func:`process_task`: analyse one recording and write ``NAME.json``, ``NAME.html`` and
   ``NAME.stamp.json`` atomically; skip it when audio and config are unchanged.
 - :func:`run_batch`: run every task (in-process, worker processes, or on a Dask cluster), report
@@ -22,20 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from listening_coach.feedback import counted
-from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.errors import ConfigError, MissingExtra, OutputError
-from listening_coach.hooks import Hook
-from listening_coach.report.interchange import find_segmentation
-from listening_coach.coach.manifest import (
-    check_trainee_names,
-    compile_pattern,
-    info_from_pattern,
-    read_manifest,
-)
-from listening_coach.report.atomic import remove_stale_temp_files
 from listening_coach.coach.batch_index import write_batch_outputs
-from listening_coach.types import RecordingInfo
 from listening_coach.coach.outputs import (
     BatchTask,
     ItemResult,
@@ -43,30 +31,20 @@ from listening_coach.coach.outputs import (
     finished_before_the_stop,
     process_task,
 )
-from listening_coach.paths import input_problem
+from listening_coach.coach.plan import MEDIA_EXTENSIONS, BatchPlan, plan_batch
+from listening_coach.config import DEFAULT_CONFIG, Config
+from listening_coach.errors import ConfigError, MissingExtra, OutputError
+from listening_coach.hooks import Hook
+from listening_coach.report.atomic import remove_stale_temp_files
 
 logger = logging.getLogger(__name__)
 
-MEDIA_EXTENSIONS = frozenset(
-    ".wav .flac .mp3 .m4a .aac .ogg .oga .opus .wma .aif .aiff .amr .webm .mp4 .m4v .mov "
-    ".mkv .avi .3gp .mpg .mpeg .ts".split()
-)
 DEFAULT_JOBS = 1  # measured on 2 cores: see docs/coach.md ("jobs vs threads")
 
 __all__ = [
     "BatchPlan", "BatchProgress", "BatchResult", "BatchTask", "ItemResult", "plan_batch",
     "process_task", "run_batch", "MEDIA_EXTENSIONS",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class BatchPlan:
-    """The recordings a batch will handle and what it noticed while looking for them."""
-
-    tasks: tuple[BatchTask, ...]
-    out_dir: Path
-    notes: tuple[str, ...] = ()
-    missing: tuple[ItemResult, ...] = ()  # inputs that do not exist, failed up front
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,132 +80,6 @@ class BatchResult:
     @property
     def skipped(self) -> tuple[ItemResult, ...]:
         return tuple(i for i in self.items if i.status == "skipped")
-
-
-def _is_inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
-
-
-def _walk(folder: Path, exclude: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        here = Path(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and here / d != exclude)
-        for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in MEDIA_EXTENSIONS:
-                yield here / name
-
-
-def _output_names(found: Sequence[tuple[Path, Path]]) -> list[str]:
-    """One unique, filesystem-safe output name per recording (relative path, ``/`` -> ``__``).
-
-    Bytes of a file name that are not UTF-8 are spelled in hex (``_xff``), so every output
-    name can be written into JSON, CSV and HTML links.
-    """
-    names: list[str] = []
-    for path, root in found:
-        rel = path.relative_to(root) if root != path else Path(path.name)
-        name = "__".join(rel.with_suffix("").parts) or path.stem
-        raw = name.encode("utf-8", errors="surrogateescape")
-        names.append(raw.decode("utf-8", errors="backslashreplace").replace("\\x", "_x"))
-    counts: dict[str, int] = {}
-    for n in names:
-        counts[n.casefold()] = counts.get(n.casefold(), 0) + 1
-    return [
-        f"{n}_{p.suffix.lstrip('.').lower()}" if counts[n.casefold()] > 1 else n
-        for n, (p, _) in zip(names, found)
-    ]
-
-
-def plan_batch(
-    inputs: Iterable[str | Path],
-    out_dir: str | Path,
-    config: Config = DEFAULT_CONFIG,
-    *,
-    manifest: str | Path | None = None,
-    pattern: str | None = None,
-    force: bool = False,
-    segmentation: str | Path | None = None,
-    analyze: Callable[..., Any] | None = None,
-) -> BatchPlan:
-    """Find the recordings to analyse and where each one's outputs go.
-
-    Folders are walked recursively for audio and video files (hidden files skipped); an output
-    folder inside an input folder is left out of the walk and noted. With a manifest and no
-    inputs, the manifest's recordings are the inputs.
-
-    Raises:
-      ConfigError: the output folder is an input folder, the manifest or pattern is bad, or
-        trainee names differ only by case.
-    """
-    out = Path(out_dir).expanduser().resolve()
-    infos = read_manifest(manifest) if manifest else {}
-    regex = compile_pattern(pattern) if pattern else None
-    given_inputs = list(inputs)
-    if any(str(p).strip() == "" for p in given_inputs):
-        raise ConfigError("An input is an empty path (\"\"); name a recording or a folder "
-                          "(use . for the current folder)")
-    paths = [Path(p).expanduser() for p in given_inputs] or list(infos)
-    if not paths:
-        raise ConfigError("Nothing to analyse: give recordings or folders, or a --manifest")
-    notes: list[str] = []
-    missing: list[ItemResult] = []
-    found: list[tuple[Path, Path]] = []
-    seen: set[Path] = set()
-    for given in paths:
-        problem = input_problem(given)
-        if problem is not None:
-            missing.append(ItemResult(path=given, name=given.name or str(given), status="failed",
-                                      error=f"{given}: {problem}"))
-            continue
-        p = given.resolve()
-        if p.is_dir():
-            if p == out:
-                raise ConfigError(
-                    f"The output folder {out} is also an input folder; pick another --out "
-                    "(reports would be mixed with recordings)"
-                )
-            if _is_inside(out, p):
-                notes.append(f"output folder {out} is inside input folder {p}: not analysed")
-            files = list(_walk(p, out))
-            if not files:
-                notes.append(f"folder {given} holds no audio or video files")
-            found += [(f, p) for f in files if f not in seen]
-            seen.update(files)
-        elif p not in seen:
-            found.append((p, p))
-            seen.add(p)
-    if not found and not missing:
-        raise ConfigError(f"Nothing to analyse: {'; '.join(notes)}; give audio or video files")
-    tasks: list[BatchTask] = []
-    for (path, _), name in zip(found, _output_names(found)):
-        info = infos.get(path)
-        if info is None and regex is not None:
-            info = info_from_pattern(path, regex)
-            if info is None:
-                notes.append(f"{path.name} does not match the pattern {pattern!r}: trainee unknown")
-        info = info or RecordingInfo()
-        task_config = config
-        if info.channels:
-            task_config = replace(config, speakers=replace(config.speakers, channels=info.channels))
-        seg = None
-        if segmentation is not None:
-            seg = find_segmentation(path, segmentation, single=len(found) == 1)
-            if seg is None:
-                notes.append(f"no {path.stem}.rttm or {path.stem}.TextGrid in {segmentation}: "
-                             f"{path.name} uses its channels")
-        tasks.append(BatchTask(path=path, name=name, out_dir=out, config=task_config, info=info,
-                               force=force, segmentation=seg, analyze=analyze))
-    if manifest and paths and infos:
-        unlisted = [t.path.name for t in tasks if t.path not in infos]
-        if unlisted:
-            notes.append(f"{counted(len(unlisted), 'recording')} not in the manifest: "
-                         f"{', '.join(unlisted[:5])}")
-    check_trainee_names(t.info.trainee for t in tasks)
-    return BatchPlan(tasks=tuple(tasks), out_dir=out, notes=tuple(notes), missing=tuple(missing))
 
 
 def _pool_initializer() -> None:
@@ -376,20 +228,47 @@ def run_batch(
     started, started_wall = time.monotonic(), time.time()
     plan = plan_batch(inputs, out_dir, config, manifest=manifest, pattern=pattern, force=force,
                       segmentation=segmentation, analyze=analyze)
-    try:
-        plan.out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"Cannot create the output folder {plan.out_dir} ({e.strerror}); "
-                          "pick another --out") from None
-    remove_stale_temp_files(plan.out_dir)
+    _make_out_dir(plan.out_dir)
     jobs = jobs or DEFAULT_JOBS
     tasks = tuple(replace(t, cpu_threads=_threads_for(jobs)) for t in plan.tasks)
     if hook:
         hook("batch.start", plan)
     results: list[ItemResult] = list(plan.missing)
-    total = len(tasks) + len(plan.missing)
-    interrupted = False
     source = _run_dask(tasks, dask) if dask else _run_local(tasks, jobs)
+    interrupted = _collect(source, results, len(tasks) + len(plan.missing), started, hook)
+    if interrupted:
+        results.extend(finished_before_the_stop(tasks, results, started_wall))
+    order = {t.path: i for i, t in enumerate(tasks)}
+    results.sort(key=lambda r: order.get(r.path, -1))
+    listed = sorted([*results, *earlier_results(plan.out_dir, results)],
+                    key=lambda r: (r.name.casefold(), r.name))
+    files = write_batch_outputs(tuple(listed), plan.out_dir)  # the whole folder, not only this run
+    result = BatchResult(items=tuple(results), out_dir=plan.out_dir, notes=plan.notes,
+                         files=files, interrupted=interrupted,
+                         seconds=time.monotonic() - started)
+    if hook:
+        hook("batch.done", result)
+    if interrupted:
+        raise KeyboardInterrupt
+    return result
+
+
+def _make_out_dir(out_dir: Path) -> None:
+    """Create the output folder and clear temporary files an earlier, killed run left."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"Cannot create the output folder {out_dir} ({e.strerror}); "
+                          "pick another --out") from None
+    remove_stale_temp_files(out_dir)
+
+
+def _collect(
+    source: Iterator[ItemResult], results: list[ItemResult], total: int, started: float,
+    hook: Hook | None,
+) -> bool:
+    """Append each finished recording to ``results`` and report progress; True after Ctrl-C."""
+    interrupted = False
     stop = _StopFlag()
     try:
         for item in source:
@@ -407,19 +286,4 @@ def run_batch(
         stop.restore()
         if hasattr(source, "close"):
             source.close()  # stops worker processes / cancels Dask futures still running
-    if interrupted:
-        results.extend(finished_before_the_stop(tasks, results, started_wall))
-    order = {t.path: i for i, t in enumerate(tasks)}
-    results.sort(key=lambda r: order.get(r.path, -1))
-    listed = sorted([*results, *earlier_results(plan.out_dir, results)],
-                    key=lambda r: (r.name.casefold(), r.name))
-    files = write_batch_outputs(tuple(listed), plan.out_dir)  # the whole folder, not only this run
-    result = BatchResult(items=tuple(results), out_dir=plan.out_dir, notes=plan.notes,
-                         files=files, interrupted=interrupted,
-                         seconds=time.monotonic() - started)
-    if hook:
-        hook("batch.done", result)
-    if interrupted:
-        raise KeyboardInterrupt
-    return result
-
+    return interrupted

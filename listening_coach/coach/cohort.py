@@ -15,6 +15,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from listening_coach.metrics.names import MetricName
 from listening_coach.report.summary import (
     PROGRESS_METRICS,
     ProgressMetric,
@@ -48,7 +49,7 @@ def exchange_rows(session: Session, info: RecordingInfo, name: str) -> tuple[dic
     for ex in session.exchanges:
         labels = [lb for lb in session.labels if lb.exchange == ex.index]
         events = [e for e in session.events if e.exchange == ex.index]
-        wpm = session.metric("pace.wpm", ex.index)
+        wpm = session.metric(MetricName.PACE_WPM, ex.index)
         rows.append({
             "recording": name, "trainee": info.trainee or "",
             "date": info.date.isoformat() if info.date else "",

@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from listening_coach.errors import ConfigError
 from listening_coach.feedback import counted
+from listening_coach.metrics.names import FROM_AUDIO
 from listening_coach.pipeline import Overrides, score
 from listening_coach.types import EVENT_KINDS, Event, Label, Session
 
@@ -241,8 +242,7 @@ def rescore(session: Session, *, labels: tuple[Label, ...], events: tuple[Event,
     metrics that cannot be measured again (a session loaded from JSON keeps voice frames only
     at 100 ms, or none) are carried over unchanged.
     """
-    carried = tuple(m for m in session.metrics if m.name.startswith("voice.")
-                    or (m.name.startswith("effect.partner_") and m.exchange is not None))
+    carried = tuple(m for m in session.metrics if m.name in FROM_AUDIO)
     return score(session, Overrides(labels=labels, events=events, carried=carried))
 
 

@@ -24,20 +24,21 @@ Matching rules (also in docs/accuracy.md):
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from listening_coach.evaluation.asr import align_errors, normalize_words
+from listening_coach.metrics.names import MetricName
+from listening_coach.span import merge_spans
 from listening_coach.testing.families import FeedbackScore, empty_score, score_feedback
-from listening_coach.types import Session
+from listening_coach.types import Session, Span
 
 OVERLAP_KINDS = ("interruption", "backchannel", "terminal_overlap")
 OVERLAP_TOLERANCE_S = 0.5
 EXCHANGE_TOLERANCE_S = 0.75
 TURN_PAD_S = 0.2
 SILENCE_TOLERANCE_S = 0.2
-Span = tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +107,11 @@ def score_session(truth: dict[str, Any], session: Session,
         hyp = normalize_words(" ".join(w.text for w in session.words if w.speaker == speaker))
         ref_words += len(ref)
         errors += sum(align_errors(ref, hyp))
-    all_speech = _union(sp for spans in speech.values() for sp in spans)
+    all_speech = merge_spans(sp for spans in speech.values() for sp in spans)
     silent_s, silent_n = 0.0, 0
     for e in session.events:
         if e.kind in ("dead_air", "effective_pause"):
-            s = _overlap_s([(e.start, e.end)], all_speech)
+            s = _overlap_s([e.span], all_speech)
             if s > SILENCE_TOLERANCE_S:
                 silent_s += s
                 silent_n += 1
@@ -121,7 +122,7 @@ def score_session(truth: dict[str, Any], session: Session,
         exchanges_found=len(session.exchanges),
         overlap_tp=tp, overlap_fp=fp, overlap_fn=fn, overlap_by_kind=by_kind,
         latency_errors=tuple(lat), latency_unmatched=unmatched, wpm_errors=tuple(wpm),
-        speech_s=round(sum(b - a for spans in speech.values() for a, b in spans), 3),
+        speech_s=round(sum(sp.duration for spans in speech.values() for sp in spans), 3),
         missing_s=round(missing, 3),
         ref_words=ref_words, word_errors=errors,
         silence_in_speech_s=round(silent_s, 3), silence_in_speech_events=silent_n,
@@ -165,9 +166,9 @@ def speech_missing(truth: dict[str, Any], session: Session) -> float:
     total = 0.0
     for speaker in truth["channels"]:
         spans = _spans_of(truth, speaker)
-        turns = _union((t.start - TURN_PAD_S, t.end + TURN_PAD_S)
-                       for t in session.turns if t.speaker == speaker)
-        total += sum(b - a for a, b in spans) - _overlap_s(spans, turns)
+        turns = merge_spans(Span(t.start - TURN_PAD_S, t.end + TURN_PAD_S)
+                            for t in session.turns if t.speaker == speaker)
+        total += sum(sp.duration for sp in spans) - _overlap_s(spans, turns)
     return total
 
 
@@ -228,7 +229,7 @@ def _exchange_errors(truth: dict[str, Any], session: Session) -> tuple[list[floa
         latency = got.response_latency
         if latency is not None:
             lat.append(round(abs(latency - ex["latency_s"]), 3))
-        metric = session.metric("pace.wpm", got.index)
+        metric = session.metric(MetricName.PACE_WPM, got.index)
         if metric is not None and ex.get("trainee_wpm"):
             wpm.append(round(abs(metric.value / ex["trainee_wpm"] - 1), 4))
     return lat, unmatched, wpm
@@ -236,29 +237,19 @@ def _exchange_errors(truth: dict[str, Any], session: Session) -> tuple[list[floa
 
 def _spans_of(truth: dict[str, Any], speaker: str) -> list[Span]:
     """The union of ``speaker``'s scripted speech spans."""
-    return _union((float(a), float(b)) for ln in truth["lines"] if ln["speaker"] == speaker
-                  for a, b in ln["spans"])
-
-
-def _union(spans: Iterable[Span]) -> list[Span]:
-    out: list[list[float]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
+    return merge_spans(Span(float(a), float(b)) for ln in truth["lines"] if ln["speaker"] == speaker
+                       for a, b in ln["spans"])
 
 
 def _overlap_s(a: Sequence[Span], b: Sequence[Span]) -> float:
     """Total time in both unions ``a`` and ``b`` (each sorted and disjoint)."""
     total, j = 0.0, 0
-    for start, end in a:
-        while j < len(b) and b[j][1] <= start:
+    for span in a:
+        while j < len(b) and b[j].end <= span.start:
             j += 1
         k = j
-        while k < len(b) and b[k][0] < end:
-            total += max(0.0, min(end, b[k][1]) - max(start, b[k][0]))
+        while k < len(b) and b[k].start < span.end:
+            total += span.overlap(b[k])
             k += 1
     return total
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from listening_coach.config import DEFAULT_CONFIG, Config, SpeakerMode
 from listening_coach.errors import AudioError, CoachError
 from listening_coach.pipeline import analyze
+from listening_coach.span import merge_spans
 from listening_coach.transcribe import describe
 from listening_coach.types import PARTNER, TRAINEE, Turn
 
@@ -211,23 +212,9 @@ def overlap_seconds(turns: Iterable[Turn], a: str, b: str) -> float:
     speech, as a listener hears it.
     """
     turns = list(turns)
-    spans_a = [(t.start, t.end) for t in turns if t.speaker == a]
-    spans_b = [(t.start, t.end) for t in turns if t.speaker == b]
-    total = 0.0
-    for s1, e1 in _union(spans_a):
-        for s2, e2 in _union(spans_b):
-            total += max(0.0, min(e1, e2) - max(s1, s2))
-    return round(total, 3)
-
-
-def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[list[float]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
+    spans_a = merge_spans(t.span for t in turns if t.speaker == a)
+    spans_b = merge_spans(t.span for t in turns if t.speaker == b)
+    return round(sum(x.overlap(y) for x in spans_a for y in spans_b), 3)
 
 
 def evaluate_asr(

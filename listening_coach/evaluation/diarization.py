@@ -25,6 +25,7 @@ from listening_coach.audio import SAMPLE_RATE
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.diarization.types import overlap_regions as overlap_regions  # re-exported
 from listening_coach.errors import AudioError
+from listening_coach.span import Span
 
 RESOLUTION_S = 0.01
 
@@ -125,16 +126,17 @@ def write_rttm(segments: Iterable[SpeakerSegment], file_id: str, path: str | Pat
     return text
 
 
-def read_uem(path: str | Path) -> dict[str, tuple[tuple[float, float], ...]]:
+def read_uem(path: str | Path) -> dict[str, tuple[Span, ...]]:
     """Read a UEM file (``file channel start end``) -> {file id: scored regions}."""
-    out: dict[str, list[tuple[float, float]]] = {}
+    out: dict[str, list[Span]] = {}
     for number, line in enumerate(_read_lines(path), 1):
         parts = line.split()
         try:
-            out.setdefault(parts[0], []).append((float(parts[2]), float(parts[3])))
+            out.setdefault(parts[0], []).append(Span(float(parts[2]), float(parts[3])))
         except (IndexError, ValueError):
             raise AudioError(
-                f"{path}:{number} is not a UEM line (want 'file channel start end'), got {line!r}"
+                f"{path}:{number} is not a UEM line (want 'file channel start end', end not before"
+                f" start), got {line!r}"
             ) from None
     return {k: tuple(v) for k, v in out.items()}
 
@@ -151,12 +153,12 @@ def _activity(segments: Sequence[SpeakerSegment], n_frames: int) -> tuple[list[s
 
 def _scored_mask(
     reference: Sequence[SpeakerSegment],
-    uem: Sequence[tuple[float, float]] | None,
+    uem: Sequence[Span] | None,
     n_frames: int,
     collar_s: float,
 ) -> np.ndarray:
     mask = np.zeros(n_frames, dtype=bool)
-    for start, end in uem or [(0.0, n_frames * RESOLUTION_S)]:
+    for start, end in uem or [Span(0.0, n_frames * RESOLUTION_S)]:
         mask[int(round(start / RESOLUTION_S)) : int(round(end / RESOLUTION_S))] = True
     c = int(round(collar_s / RESOLUTION_S))
     if c:
@@ -171,7 +173,7 @@ def score_der(
     reference: Sequence[SpeakerSegment],
     hypothesis: Sequence[SpeakerSegment],
     *,
-    uem: Sequence[tuple[float, float]] | None = None,
+    uem: Sequence[Span] | None = None,
     collar_s: float = 0.25,
     skip_overlap: bool = False,
 ) -> DerResult:
@@ -191,7 +193,7 @@ def score_der(
     """
     from scipy.optimize import linear_sum_assignment
 
-    end = max([s.end for s in (*reference, *hypothesis)] + [e for _, e in uem or []] + [0.0])
+    end = max([s.end for s in (*reference, *hypothesis)] + [span.end for span in uem or []] + [0.0])
     n = int(round(end / RESOLUTION_S)) + 1
     ref_names, ref = _activity(reference, n)
     hyp_names, hyp = _activity(hypothesis, n)
@@ -218,11 +220,11 @@ def score_der(
 
 
 def score_onsets(
-    reference: Sequence[tuple[float, float]],
-    hypothesis: Sequence[tuple[float, float]],
+    reference: Sequence[Span],
+    hypothesis: Sequence[Span],
     *,
     tolerance_s: float = 0.5,
-    uem: Sequence[tuple[float, float]] | None = None,
+    uem: Sequence[Span] | None = None,
 ) -> OnsetResult:
     """Match overlap onsets one-to-one (closest first) when within ``tolerance_s``.
 
@@ -230,10 +232,10 @@ def score_onsets(
     """
 
     def inside(t: float) -> bool:
-        return uem is None or any(a <= t <= b for a, b in uem)
+        return uem is None or any(t in span for span in uem)
 
-    ref = [a for a, _ in reference if inside(a)]
-    hyp = [a for a, _ in hypothesis if inside(a)]
+    ref = [span.start for span in reference if inside(span.start)]
+    hyp = [span.start for span in hypothesis if inside(span.start)]
     pairs = sorted(
         (abs(r - h), i, j) for i, r in enumerate(ref) for j, h in enumerate(hyp) if abs(r - h) <= tolerance_s
     )
@@ -323,8 +325,8 @@ def evaluate_directory(
         hyp = diarize(mono, options)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - started
         ref = reference[file_id]
-        scored = regions.get(file_key(file_id)) or ((0.0, len(mono) / SAMPLE_RATE),)
-        ref_in = {s.speaker for s in ref if any(s.start < b and s.end > a for a, b in scored)}
+        scored = regions.get(file_key(file_id)) or (Span(0.0, len(mono) / SAMPLE_RATE),)
+        ref_in = {s.speaker for s in ref if any(s.start < r.end and s.end > r.start for r in scored)}
         score = ClipScore(
             file_id=file_id,
             der=score_der(ref, hyp.segments, uem=scored, collar_s=collar_s),

@@ -111,7 +111,7 @@ def speaker_map(reference: tuple[SpeakerSegment, ...], found: tuple[SpeakerSegme
     shared: dict[tuple[str, str], float] = {}
     for h in found:
         for r in reference:
-            t = min(h.end, r.end) - max(h.start, r.start)
+            t = h.span.overlap(r.span)
             if t > 0:
                 shared[(h.speaker, r.speaker)] = shared.get((h.speaker, r.speaker), 0.0) + t
     out: dict[str, str] = {}

@@ -24,13 +24,13 @@ from listening_coach.config import Config
 from listening_coach.feedback.budget import FAMILIES, IMPORTANCE, budget, budget_session
 from listening_coach.feedback.exchange import (
     ExchangeContext,
-    Lookup,
     exchange_feedback,
     stretches,
     syllable_rate,
 )
 from listening_coach.feedback.session import session_feedback
 from listening_coach.feedback.text import clock, counted, latency_phrase, percent, quote
+from listening_coach.metrics.names import MetricIndex
 from listening_coach.types import PARTNER, Event, Exchange, Feedback, Metric
 
 __all__ = [
@@ -53,7 +53,7 @@ def give_feedback(
     ``extra`` holds items from other stages (language); they compete for the same per-exchange
     slots and the same summary.
     """
-    get = Lookup(metrics)
+    get = MetricIndex(metrics).get
     fb = config.feedback
     partner_overlaps = tuple(e.start for e in events if e.speaker == PARTNER
                              and e.kind in ("interruption", "overlap", "terminal_overlap"))

@@ -26,6 +26,7 @@ from listening_coach.feedback import clock, counted, quote
 from listening_coach.language.metrics import MITI_THRESHOLDS, words_of
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS
 from listening_coach.language.suggest import Suggestion, build_suggestion, emotional_line
+from listening_coach.metrics.names import MetricIndex, MetricName, flag_metric
 from listening_coach.types import Exchange, Feedback, Label, Metric
 
 _FLAG_ADVICE = {
@@ -48,11 +49,11 @@ _PRAISE = {
 
 
 _PRAISE_METRICS = {
-    "good_complex_reflection": ("language.complex_reflections", "language.fidelity"),
-    "good_simple_reflection": ("language.simple_reflections", "language.fidelity"),
-    "validation": ("language.validations", "language.flag.validation"),
-    "open_question": ("language.open_questions",),
-    "affirmation": ("language.flag.affirmation",),
+    "good_complex_reflection": (MetricName.LANGUAGE_COMPLEX_REFLECTIONS, MetricName.LANGUAGE_FIDELITY),
+    "good_simple_reflection": (MetricName.LANGUAGE_SIMPLE_REFLECTIONS, MetricName.LANGUAGE_FIDELITY),
+    "validation": (MetricName.LANGUAGE_VALIDATIONS, flag_metric("validation")),
+    "open_question": (MetricName.LANGUAGE_OPEN_QUESTIONS,),
+    "affirmation": (flag_metric("affirmation"),),
 }
 
 
@@ -62,10 +63,7 @@ def _quote(text: str, limit: int = 90) -> str:
 
 
 def _metric(metrics: tuple[Metric, ...], name: str, exchange: int | None) -> Metric | None:
-    for m in metrics:
-        if m.name == name and m.exchange == exchange:
-            return m
-    return None
+    return MetricIndex(metrics).get(name, exchange)
 
 
 def _because(metrics: tuple[Metric, ...], names: tuple[str, ...], exchange: int | None) -> tuple[Metric, ...]:
@@ -103,7 +101,7 @@ def _escalation_feedback(
                         if suggestion else "; try reflecting what they said and how they feel")
             out.append(Feedback(
                 "concern", message, lab.exchange,
-                _because(metrics, (f"language.flag.{flag}",), lab.exchange),
+                _because(metrics, (flag_metric(flag),), lab.exchange),
                 words_of(tuple(exchanges.values()), [lab]), f"language_{flag}"))
     return out
 
@@ -166,7 +164,7 @@ def _missed_emotions(
         message += (f"; it could have sounded like {_quote(suggestion.text, 140)}" if suggestion
                     else "; name what they feel before you answer")
         out.append(Feedback(
-            "concern", message, ex.index, _because(metrics, ("language.reflections",), ex.index),
+            "concern", message, ex.index, _because(metrics, (MetricName.LANGUAGE_REFLECTIONS,), ex.index),
             (word, *ex.response_words[:6]), "missed_emotion"))
     return out
 
@@ -243,7 +241,7 @@ def _closed_runs(labels: list[Label], run: int, metrics: tuple[Metric, ...],
                     f"{clock(last.end)}) — try an open one: “What happened?” or “How is that "
                     "for you?”",
                     last.exchange,
-                    _because(metrics, ("language.closed_questions",), last.exchange),
+                    _because(metrics, (MetricName.LANGUAGE_CLOSED_QUESTIONS,), last.exchange),
                     words_of(exchanges, streak), "closed_question_run",
                 )
             )
@@ -287,12 +285,12 @@ def language_feedback(
 
 def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
     out: list[Feedback] = []
-    questions = _metric(metrics, "language.questions", None)
-    reflections = _metric(metrics, "language.reflections", None)
-    rq = _metric(metrics, "language.reflection_to_question", None)
+    questions = _metric(metrics, MetricName.LANGUAGE_QUESTIONS, None)
+    reflections = _metric(metrics, MetricName.LANGUAGE_REFLECTIONS, None)
+    rq = _metric(metrics, MetricName.LANGUAGE_REFLECTION_TO_QUESTION, None)
     n_q = questions.value if questions else 0.0
     n_r = reflections.value if reflections else 0.0
-    fair, good = MITI_THRESHOLDS["language.reflection_to_question"]
+    fair, good = MITI_THRESHOLDS[MetricName.LANGUAGE_REFLECTION_TO_QUESTION]
     if rq is not None and n_q >= 3 and rq.value < fair:
         out.append(Feedback(
             "tip", f"{counted(n_r, 'reflection')} for {counted(n_q, 'question')} (aim for at least "
@@ -308,15 +306,15 @@ def _session_feedback(metrics: tuple[Metric, ...]) -> list[Feedback]:
         out.append(Feedback(
             "praise", text,
             None, because, rq.evidence, "reflection_to_question_good"))
-    open_ = _metric(metrics, "language.percent_open_questions", None)
-    fair, good = MITI_THRESHOLDS["language.percent_open_questions"]
+    open_ = _metric(metrics, MetricName.LANGUAGE_PERCENT_OPEN_QUESTIONS, None)
+    fair, good = MITI_THRESHOLDS[MetricName.LANGUAGE_PERCENT_OPEN_QUESTIONS]
     if open_ is not None and n_q >= 3 and open_.value < fair:
         out.append(Feedback(
             "tip", f"{open_.value:.0f}% of your questions were open (aim for {fair:.0f}%, "
             f"{good:.0f}% is competent) — start with what or how", None, (open_,),
             open_.evidence, "open_questions_low"))
-    complex_ = _metric(metrics, "language.percent_complex_reflections", None)
-    fair, good = MITI_THRESHOLDS["language.percent_complex_reflections"]
+    complex_ = _metric(metrics, MetricName.LANGUAGE_PERCENT_COMPLEX_REFLECTIONS, None)
+    fair, good = MITI_THRESHOLDS[MetricName.LANGUAGE_PERCENT_COMPLEX_REFLECTIONS]
     if complex_ is not None and n_r >= 3 and complex_.value >= good:
         out.append(Feedback(
             "praise", f"{complex_.value:.0f}% of your reflections were complex (MITI good: "

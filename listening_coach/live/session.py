@@ -6,7 +6,8 @@
   Then :func:`listening_coach.pipeline.analyze_words` (the batch stages) runs on every word so
   far and the newest exchange's feedback gives at most one :class:`Cue`.
 - :class:`Piece`: a stretch of one speaker's speech, transcribed as a unit.
-- :class:`Cue`: the short message shown after an exchange.
+- :class:`~listening_coach.live.cue.Cue` (re-exported here): the short message shown after an
+  exchange, chosen by :mod:`listening_coach.live.cue`.
 
 Each channel's VAD and pieces (:class:`~listening_coach.live.speech.SpeechChannel`) and the
 speech-to-words backend live in :mod:`listening_coach.live.speech`.
@@ -36,12 +37,13 @@ import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DEFAULT_CONFIG, Config
+from listening_coach.live.cue import Cue, answered_exchange, cue_feedback
 from listening_coach.live.echo import EchoGate, drop_bleed
 from listening_coach.errors import CoachError
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.live.speech import SileroStream, SpeechChannel, Transcriber, WhisperTranscriber
 from listening_coach.pipeline import analyze_words
-from listening_coach.types import TRAINEE, AudioChunk, Feedback, Session, Speaker, Word
+from listening_coach.types import TRAINEE, AudioChunk, Session, Speaker, Word
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,6 @@ WARM_UP_WORDS = tuple(
         [("partner", t) for t in "I am upset, my order is late.".split()]
         + [(TRAINEE, t) for t in "please calm down".split()])
 )
-_LEVEL_ORDER = {"concern": 0, "tip": 1, "praise": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +69,6 @@ class Piece:
     offset_s: float  # absolute time of samples[0]
     words: tuple[Word, ...] = ()
     deferred: bool = False  # skipped live (compute behind); transcribed in finish()
-
-
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """The one short message shown after an exchange (or none: ``feedback`` None).
-
-    If the trainee goes on after a pause, the exchange is cued again and the new cue replaces
-    the old one (same ``exchange``).
-    """
-
-    exchange: int
-    speech_end_s: float  # when the trainee stopped speaking (audio time)
-    feedback: Feedback | None
-    produced_at: float  # time.monotonic() when the cue was ready
 
 
 class LiveListener(Protocol):
@@ -287,26 +274,14 @@ class LiveSession:
             return
         if session is None:
             return
-        trainee = [w for w in session.words if w.speaker == TRAINEE]
-        if not trainee:
-            return
-        last = trainee[-1]
-        turn = next((t for t in session.turns if last in t.words), None)
-        if turn is not None and turn.backchannel:
-            return  # "mm-hm" while the partner talks: the exchange is not over
-        exchange = next(
-            (ex for ex in reversed(session.exchanges) if last in ex.response_words), None
-        )
+        exchange = answered_exchange(session)
         if exchange is None:
             return
         said = len(exchange.response_words)
         if self._cued.get(exchange.index) == said:
             return
         self._cued[exchange.index] = said  # more words later (a pause mid-answer): cue again
-        # one cue at most: the exchange's most important shown item ("more" items never cue)
-        items = [f for f in session.feedback if f.exchange == exchange.index and not f.more]
-        items.sort(key=lambda f: _LEVEL_ORDER.get(f.level, 3))
-        cue = Cue(exchange.index, speech_end_s, items[0] if items else None, self.clock())
+        cue = Cue(exchange.index, speech_end_s, cue_feedback(session, exchange), self.clock())
         self.cues.append(cue)
         if self.listener is not None:
             self.listener.on_cue(cue)

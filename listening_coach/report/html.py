@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.metrics.names import MetricName
 from listening_coach.report.atomic import atomic_write_text
 from listening_coach.audio import SAMPLE_RATE, iter_blocks, probe
 from listening_coach.report.summary import PROGRESS_METRICS, format_progress, summarize_session
@@ -129,9 +130,9 @@ def miti_indicators(session: Session) -> list[dict[str, Any]]:
               "complex_reflection_share": "Complex reflections",
               "open_question_share": "Open questions"}
     # The pipeline's own session metrics win, so the table and the feedback never disagree.
-    for key, name in (("reflection_question_ratio", "language.reflection_to_question"),
-                      ("complex_reflection_share", "language.percent_complex_reflections"),
-                      ("open_question_share", "language.percent_open_questions")):
+    for key, name in (("reflection_question_ratio", MetricName.LANGUAGE_REFLECTION_TO_QUESTION),
+                      ("complex_reflection_share", MetricName.LANGUAGE_PERCENT_COMPLEX_REFLECTIONS),
+                      ("open_question_share", MetricName.LANGUAGE_PERCENT_OPEN_QUESTIONS)):
         m = session.metric(name)
         if m is not None and math.isfinite(m.value):
             values[key] = (m.value / 100.0 if m.unit == "%" else m.value, values[key][1])

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from listening_coach.metrics.names import MetricName
 from listening_coach.types import PARTNER, TRAINEE, Session
 
 COLORS = {
@@ -35,6 +36,9 @@ COLORS = {
     "overlap": "#9e9e9e",
 }
 OVERLAP_KINDS = ("interruption", "backchannel", "terminal_overlap", "overlap")
+# the trainee's and the partner's per-turn level in the loudness and pitch panels
+_LOUDNESS = (MetricName.VOICE_LOUDNESS_DB, MetricName.VOICE_PARTNER_LOUDNESS_DB)
+_PITCH = (MetricName.VOICE_PITCH_MEDIAN_HZ, MetricName.VOICE_PARTNER_PITCH_MEDIAN_HZ)
 ROW_S = 120.0  # a timeline row covers this much time when the recording is long
 
 
@@ -163,10 +167,9 @@ def pace_voice_svg(session: Session, *, duration: float | None = None,
     panels: list[str] = ["pace"]
     voice = session.voice
     has_frames = voice is not None and bool(voice.loudness_db)
-    if has_frames or any(m.name.startswith("voice.loudness") for m in session.metrics):
+    if has_frames or any(m.name == _LOUDNESS[0] for m in session.metrics):
         panels.append("loudness")
-    if (voice is not None and bool(voice.pitch_hz)) or any(
-            m.name.startswith("voice.pitch_median") for m in session.metrics):
+    if (voice is not None and bool(voice.pitch_hz)) or any(m.name == _PITCH[0] for m in session.metrics):
         panels.append("pitch")
     fig = _figure(10.0, 0.4 + 1.5 * len(panels))
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
@@ -177,16 +180,14 @@ def pace_voice_svg(session: Session, *, duration: float | None = None,
                        alpha=0.12, lw=0, label="target pace")
             ax.axhline(pace.fast_wpm, color=COLORS["interruption"], lw=0.6, ls="--",
                        label="fast")
-            for speaker, name in ((TRAINEE, "pace.wpm"), (PARTNER, "pace.partner_wpm")):
+            for speaker, name in ((TRAINEE, MetricName.PACE_WPM), (PARTNER, MetricName.PACE_PARTNER_WPM)):
                 xs, ys = _per_exchange(session, name)
                 if xs:
                     ax.plot(xs, ys, "o-", color=COLORS[speaker], ms=3, lw=1, label=speaker)
             ax.set_ylabel("words/min", fontsize=8)
         else:
             frames = (voice.loudness_db if panel == "loudness" else voice.pitch_hz) if voice else ()
-            metric = "voice.loudness_db" if panel == "loudness" else "voice.pitch_median_hz"
-            partner_metric = ("voice.partner_loudness_db" if panel == "loudness"
-                              else "voice.partner_pitch_median_hz")
+            metric, partner_metric = _LOUDNESS if panel == "loudness" else _PITCH
             if frames and voice is not None:
                 for speaker, curve in frames:
                     color = COLORS.get(speaker, "#666")

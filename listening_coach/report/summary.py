@@ -12,12 +12,9 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
-
 from listening_coach.feedback.text import percent
+from listening_coach.metrics.names import Better, MetricName
 from listening_coach.types import PARTNER, TRAINEE, Session, Turn
-
-Better = Literal["lower", "higher", "target", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +25,21 @@ class ProgressMetric:
     title: str
     unit: str
     better: Better
-    metric: str | None  # the pipeline's session metric, if it computes one
+    metric: MetricName | None  # the pipeline's session metric, if it computes one
 
 
 PROGRESS_METRICS: tuple[ProgressMetric, ...] = (
     ProgressMetric("interruptions_per_exchange", "Interruptions / exchange", "ratio", "lower",
-                   "overlap.interruptions_per_exchange"),
+                   MetricName.OVERLAP_INTERRUPTIONS_PER_EXCHANGE),
     ProgressMetric("backchannels_per_exchange", "Backchannels / exchange", "ratio", "higher",
                    None),
     ProgressMetric("median_latency_s", "Median response latency", "s", "none",
-                   "timing.median_latency"),
-    ProgressMetric("wpm", "Pace", "words/min", "target", "pace.wpm"),
+                   MetricName.TIMING_MEDIAN_LATENCY),
+    ProgressMetric("wpm", "Pace", "words/min", "target", MetricName.PACE_WPM),
     ProgressMetric("reflection_question_ratio", "Reflections : questions", "ratio", "higher",
-                   "language.reflection_to_question"),
+                   MetricName.LANGUAGE_REFLECTION_TO_QUESTION),
     ProgressMetric("open_question_share", "Open questions", "share", "higher", None),
-    ProgressMetric("talk_share", "Trainee talk share", "share", "lower", "talk.share"),
+    ProgressMetric("talk_share", "Trainee talk share", "share", "lower", MetricName.TALK_SHARE),
 )
 
 
@@ -84,7 +81,7 @@ def _fallback(session: Session, key: str) -> float | None:
 def summarize_session(session: Session) -> dict[str, float | None]:
     """Return ``{metric key: value}`` for :data:`PROGRESS_METRICS` (None: not measurable)."""
     out: dict[str, float | None] = {}
-    questions = session.metric("language.questions")
+    questions = session.metric(MetricName.LANGUAGE_QUESTIONS)
     for pm in PROGRESS_METRICS:
         if pm.key == "reflection_question_ratio" and questions is not None and not questions.value:
             out[pm.key] = None  # undefined without questions (shown "— (no questions)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from listening_coach.feedback import clock, counted, latency_phrase
+from listening_coach.metrics.names import MetricIndex, MetricName
 from listening_coach.types import Feedback, Session
 
 _MARK = {"praise": "+", "tip": "~", "concern": "!"}
@@ -10,7 +11,7 @@ _MARK = {"praise": "+", "tip": "~", "concern": "!"}
 
 def render_text(session: Session) -> str:
     """Return a readable per-exchange summary (plain text, one screen per few exchanges)."""
-    get = {(m.name, m.exchange): m for m in session.metrics}
+    get = MetricIndex(session.metrics)
     last_word = max((w.end for w in session.words), default=0.0)
     duration = session.transcript.duration if session.transcript else last_word
     lines = [f"{session.id}: {counted(len(session.exchanges), 'exchange')}, {duration:.0f} s"]
@@ -18,9 +19,9 @@ def render_text(session: Session) -> str:
         lines += [f"  note: {n}" for n in session.transcript.notes]
     for ex in session.exchanges:
         facts = []
-        if (m := get.get(("timing.response_latency", ex.index))) is not None:
+        if (m := get.get(MetricName.TIMING_RESPONSE_LATENCY, ex.index)) is not None:
             facts.append(latency_phrase(m.value))
-        if (m := get.get(("pace.wpm", ex.index))) is not None:
+        if (m := get.get(MetricName.PACE_WPM, ex.index)) is not None:
             facts.append(f"{m.value:.0f} wpm")
         lines.append(f"\nExchange {ex.index}  {clock(ex.start)}-{clock(ex.end)}  " + "  ".join(facts))
         for turn in ex.prompt:
