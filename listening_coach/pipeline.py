@@ -31,7 +31,7 @@ from listening_coach.audio import (
 )
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
-from listening_coach.feedback import give_feedback
+from listening_coach.feedback import PaceTargets, give_feedback
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
@@ -225,7 +225,8 @@ def score(session: Session, overrides: Overrides = Overrides(), *, hook: Hook | 
     metrics = metrics + language_metrics
     metrics = metrics + effect_metrics(exchanges, metrics)
     hook("metrics", metrics)
-    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
+    feedback = give_feedback(exchanges, events, metrics, config.feedback, pace=PaceTargets.of(config.pace),
+                             extra=language_feedback)
     hook("feedback", feedback)
     return replace(session, events=events, labels=labels, metrics=metrics, feedback=feedback)
 
@@ -242,6 +243,9 @@ def _language(
     if labels is None:
         labels = label_exchanges(exchanges, config.language)
     lang_metrics = language_metrics(exchanges, labels, config.language)
-    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language,
-                                      config.feedback)
+    lang_feedback = language_feedback(
+        exchanges, labels, metrics + lang_metrics, config.language,
+        suggestion_min_probability=config.feedback.suggestion_min_probability,
+        suggestion_check_grammar=config.feedback.suggestion_check_grammar,
+    )
     return labels, lang_metrics, lang_feedback
