@@ -1,7 +1,7 @@
 """The batch driver: a recording in, a :class:`Session` out.
 
-- :func:`analyze`: decode in blocks -> speech activity per channel -> transcribe each channel ->
-  snap words to speech -> :func:`analyze_words`.
+- :func:`analyze`: decode in blocks -> words per channel (speech activity, transcribe, snap
+  words to speech) or, on one microphone, diarization -> transcript -> :func:`analyze_words`.
 - :func:`analyze_words`: everything after transcription and speaker attribution: turns and
   exchanges, then :func:`score`. The live driver calls this too, so live and batch share every
   stage after ``transcribe``.
@@ -27,7 +27,7 @@ import numpy as np
 from listening_coach import attribute
 from listening_coach import activity as spk
 from listening_coach.audio import (
-    SAMPLE_RATE, frame_db, iter_blocks, probe,
+    SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe,
 )
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
@@ -93,7 +93,7 @@ def analyze(
     Raises:
       AudioError: unreadable audio, or no speech in it.
       ConfigError: a channel map that does not fit the file; segments with fewer than two
-        speakers, or none named trainee/partner that a role rule can place.
+        speakers, or a role rule that cannot place them.
     """
     hook = hook or no_hook
     info = probe(path)
@@ -101,7 +101,36 @@ def analyze(
         attribute.check_channel_map(info, config)
     elif len({s.speaker for s in segments}) < 2:
         raise ConfigError("the segmentation has only one speaker; a role-play needs two")
-    opts = config.speakers
+    heard = _words_per_channel(path, info, config, hook, mixed=segments is not None)
+    hook("transcribe", heard.words)
+    if segments is not None:
+        words, speakers, notes = attribute.segment_words(heard.words, tuple(segments), config)
+        heard = _Heard(tuple(words), speakers, heard.notes + tuple(notes), voice_parts={})
+    elif heard.mono is not None:
+        heard = _diarize(heard, config)
+        hook("diarize", heard.words)
+    transcript = _transcript(info, config, heard)
+    voice = merge_voice(config.voice.hop_s, heard.voice_parts) if heard.voice_parts else None
+    return analyze_words(heard.words, config, source=str(path), transcript=transcript,
+                         voice=voice, hook=hook)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Heard:
+    """Words with speakers, and what was noticed on the way, before turns are grouped."""
+
+    words: tuple[Word, ...]  # sorted
+    speakers: tuple[str, ...]  # one per analysed channel, or the diarized roles
+    notes: tuple[str, ...]
+    voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]]  # speaker -> voice frames
+    mono: np.ndarray | None = None  # the one-microphone signal, kept only when diarizing
+
+
+def _words_per_channel(
+    path: str | Path, info: AudioInfo, config: Config, hook: Hook, *, mixed: bool = False
+) -> _Heard:
+    """Decode in quiet-cut blocks and transcribe each analysed channel (speaker) of each block;
+    ``mixed``: the channels mixed to one (speakers come from elsewhere)."""
     words: list[Word] = []
     voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     notes: list[str] = []
@@ -114,9 +143,9 @@ def analyze(
             identical = info.channels > 1 and spk.channels_identical(block)
             if identical:
                 notes.append(f"all {info.channels} channels carry the same signal: analysed as mono")
-            channel_map = attribute.channel_map(info, config, identical or segments is not None)
+            channel_map = attribute.channel_map(info, config, identical or mixed)
         chosen = block[[c for c, _ in channel_map]] if not identical else block[:1]
-        if segments is not None:
+        if mixed:
             chosen = block.mean(axis=0, keepdims=True)
         elif attribute.diarizing(info, identical, config):
             chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
@@ -126,39 +155,39 @@ def analyze(
         if config.voice.enabled:
             for row, (_, speaker) in enumerate(channel_map):
                 voice_parts.setdefault(speaker, []).append(
-                    voice_frames(signal[row], active[row], opts.frame_s, config.voice)
+                    voice_frames(signal[row], active[row], config.speakers.frame_s, config.voice)
                 )
         hook("block", (block_start, block.shape[1] / SAMPLE_RATE))
     assert channel_map is not None
+    speakers = tuple(s for _, s in channel_map)
     if len(channel_map) > 1:
-        notes.extend(attribute.speech_notes(path, [s for _, s in channel_map], speech))
+        notes.extend(attribute.speech_notes(path, list(speakers), speech))
     if not words:
         raise AudioError(f"{path}: no speech found (silence, noise or music only); check the recording")
-    words.sort()
-    hook("transcribe", tuple(words))
-    if segments is not None:
-        words, speakers, segment_notes = attribute.segment_words(tuple(words), tuple(segments), config)
-        notes.extend(segment_notes)
-        channel_map = tuple((0, s) for s in speakers)
-    elif mono:
-        words, speakers, diarized_notes = attribute.diarize_words(tuple(words), np.concatenate(mono), config)
-        mono.clear()
-        notes.extend(diarized_notes)
-        channel_map = tuple((0, s) for s in speakers)
-        voice_parts = {}  # one microphone: per-speaker voice needs the diarized frames
-        hook("diarize", tuple(words))
+    return _Heard(tuple(sorted(words)), speakers, tuple(notes), voice_parts,
+                  np.concatenate(mono) if mono else None)
+
+
+def _diarize(heard: _Heard, config: Config) -> _Heard:
+    """One microphone: who spoke each word, from diarization of the whole signal."""
+    assert heard.mono is not None
+    words, speakers, notes = attribute.diarize_words(heard.words, heard.mono, config)
+    # per-speaker voice needs the diarized frames, so the one channel's frames are dropped
+    return _Heard(tuple(words), tuple(speakers), heard.notes + tuple(notes), voice_parts={})
+
+
+def _transcript(info: AudioInfo, config: Config, heard: _Heard) -> Transcript:
+    """How the words were heard: model, options, duration, channels, speakers and notes."""
     model_name, options = describe(config.transcribe)
-    transcript = Transcript(
+    return Transcript(
         model=model_name,
         options=options,
-        duration=info.duration_s or words[-1].end,
+        duration=info.duration_s or heard.words[-1].end,
         channels=info.channels,
         sample_rate=info.sample_rate,
-        speakers=tuple(s for _, s in channel_map),
-        notes=tuple(notes),
+        speakers=heard.speakers,
+        notes=heard.notes,
     )
-    voice = merge_voice(config.voice.hop_s, voice_parts) if voice_parts else None
-    return analyze_words(words, config, source=str(path), transcript=transcript, voice=voice, hook=hook)
 
 
 def analyze_words(
