@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from listening_coach.audio import (
     SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe,
 )
 from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.errors import AudioError
+from listening_coach.errors import AudioError, ConfigError
 from listening_coach.feedback import PaceTargets, give_feedback
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
@@ -41,6 +42,9 @@ from listening_coach.types import (
     Event, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
 )
 from listening_coach.prosody import merge_voice, voice_frames
+
+if TYPE_CHECKING:
+    from listening_coach.diarization.types import SpeakerSegment
 
 logger = logging.getLogger(__name__)
 CUT_SEARCH_S = 20.0  # look this far back from a block's end for a quiet place to cut
@@ -68,24 +72,41 @@ def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.
         yield carry_start, carry
 
 
-def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | None = None) -> Session:
+def analyze(
+    path: str | Path,
+    config: Config = DEFAULT_CONFIG,
+    *,
+    hook: Hook | None = None,
+    segments: Sequence[SpeakerSegment] | None = None,
+) -> Session:
     """Transcribe, attribute, segment and score one recorded role-play.
 
     Args:
       path: any file FFmpeg decodes (wav, flac, mp3, m4a, ogg/opus, video).
       config: every stage's options; stored in the result.
       hook: called as ``hook(step, artifact)`` after each stage and block.
+      segments: a coach's speaker segmentation (RTTM/TextGrid, read with
+        :func:`listening_coach.report.interchange.read_segmentation`): the channels are mixed
+        to one and each word takes the speaker of the segment it falls in, instead of channels
+        or diarization.
 
     Raises:
       AudioError: unreadable audio, or no speech in it.
-      ConfigError: a channel map that does not fit the file.
+      ConfigError: a channel map that does not fit the file; segments with fewer than two
+        speakers, or a role rule that cannot place them.
     """
     hook = hook or no_hook
     info = probe(path)
-    attribute.check_channel_map(info, config)
-    heard = _words_per_channel(path, info, config, hook)
+    if segments is None:
+        attribute.check_channel_map(info, config)
+    elif len({s.speaker for s in segments}) < 2:
+        raise ConfigError("the segmentation has only one speaker; a role-play needs two")
+    heard = _words_per_channel(path, info, config, hook, mixed=segments is not None)
     hook("transcribe", heard.words)
-    if heard.mono is not None:
+    if segments is not None:
+        words, speakers, notes = attribute.segment_words(heard.words, tuple(segments), config)
+        heard = _Heard(tuple(words), speakers, heard.notes + tuple(notes), voice_parts={})
+    elif heard.mono is not None:
         heard = _diarize(heard, config)
         hook("diarize", heard.words)
     transcript = _transcript(info, config, heard)
@@ -105,8 +126,11 @@ class _Heard:
     mono: np.ndarray | None = None  # the one-microphone signal, kept only when diarizing
 
 
-def _words_per_channel(path: str | Path, info: AudioInfo, config: Config, hook: Hook) -> _Heard:
-    """Decode in quiet-cut blocks and transcribe each analysed channel (speaker) of each block."""
+def _words_per_channel(
+    path: str | Path, info: AudioInfo, config: Config, hook: Hook, *, mixed: bool = False
+) -> _Heard:
+    """Decode in quiet-cut blocks and transcribe each analysed channel (speaker) of each block;
+    ``mixed``: the channels mixed to one (speakers come from elsewhere)."""
     words: list[Word] = []
     voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     notes: list[str] = []
@@ -119,9 +143,11 @@ def _words_per_channel(path: str | Path, info: AudioInfo, config: Config, hook: 
             identical = info.channels > 1 and spk.channels_identical(block)
             if identical:
                 notes.append(f"all {info.channels} channels carry the same signal: analysed as mono")
-            channel_map = attribute.channel_map(info, config, identical)
+            channel_map = attribute.channel_map(info, config, identical or mixed)
         chosen = block[[c for c, _ in channel_map]] if not identical else block[:1]
-        if attribute.diarizing(info, identical, config):
+        if mixed:
+            chosen = block.mean(axis=0, keepdims=True)
+        elif attribute.diarizing(info, identical, config):
             chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
             mono.append(chosen[0])
         found, signal, active = attribute.block_words(chosen, block_start, channel_map, config, speech)
