@@ -92,9 +92,9 @@ def bench_scripted(config: Config, transcriber: Any, out: Path) -> dict[str, Any
                   transcriber=transcriber, session_id="bench-scripted")
     drill.live.warm_up()
     finish = _timed_run(drill)
-    result = _latencies(drill, room.wall_start, [b for _, b in room.answer_spans], finish,
+    result = _latencies(drill, room.wall_start, [s.end for s in room.answer_spans], finish,
                         "scripted")
-    result["turn_s"] = [round(b - a, 1) for a, b in room.answer_spans]
+    result["turn_s"] = [round(s.duration, 1) for s in room.answer_spans]
     return result
 
 
@@ -111,7 +111,7 @@ def bench_partner(name: str, config: Config, transcriber: Any, out: Path) -> dic
                   transcriber=transcriber, session_id=f"bench-partner-{name}")
     drill.live.warm_up()
     finish = _timed_run(drill)
-    result = _latencies(drill, room.wall_start, [b for _, b in room.answer_spans], finish,
+    result = _latencies(drill, room.wall_start, [s.end for s in room.answer_spans], finish,
                         f"partner {name}")
     assert drill.partner is not None
     cache = drill.partner.cache

@@ -251,7 +251,7 @@ def snap_words(
       drop_silent: drop a word whose span holds no active frame (bleed or hallucination);
         otherwise keep it unchanged.
     """
-    speech = [(offset_s + a * frame_s, offset_s + b * frame_s) for a, b in runs(active)]
+    speech = activity_spans(active, frame_s, offset_s)
     n = active.shape[0]
     clipped: list[Word] = []
     for word in words:
@@ -268,14 +268,14 @@ def snap_words(
     out: list[Word] = []
     for i, word in enumerate(clipped):
         start, end = word.start, word.end
-        run = next(((a, b) for a, b in speech if a <= start < b + 1e-9), None)
+        run = next((r for r in speech if r.start <= start < r.end + 1e-9), None)
         if run is not None:
             prev_end = clipped[i - 1].end if i else -np.inf
             next_start = clipped[i + 1].start if i + 1 < len(clipped) else np.inf
-            if run[0] < start and prev_end <= run[0] and start - run[0] <= reach_s:
-                start = run[0]
-            if end < run[1] and next_start >= run[1] and run[1] - end <= reach_s and run[1] > start:
-                end = run[1]
+            if run.start < start and prev_end <= run.start and start - run.start <= reach_s:
+                start = run.start
+            if end < run.end and next_start >= run.end and run.end - end <= reach_s and run.end > start:
+                end = run.end
         out.append(replace(word, start=round(start, 3), end=round(max(end, start), 3)))
     return tuple(out)
 

@@ -9,6 +9,9 @@
   when it is much).
 - :func:`diarizing` / :func:`diarize_words`: a one-microphone recording's words attributed to
   voices (:mod:`listening_coach.diarization`) and the voices to roles.
+- :func:`segment_words` / :func:`roles_for`: words attributed to the speakers of a coach's
+  segmentation (RTTM/TextGrid) instead, and those to roles (labels named trainee/partner are
+  kept; otherwise ``diarize.role_rule``, by default who reads like the listener and talks less).
 """
 
 from __future__ import annotations
@@ -16,18 +19,22 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from listening_coach import activity as spk
 from listening_coach.audio import MAX_CHANNELS, SAMPLE_RATE, AudioInfo, frame_db, load_audio
 from listening_coach.bounds import SKIP_CHANNEL
-from listening_coach.config import Config
+from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import ConfigError
 from listening_coach.feedback import counted
 from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
 from listening_coach.transcribe import transcribe
-from listening_coach.types import TRAINEE, Word
+from listening_coach.types import PARTNER, TRAINEE, Word
+
+if TYPE_CHECKING:
+    from listening_coach.diarization.types import SpeakerSegment
 
 logger = logging.getLogger(__name__)
 UNCLEAR_NOTE_S = 2.0  # a channel with this much speech without words gets a note ...
@@ -208,3 +215,52 @@ def diarize_words(
     )
     speakers = tuple(dict.fromkeys(w.speaker for w in renamed if w.speaker))
     return renamed, speakers, notes
+
+
+def roles_for(segments: tuple[SpeakerSegment, ...], config: Config | None = None,
+              words: tuple[Word, ...] = ()) -> dict[str, str]:
+    """Map segment labels to roles.
+
+    Labels already named ``trainee``/``partner`` are kept. Otherwise the diarizer's rule
+    decides (:func:`diarization.roles.choose_roles` with ``diarize.role_rule``: ``auto``, the
+    default, weighs who reads like the listener (when ``words`` are given) and who talks less;
+    ``less``; ``first``; ``manual`` with ``diarize.trainee_speaker``). Further speakers are
+    left out.
+
+    Raises:
+      ConfigError: ``role_rule = "enrolment"`` (an imported segmentation carries no voices).
+    """
+    from listening_coach.diarization.roles import choose_roles
+    from listening_coach.diarization.types import Diarization
+
+    labels = list(dict.fromkeys(s.speaker for s in sorted(segments, key=lambda s: s.start)))
+    named = {lb: lb.lower() for lb in labels if lb.lower() in (TRAINEE, PARTNER)}
+    if named:
+        return named
+    options = (config or DEFAULT_CONFIG).diarize
+    if options.role_rule == "enrolment":
+        raise ConfigError("diarize.role_rule = 'enrolment' needs voices; with an imported "
+                          "segmentation use less, first, or manual with diarize.trainee_speaker")
+    diarization = Diarization(segments=segments, overlaps=(), num_speakers=len(labels),
+                              count_confidence=1.0)
+    mapping, _ = choose_roles(diarization, words, options.role_rule,
+                              trainee=options.trainee_speaker,
+                              language=(config or DEFAULT_CONFIG).language)
+    return {k: v for k, v in mapping.items() if v in (TRAINEE, PARTNER)}
+
+
+def segment_words(
+    words: tuple[Word, ...], segments: tuple[SpeakerSegment, ...], config: Config
+) -> tuple[list[Word], tuple[str, ...], list[str]]:
+    """Attribute mono words to the speakers of a coach's segmentation, and those to roles;
+    returns (words, speakers, notes). Words of further speakers are left out, with a note."""
+    from listening_coach.diarization import assign_speakers_from_segments
+
+    attributed = assign_speakers_from_segments(words, segments)
+    roles = roles_for(segments, config, attributed)
+    kept = [replace(w, speaker=roles[w.speaker]) for w in attributed
+            if w.speaker is not None and w.speaker in roles]
+    notes = ["roles: " + ", ".join(f"{k}={v}" for k, v in roles.items())]
+    if len(attributed) > len(kept):
+        notes.append(f"{counted(len(attributed) - len(kept), 'word')} of other speakers left out")
+    return kept, tuple(dict.fromkeys(roles.values())), notes

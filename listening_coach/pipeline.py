@@ -1,7 +1,7 @@
 """The batch driver: a recording in, a :class:`Session` out.
 
-- :func:`analyze`: decode in blocks -> speech activity per channel -> transcribe each channel ->
-  snap words to speech -> :func:`analyze_words`.
+- :func:`analyze`: decode in blocks -> words per channel (speech activity, transcribe, snap
+  words to speech) or, on one microphone, diarization -> transcript -> :func:`analyze_words`.
 - :func:`analyze_words`: everything after transcription and speaker attribution: turns and
   exchanges, then :func:`score`. The live driver calls this too, so live and batch share every
   stage after ``transcribe``.
@@ -20,17 +20,18 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from listening_coach import attribute
 from listening_coach import activity as spk
 from listening_coach.audio import (
-    SAMPLE_RATE, frame_db, iter_blocks, probe,
+    SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe,
 )
 from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.errors import AudioError
-from listening_coach.feedback import give_feedback
+from listening_coach.errors import AudioError, ConfigError
+from listening_coach.feedback import PaceTargets, give_feedback
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
@@ -41,6 +42,9 @@ from listening_coach.types import (
     Event, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
 )
 from listening_coach.prosody import merge_voice, voice_frames
+
+if TYPE_CHECKING:
+    from listening_coach.diarization.types import SpeakerSegment
 
 logger = logging.getLogger(__name__)
 CUT_SEARCH_S = 20.0  # look this far back from a block's end for a quiet place to cut
@@ -68,22 +72,65 @@ def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.
         yield carry_start, carry
 
 
-def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | None = None) -> Session:
+def analyze(
+    path: str | Path,
+    config: Config = DEFAULT_CONFIG,
+    *,
+    hook: Hook | None = None,
+    segments: Sequence[SpeakerSegment] | None = None,
+) -> Session:
     """Transcribe, attribute, segment and score one recorded role-play.
 
     Args:
       path: any file FFmpeg decodes (wav, flac, mp3, m4a, ogg/opus, video).
       config: every stage's options; stored in the result.
       hook: called as ``hook(step, artifact)`` after each stage and block.
+      segments: a coach's speaker segmentation (RTTM/TextGrid, read with
+        :func:`listening_coach.report.interchange.read_segmentation`): the channels are mixed
+        to one and each word takes the speaker of the segment it falls in, instead of channels
+        or diarization.
 
     Raises:
       AudioError: unreadable audio, or no speech in it.
-      ConfigError: a channel map that does not fit the file.
+      ConfigError: a channel map that does not fit the file; segments with fewer than two
+        speakers, or a role rule that cannot place them.
     """
     hook = hook or no_hook
     info = probe(path)
-    attribute.check_channel_map(info, config)
-    opts = config.speakers
+    if segments is None:
+        attribute.check_channel_map(info, config)
+    elif len({s.speaker for s in segments}) < 2:
+        raise ConfigError("the segmentation has only one speaker; a role-play needs two")
+    heard = _words_per_channel(path, info, config, hook, mixed=segments is not None)
+    hook("transcribe", heard.words)
+    if segments is not None:
+        words, speakers, notes = attribute.segment_words(heard.words, tuple(segments), config)
+        heard = _Heard(tuple(words), speakers, heard.notes + tuple(notes), voice_parts={})
+    elif heard.mono is not None:
+        heard = _diarize(heard, config)
+        hook("diarize", heard.words)
+    transcript = _transcript(info, config, heard)
+    voice = merge_voice(config.voice.hop_s, heard.voice_parts) if heard.voice_parts else None
+    return analyze_words(heard.words, config, source=str(path), transcript=transcript,
+                         voice=voice, hook=hook)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Heard:
+    """Words with speakers, and what was noticed on the way, before turns are grouped."""
+
+    words: tuple[Word, ...]  # sorted
+    speakers: tuple[str, ...]  # one per analysed channel, or the diarized roles
+    notes: tuple[str, ...]
+    voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]]  # speaker -> voice frames
+    mono: np.ndarray | None = None  # the one-microphone signal, kept only when diarizing
+
+
+def _words_per_channel(
+    path: str | Path, info: AudioInfo, config: Config, hook: Hook, *, mixed: bool = False
+) -> _Heard:
+    """Decode in quiet-cut blocks and transcribe each analysed channel (speaker) of each block;
+    ``mixed``: the channels mixed to one (speakers come from elsewhere)."""
     words: list[Word] = []
     voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     notes: list[str] = []
@@ -96,9 +143,11 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
             identical = info.channels > 1 and spk.channels_identical(block)
             if identical:
                 notes.append(f"all {info.channels} channels carry the same signal: analysed as mono")
-            channel_map = attribute.channel_map(info, config, identical)
+            channel_map = attribute.channel_map(info, config, identical or mixed)
         chosen = block[[c for c, _ in channel_map]] if not identical else block[:1]
-        if attribute.diarizing(info, identical, config):
+        if mixed:
+            chosen = block.mean(axis=0, keepdims=True)
+        elif attribute.diarizing(info, identical, config):
             chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
             mono.append(chosen[0])
         found, signal, active = attribute.block_words(chosen, block_start, channel_map, config, speech)
@@ -106,35 +155,39 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
         if config.voice.enabled:
             for row, (_, speaker) in enumerate(channel_map):
                 voice_parts.setdefault(speaker, []).append(
-                    voice_frames(signal[row], active[row], opts.frame_s, config.voice)
+                    voice_frames(signal[row], active[row], config.speakers.frame_s, config.voice)
                 )
         hook("block", (block_start, block.shape[1] / SAMPLE_RATE))
     assert channel_map is not None
+    speakers = tuple(s for _, s in channel_map)
     if len(channel_map) > 1:
-        notes.extend(attribute.speech_notes(path, [s for _, s in channel_map], speech))
+        notes.extend(attribute.speech_notes(path, list(speakers), speech))
     if not words:
         raise AudioError(f"{path}: no speech found (silence, noise or music only); check the recording")
-    words.sort()
-    hook("transcribe", tuple(words))
-    if mono:
-        words, speakers, diarized_notes = attribute.diarize_words(tuple(words), np.concatenate(mono), config)
-        mono.clear()
-        notes.extend(diarized_notes)
-        channel_map = tuple((0, s) for s in speakers)
-        voice_parts = {}  # one microphone: per-speaker voice needs the diarized frames
-        hook("diarize", tuple(words))
+    return _Heard(tuple(sorted(words)), speakers, tuple(notes), voice_parts,
+                  np.concatenate(mono) if mono else None)
+
+
+def _diarize(heard: _Heard, config: Config) -> _Heard:
+    """One microphone: who spoke each word, from diarization of the whole signal."""
+    assert heard.mono is not None
+    words, speakers, notes = attribute.diarize_words(heard.words, heard.mono, config)
+    # per-speaker voice needs the diarized frames, so the one channel's frames are dropped
+    return _Heard(tuple(words), tuple(speakers), heard.notes + tuple(notes), voice_parts={})
+
+
+def _transcript(info: AudioInfo, config: Config, heard: _Heard) -> Transcript:
+    """How the words were heard: model, options, duration, channels, speakers and notes."""
     model_name, options = describe(config.transcribe)
-    transcript = Transcript(
+    return Transcript(
         model=model_name,
         options=options,
-        duration=info.duration_s or words[-1].end,
+        duration=info.duration_s or heard.words[-1].end,
         channels=info.channels,
         sample_rate=info.sample_rate,
-        speakers=tuple(s for _, s in channel_map),
-        notes=tuple(notes),
+        speakers=heard.speakers,
+        notes=heard.notes,
     )
-    voice = merge_voice(config.voice.hop_s, voice_parts) if voice_parts else None
-    return analyze_words(words, config, source=str(path), transcript=transcript, voice=voice, hook=hook)
 
 
 def analyze_words(
@@ -201,7 +254,8 @@ def score(session: Session, overrides: Overrides = Overrides(), *, hook: Hook | 
     metrics = metrics + language_metrics
     metrics = metrics + effect_metrics(exchanges, metrics)
     hook("metrics", metrics)
-    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
+    feedback = give_feedback(exchanges, events, metrics, config.feedback, pace=PaceTargets.of(config.pace),
+                             extra=language_feedback)
     hook("feedback", feedback)
     return replace(session, events=events, labels=labels, metrics=metrics, feedback=feedback)
 
@@ -218,6 +272,9 @@ def _language(
     if labels is None:
         labels = label_exchanges(exchanges, config.language)
     lang_metrics = language_metrics(exchanges, labels, config.language)
-    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language,
-                                      config.feedback)
+    lang_feedback = language_feedback(
+        exchanges, labels, metrics + lang_metrics, config.language,
+        suggestion_min_probability=config.feedback.suggestion_min_probability,
+        suggestion_check_grammar=config.feedback.suggestion_check_grammar,
+    )
     return labels, lang_metrics, lang_feedback

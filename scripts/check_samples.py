@@ -18,6 +18,7 @@ from pathlib import Path
 from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.metrics.names import MetricName
 from listening_coach.pipeline import analyze, analyze_words
+from listening_coach.span import Span
 from listening_coach.testing.roleplay import load_truth, load_words
 from listening_coach.testing.sample_scripts import SAMPLES
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             near = [
                 e
                 for e in session.events
-                if e.kind == "effective_pause" and min(e.end, p["end"]) - max(e.start, p["start"]) > 0
+                if e.kind == "effective_pause" and e.span.overlaps(Span(p["start"], p["end"]))
             ]
             found = ", ".join(f"{e.start:.2f}-{e.end:.2f}" for e in near) or "nothing"
             print(f"  effective pause {p['start']:.2f}-{p['end']:.2f}: got {found}")

@@ -37,9 +37,9 @@ class ScriptedWords:
         end_s = offset_s + samples.size / RATE
         texts = self.texts if self.texts is not None else getattr(self.room, "texts", [])
         for spans, text in zip(self.room.speech_spans, texts, strict=False):
-            if spans[0][0] < end_s and offset_s < spans[-1][1]:
-                start = spans[0][0]
-                words = partner_words(text, [(a - start, b - start) for a, b in spans], start)
+            if spans[0].start < end_s and offset_s < spans[-1].end:
+                start = spans[0].start
+                words = partner_words(text, [s.shifted(-start) for s in spans], start)
                 return tuple(replace(w, speaker=speaker) for w in words
                              if offset_s <= w.start < end_s)
         return ()

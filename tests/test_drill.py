@@ -94,7 +94,7 @@ def test_barge_in_is_measured_and_the_answer_to_the_reaction_is_its_own_exchange
     assert len(interruptions) == 1
     opening_end = session.turns[0].end  # the partner's words span the played line's sound
     assert session.turns[0].speaker == PARTNER
-    true_overlap = min(trainee.answer_spans[0][1], opening_end) - trainee.answer_spans[0][0]
+    true_overlap = min(trainee.answer_spans[0].end, opening_end) - trainee.answer_spans[0].start
     assert interruptions[0].duration == pytest.approx(true_overlap, abs=0.6)
     reaction = drill.scenario.reactions[0].text  # when = "interruption"
     ex = next(e for e in session.exchanges if reaction.split()[0] in e.prompt[0].text)

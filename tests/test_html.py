@@ -222,7 +222,7 @@ def test_voice_is_drawn_as_one_level_per_turn() -> None:
     loud["trainee"][300:550] = -20.0 + np.random.default_rng(1).normal(0, 3, 250)
     pitch = {s: np.full(700, np.nan) for s in loud}
     voiced = replace(session, voice=VoiceFrames(hop, tuple(loud.items()), tuple(pitch.items())))
-    (start, end, level), = turn_levels(voiced, "trainee", "loudness")
-    assert start == voiced.turns[1].start and level == pytest.approx(-20.0, abs=1.0)
-    assert turn_levels(voiced, "partner", "loudness")[0][2] == pytest.approx(-30.0, abs=1.0)
+    (span, level), = turn_levels(voiced, "trainee", "loudness")
+    assert span == voiced.turns[1].span and level == pytest.approx(-20.0, abs=1.0)
+    assert turn_levels(voiced, "partner", "loudness")[0][1] == pytest.approx(-30.0, abs=1.0)
     assert "median per turn" in pace_voice_svg(voiced)

@@ -234,7 +234,7 @@ def test_the_partner_sounds_angrier_when_agitated(engine: str) -> None:
         samples = voice(text, band)
         spans = measure_spans(samples)
         f0 = librosa.yin(samples, fmin=60, fmax=400, sr=16_000)
-        heard[band] = (spans[-1][1] - spans[0][0], float(np.sqrt(np.mean(samples**2))),
+        heard[band] = (spans[-1].end - spans[0].start, float(np.sqrt(np.mean(samples**2))),
                        float(np.median(f0)))
     (calm_s, calm_rms, calm_f0), (angry_s, angry_rms, angry_f0) = heard["calm"], heard["angry"]
     assert angry_s < calm_s * 0.9 and angry_rms > calm_rms * 1.5 and angry_f0 > calm_f0 * 1.05

@@ -43,7 +43,7 @@ def test_speech_is_audible_and_length_scale_stretches_it(voice: piper_voice.Voic
         audio, rate = voice.synthesize(SENTENCE, length_scale=scale)
         assert rate == 22050 and audio.dtype == np.float32 and np.max(np.abs(audio)) > 0.1
         spans = measure_spans(audio, sample_rate=rate)
-        durations.append(spans[-1][1] - spans[0][0])
+        durations.append(spans[-1].end - spans[0].start)
     assert 1.3 < durations[1] / durations[0] < 1.9
     quiet, _ = voice.synthesize(SENTENCE, volume=0.25)
     assert 0.02 < np.max(np.abs(quiet)) < 0.3

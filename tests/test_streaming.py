@@ -14,7 +14,7 @@ from listening_coach.live.echo import EchoGate
 from listening_coach.live.speech import SileroStream
 from listening_coach.live.session import Cue, LiveSession
 from listening_coach.live.synth import partner_words
-from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Word
+from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Span, Word
 
 from conftest import require_tool
 
@@ -123,8 +123,8 @@ def test_turns_are_transcribed_and_cued_once_each(speech: dict[str, np.ndarray])
                    (first_end + 2.0, speech["ask"]))
     spans = measure_spans(signal)
     # partner lines known from the scenario, before each trainee turn
-    live.add_words(partner_words("you never listen", [(0.0, 0.4)], 0.0))
-    live.add_words(partner_words("nobody does", [(0.0, 0.4)], first_end + 1.0))
+    live.add_words(partner_words("you never listen", [Span(0.0, 0.4)], 0.0))
+    live.add_words(partner_words("nobody does", [Span(0.0, 0.4)], first_end + 1.0))
     words = run(live, signal)
     assert words and all(w.speaker == TRAINEE for w in words)
     live_calls = [c for c in fake.calls if not c[3]]
@@ -245,7 +245,7 @@ def test_cue_prefers_a_concern_over_praise() -> None:
 
     live = LiveSession(CONFIG, transcriber=FakeTranscriber(), analyze=analyze,
                        hook=lambda s, a: shown.append(a) if s == "live.cue" else None)
-    live.add_words(partner_words("you never listen", [(0.0, 0.4)], 0.0))
+    live.add_words(partner_words("you never listen", [Span(0.0, 0.4)], 0.0))
     live.pieces.append(live.pieces[0] if live.pieces else _piece())
     live._cue(1.5)
     assert shown and shown[0].feedback.level == "concern"  # type: ignore[attr-defined]
@@ -262,7 +262,7 @@ def test_cue_never_shows_an_item_beyond_the_report_budget() -> None:
 
     live = LiveSession(CONFIG, transcriber=FakeTranscriber(), analyze=analyze,
                        hook=lambda s, a: shown.append(a) if s == "live.cue" else None)
-    live.add_words(partner_words("you never listen", [(0.0, 0.4)], 0.0))
+    live.add_words(partner_words("you never listen", [Span(0.0, 0.4)], 0.0))
     live.pieces.append(live.pieces[0] if live.pieces else _piece())
     live._cue(1.5)
     assert len(shown) == 1 and shown[0].feedback.message == "shown"  # type: ignore[attr-defined]

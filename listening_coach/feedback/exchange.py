@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from listening_coach.config import Config
+from listening_coach.config import FeedbackOptions, PaceOptions
 from listening_coach.feedback.text import clock, quote
 from listening_coach.metrics.names import MetricName
 from listening_coach.metrics.pace import count_syllables
@@ -28,11 +28,29 @@ Lookup = Callable[[str, int | None], Metric | None]
 
 
 @dataclass(frozen=True, slots=True)
+class PaceTargets:
+    """The ``[pace]`` values feedback judges by and quotes; feedback reads no other section."""
+
+    target_wpm_min: float
+    target_wpm_max: float
+    fast_wpm: float
+    fast_sustained_s: float
+
+    @classmethod
+    def of(cls, pace: PaceOptions) -> PaceTargets:
+        return cls(pace.target_wpm_min, pace.target_wpm_max, pace.fast_wpm, pace.fast_sustained_s)
+
+
+DEFAULT_PACE_TARGETS = PaceTargets.of(PaceOptions())
+
+
+@dataclass(frozen=True, slots=True)
 class ExchangeContext:
     exchange: Exchange
     events: tuple[Event, ...]  # this exchange's events
     get: Lookup
-    config: Config
+    options: FeedbackOptions
+    pace: PaceTargets
     exchanges: tuple[Exchange, ...]  # all of them (for the partner's baseline)
     own_pace: float | None = None  # the trainee's median stretch, syllables/s (see fast_answer)
     partner_overlaps: tuple[float, ...] = ()  # when the partner cut in (a cut turn has no pace)
@@ -94,7 +112,7 @@ def fast_answer(c: ExchangeContext) -> list[Feedback]:
     words vary in length from sentence to sentence ("You want action this week, not more
     talking" has 11 syllables in 8 words, "I am really glad you called" 8 in 6), so at the same
     speaking rate two answers differ by 10-20% in words/min, as much as the margin judged."""
-    pace, fb = c.config.pace, c.config.feedback
+    pace, fb = c.pace, c.options
     rates = [
         (60.0 * len(t.words) / t.duration, syllable_rate(t), t)
         for t in stretches(c.exchange.response, fb.pace_stretch_gap_s)
@@ -122,7 +140,7 @@ def fast_answer(c: ExchangeContext) -> list[Feedback]:
 def partner_escalation(c: ExchangeContext) -> tuple[list[str], tuple[Metric, ...]] | None:
     """How the partner's prompt in this exchange rose above their own first prompts, or None
     unless loudness, pitch and pace all rose by the configured margins."""
-    fb = c.config.feedback
+    fb = c.options
     names = (MetricName.VOICE_PARTNER_LOUDNESS_DB, MetricName.VOICE_PARTNER_PITCH_MEDIAN_HZ,
              MetricName.PACE_PARTNER_WPM)
     now = [c.get(n, c.i) for n in names]
@@ -151,7 +169,7 @@ def partner_escalation(c: ExchangeContext) -> tuple[list[str], tuple[Metric, ...
 
 def mirrored_escalation(c: ExchangeContext) -> list[Feedback]:
     """The partner escalated (loudness, pitch and pace together) and the trainee followed."""
-    fb = c.config.feedback
+    fb = c.options
     escalated = partner_escalation(c)
     if escalated is None:
         return []
@@ -178,7 +196,7 @@ def mirrored_escalation(c: ExchangeContext) -> list[Feedback]:
 
 
 def latency(c: ExchangeContext) -> list[Feedback]:
-    ex, fb = c.exchange, c.config.feedback
+    ex, fb = c.exchange, c.options
     found = c.get(MetricName.TIMING_RESPONSE_LATENCY, c.i)
     if found is None or sum(t.duration for t in ex.prompt) < 3.0:
         return []
@@ -224,7 +242,7 @@ def pauses_and_encouragers(c: ExchangeContext) -> list[Feedback]:
 
 def monologue(c: ExchangeContext) -> list[Feedback]:
     longest = max(c.exchange.response, key=lambda t: t.duration, default=None)
-    if longest is None or longest.duration <= c.config.feedback.monologue_s:
+    if longest is None or longest.duration <= c.options.monologue_s:
         return []
     return [Feedback(
         "tip",

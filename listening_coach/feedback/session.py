@@ -10,8 +10,8 @@ table. The pace is praised only when nothing in the session criticised it.
 
 from __future__ import annotations
 
-from listening_coach.config import Config
-from listening_coach.feedback.exchange import Lookup
+from listening_coach.config import FeedbackOptions
+from listening_coach.feedback.exchange import Lookup, PaceTargets
 from listening_coach.feedback.text import clock, counted, percent
 from listening_coach.metrics.names import MetricName
 from listening_coach.types import Exchange, Feedback
@@ -23,8 +23,7 @@ _FLAG_NAMES = {
 }
 
 
-def _listening(exchanges: tuple[Exchange, ...], get: Lookup, config: Config) -> list[Feedback]:
-    fb = config.feedback
+def _listening(exchanges: tuple[Exchange, ...], get: Lookup, fb: FeedbackOptions) -> list[Feedback]:
     items: list[Feedback] = []
     interruptions = get(MetricName.OVERLAP_INTERRUPTIONS, None)
     if interruptions is not None and interruptions.value > 0:
@@ -77,9 +76,8 @@ def _language(per_exchange: list[Feedback]) -> list[Feedback]:
 
 
 def _pace(
-    get: Lookup, config: Config, per_exchange: list[Feedback], speaking_s: float
+    get: Lookup, fb: FeedbackOptions, pace: PaceTargets, per_exchange: list[Feedback], speaking_s: float
 ) -> list[Feedback]:
-    pace, fb = config.pace, config.feedback
     wpm, fast = get(MetricName.PACE_WPM, None), get(MetricName.PACE_FAST_STRETCHES, None)
     items: list[Feedback] = []
     if fast is not None and fast.value > 0:
@@ -126,13 +124,17 @@ def _effect(get: Lookup) -> list[Feedback]:
 
 
 def session_feedback(
-    exchanges: tuple[Exchange, ...], get: Lookup, config: Config, per_exchange: list[Feedback]
+    exchanges: tuple[Exchange, ...],
+    get: Lookup,
+    options: FeedbackOptions,
+    pace: PaceTargets,
+    per_exchange: list[Feedback],
 ) -> list[Feedback]:
     """Every session item, unranked; ``per_exchange`` are the exchange items (all of them)."""
     speaking_s = sum(t.duration for ex in exchanges for t in ex.response)
-    pace = _pace(get, config, per_exchange, speaking_s)
+    pace_items = _pace(get, options, pace, per_exchange, speaking_s)
     if not any(ex.prompt for ex in exchanges):  # the trainee alone: no partner to listen to
-        return pace
+        return pace_items
     share = get(MetricName.TALK_SHARE, None)
     if share is not None and share.value == 0:  # nothing to praise: the trainee never spoke
         return [Feedback(
@@ -141,4 +143,4 @@ def session_feedback(
             "score: check the channel map (--channels) and that the trainee's microphone recorded.",
             None, (share,), (), "no_trainee_speech",
         )]
-    return _listening(exchanges, get, config) + _language(per_exchange) + pace + _effect(get)
+    return _listening(exchanges, get, options) + _language(per_exchange) + pace_items + _effect(get)

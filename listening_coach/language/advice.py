@@ -20,6 +20,7 @@ advice is generic, with no made-up sentence.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from listening_coach.config import FeedbackOptions, LanguageOptions, build_options
 from listening_coach.feedback import clock, counted, quote
@@ -70,7 +71,18 @@ def _because(metrics: tuple[Metric, ...], names: tuple[str, ...], exchange: int 
     return tuple(m for n in names if (m := _metric(metrics, n, exchange)) is not None)
 
 
-def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | None:
+class _Gates(NamedTuple):
+    """The evidence gates of suggested reflections (``[feedback]`` keys, passed in by name)."""
+
+    suggestion_min_probability: float
+    suggestion_check_grammar: bool
+
+
+_FEEDBACK = FeedbackOptions()
+_DEFAULT_GATES = _Gates(_FEEDBACK.suggestion_min_probability, _FEEDBACK.suggestion_check_grammar)
+
+
+def _suggestion(exchange: Exchange | None, fb: _Gates) -> Suggestion | None:
     if exchange is None or not exchange.prompt:
         return None
     heard = [w for w in exchange.prompt_words if not w.unclear]
@@ -80,7 +92,7 @@ def _suggestion(exchange: Exchange | None, fb: FeedbackOptions) -> Suggestion | 
 
 def _escalation_feedback(
     exchanges: dict[int, Exchange], labels: list[Label], metrics: tuple[Metric, ...],
-    fb: FeedbackOptions,
+    fb: _Gates,
 ) -> list[Feedback]:
     """One concern per escalating flag per exchange, the first with a suggested reflection."""
     out: list[Feedback] = []
@@ -143,7 +155,7 @@ def _acknowledges(lab: Label, min_confidence: float) -> bool:
 
 def _missed_emotions(
     exchanges: tuple[Exchange, ...], labels: list[Label], metrics: tuple[Metric, ...],
-    fb: FeedbackOptions, flagged: set[int], min_confidence: float,
+    fb: _Gates, flagged: set[int], min_confidence: float,
 ) -> list[Feedback]:
     """The partner's turn carried emotion and nothing in the answer took it in."""
     out: list[Feedback] = []
@@ -254,7 +266,9 @@ def language_feedback(
     labels: tuple[Label, ...],
     metrics: tuple[Metric, ...],
     options: LanguageOptions | dict[str, object] | None = None,
-    feedback: FeedbackOptions | dict[str, object] | None = None,
+    *,
+    suggestion_min_probability: float = _DEFAULT_GATES.suggestion_min_probability,
+    suggestion_check_grammar: bool = _DEFAULT_GATES.suggestion_check_grammar,
 ) -> tuple[Feedback, ...]:
     """Turn language labels and metrics into messages with their evidence (unranked: the
     per-exchange budget is applied by :func:`listening_coach.feedback.give_feedback`).
@@ -264,13 +278,14 @@ def language_feedback(
       labels: From :func:`label_exchanges`.
       metrics: From :func:`language_metrics` (other metrics are ignored).
       options: ``min_confidence`` (praise needs it), ``closed_question_run``.
-      feedback: The ``[feedback]`` section: the evidence gates of suggested reflections.
+      suggestion_min_probability, suggestion_check_grammar: The evidence gates of suggested
+        reflections (the ``[feedback]`` keys of those names; the pipeline passes them).
 
     Returns:
       Feedback in exchange order, session items (exchange None) last.
     """
     opts = build_options(LanguageOptions, options, "language")
-    fb = build_options(FeedbackOptions, feedback, "feedback")
+    fb = _Gates(suggestion_min_probability, suggestion_check_grammar)
     ordered = sorted(labels, key=lambda lab: (lab.start, lab.end))
     by_index = {e.index: e for e in exchanges}
     out = _escalation_feedback(by_index, ordered, metrics, fb)

@@ -38,7 +38,7 @@ from listening_coach.live.partner_voice import PartnerVoice, VoiceCache
 from listening_coach.live.scenario import BANDS, PartnerLine, Reaction, Scenario, band_of
 from listening_coach.live.session import Cue, LiveSession
 from listening_coach.live.synth import measure_spans, partner_words
-from listening_coach.types import TRAINEE, AudioChunk, Event, Label, Session, Speaker, Word
+from listening_coach.types import TRAINEE, AudioChunk, Event, Label, Session, Span, Speaker, Word
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ class ScriptedPartner:
             self.echo.play(samples, clock_s)
         if self.player is not None:
             self.player.play(samples)
-        spans = measure_spans(samples) or ((0.0, samples.size / SAMPLE_RATE),)
+        spans = measure_spans(samples) or (Span(0.0, samples.size / SAMPLE_RATE),)
         self.live.add_words(partner_words(text, spans, clock_s))
         self.line, self.kind = text, kind
         wait = getattr(item, "wait_s", None)

@@ -29,7 +29,7 @@ import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.errors import AudioError, MissingExtra
-from listening_coach.types import PARTNER, Word
+from listening_coach.types import PARTNER, Span, Word
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +103,8 @@ def synthesize(
     if not spans:
         raise AudioError(f"espeak-ng produced no audible speech for {text!r}")
     pad = int(0.01 * SAMPLE_RATE)
-    first = max(int(spans[0][0] * SAMPLE_RATE) - pad, 0)
-    last = min(round(spans[-1][1] * SAMPLE_RATE) + pad, samples.size)
+    first = max(int(spans[0].start * SAMPLE_RATE) - pad, 0)
+    last = min(round(spans[-1].end * SAMPLE_RATE) + pad, samples.size)
     trimmed = samples[first:last]
     peak = float(np.max(np.abs(trimmed)))
     return (trimmed * (0.5 / peak)).astype(np.float32)
@@ -117,8 +117,8 @@ def measure_spans(
     frame_s: float = 0.01,
     threshold_db: float = -40.0,
     min_gap_s: float = 0.2,
-) -> tuple[tuple[float, float], ...]:
-    """Return the (start, end) seconds where ``samples`` hold speech, from frame energy.
+) -> tuple[Span, ...]:
+    """Return the spans (seconds) where ``samples`` hold speech, from frame energy.
 
     A frame is speech when its RMS is within ``threshold_db`` of the loudest frame. Gaps
     shorter than ``min_gap_s`` (stop closures, between words) are bridged::
@@ -140,7 +140,7 @@ def measure_spans(
       >>> import numpy as np
       >>> x = np.zeros(16000, dtype=np.float32); x[4000:8000] = 0.5
       >>> measure_spans(x)
-      ((0.25, 0.5),)
+      (Span(start=0.25, end=0.5),)
     """
     frame = max(round(frame_s * sample_rate), 1)
     n = samples.size // frame
@@ -153,40 +153,40 @@ def measure_spans(
         return ()
     active = 20 * np.log10(np.maximum(rms, 1e-12) / peak) > threshold_db
     idx = np.flatnonzero(active)
-    spans: list[list[int]] = []
+    runs: list[list[int]] = []  # [first frame, last frame + 1]
     max_gap = round(min_gap_s / frame_s)
     for i in idx:
-        if spans and i - spans[-1][1] <= max_gap:
-            spans[-1][1] = int(i) + 1
+        if runs and i - runs[-1][1] <= max_gap:
+            runs[-1][1] = int(i) + 1
         else:
-            spans.append([int(i), int(i) + 1])
+            runs.append([int(i), int(i) + 1])
     step = frame / sample_rate
-    return tuple((round(a * step, 3), round(b * step, 3)) for a, b in spans)
+    return tuple(Span(round(a * step, 3), round(b * step, 3)) for a, b in runs)
 
 
-def partner_words(text: str, spans: Sequence[tuple[float, float]], start_s: float) -> tuple[Word, ...]:
+def partner_words(text: str, spans: Sequence[Span], start_s: float) -> tuple[Word, ...]:
     """Spread the words of a played line over the spans where its audio holds speech.
 
     Each word gets time in proportion to its length in letters; ``spans`` are seconds from
     the start of the line's audio, ``start_s`` is when it began playing.
 
     Examples:
-      >>> [(w.text, w.start, w.end) for w in partner_words("hi there", [(0.0, 1.0)], 10.0)]
+      >>> [(w.text, w.start, w.end) for w in partner_words("hi there", [Span(0.0, 1.0)], 10.0)]
       [(' hi', 10.0, 10.286), (' there', 10.286, 11.0)]
     """
     tokens = text.split()
     if not tokens or not spans:
         return ()
-    total = sum(b - a for a, b in spans)
+    total = sum(s.duration for s in spans)
     weights = np.array([max(len(t.strip(".,!?;:")), 1) for t in tokens], dtype=float)
     bounds = np.concatenate([[0.0], np.cumsum(weights) / weights.sum() * total])
 
     def at(t: float) -> float:  # speaking time -> time in the line's audio
-        for a, b in spans:
-            if t <= b - a + 1e-9:
-                return a + t
-            t -= b - a
-        return spans[-1][1]
+        for span in spans:
+            if t <= span.duration + 1e-9:
+                return span.start + t
+            t -= span.duration
+        return spans[-1].end
 
     return tuple(
         Word(round(float(start_s + at(bounds[i])), 3),

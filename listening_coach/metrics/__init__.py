@@ -5,7 +5,9 @@
 - :mod:`listening_coach.metrics.names`: every metric's name, unit, scope and meaning, defined once
   (``docs/metrics.md`` is generated from it), and :class:`MetricIndex` for repeated lookups.
 
-Language metrics come from :mod:`listening_coach.language`; the pipeline adds them.
+Language metrics come from :mod:`listening_coach.language`; the pipeline adds them. These two
+compose the metric stages and take the whole config; each stage function gets only its own
+section (``overlap``, ``pauses``, ``pace``, ``voice``) and, by name, the odd value it borrows.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ def compute_metrics(
     metrics = (
         timing_metrics(exchanges, events)
         + overlap_metrics(events, exchanges)
-        + pace_metrics(exchanges, config)
-        + talk_metrics(exchanges, turns, config)
-        + voice_metrics(exchanges, voice, config)
+        + pace_metrics(exchanges, config.pace, articulation_pause_s=config.pauses.articulation_pause_s)
+        + talk_metrics(exchanges, turns)
+        + voice_metrics(exchanges, voice, config.voice, baseline_exchanges=config.pace.baseline_exchanges)
     )
     index = MetricIndex(metrics)
     effect: list[Metric] = []

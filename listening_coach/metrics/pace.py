@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from listening_coach.config import Config
+from listening_coach.config import PaceOptions, PauseOptions
 from listening_coach.metrics.names import MetricName
 from listening_coach.types import TRAINEE, Exchange, Metric, Turn, Word
 
@@ -58,9 +58,16 @@ def _articulation(words: list[Word], pause_s: float) -> float | None:
     return syllables / voiced if voiced > 0 else None
 
 
-def pace_metrics(exchanges: tuple[Exchange, ...], config: Config) -> tuple[Metric, ...]:
-    """Return ``pace.*`` metrics per exchange and for the session."""
-    options = config.pace
+def pace_metrics(
+    exchanges: tuple[Exchange, ...],
+    options: PaceOptions,
+    *,
+    articulation_pause_s: float = PauseOptions().articulation_pause_s,
+) -> tuple[Metric, ...]:
+    """Return ``pace.*`` metrics per exchange and for the session.
+
+    ``articulation_pause_s`` is ``[pauses]``'s: pauses this long are left out of articulation rate.
+    """
     metrics: list[Metric] = []
     trainee_rates: list[float] = []
     for ex in exchanges:
@@ -71,7 +78,7 @@ def pace_metrics(exchanges: tuple[Exchange, ...], config: Config) -> tuple[Metri
         trainee_rates.append(wpm)
         evidence = tuple(words)
         metrics.append(MetricName.PACE_WPM.at(round(wpm, 1), ex.index, evidence))
-        rate = _articulation(words, config.pauses.articulation_pause_s)
+        rate = _articulation(words, articulation_pause_s)
         if rate is not None:
             metrics.append(MetricName.PACE_ARTICULATION_RATE.at(round(rate, 2), ex.index, evidence))
         p_words, p_seconds = _speaking(ex.prompt)
@@ -86,7 +93,7 @@ def pace_metrics(exchanges: tuple[Exchange, ...], config: Config) -> tuple[Metri
     all_words, all_seconds = _speaking(tuple(t for ex in exchanges for t in ex.response))
     if len(all_words) >= options.min_words and all_seconds > 0:
         metrics.append(MetricName.PACE_WPM.at(round(60.0 * len(all_words) / all_seconds, 1)))
-        rate = _articulation(all_words, config.pauses.articulation_pause_s)
+        rate = _articulation(all_words, articulation_pause_s)
         if rate is not None:
             metrics.append(MetricName.PACE_ARTICULATION_RATE.at(round(rate, 2)))
     fast = _fast_stretches(all_words, options.fast_wpm, options.fast_sustained_s)
@@ -117,9 +124,7 @@ def _fast_stretches(words: list[Word], fast_wpm: float, window_s: float) -> list
     return stretches
 
 
-def talk_metrics(
-    exchanges: tuple[Exchange, ...], turns: tuple[Turn, ...], config: Config
-) -> tuple[Metric, ...]:
+def talk_metrics(exchanges: tuple[Exchange, ...], turns: tuple[Turn, ...]) -> tuple[Metric, ...]:
     """Return ``talk.*`` metrics and ``pace.fillers``/``pace.fillers_per_min``.
 
     Talk share is the trainee's share of speaking time (union of word spans per speaker).

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from listening_coach.config import Config
+from listening_coach.config import PaceOptions, VoiceOptions
 from listening_coach.metrics.names import MetricName
 from listening_coach.types import Exchange, Metric, Turn, VoiceFrames
 
@@ -54,10 +54,17 @@ def _semitones(a: float, b: float) -> float:
 
 
 def voice_metrics(
-    exchanges: tuple[Exchange, ...], voice: VoiceFrames | None, config: Config
+    exchanges: tuple[Exchange, ...],
+    voice: VoiceFrames | None,
+    options: VoiceOptions,
+    *,
+    baseline_exchanges: int = PaceOptions().baseline_exchanges,
 ) -> tuple[Metric, ...]:
-    """Return ``voice.*`` and ``effect.*`` metrics; nothing when ``voice`` is None."""
-    if voice is None or not config.voice.enabled:
+    """Return ``voice.*`` and ``effect.*`` metrics; nothing when ``voice`` is None.
+
+    ``baseline_exchanges`` is ``[pace]``'s: the trainee's first exchanges set their baseline.
+    """
+    if voice is None or not options.enabled:
         return ()
     metrics: list[Metric] = []
     baseline: list[float] = []
@@ -69,8 +76,8 @@ def voice_metrics(
         i = ex.index
         if t_loud is not None:
             metrics.append(MetricName.VOICE_LOUDNESS_DB.at(round(t_loud, 1), i))
-            if len(baseline) >= config.pace.baseline_exchanges:
-                base = sum(baseline[: config.pace.baseline_exchanges]) / config.pace.baseline_exchanges
+            if len(baseline) >= baseline_exchanges:
+                base = sum(baseline[:baseline_exchanges]) / baseline_exchanges
                 metrics.append(MetricName.VOICE_LOUDNESS_VS_BASELINE_DB.at(round(t_loud - base, 1), i))
             baseline.append(t_loud)
         if t_pitch is not None and t_range is not None:

@@ -4,11 +4,9 @@
 - :func:`to_rttm`: one ``SPEAKER`` line per turn (NIST RTTM, as pyannote writes it).
 - :func:`read_rttm` / :func:`read_textgrid` / :func:`read_segmentation`: a coach's existing
   speaker segmentation as :class:`~listening_coach.diarization.types.SpeakerSegment`\\ s.
-- :func:`roles_for`: segment labels -> trainee/partner (labels named so are kept; otherwise
-  the diarizer's ``diarize.role_rule``, by default: who talks less is the trainee).
-- :func:`analyze_with_segmentation`: transcribe the mixed-down recording, take speakers from
-  the segmentation (:func:`diarization.assign_speakers_from_segments`) instead of channels,
-  then :func:`pipeline.analyze_words`.
+- :func:`analyze_with_segmentation`: :func:`listening_coach.pipeline.analyze` with the speakers
+  of a segmentation file instead of channels (roles by
+  :func:`listening_coach.attribute.roles_for`).
 
 File ids and speaker names may carry accents or other Unicode; they are compared after NFC
 normalisation, then accent- and case-folded.
@@ -23,14 +21,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from listening_coach.audio import load_audio, probe
-from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.diarization.types import Diarization, SpeakerSegment
-from listening_coach.errors import AudioError, ConfigError
-from listening_coach.feedback import counted
-from listening_coach.pipeline import analyze_words
-from listening_coach.transcribe import describe, transcribe
-from listening_coach.types import PARTNER, TRAINEE, Session, Transcript, Word
+from listening_coach.config import Config
+from listening_coach.diarization.types import SpeakerSegment
+from listening_coach.errors import ConfigError
+from listening_coach.pipeline import analyze
+from listening_coach.types import Session
 
 logger = logging.getLogger(__name__)
 SEGMENTATION_SUFFIXES = (".rttm", ".textgrid")
@@ -52,7 +47,7 @@ def to_webvtt(session: Session) -> str:
     """Return WebVTT with one cue per turn and the speaker as a voice span.
 
     Examples:
-      >>> from listening_coach.pipeline import analyze_words
+      >>> from listening_coach.pipeline import analyze
       >>> from listening_coach.testing import script
       >>> print(to_webvtt(analyze_words(script("partner 0.0 hello there"))).splitlines()[2:4])
       ['00:00:00.000 --> 00:00:00.800', '<v partner>hello there</v>']
@@ -237,65 +232,21 @@ def find_segmentation(recording: Path, given: str | Path, *, single: bool) -> Pa
     return None
 
 
-def roles_for(segments: tuple[SpeakerSegment, ...], config: Config | None = None,
-              words: tuple[Word, ...] = ()) -> dict[str, str]:
-    """Map segment labels to roles.
-
-    Labels already named ``trainee``/``partner`` are kept. Otherwise the diarizer's rule
-    decides (:func:`diarization.roles.choose_roles` with ``diarize.role_rule``: ``auto``, the
-    default, weighs who reads like the listener (when ``words`` are given) and who talks less;
-    ``less``; ``first``; ``manual`` with ``diarize.trainee_speaker``). Further speakers are
-    left out.
-
-    Raises:
-      ConfigError: ``role_rule = "enrolment"`` (an imported segmentation carries no voices).
-    """
-    from listening_coach.diarization.roles import choose_roles
-    labels = list(dict.fromkeys(s.speaker for s in sorted(segments, key=lambda s: s.start)))
-    named = {lb: lb.lower() for lb in labels if lb.lower() in (TRAINEE, PARTNER)}
-    if named:
-        return named
-    options = (config or DEFAULT_CONFIG).diarize
-    if options.role_rule == "enrolment":
-        raise ConfigError("diarize.role_rule = 'enrolment' needs voices; with an imported "
-                          "segmentation use less, first, or manual with diarize.trainee_speaker")
-    diarization = Diarization(segments=segments, overlaps=(), num_speakers=len(labels),
-                              count_confidence=1.0)
-    mapping, _ = choose_roles(diarization, words, options.role_rule,
-                              trainee=options.trainee_speaker,
-                              language=(config or DEFAULT_CONFIG).language)
-    return {k: v for k, v in mapping.items() if v in (TRAINEE, PARTNER)}
-
-
 def analyze_with_segmentation(path: str | Path, segmentation: str | Path,
                               config: Config) -> Session:
-    """Analyse a recording with speakers from an RTTM/TextGrid instead of channels.
+    """Analyse a recording with speakers from an RTTM/TextGrid instead of channels
+    (:func:`listening_coach.pipeline.analyze` with ``segments``).
 
     Raises:
       AudioError: the recording is unreadable or silent.
       ConfigError: the segmentation is malformed or names no trainee/partner.
     """
-    from listening_coach.diarization import assign_speakers_from_segments
-    path = Path(path)
-    segments = read_segmentation(segmentation, file_id=path.stem)
+    segments = read_segmentation(segmentation, file_id=Path(path).stem)
     if len({s.speaker for s in segments}) < 2:
         raise ConfigError(f"{Path(segmentation).name}: only one speaker; a role-play needs two")
-    info = probe(path)
-    samples = load_audio(path).mean(axis=0).astype("float32")
-    words = transcribe(samples, config.transcribe)
-    if not words:
-        raise AudioError(f"{path}: no speech found; check the recording")
-    attributed = assign_speakers_from_segments(words, segments)
-    roles = roles_for(segments, config, attributed)
-    kept = tuple(replace(w, speaker=roles[w.speaker]) for w in attributed
-                 if w.speaker is not None and w.speaker in roles)
-    model, options = describe(config.transcribe)
-    dropped = len(attributed) - len(kept)
-    notes = [f"speakers from {Path(segmentation).name}: "
-             + ", ".join(f"{k}={v}" for k, v in roles.items())]
-    if dropped:
-        notes.append(f"{counted(dropped, 'word')} of other speakers left out")
-    transcript = Transcript(model=model, options=options, duration=info.duration_s,
-                            channels=info.channels, sample_rate=info.sample_rate,
-                            speakers=tuple(roles.values()), notes=tuple(notes))
-    return analyze_words(kept, config, source=str(path), transcript=transcript)
+    session = analyze(path, config, segments=segments)
+    note = f"speakers from {Path(segmentation).name}"
+    transcript = session.transcript
+    if transcript is None:
+        return session
+    return replace(session, transcript=replace(transcript, notes=(note, *transcript.notes)))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from listening_coach.metrics.names import MetricName
-from listening_coach.types import PARTNER, TRAINEE, Session
+from listening_coach.types import PARTNER, TRAINEE, Session, Span
 
 COLORS = {
     PARTNER: "#4c72b0",
@@ -125,8 +125,8 @@ def _speech_only(loudness_db: np.ndarray, margin_db: float = 10.0) -> np.ndarray
 
 def turn_levels(
     session: Session, speaker: str, panel: str
-) -> list[tuple[float, float, float]]:
-    """``(start, end, median)`` per turn of ``speaker``: loudness (dB, speech frames only) or
+) -> list[tuple[Span, float]]:
+    """``(span, median)`` per turn of ``speaker``: loudness (dB, speech frames only) or
     pitch (Hz, voiced frames), so a trainee reads one level per turn ("you got louder here")."""
     voice = session.voice
     if voice is None:
@@ -142,7 +142,7 @@ def turn_levels(
         frames = values[a:b]
         frames = frames[np.isfinite(frames)]
         if frames.size >= 5:
-            out.append((turn.start, turn.end, float(np.median(frames))))
+            out.append((turn.span, float(np.median(frames))))
     return out
 
 
@@ -196,8 +196,8 @@ def pace_voice_svg(session: Session, *, duration: float | None = None,
                     t, v = _reduce(curve, voice.hop_s, max_points)
                     ax.plot(t, v, color=color, lw=0.5, alpha=0.25)  # the raw contour, faint
                     levels = turn_levels(session, speaker, panel)
-                    for k, (start, stop, level) in enumerate(levels):
-                        ax.hlines(level, start, stop, color=color, lw=2.5,
+                    for k, (span, level) in enumerate(levels):
+                        ax.hlines(level, span.start, span.end, color=color, lw=2.5,
                                   label=f"{speaker} (median per turn)" if k == 0 else None)
             else:
                 for speaker, name in ((TRAINEE, metric), (PARTNER, partner_metric)):

@@ -37,7 +37,7 @@ from listening_coach.testing.roleplay_audio import Band, engine_of, mix_channels
 from listening_coach.testing.roleplay_truth import TRUTH_VERSION, Placed, build_truth
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.live.synth import measure_spans
-from listening_coach.types import PARTNER, TRAINEE, Speaker, Word
+from listening_coach.types import PARTNER, TRAINEE, Span, Speaker, Word
 
 if TYPE_CHECKING:
     from listening_coach.live.piper_voice import Voice
@@ -141,9 +141,9 @@ def render(roleplay: RolePlay) -> Rendered:
         start = line.at_s if line.at_s is not None else floor_end + line.after_s
         start = round(max(start, 0.0) * SAMPLE_RATE) / SAMPLE_RATE
         local = measure_spans(audio)
-        spans = tuple((round(start + a, 3), round(start + b, 3)) for a, b in local)
+        spans = tuple(Span(round(start + s.start, 3), round(start + s.end, 3)) for s in local)
         words = len(line.text.split())
-        placed.append(Placed(i, line, spans[0][0], spans[-1][1], spans, words, audio, start, voice))
+        placed.append(Placed(i, line, spans[0].start, spans[-1].end, spans, words, audio, start, voice))
         floor_end = max(floor_end, start + audio.size / SAMPLE_RATE)
     samples = _mix(roleplay, placed)
     return Rendered(samples, build_truth(roleplay, placed, samples.shape[1] / SAMPLE_RATE, say))

@@ -65,8 +65,8 @@ def speak(
     samples = _resample(audio, rate, SAMPLE_RATE)
     spans = measure_spans(samples, threshold_db=-50.0)
     pad = int(0.01 * SAMPLE_RATE)
-    first = max(int(spans[0][0] * SAMPLE_RATE) - pad, 0) if spans else 0
-    last = min(round(spans[-1][1] * SAMPLE_RATE) + pad, samples.size) if spans else samples.size
+    first = max(int(spans[0].start * SAMPLE_RATE) - pad, 0) if spans else 0
+    last = min(round(spans[-1].end * SAMPLE_RATE) + pad, samples.size) if spans else samples.size
     trimmed = samples[first:last]
     peak = float(np.max(np.abs(trimmed))) or 1.0
     return (trimmed * (0.5 / peak)).astype(np.float32)
@@ -129,5 +129,5 @@ def _speech_rms(x: np.ndarray) -> float:
     spans = measure_spans(x.astype(np.float32))
     if not spans:
         return 1e-4
-    parts = [x[round(a * SAMPLE_RATE) : round(b * SAMPLE_RATE)] for a, b in spans]
+    parts = [x[round(s.start * SAMPLE_RATE) : round(s.end * SAMPLE_RATE)] for s in spans]
     return float(np.sqrt(np.mean(np.concatenate(parts) ** 2)))

@@ -17,6 +17,7 @@ import numpy as np
 from listening_coach.testing.families import CONCERNS, PRAISE
 from listening_coach.testing.roleplay_audio import engine_of
 from listening_coach.audio import SAMPLE_RATE
+from listening_coach.span import Span, Timed
 from listening_coach.types import PARTNER, TRAINEE
 
 if TYPE_CHECKING:
@@ -26,14 +27,14 @@ TRUTH_VERSION = 1
 
 
 @dataclass(slots=True)
-class Placed:
+class Placed(Timed):
     """A rendered line placed in the role-play's time line."""
 
     index: int
     line: Line
     start: float
     end: float
-    spans: tuple[tuple[float, float], ...]
+    spans: tuple[Span, ...]  # where its audio holds speech, on the role-play's time line
     words: int
     audio: np.ndarray
     origin: float  # where the line's audio buffer starts (its first span may start later)
@@ -72,8 +73,8 @@ def build_truth(roleplay: RolePlay, placed: list[Placed], duration_s: float, say
             for p in turn:
                 line_exchange[p.index] = k
     for b in backchannels:
-        bp = placed[b]
-        line_exchange[b] = max((k for k, ex in enumerate(exchanges) if _span(ex)[0] <= bp.start), default=0)
+        starts = placed[b].start
+        line_exchange[b] = max((k for k, ex in enumerate(exchanges) if _span(ex).start <= starts), default=0)
     overlaps = [_overlap(roleplay, p, placed, line_exchange, say) for p in order]
     pauses = _effective_pauses(roleplay, turns, placed, line_exchange)
     return {
@@ -96,7 +97,7 @@ def build_truth(roleplay: RolePlay, placed: list[Placed], duration_s: float, say
                 "move": p.line.move,
                 "start": p.start,
                 "end": p.end,
-                "spans": [list(s) for s in p.spans],
+                "spans": [[s.start, s.end] for s in p.spans],
                 "words": p.words,
                 "espeak": {
                     "voice": p.voice,
@@ -152,9 +153,9 @@ def _families(
     }
 
 
-def _span(ex: dict[str, Any]) -> tuple[float, float]:
+def _span(ex: dict[str, Any]) -> Span:
     lines = [p for t in ex["_prompt"] + ex["_response"] for p in t]
-    return min(p.start for p in lines), max(p.end for p in lines)
+    return Span(min(p.start for p in lines), max(p.end for p in lines))
 
 
 def _exchange_truth(
@@ -196,7 +197,8 @@ def _overlap(
             raise ValueError(f"Line {p.index} expects {p.line.expect} but overlaps nobody")
         return None
     other = others[0]
-    overlap_s = min(p.end, other.end) - p.start
+    shared = p.span & other.span  # starts at p.start: ``other`` was already speaking
+    overlap_s = shared.duration
     kind = p.line.expect
     where = f"{roleplay.name} line {p.index} ({p.line.text[:30]!r})"
     if kind is None:
@@ -237,7 +239,7 @@ def _overlap(
         "line": p.index,
         "other_line": other.index,
         "start": p.start,
-        "end": round(min(p.end, other.end), 3),
+        "end": round(shared.end, 3),
         "overlap_s": round(overlap_s, 3),
         "exchange": line_exchange[p.index],
     }
@@ -255,16 +257,18 @@ def _effective_pauses(
         if turn[0].line.speaker != PARTNER:
             continue
         spans = sorted(s for p in turn for s in p.spans)
-        for (_, end), (start, _) in itertools.pairwise(spans):
-            if start - end < roleplay.pauses.effective_pause_s:
+        for before, after in itertools.pairwise(spans):
+            if after.start - before.end < roleplay.pauses.effective_pause_s:
                 continue
-            trainee_talks = any(p.line.speaker == TRAINEE and p.start < start and p.end > end for p in placed)
+            gap = Span(before.end, after.start)
+            trainee_talks = any(p.line.speaker == TRAINEE and p.start < gap.start and p.end > gap.end
+                                for p in placed)
             if not trainee_talks:
                 out.append(
                     {
-                        "start": end,
-                        "end": start,
-                        "duration_s": round(start - end, 3),
+                        "start": gap.start,
+                        "end": gap.end,
+                        "duration_s": round(gap.duration, 3),
                         "speaker": PARTNER,
                         "exchange": line_exchange[turn[0].index],
                     }

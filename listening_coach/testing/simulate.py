@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
-from listening_coach.types import AudioChunk
+from listening_coach.types import AudioChunk, Span
 
 if TYPE_CHECKING:
     from listening_coach.live.scenario import Scenario
@@ -77,8 +77,8 @@ class SimulatedRoom:
         self._position = 0
         self._stop = threading.Event()
         self._placed: list[tuple[int, np.ndarray]] = []  # (start sample, clip) in the mic
-        self.answer_spans: list[tuple[float, float]] = []  # true speech span of each answer
-        self.speech_spans: list[tuple[tuple[float, float], ...]] = []  # its speech, in pieces
+        self.answer_spans: list[Span] = []  # true speech span of each answer
+        self.speech_spans: list[tuple[Span, ...]] = []  # its speech, in pieces
         self.wall_start: float | None = None
 
     @property
@@ -113,10 +113,10 @@ class SimulatedRoom:
         else:
             at = start + int((info["duration_s"] + self.latency_s) * SAMPLE_RATE)
         at = max(at, self._position)
-        spans = measure_spans(clip) or ((0.0, clip.size / SAMPLE_RATE),)
+        spans = measure_spans(clip) or (Span(0.0, clip.size / SAMPLE_RATE),)
         self._placed.append((at, clip))
-        self.answer_spans.append((at / SAMPLE_RATE + spans[0][0], at / SAMPLE_RATE + spans[-1][1]))
-        self.speech_spans.append(tuple((at / SAMPLE_RATE + a, at / SAMPLE_RATE + b) for a, b in spans))
+        self.answer_spans.append(Span(at / SAMPLE_RATE + spans[0].start, at / SAMPLE_RATE + spans[-1].end))
+        self.speech_spans.append(tuple(s.shifted(at / SAMPLE_RATE) for s in spans))
 
     def next_answer(self, k: int, info: dict[str, Any]) -> tuple[np.ndarray, float | None] | None:
         """The ``k``-th answer's clip and its barge-in time (None: after the line), or None."""
