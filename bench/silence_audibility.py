@@ -24,14 +24,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from listening_coach import roleplay as rp  # noqa: E402
-from listening_coach.accuracy import SILENCE_TOLERANCE_S, _overlap_s, _spans_of, _union  # noqa: E402
+from listening_coach.testing import roleplay as rp  # noqa: E402
+from listening_coach.evaluation.accuracy import SILENCE_TOLERANCE_S, _overlap_s, _spans_of  # noqa: E402
 from listening_coach.audio import SAMPLE_RATE, frame_db  # noqa: E402
-from listening_coach.bench_scripts import condition_of, render_bench  # noqa: E402
+from listening_coach.evaluation.bench_scripts import condition_of, render_bench  # noqa: E402
 from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
 from listening_coach.pipeline import analyze_words  # noqa: E402
-from listening_coach.roleplay import load_truth, load_words  # noqa: E402
-from listening_coach.roleplay_audio import _speech_rms, phone_band  # noqa: E402
+from listening_coach.span import Span, merge_spans  # noqa: E402
+from listening_coach.testing.roleplay import load_truth, load_words  # noqa: E402
+from listening_coach.testing.roleplay_audio import _speech_rms, phone_band  # noqa: E402
 
 FRAME_S = 0.02
 
@@ -78,11 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted(audio.glob("*.truth.json")):
         truth = load_truth(path)
         session = analyze_words(load_words(words_dir / f"{truth['name']}.words.json"), DEFAULT_CONFIG)
-        speech = _union(sp for s in truth["channels"] for sp in _spans_of(truth, s))
+        speech = merge_spans(sp for s in truth["channels"] for sp in _spans_of(truth, s))
         for e in session.events:
             if e.kind not in ("dead_air", "effective_pause"):
                 continue
-            over = _overlap_s([(e.start, e.end)], speech)
+            over = _overlap_s([e.span], speech)
             if over <= SILENCE_TOLERANCE_S:
                 continue
             total += over
@@ -91,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{over:.2f} s over scripted speech")
             for ln in lines:
                 db, noise = voice_and_noise(int(truth["name"][5:].split("_")[0]), args.seed, ln["speaker"])
-                spans = _union(tuple(map(float, sp)) for sp in ln["spans"])
+                spans = merge_spans(Span(float(a), float(b)) for a, b in ln["spans"])
                 frames = [f for f in range(int(round(e.start / FRAME_S)), int(round(e.end / FRAME_S)))
-                          if _overlap_s([(f * FRAME_S, (f + 1) * FRAME_S)], spans) > FRAME_S / 2]
+                          if _overlap_s([Span(f * FRAME_S, (f + 1) * FRAME_S)], spans) > FRAME_S / 2]
                 snr = [float(db[f] - noise) for f in frames]
                 audible = sum(x >= 0.0 for x in snr) * FRAME_S
                 audible_total += audible

@@ -24,9 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from listening_coach.accuracy import score_session, summarize  # noqa: E402
+from listening_coach.evaluation.accuracy import score_session, summarize  # noqa: E402
 from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
-from listening_coach.feedback_families import (  # noqa: E402
+from listening_coach.testing.families import (  # noqa: E402
     CONCERNS,
     PRAISE,
     exchange_windows,
@@ -34,7 +34,7 @@ from listening_coach.feedback_families import (  # noqa: E402
     truth_exchange_at,
 )
 from listening_coach.pipeline import analyze_words  # noqa: E402
-from listening_coach.roleplay import load_truth, load_words  # noqa: E402
+from listening_coach.testing.roleplay import load_truth, load_words  # noqa: E402
 from listening_coach.types import Session, Word  # noqa: E402
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from listening_coach.accuracy import score_session, summarize
+from listening_coach.evaluation.accuracy import score_session, summarize
 from listening_coach.config import DEFAULT_CONFIG
-from listening_coach.feedback_families import CONCERNS, FAMILIES, check_families, score_feedback
-from listening_coach.roleplay import load_truth
+from listening_coach.testing.families import CONCERNS, FAMILIES, check_families, score_feedback
+from listening_coach.testing.roleplay import load_truth
 from listening_coach.types import Event, Exchange, Feedback, Metric, Session, Turn, Word
 from tests.conftest import ROOT
 

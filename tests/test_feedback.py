@@ -168,7 +168,7 @@ def test_pace_is_judged_on_a_stretch_of_continuous_speech() -> None:
 def test_every_exchange_item_keeps_its_evidence_on_the_samples() -> None:
     from pathlib import Path
 
-    from listening_coach.roleplay import load_words
+    from listening_coach.testing.roleplay import load_words
 
     samples = sorted(Path(__file__).parents[1].glob("audio_samples/*.words.json"))
     assert samples

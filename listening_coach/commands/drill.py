@@ -78,7 +78,7 @@ def parse_channels(value: str | None, scripted: bool) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.scenario_file import list_scenarios, load_scenario
+    from listening_coach.live.scenario_file import list_scenarios, load_scenario
 
     if args.list:
         for name in list_scenarios():
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name:<20} {s.difficulty:<7} {s.title}")
         return 0
     if args.cohort:
-        from listening_coach.drill_report import cohort_rows, render_cohort
+        from listening_coach.live.drill_report import cohort_rows, render_cohort
 
         rows = cohort_rows(args.cohort)
         if not rows:
@@ -101,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if args.from_recording:
         from pathlib import Path
 
-        from listening_coach.drill_report import scenario_from_report
-        from listening_coach.atomic import atomic_write_text
+        from listening_coach.live.drill_report import scenario_from_report
+        from listening_coach.report.atomic import atomic_write_text
 
         scenario, toml = scenario_from_report(args.from_recording)
         saved = atomic_write_text(Path(args.out) / f"{scenario.name}.toml", toml)
@@ -116,13 +116,13 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from listening_coach.capture import Capture
-    from listening_coach.devices import device_messages_to
-    from listening_coach.drill import Drill
-    from listening_coach.live_speech import WhisperTranscriber
-    from listening_coach.partner_voice import PartnerVoice
-    from listening_coach.playback import Player
-    from listening_coach.tui import DrillView, render_summary
+    from listening_coach.live.capture import Capture
+    from listening_coach.live.devices import device_messages_to
+    from listening_coach.live.drill import Drill
+    from listening_coach.live.speech import WhisperTranscriber
+    from listening_coach.live.partner_voice import PartnerVoice
+    from listening_coach.live.playback import Player
+    from listening_coach.live.tui import DrillView, render_summary
 
     console = Console()
     source = Capture(device=device, channels=len(channels), block_s=config.live.block_s,

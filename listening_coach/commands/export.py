@@ -27,10 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.interchange import to_rttm, to_srt, to_webvtt
-    from listening_coach.atomic import atomic_write_text
+    from listening_coach.report.interchange import to_rttm, to_srt, to_webvtt
+    from listening_coach.report.atomic import atomic_write_text
     from listening_coach.paths import readable_file
-    from listening_coach.report import session_from_dict
+    from listening_coach.report.json import session_from_dict
 
     writers = {"vtt": to_webvtt, "srt": to_srt, "rttm": to_rttm}
     for name in args.inputs:

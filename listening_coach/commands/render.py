@@ -33,11 +33,12 @@ def render_one(json_path: Path, args: argparse.Namespace) -> Path:
     """Render one JSON into HTML; returns the HTML path."""
     import dataclasses
 
-    from listening_coach.corrections import apply_corrections, describe, find_corrections
-    from listening_coach.html import write_report
-    from listening_coach.manifest import RecordingInfo, parse_channels, parse_date
-    from listening_coach.atomic import atomic_write_text
-    from listening_coach.report import session_from_dict, to_dict
+    from listening_coach.coach.corrections import apply_corrections, describe, find_corrections
+    from listening_coach.report.html import write_report
+    from listening_coach.coach.manifest import parse_channels, parse_date
+    from listening_coach.types import RecordingInfo
+    from listening_coach.report.atomic import atomic_write_text
+    from listening_coach.report.json import session_from_dict, to_dict
 
     try:
         data = json.loads(json_path.read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ import numpy as np
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import TurnOptions
 from listening_coach.diarization.types import Diarization, SpeakerSegment
-from listening_coach.types import Word
+from listening_coach.types import Span, Word
 
 MAX_GAP_S = 1.0  # a word this far from every segment keeps no speaker
 FLOOR_S = 3.0  # who talks most within this of a word holds the floor there
@@ -56,9 +56,8 @@ def _vocabulary(lexicon: Sequence[str] | None) -> set[str]:
 
 def _talk_near(segs: Sequence[SpeakerSegment], speaker: str, t: float) -> float:
     """Seconds ``speaker`` talks within FLOOR_S of ``t`` (who holds the floor there)."""
-    return sum(
-        max(0.0, min(s.end, t + FLOOR_S) - max(s.start, t - FLOOR_S)) for s in segs if s.speaker == speaker
-    )
+    near = Span(t - FLOOR_S, t + FLOOR_S)
+    return sum(s.span.overlap(near) for s in segs if s.speaker == speaker)
 
 
 def assign_speakers_from_segments(

@@ -22,9 +22,10 @@ from listening_coach.config import DiarizeOptions
 from listening_coach.diarization import vad
 from listening_coach.diarization.cluster import cluster_embeddings
 from listening_coach.diarization.embed import embed_windows
-from listening_coach.diarization.overlap import find_overlaps, frame_average
+from listening_coach.diarization.overlap import find_overlap_regions, frame_average
 from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes
 from listening_coach.errors import AudioError, ConfigError
+from listening_coach.span import Span
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,10 @@ def _check(samples: np.ndarray, options: DiarizeOptions, sample_rate: int) -> np
 
 
 def _windows(
-    regions: list[tuple[float, float]], options: DiarizeOptions, duration: float
+    regions: list[Span], options: DiarizeOptions, duration: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Embedding windows (start_s, end_s) inside speech regions, and the speech each covers."""
+    """Embedding windows inside speech regions, as a (windows, 2) array of start/end seconds
+    (the form the frame arithmetic needs), and the speech each covers."""
     spans: list[tuple[float, float]] = []
     weights: list[float] = []
     for start, end in regions:
@@ -166,9 +168,9 @@ def diarize(
     frame_labels = np.where(mask, np.argmax(frame_scores, axis=1), -1)
     frame_labels = _smooth(frame_labels, int(round(options.smoothing_s / vad.FRAME_S)))
     segments = _merge(_segments(frame_labels, frame_scores), options.merge_gap_s)
-    overlaps: tuple[tuple[float, float], ...] = ()
+    overlaps: tuple[Span, ...] = ()
     if options.overlap and len(centroids) > 1:
-        overlaps, extra = find_overlaps(spans, embeddings, centroids, frame_labels, options)
+        overlaps, extra = find_overlap_regions(spans, embeddings, centroids, frame_labels, options)
         segments = tuple(sorted(segments + extra, key=lambda s: (s.start, s.end)))
     segments, names = _rename(segments)
     voiceprints = tuple((names[f"#{i}"], centroids[i]) for i in range(len(centroids)) if f"#{i}" in names)

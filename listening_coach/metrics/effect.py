@@ -13,37 +13,46 @@ exchanges as ``effect.listening_responses`` / ``effect.other_responses`` counts.
 
 from __future__ import annotations
 
+from listening_coach.metrics.names import MetricIndex, MetricName
 from listening_coach.types import Exchange, Metric
 
 LISTENING_SIGNS = (
-    "language.reflections",
-    "language.validations",
-    "overlap.backchannels",
-    "timing.effective_pauses",
+    MetricName.LANGUAGE_REFLECTIONS,
+    MetricName.LANGUAGE_VALIDATIONS,
+    MetricName.OVERLAP_BACKCHANNELS,
+    MetricName.TIMING_EFFECTIVE_PAUSES,
 )
-CHANGES = (
-    ("effect.partner_wpm_change", "wpm_change", "words/min"),
-    ("effect.partner_loudness_change_db", "loudness_change_db", "dB"),
-)
+CHANGES = (MetricName.EFFECT_PARTNER_WPM_CHANGE, MetricName.EFFECT_PARTNER_LOUDNESS_CHANGE_DB)
+# per group: its count, and the mean of each of CHANGES after it
+GROUPS: dict[str, tuple[MetricName, tuple[MetricName, MetricName]]] = {
+    "listening": (
+        MetricName.EFFECT_LISTENING_RESPONSES,
+        (MetricName.EFFECT_AFTER_LISTENING_WPM_CHANGE, MetricName.EFFECT_AFTER_LISTENING_LOUDNESS_CHANGE_DB),
+    ),
+    "other": (
+        MetricName.EFFECT_OTHER_RESPONSES,
+        (MetricName.EFFECT_AFTER_OTHER_WPM_CHANGE, MetricName.EFFECT_AFTER_OTHER_LOUDNESS_CHANGE_DB),
+    ),
+}
 
 
 def effect_metrics(exchanges: tuple[Exchange, ...], metrics: tuple[Metric, ...]) -> tuple[Metric, ...]:
     """Return the session's ``effect.after_*`` metrics; nothing when no change was measured."""
-    value = {(m.name, m.exchange): m.value for m in metrics}
-    groups: dict[str, list[int]] = {"listening": [], "other": []}
+    index = MetricIndex(metrics)
+    groups: dict[str, list[int]] = {group: [] for group in GROUPS}
     for ex in exchanges:
-        if not ex.response or not any((name, ex.index) in value for name, _, _ in CHANGES):
+        if not ex.response or all(index.get(name, ex.index) is None for name in CHANGES):
             continue
-        listened = any(value.get((sign, ex.index), 0.0) > 0 for sign in LISTENING_SIGNS)
+        listened = any((index.value(sign, ex.index) or 0.0) > 0 for sign in LISTENING_SIGNS)
         groups["listening" if listened else "other"].append(ex.index)
     out: list[Metric] = []
     for group, indices in groups.items():
         if not indices:
             continue
-        out.append(Metric(f"effect.{group}_responses", float(len(indices)), "count"))
-        for name, suffix, unit in CHANGES:
-            changes = [value[(name, i)] for i in indices if (name, i) in value]
+        count, means = GROUPS[group]
+        out.append(count.at(float(len(indices))))
+        for name, mean_name in zip(CHANGES, means):
+            changes = [v for i in indices if (v := index.value(name, i)) is not None]
             if changes:
-                mean = round(sum(changes) / len(changes), 2)
-                out.append(Metric(f"effect.after_{group}_{suffix}", mean, unit))
+                out.append(mean_name.at(round(sum(changes) / len(changes), 2)))
     return tuple(out)

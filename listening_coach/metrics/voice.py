@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from listening_coach.config import Config
+from listening_coach.config import PaceOptions, VoiceOptions
+from listening_coach.metrics.names import MetricName
 from listening_coach.types import Exchange, Metric, Turn, VoiceFrames
 
 
@@ -53,10 +54,17 @@ def _semitones(a: float, b: float) -> float:
 
 
 def voice_metrics(
-    exchanges: tuple[Exchange, ...], voice: VoiceFrames | None, config: Config
+    exchanges: tuple[Exchange, ...],
+    voice: VoiceFrames | None,
+    options: VoiceOptions,
+    *,
+    baseline_exchanges: int = PaceOptions().baseline_exchanges,
 ) -> tuple[Metric, ...]:
-    """Return ``voice.*`` and ``effect.*`` metrics; nothing when ``voice`` is None."""
-    if voice is None or not config.voice.enabled:
+    """Return ``voice.*`` and ``effect.*`` metrics; nothing when ``voice`` is None.
+
+    ``baseline_exchanges`` is ``[pace]``'s: the trainee's first exchanges set their baseline.
+    """
+    if voice is None or not options.enabled:
         return ()
     metrics: list[Metric] = []
     baseline: list[float] = []
@@ -67,32 +75,28 @@ def voice_metrics(
         prompts[ex.index] = (p_loud, p_pitch)
         i = ex.index
         if t_loud is not None:
-            metrics.append(Metric("voice.loudness_db", round(t_loud, 1), "dB", i))
-            if len(baseline) >= config.pace.baseline_exchanges:
-                base = sum(baseline[: config.pace.baseline_exchanges]) / config.pace.baseline_exchanges
-                metrics.append(Metric("voice.loudness_vs_baseline_db", round(t_loud - base, 1), "dB", i))
+            metrics.append(MetricName.VOICE_LOUDNESS_DB.at(round(t_loud, 1), i))
+            if len(baseline) >= baseline_exchanges:
+                base = sum(baseline[:baseline_exchanges]) / baseline_exchanges
+                metrics.append(MetricName.VOICE_LOUDNESS_VS_BASELINE_DB.at(round(t_loud - base, 1), i))
             baseline.append(t_loud)
         if t_pitch is not None and t_range is not None:
-            metrics.append(Metric("voice.pitch_median_hz", round(t_pitch, 1), "Hz", i))
-            metrics.append(Metric("voice.pitch_range_st", round(t_range, 2), "semitones", i))
+            metrics.append(MetricName.VOICE_PITCH_MEDIAN_HZ.at(round(t_pitch, 1), i))
+            metrics.append(MetricName.VOICE_PITCH_RANGE_ST.at(round(t_range, 2), i))
         if p_loud is not None:
-            metrics.append(Metric("voice.partner_loudness_db", round(p_loud, 1), "dB", i))
+            metrics.append(MetricName.VOICE_PARTNER_LOUDNESS_DB.at(round(p_loud, 1), i))
             if t_loud is not None:
-                metrics.append(Metric("voice.loudness_vs_partner_db", round(t_loud - p_loud, 1), "dB", i))
+                metrics.append(MetricName.VOICE_LOUDNESS_VS_PARTNER_DB.at(round(t_loud - p_loud, 1), i))
         if p_pitch is not None:
-            metrics.append(Metric("voice.partner_pitch_median_hz", round(p_pitch, 1), "Hz", i))
+            metrics.append(MetricName.VOICE_PARTNER_PITCH_MEDIAN_HZ.at(round(p_pitch, 1), i))
             if t_pitch is not None:
-                metrics.append(
-                    Metric(
-                        "voice.pitch_vs_partner_st", round(_semitones(t_pitch, p_pitch), 2), "semitones", i
-                    )
-                )
+                semitones = round(_semitones(t_pitch, p_pitch), 2)
+                metrics.append(MetricName.VOICE_PITCH_VS_PARTNER_ST.at(semitones, i))
     for ex, nxt in zip(exchanges, exchanges[1:]):
         (l0, p0), (l1, p1) = prompts[ex.index], prompts[nxt.index]
         if l0 is not None and l1 is not None:
-            metrics.append(Metric("effect.partner_loudness_change_db", round(l1 - l0, 1), "dB", ex.index))
+            metrics.append(MetricName.EFFECT_PARTNER_LOUDNESS_CHANGE_DB.at(round(l1 - l0, 1), ex.index))
         if p0 is not None and p1 is not None:
-            metrics.append(
-                Metric("effect.partner_pitch_change_st", round(_semitones(p1, p0), 2), "semitones", ex.index)
-            )
+            change = round(_semitones(p1, p0), 2)
+            metrics.append(MetricName.EFFECT_PARTNER_PITCH_CHANGE_ST.at(change, ex.index))
     return tuple(metrics)
