@@ -288,7 +288,7 @@ class Session:
     voice: VoiceFrames | None = field(default=None, compare=False)
 
     def metric(self, name: str, exchange: int | None = None) -> Metric | None:
-        """Return the metric called ``name`` for ``exchange`` (None: session-wide)."""
+        """The metric ``name`` (a MetricName) for ``exchange`` (None: session-wide); see MetricIndex."""
         for m in self.metrics:
             if m.name == name and m.exchange == exchange:
                 return m

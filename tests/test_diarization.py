@@ -102,6 +102,9 @@ def test_read_uem(tmp_path: Path) -> None:
     path = tmp_path / "x.uem"
     path.write_text("trn00 NA 0.000 30.000\ntrn00 NA 40 50\n")
     assert read_uem(path) == {"trn00": (Span(0.0, 30.0), Span(40.0, 50.0))}
+    path.write_text("trn00 NA 0.000 30.000\ntrn00 NA 50 40\n")  # end before start
+    with pytest.raises(AudioError, match="x.uem:2 is not a UEM line"):
+        read_uem(path)
 
 
 # --- DER ----------------------------------------------------------------------------------

@@ -237,3 +237,14 @@ def test_usual_pace_leaves_out_answers_that_cut_in() -> None:
     assert len([f for f in session.feedback if f.code == "interrupted"]) == 3
     tips = [f for f in session.feedback if f.code == "fast_answer"]
     assert session.exchanges[-1].index in {f.exchange for f in tips}
+
+
+def test_an_asr_repetition_loop_is_not_timed() -> None:
+    # Whisper's loop on one short sentence: 24 words "at 480 words/min", 5 of them distinct
+    loop = "we can't wait no " * 6
+    session = analyze_words(script(
+        "partner 0.0 I have been waiting for hours and nobody told me",
+        f"trainee 5.0 @480 {loop}",
+    ), RULES_ONLY)
+    assert session.metric("pace.wpm", 0).value > 400
+    assert not [f for f in session.feedback if f.code == "fast_answer"]

@@ -17,6 +17,7 @@ from listening_coach.language.metrics import ALL_FLAGS, MITI_THRESHOLDS
 from listening_coach.metrics.names import FLAG_PREFIX, MetricIndex, MetricName, measured, spec_of
 from listening_coach.pipeline import analyze_words
 from listening_coach.prosody import merge_voice
+from listening_coach.report.summary import PROGRESS_METRICS
 from listening_coach.testing import script
 from listening_coach.types import Metric, Session, Word
 
@@ -111,6 +112,12 @@ def test_miti_thresholds_are_the_ones_documented() -> None:
         spec = spec_of(name)
         assert spec is not None
         assert f"fair ≥ {fair:g}, good ≥ {good:g}" in spec.description
+
+
+def test_progress_tiles_agree_with_the_registry_on_which_way_is_better() -> None:
+    for pm in PROGRESS_METRICS:
+        if pm.metric is not None:
+            assert pm.better == pm.metric.better, pm.key
 
 
 def test_unregistered_names_are_refused() -> None:

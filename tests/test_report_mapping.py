@@ -137,3 +137,16 @@ def test_keys_older_schemas_lack_take_defaults_and_missing_ones_are_named(rich: 
     del data["turns"][0]["speaker"]
     with pytest.raises(OutputError, match="a Turn lacks 'speaker'"):
         session_from_dict(data)
+
+
+def test_cli_names_the_file_that_lacks_a_key(rich: Session, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from listening_coach.cli import EXIT_ERROR, main
+
+    data = json.loads(_text(to_dict(rich)))
+    del data["words"][0]["text"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    for args in (["render", str(path)], ["export", str(path), "--format", "srt", "--out", "-"]):
+        assert main(args) == EXIT_ERROR
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "broken.json" in err and "a Word lacks 'text'" in err

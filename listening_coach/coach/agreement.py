@@ -29,7 +29,7 @@ from listening_coach.coach.corrections import (
     _where,
     load_corrections,
 )
-from listening_coach.errors import ConfigError
+from listening_coach.errors import ConfigError, OutputError
 from listening_coach.report.json import session_from_dict
 from listening_coach.types import Session
 from listening_coach.feedback import counted
@@ -129,7 +129,7 @@ def evaluate_folder(folder: str | Path) -> tuple[dict[str, Agreement], list[Path
             raise ConfigError(f"{json_path} cannot be read: {e}") from None
         try:
             session = session_from_dict(data)
-        except (KeyError, TypeError, ValueError, IndexError) as e:
+        except (OutputError, KeyError, TypeError, ValueError, IndexError) as e:
             raise ConfigError(f"{json_path} is not a complete session JSON ({e})") from None
         for kind, found in judgements(session, load_corrections(path)).items():
             pairs[kind] += found

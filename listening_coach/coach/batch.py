@@ -240,17 +240,21 @@ def run_batch(
         results.extend(finished_before_the_stop(tasks, results, started_wall))
     order = {t.path: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.path, -1))
-    listed = sorted([*results, *earlier_results(plan.out_dir, results)],
-                    key=lambda r: (r.name.casefold(), r.name))
-    files = write_batch_outputs(tuple(listed), plan.out_dir)  # the whole folder, not only this run
-    result = BatchResult(items=tuple(results), out_dir=plan.out_dir, notes=plan.notes,
-                         files=files, interrupted=interrupted,
-                         seconds=time.monotonic() - started)
+    files = _write_summaries(plan.out_dir, results)
+    result = BatchResult(items=tuple(results), out_dir=plan.out_dir, notes=plan.notes, files=files,
+                         interrupted=interrupted, seconds=time.monotonic() - started)
     if hook:
         hook("batch.done", result)
     if interrupted:
         raise KeyboardInterrupt
     return result
+
+
+def _write_summaries(out_dir: Path, results: list[ItemResult]) -> tuple[Path, ...]:
+    """The CSVs and index of the whole folder: this run's recordings and earlier runs' too."""
+    listed = sorted([*results, *earlier_results(out_dir, results)],
+                    key=lambda r: (r.name.casefold(), r.name))
+    return write_batch_outputs(tuple(listed), out_dir)
 
 
 def _make_out_dir(out_dir: Path) -> None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from listening_coach.bounds import parse_channel_map
 from listening_coach.errors import ConfigError
@@ -67,7 +68,34 @@ def read_manifest(path: str | Path) -> dict[Path, RecordingInfo]:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"Cannot read manifest {path}: {e}") from None
     reader = csv.DictReader(text.splitlines())
-    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    _check_columns(path, reader.fieldnames or [])
+    base = path.resolve().parent
+    infos: dict[Path, RecordingInfo] = {}
+    absent: list[str] = []
+    for line_no, raw in enumerate(reader, start=2):
+        where = f"{path.name} line {line_no}"
+        row = _cells(raw, where)
+        rec = Path(row["path"]).expanduser()
+        rec = (rec if rec.is_absolute() else base / rec).resolve()
+        if not rec.is_file():
+            absent.append(f"{row['path']} (line {line_no})")
+            continue
+        if rec in infos:
+            raise ConfigError(f"{where}: {row['path']} is listed twice; keep one line per file")
+        infos[rec] = _row_info(row, where)
+    if absent:
+        raise ConfigError(
+            f"Manifest {path} lists {len(absent)} recording(s) that do not exist: "
+            f"{'; '.join(absent[:10])}{' ...' if len(absent) > 10 else ''}. Paths are relative "
+            "to the manifest's folder; fix them or remove the lines"
+        )
+    check_trainee_names(i.trainee for i in infos.values())
+    return infos
+
+
+def _check_columns(path: Path, fieldnames: Sequence[str]) -> None:
+    """Refuse a manifest without a ``path`` column or with a column this reader does not know."""
+    columns = [c.strip().lower() for c in fieldnames]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ConfigError(
@@ -81,38 +109,27 @@ def read_manifest(path: str | Path) -> dict[Path, RecordingInfo]:
             f"Manifest {path} has unknown column(s) {unknown}; valid columns: "
             f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
         )
-    base = path.resolve().parent
-    infos: dict[Path, RecordingInfo] = {}
-    absent: list[str] = []
-    for line_no, raw in enumerate(reader, start=2):
-        where = f"{path.name} line {line_no}"
-        if None in raw:
-            raise ConfigError(f"{where}: more cells than columns; put a channel map in quotes, "
-                              'e.g. "partner,trainee"')
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        if not row.get("path"):
-            raise ConfigError(f"{where}: the path cell is empty; give the recording's file name")
-        rec = Path(row["path"]).expanduser()
-        rec = (rec if rec.is_absolute() else base / rec).resolve()
-        if not rec.is_file():
-            absent.append(f"{row['path']} (line {line_no})")
-            continue
-        if rec in infos:
-            raise ConfigError(f"{where}: {row['path']} is listed twice; keep one line per file")
-        infos[rec] = RecordingInfo(
-            trainee=row.get("trainee") or None,
-            date=parse_date(row["date"], where=where) if row.get("date") else None,
-            scenario=row.get("scenario") or None,
-            channels=parse_channels(row["channels"], where=where) if row.get("channels") else None,
-        )
-    if absent:
-        raise ConfigError(
-            f"Manifest {path} lists {len(absent)} recording(s) that do not exist: "
-            f"{'; '.join(absent[:10])}{' ...' if len(absent) > 10 else ''}. Paths are relative "
-            "to the manifest's folder; fix them or remove the lines"
-        )
-    check_trainee_names(i.trainee for i in infos.values())
-    return infos
+
+
+def _cells(raw: dict[str | None, Any], where: str) -> dict[str, str]:
+    """One CSV line as ``{column (lower case): cell (stripped)}``, with a non-empty path."""
+    if None in raw:
+        raise ConfigError(f"{where}: more cells than columns; put a channel map in quotes, "
+                          'e.g. "partner,trainee"')
+    row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    if not row.get("path"):
+        raise ConfigError(f"{where}: the path cell is empty; give the recording's file name")
+    return row
+
+
+def _row_info(row: dict[str, str], where: str) -> RecordingInfo:
+    """The trainee, date, scenario and channel map one line gives."""
+    return RecordingInfo(
+        trainee=row.get("trainee") or None,
+        date=parse_date(row["date"], where=where) if row.get("date") else None,
+        scenario=row.get("scenario") or None,
+        channels=parse_channels(row["channels"], where=where) if row.get("channels") else None,
+    )
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:

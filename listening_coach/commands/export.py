@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from listening_coach.errors import ConfigError
+from listening_coach.errors import ConfigError, OutputError
 
 FORMATS = ("vtt", "srt", "rttm")
 
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             session = session_from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise ConfigError(f"{path} does not exist") from None
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, OutputError, ValueError, KeyError, TypeError) as e:
             raise ConfigError(f"{path} is not a session JSON: {e}") from None
         text = writers[args.format](session)
         if args.out == "-":

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from listening_coach.errors import CoachError, ConfigError
+from listening_coach.errors import CoachError, ConfigError, OutputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,7 +50,7 @@ def render_one(json_path: Path, args: argparse.Namespace) -> Path:
         raise ConfigError(f"{json_path} is not a session JSON written by listening-coach")
     try:
         session = session_from_dict(data)
-    except (KeyError, TypeError, ValueError, IndexError) as e:
+    except (OutputError, KeyError, TypeError, ValueError, IndexError) as e:
         raise ConfigError(f"{json_path} is not a complete session JSON ({type(e).__name__}: "
                           f"{e}); re-run the analysis to rebuild it") from None
     stem = json_path.name[: -len(".json")] if json_path.name.endswith(".json") else json_path.stem

@@ -50,8 +50,25 @@ def bench_roleplay(i: int, seed: int = 12, attempt: int = 0) -> RolePlay:
     scene_name = sorted(SCENES)[i % len(SCENES)]
     scene = SCENES[scene_name]
     rng = np.random.default_rng([seed, i])
+    lines = _bench_lines(scene, i, rng, cut_at=_INTERRUPT_AT[attempt % len(_INTERRUPT_AT)])
+    quiet = (T, P)[(i // 12) % 2]  # one speaker 10 dB down in role-plays 6-11 and 18-23
+    return RolePlay(
+        name=f"bench{i:02d}_{scene_name}",
+        title=scene["title"],
+        lines=tuple(lines),
+        voices=ENGINES[i % 3],
+        bleed_db=round(float(rng.uniform(12.0, 24.0)), 1),
+        bleed_delay_ms=round(float(rng.uniform(1.0, 5.0)), 1),
+        snr_db=round(float(rng.uniform(20.0, 40.0)), 1),
+        levels_db=((quiet, -10.0),) if (i // 6) % 2 else (),
+        band="phone" if (i // 3) % 2 else "wide",
+        seed=seed * 1000 + i,
+    )
+
+
+def _bench_lines(scene: dict[str, str], i: int, rng: np.random.Generator, *, cut_at: float) -> list[Line]:
+    """The script of role-play ``i`` in ``scene``: which moves it plays drawn from ``rng``."""
     flip = rng.random(8) < 0.5
-    cut_at = _INTERRUPT_AT[attempt % len(_INTERRUPT_AT)]
     backchannel = BACKCHANNELS[i % len(BACKCHANNELS)]
     fault = tuple(FAULTS)[(i // 2) % len(FAULTS)]
     reflection = "simple" if flip[0] else "complex"
@@ -95,19 +112,7 @@ def bench_roleplay(i: int, seed: int = 12, attempt: int = 0) -> RolePlay:
         Line(T, scene[closing], after_s=5.5 if dead_air else 1.0, speed_wpm=105,
              move=closing + (", after dead air" if dead_air else ""), feedback=(closing,)),
     ]
-    quiet = (T, P)[(i // 12) % 2]  # one speaker 10 dB down in role-plays 6-11 and 18-23
-    return RolePlay(
-        name=f"bench{i:02d}_{scene_name}",
-        title=scene["title"],
-        lines=tuple(lines),
-        voices=ENGINES[i % 3],
-        bleed_db=round(float(rng.uniform(12.0, 24.0)), 1),
-        bleed_delay_ms=round(float(rng.uniform(1.0, 5.0)), 1),
-        snr_db=round(float(rng.uniform(20.0, 40.0)), 1),
-        levels_db=((quiet, -10.0),) if (i // 6) % 2 else (),
-        band="phone" if (i // 3) % 2 else "wide",
-        seed=seed * 1000 + i,
-    )
+    return lines
 
 
 def render_bench(i: int, seed: int = 12, attempts: int = len(_INTERRUPT_AT)) -> Rendered:

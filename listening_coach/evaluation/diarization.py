@@ -135,8 +135,7 @@ def read_uem(path: str | Path) -> dict[str, tuple[Span, ...]]:
             out.setdefault(parts[0], []).append(Span(float(parts[2]), float(parts[3])))
         except (IndexError, ValueError):
             raise AudioError(
-                f"{path}:{number} is not a UEM line (want 'file channel start end', end not before"
-                f" start), got {line!r}"
+                f"{path}:{number} is not a UEM line (want 'file channel start end'), got {line!r}"
             ) from None
     return {k: tuple(v) for k, v in out.items()}
 

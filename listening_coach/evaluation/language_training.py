@@ -58,6 +58,40 @@ def _subtype(value: str | None) -> str | None:
     return value if value and value not in ("n/a", "", "nan") else None
 
 
+def _annomi_rows(path: Path) -> list[dict[str, str]]:
+    """The CSV's rows, refused unless it has AnnoMI's columns."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise CoachError(f"cannot read {path}: {e}; pass an AnnoMI-format CSV file") from None
+    missing = [c for c in REQUIRED if rows and c not in rows[0]]
+    if not rows or missing:
+        raise CoachError(
+            f"{path} is not AnnoMI-format: missing columns {missing or list(REQUIRED)}; "
+            f"needs {', '.join(REQUIRED)}"
+        )
+    return rows
+
+
+def _subtypes(
+    path: Path, rows: list[dict[str, str]], full_path: str | Path | None
+) -> dict[tuple[str, str], dict[str, str]]:
+    """(transcript, utterance) -> the first annotator's subtype row, from ``full_path`` (by
+    default ``NAME_full.csv`` beside ``path``, if it exists) or from ``rows`` themselves."""
+    if full_path is None:
+        candidate = path.with_name(path.stem + "_full" + path.suffix)
+        full_path = candidate if candidate.exists() else None
+    sub_rows = rows if {"reflection_subtype", "reflection_exists"} & set(rows[0]) else []
+    if full_path is not None:
+        with Path(full_path).open(newline="", encoding="utf-8") as f:
+            sub_rows = list(csv.DictReader(f))
+    subtypes: dict[tuple[str, str], dict[str, str]] = {}
+    for r in sub_rows:
+        subtypes.setdefault((r["transcript_id"], r["utterance_id"]), r)
+    return subtypes
+
+
 def load_annomi(path: str | Path, full_path: str | Path | None = None) -> list[Example]:
     """Read counsellor utterances from an AnnoMI-format CSV.
 
@@ -71,28 +105,8 @@ def load_annomi(path: str | Path, full_path: str | Path | None = None) -> list[E
       CoachError: the file is missing, unreadable or lacks AnnoMI columns.
     """
     path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise CoachError(f"cannot read {path}: {e}; pass an AnnoMI-format CSV file") from None
-    missing = [c for c in REQUIRED if rows and c not in rows[0]]
-    if not rows or missing:
-        raise CoachError(
-            f"{path} is not AnnoMI-format: missing columns {missing or list(REQUIRED)}; "
-            f"needs {', '.join(REQUIRED)}"
-        )
-    subtypes: dict[tuple[str, str], dict[str, str]] = {}
-    if full_path is None:
-        candidate = path.with_name(path.stem + "_full" + path.suffix)
-        full_path = candidate if candidate.exists() else None
-    sub_rows = rows if {"reflection_subtype", "reflection_exists"} & set(rows[0]) else []
-    if full_path is not None:
-        with Path(full_path).open(newline="", encoding="utf-8") as f:
-            sub_rows = list(csv.DictReader(f))
-    for r in sub_rows:
-        subtypes.setdefault((r["transcript_id"], r["utterance_id"]), r)
-
+    rows = _annomi_rows(path)
+    subtypes = _subtypes(path, rows, full_path)
     rows.sort(key=lambda r: (r["transcript_id"], int(r["utterance_id"] or 0)))
     examples: list[Example] = []
     last_client: dict[str, str] = {}

@@ -28,6 +28,7 @@ from listening_coach.feedback.exchange import (
     ExchangeContext,
     PaceTargets,
     exchange_feedback,
+    repeats_itself,
     stretches,
     syllable_rate,
 )
@@ -66,7 +67,8 @@ def give_feedback(
              for t in stretches(tuple(t for ex in exchanges for t in ex.response),
                                 fb.pace_stretch_gap_s)
              if len(t.words) >= fb.fast_min_words and t.duration > 0
-             and not any(t.start <= at <= t.end for at in partner_overlaps + cut_ins)]
+             and not any(t.start <= at <= t.end for at in partner_overlaps + cut_ins)
+             and not repeats_itself(t)]
     own_pace = statistics.median(paces) if len(paces) >= 3 else None
     out: list[Feedback] = []
     for ex in exchanges:

@@ -13,6 +13,7 @@ by the configured margins (and the message says by how much).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -101,6 +102,14 @@ def syllable_rate(turn: Turn) -> float:
     return syllables / turn.duration if turn.duration > 0 else 0.0
 
 
+def repeats_itself(turn: Turn) -> bool:
+    """An ASR repetition loop ("we can't wait no, can't wait we no, ..." for one short
+    sentence), not speech whose pace can be timed: fewer than half the words distinct and one
+    of them said four times or more."""
+    counts = Counter(w.bare for w in turn.words)
+    return len(counts) < len(turn.words) / 2 and max(counts.values()) >= 4
+
+
 def fast_answer(c: ExchangeContext) -> list[Feedback]:
     """The fastest sustained stretch of the answer (speech without a pause of
     ``pace_stretch_gap_s``): ``fast_min_words`` words over
@@ -111,13 +120,14 @@ def fast_answer(c: ExchangeContext) -> list[Feedback]:
     Against the trainee's own pace the rate is compared in syllables per second, not words:
     words vary in length from sentence to sentence ("You want action this week, not more
     talking" has 11 syllables in 8 words, "I am really glad you called" 8 in 6), so at the same
-    speaking rate two answers differ by 10-20% in words/min, as much as the margin judged."""
+    speaking rate two answers differ by 10-20% in words/min, as much as the margin judged.
+    A stretch that repeats itself is an ASR loop and is not timed."""
     pace, fb = c.pace, c.options
     rates = [
         (60.0 * len(t.words) / t.duration, syllable_rate(t), t)
         for t in stretches(c.exchange.response, fb.pace_stretch_gap_s)
         if len(t.words) >= fb.fast_min_words and t.duration >= fb.min_pace_speech_s
-        and not any(t.start <= at <= t.end for at in c.partner_overlaps)
+        and not any(t.start <= at <= t.end for at in c.partner_overlaps) and not repeats_itself(t)
     ]
     if not rates:
         return []

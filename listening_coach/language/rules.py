@@ -164,20 +164,8 @@ def apply_rules(text: str) -> RuleResult:
         found.setdefault(nlp.vocab.strings[match_id], []).append(start)
     cues = sorted(found)
     flags = [f for f in FLAGS if f in found and f != "dismissive_but"]
-    # Dismissive "but": an acknowledgement followed later by "but"/"however" (the "yes, but").
-    buts = [i for i, t in enumerate(tokens) if t in ("but", "however", "although")]
-    acks = found.get("acknowledge", [])
     is_question, q_subtype, q_cue = _is_question(tokens, text)
-    words = [t for t in tokens if t.isalpha()]
-    # "But those are the rules.": a statement that opens by countering the partner's line
-    # (the acknowledgement before it is often lost in speech recognition); not "But what...?"
-    opens_with_but = bool(words) and words[0] == "but" and not is_question
-    # "..., but there is nothing I can do": a "but" that turns to a refusal or a rule dismisses
-    # what came before it, whether or not ASR kept the acknowledgement.
-    refusals = found.get("policy", []) + found.get("refusal", [])
-    but_refuses = any(0 < b < r for b in buts for r in refusals)
-    if (buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0) or (
-            opens_with_but or but_refuses):
+    if _dismissive_but(tokens, found, is_question):
         flags.append("dismissive_but")
         cues.append("dismissive_but")
     flags = sorted(set(flags), key=FLAGS.index)
@@ -188,21 +176,44 @@ def apply_rules(text: str) -> RuleResult:
     if is_question and q_cue:
         cues.append(q_cue)
 
-    label: str | None = None
-    subtype: str | None = None
-    confidence = 0.0
-    if "summary" in found:
-        label, confidence = "summary", 0.6
-    elif "reflection_stem" in found and not (is_question and q_cue.startswith("wh:")):
-        label, confidence = "reflection", 0.6
-        subtype = "complex" if feeling or len(tokens) > 14 else "simple"
-    elif is_question:
-        label, subtype = "question", q_subtype or "closed"
-        confidence = 0.8 if q_cue != "question_mark" else 0.6
-    elif "validation" in found:
-        label, confidence = "validation", 0.6
-    elif "affirmation" in found:
-        label, confidence = "affirmation", 0.6
-    elif "advice" in found:
-        label, confidence = "advice", 0.5
+    question = (q_subtype, q_cue) if is_question else None
+    label, subtype, confidence = _main_label(found, question, feeling, len(tokens))
     return RuleResult(label, subtype, confidence, tuple(flags), tuple(cues), feeling)
+
+
+def _dismissive_but(tokens: list[str], found: dict[str, list[int]], is_question: bool) -> bool:
+    """Whether a "but" dismisses what came before it (the "yes, but")."""
+    # an acknowledgement followed later by "but"/"however"/"although"
+    buts = [i for i, t in enumerate(tokens) if t in ("but", "however", "although")]
+    acks = found.get("acknowledge", [])
+    words = [t for t in tokens if t.isalpha()]
+    # "But those are the rules.": a statement that opens by countering the partner's line
+    # (the acknowledgement before it is often lost in speech recognition); not "But what...?"
+    opens_with_but = bool(words) and words[0] == "but" and not is_question
+    # "..., but there is nothing I can do": a "but" that turns to a refusal or a rule dismisses
+    # what came before it, whether or not ASR kept the acknowledgement.
+    refusals = found.get("policy", []) + found.get("refusal", [])
+    but_refuses = any(0 < b < r for b in buts for r in refusals)
+    return bool((buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0)
+                or opens_with_but or but_refuses)
+
+
+def _main_label(
+    found: dict[str, list[int]], question: tuple[str | None, str] | None, feeling: bool,
+    n_tokens: int,
+) -> tuple[str | None, str | None, float]:
+    """The main behaviour the rules decide, its subtype and confidence (None, None, 0.0: none).
+
+    ``question``: the question's subtype and cue when the utterance is one.
+    """
+    if "summary" in found:
+        return "summary", None, 0.6
+    if "reflection_stem" in found and not (question is not None and question[1].startswith("wh:")):
+        return "reflection", "complex" if feeling or n_tokens > 14 else "simple", 0.6
+    if question is not None:
+        q_subtype, q_cue = question
+        return "question", q_subtype or "closed", 0.8 if q_cue != "question_mark" else 0.6
+    for label, confidence in (("validation", 0.6), ("affirmation", 0.6), ("advice", 0.5)):
+        if label in found:
+            return label, None, confidence
+    return None, None, 0.0

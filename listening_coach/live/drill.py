@@ -192,50 +192,9 @@ class Drill:
     # -- main loop ---------------------------------------------------------------------------
     def run(self) -> DrillResult:
         """Run until the script ends, the source ends, Ctrl-C, or a device or disk failure."""
-        stopped: StopReason = "finished"
-        message = ""
-        recorder: Recorder | None = None
-        try:
-            recorder = Recorder(self.recording, channels=len(self.channels) + (1 if self.scenario else 0))
-            if self.partner is not None:
-                self.hook("drill.state", "preparing the partner's voice")
-                self.partner.prepare()  # every line is ready before the first block
-            self.hook("drill.state", "listening")
-            for chunk in self._chunks():
-                if self.partner is not None:
-                    self.partner.note_block(chunk)
-                recorder.write(self._with_prompt(chunk))
-                self.live.insert_audio_chunk(chunk)
-                behind = max(0.0, self.source.time_s - (chunk.start + chunk.samples.shape[1] / SAMPLE_RATE))
-                self.live.process_iter(behind_s=behind)
-                now = chunk.start + chunk.samples.shape[1] / SAMPLE_RATE
-                if self.partner is not None and not self.partner.step(now, self.source.time_s):
-                    break
-            else:
-                stopped = "source_ended"
-        except KeyboardInterrupt:
-            stopped, message = "interrupted", "Drill stopped (Ctrl-C)"
-        except DeviceError as e:
-            stopped, message = "device_error", str(e)
-        except OutputError as e:
-            stopped, message = "output_error", str(e)
-        finally:
-            self.source.stop()
-            self.source.close()
-            if self.player is not None:
-                self.player.close()
-            if self.partner is not None:
-                self.partner.close()
-            if recorder is not None:
-                recorder.close()
+        stopped, message, recorder = self._listen()
         self.hook("drill.state", "analysing")
-        try:
-            session = self.live.finish()
-        except CoachError as e:  # keep the last live analysis rather than nothing
-            log.error("final analysis failed: %s", e)
-            message = f"{message}; final analysis failed ({e})" if message else (
-                f"final analysis failed ({e}); the last live analysis is kept")
-            session = self.live.session
+        session, message = self._final_session(message)
         if session is not None:
             self._save(session)
         recorded = recorder.duration_s if recorder is not None else 0.0
@@ -263,6 +222,64 @@ class Drill:
             errors=self.live.errors,
             drill=drill,
         )
+
+    def _listen(self) -> tuple[StopReason, str, Recorder | None]:
+        """Record and analyse block by block until something stops the drill; close the devices.
+
+        Returns why it stopped, the message for a stop that was not the script's end, and the
+        recorder (None when it could not be opened).
+        """
+        stopped: StopReason = "finished"
+        message = ""
+        recorder: Recorder | None = None
+        try:
+            recorder = Recorder(self.recording, channels=len(self.channels) + (1 if self.scenario else 0))
+            if self.partner is not None:
+                self.hook("drill.state", "preparing the partner's voice")
+                self.partner.prepare()  # every line is ready before the first block
+            self.hook("drill.state", "listening")
+            for chunk in self._chunks():
+                if not self._take(chunk, recorder):
+                    break
+            else:
+                stopped = "source_ended"
+        except KeyboardInterrupt:
+            stopped, message = "interrupted", "Drill stopped (Ctrl-C)"
+        except DeviceError as e:
+            stopped, message = "device_error", str(e)
+        except OutputError as e:
+            stopped, message = "output_error", str(e)
+        finally:
+            self.source.stop()
+            self.source.close()
+            if self.player is not None:
+                self.player.close()
+            if self.partner is not None:
+                self.partner.close()
+            if recorder is not None:
+                recorder.close()
+        return stopped, message, recorder
+
+    def _take(self, chunk: AudioChunk, recorder: Recorder) -> bool:
+        """Record one block, analyse it live and let the partner act; False when the script ends."""
+        if self.partner is not None:
+            self.partner.note_block(chunk)
+        recorder.write(self._with_prompt(chunk))
+        self.live.insert_audio_chunk(chunk)
+        behind = max(0.0, self.source.time_s - (chunk.start + chunk.samples.shape[1] / SAMPLE_RATE))
+        self.live.process_iter(behind_s=behind)
+        now = chunk.start + chunk.samples.shape[1] / SAMPLE_RATE
+        return self.partner is None or self.partner.step(now, self.source.time_s)
+
+    def _final_session(self, message: str) -> tuple[Session | None, str]:
+        """The final analysis (the last live one if it fails), and the message that says so."""
+        try:
+            return self.live.finish(), message
+        except CoachError as e:  # keep the last live analysis rather than nothing
+            log.error("final analysis failed: %s", e)
+            message = f"{message}; final analysis failed ({e})" if message else (
+                f"final analysis failed ({e}); the last live analysis is kept")
+            return self.live.session, message
 
     def _chunks(self) -> Iterable[AudioChunk]:
         return self.source

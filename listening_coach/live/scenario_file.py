@@ -147,6 +147,37 @@ def build(data: dict[str, Any], source: str, path: Path) -> Scenario:
     where = _Locator(source, path)
     top = _Table(data, where, None, 0, _TOP)
     partner = _Table(data.get("partner", {}), where, "partner", 0, _PARTNER)
+    needs = _needs(data, where)
+    lines = _lines(data, where, tuple(n.name for n in needs), path)
+    reactions = _reactions(data, where, path)
+    e = _Table(data.get("ending", {}), where, "ending", 0, _ENDING)
+    ending = _ending(e)
+    agitation = partner.number("agitation", 6.0, 0.0, 10.0)
+    if not ending.goal < agitation <= ending.ceiling:
+        raise partner.fail("agitation", f"({agitation:g}) must lie above [ending] goal "
+                           f"({ending.goal:g}) and at most ceiling ({ending.ceiling:g}), or the "
+                           "drill is over before it starts")
+    w = _Table(data.get("weights", {}), where, "weights", 0, (*DEFAULT_WEIGHTS, *LIMITS))
+    weights = tuple((k, w.number(k, 0.0, -10.0, 10.0)) for k in w.data)
+    scenario = Scenario(
+        name=top.text("name", path.stem), title=top.text("title", path.stem),
+        description=top.text("description", ""),
+        difficulty=top.choice("difficulty", DIFFICULTIES, "medium") or "medium",
+        skills=top.strings("skills"), persona=partner.text("persona", ""),
+        voice=partner.text("voice", "en-us"),
+        speed_wpm=partner.whole("speed_wpm", 110, 80, 450), agitation=agitation,
+        needs=needs, lines=lines, reactions=reactions, ending=ending,
+        weights=weights, path=path)
+    if not scenario.linear:
+        for band in BANDS:
+            if not any(line.band in (band, None) for line in scenario.lines[1:]):
+                raise where.error(None, 0, "lines", f"has no line for the {band!r} band: add a "
+                                  f'[[lines]] table with band = "{band}" (or one without a band)')
+    return scenario
+
+
+def _needs(data: dict[str, Any], where: _Locator) -> tuple[Need, ...]:
+    """The ``[[needs]]`` tables: each need's name and the words a trainee would use about it."""
     needs = []
     for i, item in enumerate(_array(data, "needs", where)):
         t = _Table(item, where, "needs", i, _NEED)
@@ -155,7 +186,13 @@ def build(data: dict[str, Any], source: str, path: Path) -> Scenario:
             raise t.fail("words", 'needs at least one word a trainee would use about it, '
                          'e.g. words = ["refund", "money back"]')
         needs.append(Need(t.text("name"), tuple(w.lower() for w in words)))
-    need_names = tuple(n.name for n in needs)
+    return tuple(needs)
+
+
+def _lines(
+    data: dict[str, Any], where: _Locator, need_names: tuple[str, ...], path: Path
+) -> tuple[PartnerLine, ...]:
+    """The ``[[lines]]`` tables (at least one): what the partner says, in which band."""
     raw_lines = _array(data, "lines", where)
     if not raw_lines:
         raise where.error(None, 0, "lines", 'needs at least one [[lines]] table with text = "..."')
@@ -174,6 +211,11 @@ def build(data: dict[str, Any], source: str, path: Path) -> Scenario:
             text=text, band=t.choice("band", BANDS, None), need=need, audio=t.audio(path),
             emotion=t.text("emotion", ""),
             wait_s=None if wait is None else t.number("wait_s", 8.0, 0.5, 60.0)))
+    return tuple(lines)
+
+
+def _reactions(data: dict[str, Any], where: _Locator, path: Path) -> tuple[Reaction, ...]:
+    """The ``[[reactions]]`` tables: what the partner says when the trainee does something."""
     signals = tuple(DEFAULT_WEIGHTS)
     reactions = []
     for i, item in enumerate(_array(data, "reactions", where)):
@@ -182,36 +224,18 @@ def build(data: dict[str, Any], source: str, path: Path) -> Scenario:
         if when is None:
             raise t.fail("when", f"is missing: add when = \"command\" (one of {', '.join(signals)})")
         reactions.append(Reaction(when, t.text("text"), t.audio(path)))
-    e = _Table(data.get("ending", {}), where, "ending", 0, _ENDING)
+    return tuple(reactions)
+
+
+def _ending(e: _Table) -> Ending:
+    """The ``[ending]`` table: agitation goal and ceiling, the exchange limit, closing lines."""
     ending = Ending(goal=e.number("goal", 2.0, 0.0, 10.0), ceiling=e.number("ceiling", 9.0, 0.0, 10.0),
                     max_exchanges=e.whole("max_exchanges", 8, 1, 50),
                     resolved=e.text("resolved", ""), escalated=e.text("escalated", ""),
                     unresolved=e.text("unresolved", ""))
     if ending.goal >= ending.ceiling:
         raise e.fail("goal", f"({ending.goal:g}) must be below ceiling ({ending.ceiling:g})")
-    agitation = partner.number("agitation", 6.0, 0.0, 10.0)
-    if not ending.goal < agitation <= ending.ceiling:
-        raise partner.fail("agitation", f"({agitation:g}) must lie above [ending] goal "
-                           f"({ending.goal:g}) and at most ceiling ({ending.ceiling:g}), or the "
-                           "drill is over before it starts")
-    valid_weights = (*signals, *LIMITS)
-    w = _Table(data.get("weights", {}), where, "weights", 0, valid_weights)
-    weights = tuple((k, w.number(k, 0.0, -10.0, 10.0)) for k in w.data)
-    scenario = Scenario(
-        name=top.text("name", path.stem), title=top.text("title", path.stem),
-        description=top.text("description", ""),
-        difficulty=top.choice("difficulty", DIFFICULTIES, "medium") or "medium",
-        skills=top.strings("skills"), persona=partner.text("persona", ""),
-        voice=partner.text("voice", "en-us"),
-        speed_wpm=partner.whole("speed_wpm", 110, 80, 450), agitation=agitation,
-        needs=tuple(needs), lines=tuple(lines), reactions=tuple(reactions), ending=ending,
-        weights=weights, path=path)
-    if not scenario.linear:
-        for band in BANDS:
-            if not any(line.band in (band, None) for line in scenario.lines[1:]):
-                raise where.error(None, 0, "lines", f"has no line for the {band!r} band: add a "
-                                  f'[[lines]] table with band = "{band}" (or one without a band)')
-    return scenario
+    return ending
 
 
 __all__ = ["build"]

@@ -13,7 +13,7 @@ section (``overlap``, ``pauses``, ``pace``, ``voice``) and, by name, the odd val
 from __future__ import annotations
 
 from listening_coach.config import Config
-from listening_coach.metrics.names import MetricIndex, MetricName
+from listening_coach.metrics.effect import partner_changes
 from listening_coach.metrics.overlap import find_overlaps, overlap_metrics
 from listening_coach.metrics.pace import pace_metrics, talk_metrics
 from listening_coach.metrics.pauses import find_pauses, timing_metrics
@@ -46,11 +46,4 @@ def compute_metrics(
         + talk_metrics(exchanges, turns)
         + voice_metrics(exchanges, voice, config.voice, baseline_exchanges=config.pace.baseline_exchanges)
     )
-    index = MetricIndex(metrics)
-    effect: list[Metric] = []
-    for ex in exchanges:
-        now = index.value(MetricName.PACE_PARTNER_WPM, ex.index)
-        after = index.value(MetricName.PACE_PARTNER_WPM, ex.index + 1)
-        if now is not None and after is not None:
-            effect.append(MetricName.EFFECT_PARTNER_WPM_CHANGE.at(round(after - now, 1), ex.index))
-    return metrics + tuple(effect)
+    return metrics + partner_changes(exchanges, metrics)

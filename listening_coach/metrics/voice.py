@@ -3,8 +3,8 @@
 - :func:`voice_metrics`: per exchange ``voice.loudness_db``, ``voice.pitch_median_hz``,
   ``voice.pitch_range_st`` for the trainee's response, the same for the partner's prompt, the
   differences (``voice.loudness_vs_partner_db``, ``voice.pitch_vs_partner_st``), the change
-  against the trainee's baseline, and the de-escalation effect: how the partner's pace, loudness
-  and pitch change from this prompt to the next (``effect.partner_*``; negative = calmer).
+  against the trainee's baseline. How the partner's voice changes from one prompt to the next
+  is :func:`listening_coach.metrics.effect.partner_changes`.
 
 A calm voice stays level or drops when the partner escalates (PRODUCT.md, Voice).
 """
@@ -60,7 +60,7 @@ def voice_metrics(
     *,
     baseline_exchanges: int = PaceOptions().baseline_exchanges,
 ) -> tuple[Metric, ...]:
-    """Return ``voice.*`` and ``effect.*`` metrics; nothing when ``voice`` is None.
+    """Return the ``voice.*`` metrics; nothing when ``voice`` is None.
 
     ``baseline_exchanges`` is ``[pace]``'s: the trainee's first exchanges set their baseline.
     """
@@ -68,11 +68,9 @@ def voice_metrics(
         return ()
     metrics: list[Metric] = []
     baseline: list[float] = []
-    prompts: dict[int, tuple[float | None, float | None]] = {}
     for ex in exchanges:
         t_loud, t_pitch, t_range = _stats(*_frames(voice, ex.response))
         p_loud, p_pitch, _ = _stats(*_frames(voice, ex.prompt))
-        prompts[ex.index] = (p_loud, p_pitch)
         i = ex.index
         if t_loud is not None:
             metrics.append(MetricName.VOICE_LOUDNESS_DB.at(round(t_loud, 1), i))
@@ -92,11 +90,4 @@ def voice_metrics(
             if t_pitch is not None:
                 semitones = round(_semitones(t_pitch, p_pitch), 2)
                 metrics.append(MetricName.VOICE_PITCH_VS_PARTNER_ST.at(semitones, i))
-    for ex, nxt in zip(exchanges, exchanges[1:]):
-        (l0, p0), (l1, p1) = prompts[ex.index], prompts[nxt.index]
-        if l0 is not None and l1 is not None:
-            metrics.append(MetricName.EFFECT_PARTNER_LOUDNESS_CHANGE_DB.at(round(l1 - l0, 1), ex.index))
-        if p0 is not None and p1 is not None:
-            change = round(_semitones(p1, p0), 2)
-            metrics.append(MetricName.EFFECT_PARTNER_PITCH_CHANGE_ST.at(change, ex.index))
     return tuple(metrics)

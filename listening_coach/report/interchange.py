@@ -47,7 +47,7 @@ def to_webvtt(session: Session) -> str:
     """Return WebVTT with one cue per turn and the speaker as a voice span.
 
     Examples:
-      >>> from listening_coach.pipeline import analyze
+      >>> from listening_coach.pipeline import analyze_words
       >>> from listening_coach.testing import script
       >>> print(to_webvtt(analyze_words(script("partner 0.0 hello there"))).splitlines()[2:4])
       ['00:00:00.000 --> 00:00:00.800', '<v partner>hello there</v>']

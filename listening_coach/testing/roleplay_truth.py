@@ -54,31 +54,9 @@ def build_truth(roleplay: RolePlay, placed: list[Placed], duration_s: float, say
     """
     order = sorted(placed, key=lambda p: p.start)
     backchannels = {p.index for p in order if p.line.expect == "backchannel"}
-    # turns: consecutive lines of one speaker, unless the other speaker talked in between
-    turns: list[list[Placed]] = []
-    for p in order:
-        if p.index in backchannels:
-            continue
-        if turns and turns[-1][0].line.speaker == p.line.speaker:
-            turns[-1].append(p)
-        else:
-            turns.append([p])
-    exchanges: list[dict[str, Any]] = []
-    for turn in turns:  # a partner turn opens an exchange; trainee turns answer it
-        if turn[0].line.speaker == PARTNER:
-            exchanges.append({"_prompt": [turn], "_response": []})
-            continue
-        if not exchanges:
-            exchanges.append({"_prompt": [], "_response": []})
-        exchanges[-1]["_response"].append(turn)
-    line_exchange: dict[int, int] = {}
-    for k, ex in enumerate(exchanges):
-        for turn in ex["_prompt"] + ex["_response"]:
-            for p in turn:
-                line_exchange[p.index] = k
-    for b in backchannels:
-        starts = placed[b].start
-        line_exchange[b] = max((k for k, ex in enumerate(exchanges) if _span(ex).start <= starts), default=0)
+    turns = _scripted_turns(order, backchannels)
+    exchanges = _scripted_exchanges(turns)
+    line_exchange = _line_exchanges(exchanges, backchannels, placed)
     overlaps = [_overlap(roleplay, p, placed, line_exchange, say) for p in order]
     pauses = _effective_pauses(roleplay, turns, placed, line_exchange)
     return {
@@ -93,36 +71,82 @@ def build_truth(roleplay: RolePlay, placed: list[Placed], duration_s: float, say
         "bleed_delay_ms": roleplay.bleed_delay_ms,
         "noise_db": roleplay.noise_db,
         **_conditions(roleplay),
-        "lines": [
-            {
-                "index": p.index,
-                "speaker": p.line.speaker,
-                "text": p.line.text,
-                "move": p.line.move,
-                "start": p.start,
-                "end": p.end,
-                "spans": [[s.start, s.end] for s in p.spans],
-                **({"audible_spans": [[s.start, s.end] for s in audible[p.index]]}
-                   if audible is not None else {}),
-                "words": p.words,
-                "espeak": {
-                    "voice": p.voice,
-                    "speed": p.line.speed_wpm,
-                    "word_gap_ms": p.line.word_gap_ms,
-                },
-                **({"engine": "piper"} if engine_of(p.voice) == "piper" else {}),
-                "wpm": round(p.words / (p.end - p.start) * 60, 1),
-                "backchannel": p.index in backchannels,
-                "exchange": line_exchange[p.index],
-            }
-            for p in placed
-        ],
+        "lines": [_line_truth(p, p.index in backchannels, line_exchange[p.index],
+                              None if audible is None else audible[p.index]) for p in placed],
         "exchanges": [
             _exchange_truth(k, ex, roleplay, _families(k, placed, line_exchange, overlaps, pauses))
             for k, ex in enumerate(exchanges)
         ],
         "overlaps": [o for o in overlaps if o is not None],
         "effective_pauses": pauses,
+    }
+
+
+def _scripted_turns(order: list[Placed], backchannels: set[int]) -> list[list[Placed]]:
+    """Turns: consecutive lines of one speaker, unless the other speaker talked in between
+    (back-channels do not count as talking)."""
+    turns: list[list[Placed]] = []
+    for p in order:
+        if p.index in backchannels:
+            continue
+        if turns and turns[-1][0].line.speaker == p.line.speaker:
+            turns[-1].append(p)
+        else:
+            turns.append([p])
+    return turns
+
+
+def _scripted_exchanges(turns: list[list[Placed]]) -> list[dict[str, Any]]:
+    """A partner turn opens an exchange; trainee turns answer it (``_prompt``/``_response``)."""
+    exchanges: list[dict[str, Any]] = []
+    for turn in turns:
+        if turn[0].line.speaker == PARTNER:
+            exchanges.append({"_prompt": [turn], "_response": []})
+            continue
+        if not exchanges:
+            exchanges.append({"_prompt": [], "_response": []})
+        exchanges[-1]["_response"].append(turn)
+    return exchanges
+
+
+def _line_exchanges(
+    exchanges: list[dict[str, Any]], backchannels: set[int], placed: list[Placed]
+) -> dict[int, int]:
+    """Line index -> its exchange; a back-channel belongs to the last exchange begun before it."""
+    line_exchange: dict[int, int] = {}
+    for k, ex in enumerate(exchanges):
+        for turn in ex["_prompt"] + ex["_response"]:
+            for p in turn:
+                line_exchange[p.index] = k
+    for b in backchannels:
+        starts = placed[b].start
+        line_exchange[b] = max((k for k, ex in enumerate(exchanges) if _span(ex).start <= starts), default=0)
+    return line_exchange
+
+
+def _line_truth(p: Placed, backchannel: bool, exchange: int,
+                audible: tuple[Span, ...] | None) -> dict[str, Any]:
+    """One line's truth: speaker, text, move, times, speech spans (and audible ones), voice
+    and pace."""
+    return {
+        "index": p.index,
+        "speaker": p.line.speaker,
+        "text": p.line.text,
+        "move": p.line.move,
+        "start": p.start,
+        "end": p.end,
+        "spans": [[s.start, s.end] for s in p.spans],
+        **({"audible_spans": [[s.start, s.end] for s in audible]} if audible is not None else {}),
+        "words": p.words,
+        "espeak": {
+            "voice": p.voice,
+            "speed": p.line.speed_wpm,
+            "word_gap_ms": p.line.word_gap_ms,
+        },
+        **({"engine": "piper"} if engine_of(p.voice) == "piper" else {}),
+        "wpm": round(p.words / (p.end - p.start) * 60, 1),
+        "backchannel": backchannel,
+        "exchange": exchange,
     }
 
 
