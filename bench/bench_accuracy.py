@@ -15,9 +15,10 @@ Usage: python bench/bench_accuracy.py [--count 24] [--seed 12] [--model tiny.en|
    per condition: exchange count exact, overlap-event precision/recall/F1 (kind and
    direction), response-latency error (median, p90), trainee WPM error (median), scripted
    speech in no turn (s, % of speech time), WER, dead air / effective pauses reported while
-   someone speaks; overlap events per kind and direction; then the feedback families
-   (expected, given on the right exchange, detected) and criticisms on exchanges with no
-   scripted fault; and the real-time factor.
+   someone speaks (strict: over any scripted speech; audible: over speech louder than the
+   recording's noise, the truth's ``audible_spans``); overlap events per kind and direction;
+   then the feedback families (expected, given on the right exchange, detected) and
+   criticisms on exchanges with no scripted fault; and the real-time factor.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from listening_coach.testing.families import CONCERNS  # noqa: E402
 CONDITION_KEYS = ("engine", "band", "snr", "bleed", "levels")
 BASE_DIR = ROOT / "build" / "whisper-base"
 # a change to any of these re-renders the cached role-plays
-RENDERER = ("roleplay.py", "roleplay_truth.py", "roleplay_audio.py", "piper_voice.py", "synth.py")
+RENDERER = ("testing/roleplay.py", "testing/roleplay_truth.py", "testing/roleplay_audio.py",
+            "live/piper_voice.py", "live/synth.py")
 
 
 def model_dir(name: str) -> str | None:
@@ -124,18 +126,24 @@ def _f(x: float | None, fmt: str = ".2f") -> str:
     return "-" if x is None else format(x, fmt)
 
 
+def _silence(events: int | None, seconds: float | None) -> str:
+    return "-" if events is None or seconds is None else f"{events} ({seconds:.2f} s)"
+
+
 def table(scores: list[RolePlayScore]) -> str:
     """The markdown accuracy table: all role-plays, then each condition value."""
     head = ("| condition | n | exchanges exact | overlap P / R / F1 | latency err median / p90 (s) "
-            "| matched | WPM err median | speech in no turn | WER | silence over speech |")
-    rows = [head, "|" + " --- |" * 10]
+            "| matched | WPM err median | speech in no turn | WER | silence over speech "
+            "| silence over audible speech |")
+    rows = [head, "|" + " --- |" * 11]
 
     def row(label: str, s: AccuracySummary) -> str:
         return (f"| {label} | {s.roleplays} | {s.exchanges_exact:.0%} | "
                 f"{_f(s.overlap_precision)} / {_f(s.overlap_recall)} / {_f(s.overlap_f1)} | "
                 f"{_f(s.latency_median)} / {_f(s.latency_p90)} | {s.latency_matched} | "
                 f"{_f(s.wpm_median, '.1%')} | {s.missing_s:.1f} s ({s.missing_share:.1%}) | "
-                f"{s.wer:.1%} | {s.silence_in_speech_events} ({s.silence_in_speech_s:.1f} s) |")
+                f"{s.wer:.1%} | {s.silence_in_speech_events} ({s.silence_in_speech_s:.2f} s) | "
+                f"{_silence(s.silence_over_audible_events, s.silence_over_audible_s)} |")
 
     rows.append(row("**all**", summarize(scores)))
     for key in CONDITION_KEYS:

@@ -42,21 +42,16 @@ def voice_and_noise(index: int, seed: int, speaker: str) -> tuple[np.ndarray, fl
     captured: dict[str, Any] = {}
     mix = rp._mix
 
-    def capture(roleplay: Any, placed: Any) -> np.ndarray:
-        captured.update(roleplay=roleplay, placed=placed)
-        return mix(roleplay, placed)
+    def capture(roleplay: Any, tracks: Any) -> np.ndarray:
+        captured.update(roleplay=roleplay, tracks=tracks)
+        return mix(roleplay, tracks)
 
-    rp._mix = capture  # the render's own placement of each line, without copying it here
+    rp._mix = capture  # the render's own clean voice tracks, without copying its placement here
     try:
-        n = render_bench(index, seed).samples.shape[1]
+        render_bench(index, seed)
     finally:
         rp._mix = mix
-    roleplay = captured["roleplay"]
-    tracks = {s: np.zeros(n) for s in roleplay.channels}
-    for p in captured["placed"]:
-        i = round(p.origin * SAMPLE_RATE)
-        seg = p.audio[: n - i]
-        tracks[p.line.speaker][i : i + seg.size] += seg
+    roleplay, tracks = captured["roleplay"], captured["tracks"]
     levels = dict(roleplay.levels_db)
     gains = {s: 10 ** (levels.get(s, 0.0) / 20) for s in roleplay.channels}
     noise_rms = max(_speech_rms(t * gains[s]) for s, t in tracks.items()) * 10 ** (-roleplay.snr_db / 20)

@@ -18,7 +18,10 @@ Matching rules (also in docs/accuracy.md):
 - A turn covers its speaker's scripted speech from its start to its end, widened by
   :data:`TURN_PAD_S` on each side (word timestamps sit slightly inside the energy).
 - A dead-air or effective-pause event is "while someone speaks" when it overlaps scripted
-  speech of either speaker by more than :data:`SILENCE_TOLERANCE_S`.
+  speech of either speaker by more than :data:`SILENCE_TOLERANCE_S` (strict: each line's
+  ``spans``, measured on its clean wideband audio, audible or not), and "over audible speech"
+  when it overlaps the lines' ``audible_spans`` (the voice as mixed over the recording's noise)
+  by more than that; role-plays whose truth has no ``audible_spans`` score None there.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class RolePlayScore:
     silence_in_speech_s: float  # dead air / effective pause reported over scripted speech
     silence_in_speech_events: int
     feedback: FeedbackScore = field(default_factory=empty_score)
+    silence_over_audible_s: float | None = None  # the same events over audible speech only
+    silence_over_audible_events: int | None = None
 
     @property
     def exchanges_exact(self) -> bool:
@@ -89,6 +94,8 @@ class AccuracySummary:
     silence_in_speech_events: int
     feedback: FeedbackScore
     overlap_by_kind: tuple[tuple[str, int, int, int], ...] = ()
+    silence_over_audible_s: float | None = None  # None: some role-play has no audible truth
+    silence_over_audible_events: int | None = None
 
 
 def score_session(truth: dict[str, Any], session: Session,
@@ -107,14 +114,11 @@ def score_session(truth: dict[str, Any], session: Session,
         hyp = normalize_words(" ".join(w.text for w in session.words if w.speaker == speaker))
         ref_words += len(ref)
         errors += sum(align_errors(ref, hyp))
-    all_speech = merge_spans(sp for spans in speech.values() for sp in spans)
-    silent_s, silent_n = 0.0, 0
-    for e in session.events:
-        if e.kind in ("dead_air", "effective_pause"):
-            s = _overlap_s([e.span], all_speech)
-            if s > SILENCE_TOLERANCE_S:
-                silent_s += s
-                silent_n += 1
+    silent_s, silent_n = silence_over(session, merge_spans(sp for v in speech.values() for sp in v))
+    audible = None
+    if all("audible_spans" in ln for ln in truth["lines"]):
+        audible = silence_over(session, merge_spans(
+            Span(float(a), float(b)) for ln in truth["lines"] for a, b in ln["audible_spans"]))
     return RolePlayScore(
         name=truth["name"],
         conditions=tuple(sorted((conditions or {}).items())),
@@ -128,7 +132,22 @@ def score_session(truth: dict[str, Any], session: Session,
         silence_in_speech_s=round(silent_s, 3), silence_in_speech_events=silent_n,
         feedback=score_feedback(truth, session.feedback, session.exchanges, session.labels,
                                 session.events),
+        silence_over_audible_s=None if audible is None else round(audible[0], 3),
+        silence_over_audible_events=None if audible is None else audible[1],
     )
+
+
+def silence_over(session: Session, speech: Sequence[Span]) -> tuple[float, int]:
+    """Seconds and count of dead-air / effective-pause events overlapping ``speech`` (sorted,
+    disjoint) by more than :data:`SILENCE_TOLERANCE_S`."""
+    total, count = 0.0, 0
+    for e in session.events:
+        if e.kind in ("dead_air", "effective_pause"):
+            s = _overlap_s([e.span], speech)
+            if s > SILENCE_TOLERANCE_S:
+                total += s
+                count += 1
+    return total, count
 
 
 def match_overlaps(
@@ -189,6 +208,8 @@ def summarize(scores: Sequence[RolePlayScore]) -> AccuracySummary:
     for s in scores:
         feedback = feedback + s.feedback
     total_lat = sum(len(s.latency_errors) + s.latency_unmatched for s in scores)
+    audible = [(s.silence_over_audible_s, s.silence_over_audible_events) for s in scores]
+    audible_known = all(a is not None and n is not None for a, n in audible)
     kinds: dict[str, list[int]] = {}
     for s in scores:
         for label, *counts in s.overlap_by_kind:
@@ -208,6 +229,8 @@ def summarize(scores: Sequence[RolePlayScore]) -> AccuracySummary:
         silence_in_speech_events=sum(s.silence_in_speech_events for s in scores),
         feedback=feedback,
         overlap_by_kind=tuple((k, v[0], v[1], v[2]) for k, v in sorted(kinds.items())),
+        silence_over_audible_s=round(sum(a or 0.0 for a, _ in audible), 2) if audible_known else None,
+        silence_over_audible_events=sum(n or 0 for _, n in audible) if audible_known else None,
     )
 
 

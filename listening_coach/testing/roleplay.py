@@ -33,7 +33,14 @@ import numpy as np
 
 from listening_coach.config import OverlapOptions, PauseOptions, TurnOptions
 from listening_coach.testing.families import check_families
-from listening_coach.testing.roleplay_audio import Band, engine_of, mix_channels, speak
+from listening_coach.testing.roleplay_audio import (
+    Band,
+    audible_spans,
+    engine_of,
+    mix_channels,
+    noise_rms,
+    speak,
+)
 from listening_coach.testing.roleplay_truth import TRUTH_VERSION, Placed, build_truth
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.live.synth import measure_spans
@@ -145,8 +152,15 @@ def render(roleplay: RolePlay) -> Rendered:
         words = len(line.text.split())
         placed.append(Placed(i, line, spans[0].start, spans[-1].end, spans, words, audio, start, voice))
         floor_end = max(floor_end, start + audio.size / SAMPLE_RATE)
-    samples = _mix(roleplay, placed)
-    return Rendered(samples, build_truth(roleplay, placed, samples.shape[1] / SAMPLE_RATE, say))
+    tracks = _tracks(roleplay, placed)
+    samples = _mix(roleplay, tracks)
+    noise = noise_rms(tracks, roleplay.channels, levels_db=dict(roleplay.levels_db),
+                      noise_db=roleplay.noise_db, snr_db=roleplay.snr_db)
+    levels = dict(roleplay.levels_db)
+    audible = {p.index: audible_spans(p.audio, origin=p.origin, level_db=levels.get(p.line.speaker, 0.0),
+                                      noise=noise, band=roleplay.band, within=p.spans) for p in placed}
+    truth = build_truth(roleplay, placed, samples.shape[1] / SAMPLE_RATE, say, audible=audible)
+    return Rendered(samples, truth)
 
 
 def write_roleplay(
@@ -228,7 +242,8 @@ def load_words(path: str | Path) -> tuple[Word, ...]:
     )
 
 
-def _mix(roleplay: RolePlay, placed: list[Placed]) -> np.ndarray:
+def _tracks(roleplay: RolePlay, placed: list[Placed]) -> dict[Speaker, np.ndarray]:
+    """Each speaker's clean voice track (float64, 16 kHz), the lines placed in time."""
     total_s = max(p.end for p in placed) + roleplay.tail_s
     n = round(total_s * SAMPLE_RATE)
     voice = {s: np.zeros(n, dtype=np.float64) for s in roleplay.channels}
@@ -236,6 +251,10 @@ def _mix(roleplay: RolePlay, placed: list[Placed]) -> np.ndarray:
         i = round(p.origin * SAMPLE_RATE)
         seg = p.audio[: max(n - i, 0)]
         voice[p.line.speaker][i : i + seg.size] += seg
+    return voice
+
+
+def _mix(roleplay: RolePlay, voice: dict[Speaker, np.ndarray]) -> np.ndarray:
     return mix_channels(
         voice,
         roleplay.channels,

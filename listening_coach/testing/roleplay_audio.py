@@ -4,6 +4,8 @@
   trimmed to its speech with peak 0.5 (the same contract as :func:`synth.synthesize`).
 - :func:`mix_channels`: per-speaker voice tracks -> channels with level offsets, bleed, noise
   at a fixed SNR (or level) and an optional telephone band.
+- :func:`noise_rms`: the RMS of that white noise (before the band); :func:`audible_spans`: where
+  one line's voice, as mixed (level offset, band), is louder than the noise in the same band.
 - :data:`PIPER_VOICE`: the voice name that selects Piper (``en_US-joe-medium``).
 
 A Piper voice ignores ``word_gap_ms`` and maps espeak-ng's ``-s`` speed to a length scale, so
@@ -13,6 +15,7 @@ about 230 words/min, espeak-ng about 1.25 x its ``-s`` on these scripts).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -20,7 +23,7 @@ import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.live.synth import _resample, measure_spans, synthesize
-from listening_coach.types import Speaker
+from listening_coach.types import Span, Speaker
 
 if TYPE_CHECKING:
     from listening_coach.live.piper_voice import Voice
@@ -96,20 +99,67 @@ def mix_channels(
     bleed = 10 ** (-bleed_db / 20)
     delay = round(bleed_delay_ms / 1000 * SAMPLE_RATE)
     rng = np.random.default_rng(seed)
-    noise_rms = 10 ** (noise_db / 20)
-    if snr_db is not None:  # the same noise floor on every channel: a quieter voice gets less SNR
-        loudest = max(_speech_rms(tracks[s].astype(np.float64) * gains[s]) for s in channels)
-        noise_rms = loudest * 10 ** (-snr_db / 20)
+    noise = noise_rms(tracks, channels, levels_db=levels_db, noise_db=noise_db, snr_db=snr_db)
     out = np.zeros((len(channels), n), dtype=np.float64)
     for c, speaker in enumerate(channels):
         out[c] = tracks[speaker].astype(np.float64) * gains[speaker]
         for other in channels:
             if other != speaker:
                 out[c, delay:] += bleed * gains[other] * tracks[other][: n - delay]
-        out[c] += rng.normal(0.0, noise_rms, n)
+        out[c] += rng.normal(0.0, noise, n)
         if band == "phone":
             out[c] = phone_band(out[c])
     return np.clip(out, -1.0, 1.0).astype(np.float32)
+
+
+def noise_rms(
+    tracks: Mapping[Speaker, np.ndarray],
+    channels: Sequence[Speaker],
+    *,
+    levels_db: Mapping[Speaker, float],
+    noise_db: float,
+    snr_db: float | None,
+) -> float:
+    """The white noise's RMS in :func:`mix_channels` (full band): ``snr_db`` below the louder
+    voice's speech RMS when given (the same floor on every channel: a quieter voice gets less
+    SNR), else ``noise_db`` dBFS."""
+    if snr_db is None:
+        return float(10 ** (noise_db / 20))
+    gains = {s: 10 ** (levels_db.get(s, 0.0) / 20) for s in channels}
+    loudest = max(_speech_rms(tracks[s].astype(np.float64) * gains[s]) for s in channels)
+    return float(loudest * 10 ** (-snr_db / 20))
+
+
+def audible_spans(
+    audio: np.ndarray, *, origin: float, level_db: float, noise: float, band: Band,
+    within: Sequence[Span],
+) -> tuple[Span, ...]:
+    """Where one line's ``audio`` (placed at ``origin`` s), at ``level_db`` and in ``band`` as
+    :func:`mix_channels` mixes it, is louder than the white noise of RMS ``noise`` in the same
+    band: 10 ms frames whose voice RMS is over the noise RMS, gaps under 0.2 s bridged (as
+    :func:`~listening_coach.live.synth.measure_spans` measures a line's spans on clean audio),
+    kept inside the line's speech spans ``within``."""
+    voice = audio.astype(np.float64) * 10 ** (level_db / 20)
+    floor = noise
+    if band == "phone":
+        pad = np.zeros(round(0.1 * SAMPLE_RATE))
+        voice = phone_band(np.concatenate([pad, voice, pad]))[pad.size : pad.size + audio.size]
+        floor = noise * _phone_noise_gain()
+    frame = round(0.01 * SAMPLE_RATE)
+    n = voice.size // frame
+    peak = float(np.sqrt(np.mean(voice[: n * frame].reshape(n, frame) ** 2, axis=1)).max()) if n else 0.0
+    if peak <= floor:
+        return ()
+    spans = measure_spans(voice.astype(np.float32), threshold_db=20 * np.log10(floor / peak))
+    heard = [Span(round(origin + s.start, 3), round(origin + s.end, 3)) for s in spans]
+    return tuple(both for a in heard for b in within if (both := a & b))
+
+
+@functools.cache
+def _phone_noise_gain() -> float:
+    """RMS of unit white noise after :func:`phone_band` (about 0.6: 300-3400 Hz of 0-8 kHz)."""
+    noise = np.random.default_rng(0).normal(0.0, 1.0, 4 * SAMPLE_RATE)
+    return float(np.sqrt(np.mean(phone_band(noise)[SAMPLE_RATE:-SAMPLE_RATE] ** 2)))
 
 
 def phone_band(x: np.ndarray) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 - :class:`Placed`: one line placed in time, with its audio and measured speech spans.
 - :func:`build_truth`: turns, exchanges, scripted overlaps (checked to be unambiguous under
-  the role-play's thresholds), effective pauses and expected feedback families, as a
-  JSON-ready dict. Used by :func:`listening_coach.testing.roleplay.render`.
+  the role-play's thresholds), effective pauses, expected feedback families and (when
+  given) each line's audible spans, as a JSON-ready dict. Used by
+  :func:`listening_coach.testing.roleplay.render`.
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ class Placed(Timed):
     voice: str
 
 
-def build_truth(roleplay: RolePlay, placed: list[Placed], duration_s: float, say: Any) -> dict[str, Any]:
+def build_truth(roleplay: RolePlay, placed: list[Placed], duration_s: float, say: Any,
+                audible: dict[int, tuple[Span, ...]] | None = None) -> dict[str, Any]:
     """The truth dict of ``placed`` lines; ``say(text, voice, line)`` renders a line's start
-    alone (to check that a scripted interruption's first words fit in the overlap).
+    alone (to check that a scripted interruption's first words fit in the overlap);
+    ``audible`` (line index -> spans where its voice is over the mix's noise) adds each line's
+    ``audible_spans``.
 
     Raises:
       ValueError: a scripted overlap class is not unambiguous in the rendered timing.
@@ -67,7 +71,8 @@ def build_truth(roleplay: RolePlay, placed: list[Placed], duration_s: float, say
         "bleed_delay_ms": roleplay.bleed_delay_ms,
         "noise_db": roleplay.noise_db,
         **_conditions(roleplay),
-        "lines": [_line_truth(p, p.index in backchannels, line_exchange[p.index]) for p in placed],
+        "lines": [_line_truth(p, p.index in backchannels, line_exchange[p.index],
+                              None if audible is None else audible[p.index]) for p in placed],
         "exchanges": [
             _exchange_truth(k, ex, roleplay, _families(k, placed, line_exchange, overlaps, pauses))
             for k, ex in enumerate(exchanges)
@@ -119,8 +124,10 @@ def _line_exchanges(
     return line_exchange
 
 
-def _line_truth(p: Placed, backchannel: bool, exchange: int) -> dict[str, Any]:
-    """One line's truth: speaker, text, move, times, speech spans, voice and pace."""
+def _line_truth(p: Placed, backchannel: bool, exchange: int,
+                audible: tuple[Span, ...] | None) -> dict[str, Any]:
+    """One line's truth: speaker, text, move, times, speech spans (and audible ones), voice
+    and pace."""
     return {
         "index": p.index,
         "speaker": p.line.speaker,
@@ -129,6 +136,7 @@ def _line_truth(p: Placed, backchannel: bool, exchange: int) -> dict[str, Any]:
         "start": p.start,
         "end": p.end,
         "spans": [[s.start, s.end] for s in p.spans],
+        **({"audible_spans": [[s.start, s.end] for s in audible]} if audible is not None else {}),
         "words": p.words,
         "espeak": {
             "voice": p.voice,
