@@ -153,6 +153,9 @@ class FeedbackOptions:
     # and min_pace_speech_s of the trainee's speech in the exchange ("Bye." has no pace).
     min_pace_speech_s: float = opt(2.0, ge=0)
     fast_min_words: int = opt(8, ge=1)
+    # No pace judgement at all before the trainee has spoken this long in the session (in a drill:
+    # so far): a pace claim rests on at least this much of their speech.
+    min_pace_evidence_s: float = opt(8.0, ge=0)
     pace_stretch_gap_s: float = opt(0.5, gt=0)  # a pause this long ends a stretch of speech
     fast_vs_own_ratio: float = opt(1.1, ge=1)  # ... and this many times their usual syllables/s
     speedup_ratio: float = opt(1.15, ge=1)  # faster than the trainee's own start by this: "speeding up"

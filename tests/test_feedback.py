@@ -65,6 +65,26 @@ def test_no_pace_judgement_from_a_few_words() -> None:
     assert not [f for f in session.feedback if "slow down" in f.message.lower()]
 
 
+def test_no_pace_judgement_before_eight_seconds_of_the_trainees_speech() -> None:
+    # a sustained 20-word answer at 240 words/min (5 s): too little of the trainee to judge a pace
+    hurried = "I can see that you have waited far too long and we will sort this out for you today"
+    alone = analyze_words(script(
+        "partner 0.0 I have been waiting for hours and nobody told me anything",
+        f"trainee 5.0 @240 {hurried}",
+    ), RULES_ONLY)
+    assert alone.metric("pace.wpm", 0).value > 200
+    assert not [f for f in alone.feedback if f.code == "fast_answer"]
+    # the same answer after 6 s of calm speech: now there is enough of the trainee to judge it
+    later = analyze_words(script(
+        "partner 0.0 I have been waiting for hours and nobody told me anything",
+        "trainee 5.0 @120 I hear you and I am sorry it has taken this long",
+        "partner 13.0 so what are you going to do about it then",
+        f"trainee 17.0 @240 {hurried}",
+    ), RULES_ONLY)
+    tips = [f for f in later.feedback if f.code == "fast_answer"]
+    assert len(tips) == 1 and tips[0].exchange == 1
+
+
 def test_a_fast_talker_is_not_told_on_every_exchange() -> None:
     # every answer at 190 words/min: above 160 but the trainee's own usual pace
     lines = []

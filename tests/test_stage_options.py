@@ -44,7 +44,7 @@ def test_feedback_quotes_the_pace_targets_it_is_given() -> None:
     session = analyze_words(
         script("partner 0.0 I have been waiting for an hour and nobody calls me back at all",
                "trainee 5.0 @200 I understand that you have been waiting a very long time for a call "
-               "back from us and that is really not good enough at all"),
+               "back from us and that is really not good enough at all for you today"),  # 9 s
         Config(),
     )
     targets = PaceTargets.of(PaceOptions(target_wpm_min=95.0, target_wpm_max=105.0))

@@ -1,10 +1,10 @@
 """RTTM/UEM files and diarization scores: DER, speaker count, overlap onsets.
 
-- :func:`read_rttm_files` / :func:`write_rttm`: ``SPEAKER file 1 start dur <NA> <NA> who <NA> <NA>``
-  lines <-> ``{file_id: tuple[SpeakerSegment, ...]}``; :func:`read_uem`: scored regions.
-- :func:`file_key`: a file id folded to ASCII ("trñ00" -> "trn00") to match audio file names.
+- :func:`read_rttm_files` / :func:`write_rttm` / :func:`read_uem` / :func:`file_key`: the
+  benchmark's reference files, from :mod:`listening_coach.evaluation.rttm_files` (re-exported).
 - :func:`score_der`: diarization error rate on a 10 ms grid with optimal (Hungarian) speaker
   mapping, a forgiveness collar around reference boundaries, optionally skipping overlap.
+- :func:`evaluate_directory`: diarize every recording an RTTM file names and score it.
 - :func:`score_onsets`: how well the onsets of stretches where 2+ speakers talk
   (:func:`~listening_coach.diarization.types.overlap_regions`, re-exported here) are found
   (one-to-one matches within a tolerance).
@@ -14,17 +14,19 @@ DER = (missed speech + false alarm + speaker confusion) / reference speech, per 
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
-from listening_coach.diarization.types import SpeakerSegment
+from listening_coach.diarization.types import Diarization, SpeakerSegment
 from listening_coach.diarization.types import overlap_regions as overlap_regions  # re-exported
 from listening_coach.errors import AudioError
+from listening_coach.evaluation.rttm_files import AUDIO_SUFFIXES as AUDIO_SUFFIXES  # re-exported
+from listening_coach.evaluation.rttm_files import file_key, find_audio, read_rttm_files, read_uem
+from listening_coach.evaluation.rttm_files import write_rttm as write_rttm  # re-exported
 from listening_coach.span import Span
 
 RESOLUTION_S = 0.01
@@ -64,80 +66,6 @@ class OnsetResult:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def file_key(name: str) -> str:
-    """Fold a file id to lower-case ASCII so RTTM ids match file names.
-
-    Examples:
-      >>> file_key("trñ00")
-      'trn00'
-    """
-    folded = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in folded if not unicodedata.combining(c)).casefold()
-
-
-def _read_lines(path: str | Path) -> list[str]:
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise AudioError(f"Cannot read {path}: {e.strerror}; pass an existing file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    return [line for line in text.splitlines() if line.strip() and not line.startswith(";;")]
-
-
-def read_rttm_files(path: str | Path) -> dict[str, tuple[SpeakerSegment, ...]]:
-    """Read SPEAKER lines of an RTTM file -> {file id: segments sorted by start}.
-
-    Raises:
-      AudioError: the file is unreadable or a SPEAKER line is malformed (line number given).
-    """
-    out: dict[str, list[SpeakerSegment]] = {}
-    for number, line in enumerate(_read_lines(path), 1):
-        parts = line.split()
-        if parts[0] != "SPEAKER":
-            continue
-        try:
-            start, duration = float(parts[3]), float(parts[4])
-            who = parts[7]
-        except (IndexError, ValueError):
-            raise AudioError(
-                f"{path}:{number} is not an RTTM SPEAKER line (want 'SPEAKER file 1 start "
-                f"duration <NA> <NA> speaker <NA> <NA>'), got {line!r}"
-            ) from None
-        if duration < 0:
-            raise AudioError(f"{path}:{number} has a negative duration: {line!r}")
-        out.setdefault(parts[1], []).append(SpeakerSegment(start, start + duration, who))
-    return {k: tuple(sorted(v, key=lambda s: (s.start, s.end))) for k, v in out.items()}
-
-
-def write_rttm(segments: Iterable[SpeakerSegment], file_id: str, path: str | Path | None = None) -> str:
-    """Return (and write, when ``path`` is given) RTTM text for one file's segments."""
-    text = "".join(
-        f"SPEAKER {file_id} 1 {s.start:.3f} {s.end - s.start:.3f} <NA> <NA> {s.speaker} <NA> <NA>\n"
-        for s in segments
-    )
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
-    return text
-
-
-def read_uem(path: str | Path) -> dict[str, tuple[Span, ...]]:
-    """Read a UEM file (``file channel start end``) -> {file id: scored regions}."""
-    out: dict[str, list[Span]] = {}
-    for number, line in enumerate(_read_lines(path), 1):
-        parts = line.split()
-        try:
-            out.setdefault(parts[0], []).append(Span(float(parts[2]), float(parts[3])))
-        except (IndexError, ValueError):
-            raise AudioError(
-                f"{path}:{number} is not a UEM line (want 'file channel start end'), got {line!r}"
-            ) from None
-    return {k: tuple(v) for k, v in out.items()}
 
 
 def _activity(segments: Sequence[SpeakerSegment], n_frames: int) -> tuple[list[str], np.ndarray]:
@@ -262,18 +190,6 @@ class ClipScore:
     hypothesis: tuple[SpeakerSegment, ...] = ()
 
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".webm", ".mp4")
-
-
-def find_audio(file_id: str, audio_dir: str | Path) -> Path | None:
-    """The audio file in ``audio_dir`` whose name folds to the same key as ``file_id``."""
-    key = file_key(file_id)
-    for path in sorted(Path(audio_dir).iterdir()):
-        if path.suffix.lower() in AUDIO_SUFFIXES and file_key(path.stem) == key:
-            return path
-    return None
-
-
 def evaluate_directory(
     rttm: str | Path,
     audio_dir: str | Path,
@@ -302,11 +218,6 @@ def evaluate_directory(
     Raises:
       AudioError: unreadable RTTM/UEM, a missing folder, or no recording found at all.
     """
-    import time
-
-    from listening_coach.audio import load_audio
-    from listening_coach.diarization.core import diarize
-
     if not Path(audio_dir).is_dir():
         raise AudioError(f"Audio folder {audio_dir} does not exist; pass the folder with the recordings")
     reference = read_rttm_files(rttm)
@@ -318,30 +229,11 @@ def evaluate_directory(
         if path is None:
             missing.append(file_id)
             continue
-        samples = load_audio(path)
-        mono = samples.mean(axis=0) if samples.ndim == 2 else samples
-        started = time.perf_counter()
-        hyp = diarize(mono, options)  # type: ignore[arg-type]
-        elapsed = time.perf_counter() - started
-        ref = reference[file_id]
-        scored = regions.get(file_key(file_id)) or (Span(0.0, len(mono) / SAMPLE_RATE),)
-        ref_in = {s.speaker for s in ref if any(s.start < r.end and s.end > r.start for r in scored)}
-        score = ClipScore(
-            file_id=file_id,
-            der=score_der(ref, hyp.segments, uem=scored, collar_s=collar_s),
-            der_no_overlap=score_der(ref, hyp.segments, uem=scored, collar_s=collar_s, skip_overlap=True),
-            ref_speakers=len(ref_in),
-            hyp_speakers=hyp.num_speakers,
-            onsets=score_onsets(
-                overlap_regions(ref, min_duration_s=min_overlap_s),
-                hyp.overlaps,
-                tolerance_s=onset_tolerance_s,
-                uem=scored,
-            ),
-            seconds=elapsed,
-            audio_s=len(mono) / SAMPLE_RATE,
-            hypothesis=hyp.segments,
-        )
+        hyp, elapsed, audio_s = _diarize_file(path, options)
+        scored = regions.get(file_key(file_id)) or (Span(0.0, audio_s),)
+        score = _score_clip(file_id, reference[file_id], hyp, scored, seconds=elapsed,
+                            audio_s=audio_s, collar_s=collar_s,
+                            onset_tolerance_s=onset_tolerance_s, min_overlap_s=min_overlap_s)
         scores.append(score)
         if callable(on_clip):
             on_clip(score)
@@ -351,6 +243,52 @@ def evaluate_directory(
             f"(ids: {', '.join(sorted(reference)[:5])}...); name files after the ids"
         )
     return scores, missing
+
+
+def _diarize_file(path: Path, options: object) -> tuple[Diarization, float, float]:
+    """Diarize one recording (channels mixed): the result, the seconds it took, its length."""
+    import time
+
+    from listening_coach.audio import load_audio
+    from listening_coach.diarization.core import diarize
+
+    samples = load_audio(path)
+    mono = samples.mean(axis=0) if samples.ndim == 2 else samples
+    started = time.perf_counter()
+    hyp = diarize(mono, options)  # type: ignore[arg-type]
+    return hyp, time.perf_counter() - started, len(mono) / SAMPLE_RATE
+
+
+def _score_clip(
+    file_id: str,
+    ref: tuple[SpeakerSegment, ...],
+    hyp: Diarization,
+    scored: tuple[Span, ...],
+    *,
+    seconds: float,
+    audio_s: float,
+    collar_s: float,
+    onset_tolerance_s: float,
+    min_overlap_s: float,
+) -> ClipScore:
+    """One recording's scores over its ``scored`` regions (``seconds``: time to diarize it)."""
+    ref_in = {s.speaker for s in ref if any(s.start < r.end and s.end > r.start for r in scored)}
+    return ClipScore(
+        file_id=file_id,
+        der=score_der(ref, hyp.segments, uem=scored, collar_s=collar_s),
+        der_no_overlap=score_der(ref, hyp.segments, uem=scored, collar_s=collar_s, skip_overlap=True),
+        ref_speakers=len(ref_in),
+        hyp_speakers=hyp.num_speakers,
+        onsets=score_onsets(
+            overlap_regions(ref, min_duration_s=min_overlap_s),
+            hyp.overlaps,
+            tolerance_s=onset_tolerance_s,
+            uem=scored,
+        ),
+        seconds=seconds,
+        audio_s=audio_s,
+        hypothesis=hyp.segments,
+    )
 
 
 def total(results: Sequence[DerResult]) -> DerResult:

@@ -63,17 +63,17 @@ def give_feedback(
     partner_overlaps = tuple(e.start for e in events if e.speaker == PARTNER
                              and e.kind in ("interruption", "overlap", "terminal_overlap"))
     cut_ins = tuple(e.start for e in events if e.speaker != PARTNER and e.kind == "interruption")
-    paces = [syllable_rate(t)
-             for t in stretches(tuple(t for ex in exchanges for t in ex.response),
-                                fb.pace_stretch_gap_s)
+    said = [t for t in stretches(tuple(t for ex in exchanges for t in ex.response), fb.pace_stretch_gap_s)
+            if not repeats_itself(t)]
+    paces = [syllable_rate(t) for t in said
              if len(t.words) >= fb.fast_min_words and t.duration > 0
-             and not any(t.start <= at <= t.end for at in partner_overlaps + cut_ins)
-             and not repeats_itself(t)]
+             and not any(t.start <= at <= t.end for at in partner_overlaps + cut_ins)]
     own_pace = statistics.median(paces) if len(paces) >= 3 else None
     out: list[Feedback] = []
     for ex in exchanges:
         own = tuple(e for e in events if e.exchange == ex.index)
-        context = ExchangeContext(ex, own, get, fb, pace, exchanges, own_pace, partner_overlaps)
+        context = ExchangeContext(ex, own, get, fb, pace, exchanges, own_pace, partner_overlaps,
+                                  trainee_speech_s=sum(t.duration for t in said))
         items = exchange_feedback(context)
         items += [f for f in extra if f.exchange == ex.index]
         out.extend(budget(items, fb.max_items_per_exchange, ex.response))

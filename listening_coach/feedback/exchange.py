@@ -55,6 +55,7 @@ class ExchangeContext:
     exchanges: tuple[Exchange, ...]  # all of them (for the partner's baseline)
     own_pace: float | None = None  # the trainee's median stretch, syllables/s (see fast_answer)
     partner_overlaps: tuple[float, ...] = ()  # when the partner cut in (a cut turn has no pace)
+    trainee_speech_s: float = 0.0  # the trainee's timed speech in the session (all stretches)
 
     @property
     def i(self) -> int:
@@ -121,8 +122,11 @@ def fast_answer(c: ExchangeContext) -> list[Feedback]:
     words vary in length from sentence to sentence ("You want action this week, not more
     talking" has 11 syllables in 8 words, "I am really glad you called" 8 in 6), so at the same
     speaking rate two answers differ by 10-20% in words/min, as much as the margin judged.
-    A stretch that repeats itself is an ASR loop and is not timed."""
+    A stretch that repeats itself is an ASR loop and is not timed. Nothing is judged before
+    the trainee has spoken ``min_pace_evidence_s`` (8 s) in the session."""
     pace, fb = c.pace, c.options
+    if c.trainee_speech_s < fb.min_pace_evidence_s:
+        return []
     rates = [
         (60.0 * len(t.words) / t.duration, syllable_rate(t), t)
         for t in stretches(c.exchange.response, fb.pace_stretch_gap_s)
