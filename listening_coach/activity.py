@@ -88,15 +88,29 @@ def speech_activity(
     options = options or SpeakerOptions()
     db = frame_db(np.atleast_2d(samples), frame_s=options.frame_s)
     floor = noise_floor_db(db) if floor_db is None else floor_db
-    active = db > (floor[:, None] + options.floor_margin_db)
-    edge = db > (floor[:, None] + min(options.edge_margin_db, options.floor_margin_db))
-    if db.shape[0] > 1:
-        gain = bleed_gain_db(db, floor) if gain_db is None else gain_db
+    gain = bleed_gain_db(db, floor) if gain_db is None and db.shape[0] > 1 else gain_db
+    active = over_margins(db, floor, gain, options.floor_margin_db, options.bleed_margin_db)
+    edge = edge_frames(db, floor, gain, options)
+    return np.stack([_smooth(_grow(row, weak), options.frame_s) for row, weak in zip(active, edge)])
+
+
+def edge_frames(db: np.ndarray, floor: np.ndarray, gain: np.ndarray | None,
+                options: SpeakerOptions) -> np.ndarray:
+    """Frames that pass the loose margins (``edge_margin_db``) a run of speech grows over."""
+    return over_margins(db, floor, gain, min(options.edge_margin_db, options.floor_margin_db),
+                        min(options.edge_margin_db, options.bleed_margin_db))
+
+
+def over_margins(db: np.ndarray, floor: np.ndarray, gain: np.ndarray | None,
+                 floor_margin_db: float, bleed_margin_db: float) -> np.ndarray:
+    """Frames ``floor_margin_db`` over each channel's floor and ``bleed_margin_db`` over the
+    bleed the other channels would put into it (their level plus ``gain[a, b]``)."""
+    out: np.ndarray = db > (floor[:, None] + floor_margin_db)
+    if db.shape[0] > 1 and gain is not None:
         for a in range(db.shape[0]):
             predicted = np.max([db[b] + gain[a, b] for b in range(db.shape[0]) if b != a], axis=0)
-            active[a] &= db[a] > predicted + options.bleed_margin_db
-            edge[a] &= db[a] > predicted + min(options.edge_margin_db, options.bleed_margin_db)
-    return np.stack([_smooth(_grow(row, weak), options.frame_s) for row, weak in zip(active, edge)])
+            out[a] &= db[a] > predicted + bleed_margin_db
+    return out
 
 
 def _grow(active: np.ndarray, weak: np.ndarray) -> np.ndarray:

@@ -3,8 +3,9 @@
 - :func:`check_channel_map`: refuse a channel map that does not fit the file, before any model
   loads; :func:`channel_map`: the (channel, speaker) pairs to transcribe.
 - :func:`block_words`: one decoded block's words per person. One channel per person: bleed is
-  cancelled, each channel is transcribed by speech regions, words are snapped to its speech and
-  speech without words becomes unclear-speech placeholders.
+  cancelled, quiet speech in long silences is checked with Silero VAD
+  (:mod:`listening_coach.quiet_speech`), each channel is transcribed by speech regions, words
+  are snapped to its speech and speech without words becomes unclear-speech placeholders.
 - :func:`speech_notes`: per channel, how much speech ended up without words (logged; a note
   when it is much).
 - :func:`diarizing` / :func:`diarize_words`: a one-microphone recording's words attributed to
@@ -29,6 +30,7 @@ from listening_coach.bounds import SKIP_CHANNEL
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import ConfigError
 from listening_coach.feedback import counted
+from listening_coach.quiet_speech import recheck_silences
 from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
 from listening_coach.transcribe import transcribe
 from listening_coach.types import PARTNER, TRAINEE, Word
@@ -111,6 +113,9 @@ def block_words(
     gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
     cancelled = spk.cancel_bleed(chosen)
     active = spk.speech_activity(cancelled, opts, gain_db=gain)
+    pauses = config.pauses
+    active = recheck_silences(cancelled, active, opts, gain_db=gain,
+                              min_gap_s=min(pauses.effective_pause_s, pauses.dead_air_s))
     words: list[Word] = []
     for row, (_, speaker) in enumerate(channel_map):
         total_s = chosen.shape[1] / SAMPLE_RATE

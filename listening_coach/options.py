@@ -56,6 +56,9 @@ class SpeakerOptions:
     bleed_margin_db: float = opt(6.0, ge=0)  # speech must be this much louder than the other mics' bleed
     floor_margin_db: float = opt(9.0, ge=0)  # ... and this far above the channel's own noise floor
     edge_margin_db: float = opt(4.0, ge=0)  # a run of speech grows over frames this far above both
+    # in a silence that could be a pause (quiet_speech.py), frames over the edge margins are speech
+    vad_threshold: float = opt(0.5, ge=0, le=1)  # where Silero VAD hears speech this surely (0: off)
+    vad_min_run_s: float = opt(0.1, ge=0)  # ... for at least this long
     frame_s: float = opt(0.02, gt=0, le=1)
 
 
