@@ -95,6 +95,7 @@ encoder-cv: $(ENC_VENV)/.stamp $(ENC_DATA)
 
 docs: $(STAMP)
 	$(BIN)/python scripts/write_config_doc.py
+	$(BIN)/python scripts/write_metrics_doc.py
 
 clean:
 	rm -rf out bench_out .pytest_cache

@@ -3,7 +3,7 @@
 Usage: python bench/bench_accuracy.py [--count 24] [--seed 12] [--model tiny.en|base|DIR]
        [--only 0,3,5] [--words] [--json FILE] [--out bench_out/accuracy]    (``make bench-accuracy``)
 
-1. Generates role-play ``i`` (``listening_coach.bench_scripts.render_bench``) as 16-bit FLAC +
+1. Generates role-play ``i`` (``listening_coach.evaluation.bench_scripts.render_bench``) as 16-bit FLAC +
    ``NAME.truth.json`` under ``OUT/audio-seedN/``, unless a render of the same script by the
    same renderer source is cached there (their hash is in ``OUT/audio-seedN/index.json``).
 2. Analyses each with ``listening_coach.pipeline.analyze`` (default config; ``--model`` picks
@@ -11,13 +11,14 @@ Usage: python bench/bench_accuracy.py [--count 24] [--seed 12] [--model tiny.en|
    ``make whisper-base``, or any CTranslate2 folder). The words each run transcribed are saved
    to ``OUT/words-MODEL/``; ``--words`` re-runs only the stages after transcription on them
    (fast, for iterating on turns or feedback; the audio-based voice stage is skipped).
-3. Scores every role-play (``listening_coach.accuracy.score_session``) and prints, overall and
+3. Scores every role-play (``listening_coach.evaluation.accuracy.score_session``) and prints, overall and
    per condition: exchange count exact, overlap-event precision/recall/F1 (kind and
    direction), response-latency error (median, p90), trainee WPM error (median), scripted
    speech in no turn (s, % of speech time), WER, dead air / effective pauses reported while
-   someone speaks; overlap events per kind and direction; then the feedback families
-   (expected, given on the right exchange, detected) and criticisms on exchanges with no
-   scripted fault; and the real-time factor.
+   someone speaks (strict: over any scripted speech; audible: over speech louder than the
+   recording's noise, the truth's ``audible_spans``); overlap events per kind and direction;
+   then the feedback families (expected, given on the right exchange, detected) and
+   criticisms on exchanges with no scripted fault; and the real-time factor.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from listening_coach.accuracy import AccuracySummary, RolePlayScore, score_session, summarize  # noqa: E402
-from listening_coach.feedback_families import CONCERNS  # noqa: E402
+from listening_coach.evaluation.accuracy import AccuracySummary, RolePlayScore, score_session, summarize  # noqa: E402
+from listening_coach.testing.families import CONCERNS  # noqa: E402
 
 CONDITION_KEYS = ("engine", "band", "snr", "bleed", "levels")
 BASE_DIR = ROOT / "build" / "whisper-base"
 # a change to any of these re-renders the cached role-plays
-RENDERER = ("roleplay.py", "roleplay_truth.py", "roleplay_audio.py", "piper_voice.py", "synth.py")
+RENDERER = ("testing/roleplay.py", "testing/roleplay_truth.py", "testing/roleplay_audio.py",
+            "live/piper_voice.py", "live/synth.py")
 
 
 def model_dir(name: str) -> str | None:
@@ -58,8 +60,8 @@ def generate(indices: list[int], seed: int, folder: Path) -> list[Path]:
     """Render (or reuse) each role-play; return the truth paths."""
     import soundfile as sf
 
-    from listening_coach.bench_scripts import bench_roleplay, render_bench
-    from listening_coach.synth import SAMPLE_RATE
+    from listening_coach.evaluation.bench_scripts import bench_roleplay, render_bench
+    from listening_coach.live.synth import SAMPLE_RATE
 
     folder.mkdir(parents=True, exist_ok=True)
     index_path = folder / "index.json"
@@ -88,10 +90,10 @@ def generate(indices: list[int], seed: int, folder: Path) -> list[Path]:
 def analyse(truth_paths: list[Path], model: str | None, words_dir: Path, use_words: bool
             ) -> tuple[list[RolePlayScore], float, float]:
     """Analyse and score every role-play; return scores, audio seconds, analysis seconds."""
-    from listening_coach.bench_scripts import condition_of
+    from listening_coach.evaluation.bench_scripts import condition_of
     from listening_coach.config import DEFAULT_CONFIG
     from listening_coach.pipeline import analyze, analyze_words
-    from listening_coach.roleplay import load_truth, load_words, write_words
+    from listening_coach.testing.roleplay import load_truth, load_words, write_words
 
     config = dataclasses.replace(
         DEFAULT_CONFIG, transcribe=dataclasses.replace(DEFAULT_CONFIG.transcribe, model=model)
@@ -124,18 +126,24 @@ def _f(x: float | None, fmt: str = ".2f") -> str:
     return "-" if x is None else format(x, fmt)
 
 
+def _silence(events: int | None, seconds: float | None) -> str:
+    return "-" if events is None or seconds is None else f"{events} ({seconds:.2f} s)"
+
+
 def table(scores: list[RolePlayScore]) -> str:
     """The markdown accuracy table: all role-plays, then each condition value."""
     head = ("| condition | n | exchanges exact | overlap P / R / F1 | latency err median / p90 (s) "
-            "| matched | WPM err median | speech in no turn | WER | silence over speech |")
-    rows = [head, "|" + " --- |" * 10]
+            "| matched | WPM err median | speech in no turn | WER | silence over speech "
+            "| silence over audible speech |")
+    rows = [head, "|" + " --- |" * 11]
 
     def row(label: str, s: AccuracySummary) -> str:
         return (f"| {label} | {s.roleplays} | {s.exchanges_exact:.0%} | "
                 f"{_f(s.overlap_precision)} / {_f(s.overlap_recall)} / {_f(s.overlap_f1)} | "
                 f"{_f(s.latency_median)} / {_f(s.latency_p90)} | {s.latency_matched} | "
                 f"{_f(s.wpm_median, '.1%')} | {s.missing_s:.1f} s ({s.missing_share:.1%}) | "
-                f"{s.wer:.1%} | {s.silence_in_speech_events} ({s.silence_in_speech_s:.1f} s) |")
+                f"{s.wer:.1%} | {s.silence_in_speech_events} ({s.silence_in_speech_s:.2f} s) | "
+                f"{_silence(s.silence_over_audible_events, s.silence_over_audible_s)} |")
 
     rows.append(row("**all**", summarize(scores)))
     for key in CONDITION_KEYS:

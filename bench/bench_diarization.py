@@ -15,14 +15,14 @@ Both models are loaded and run once on 5 s before the clock starts. Prints wall 
 ``--long-minutes M`` also diarizes M minutes (the input repeated) and reports peak RSS growth,
 to check memory stays flat on long files.
 
-``--roleplays``: the mono role-play benchmark (``listening_coach.diarization.roleplays``): the
+``--roleplays``: the mono role-play benchmark (``listening_coach.evaluation.diarization_roleplays``): the
 bundled scripts under the voice conditions of ``CONDITIONS`` and the hard-conditions role-plays
-``--hard`` (``listening_coach.bench_scripts``), each rendered without channel bleed and summed
+``--hard`` (``listening_coach.evaluation.bench_scripts``), each rendered without channel bleed and summed
 to one channel. Per role-play and pooled: DER (0.25 s collar) against the clean tracks' spans,
 overlap-onset precision/recall/F1 (0.5 s), backchannel recall; then (unless
 ``--no-pipeline``) the whole pipeline on the mono file (``speakers.mode = "diarize"``): roles
 right, and the two-channel benchmark's exchange/overlap/latency scores
-(``listening_coach.accuracy``). Role-plays whose two voices are espeak-ng voices at one pitch
+(``listening_coach.evaluation.accuracy``). Role-plays whose two voices are espeak-ng voices at one pitch
 (en-gb+f3 with en-us, en-us+Alex or en-us+Andy) are pooled separately: no voice model here
 tells them apart.
 """
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return roleplay_benchmark(_indices(args.hard), not args.no_pipeline, args.json)
     from listening_coach.config import DiarizeOptions, TranscribeOptions
     from listening_coach.diarization import diarize
-    from listening_coach.transcribe import load_model, transcribe
+    from listening_coach.transcribe import load_whisper, transcribe
 
     paths = args.files or sorted(AMI.glob("trn*.wav"))
     if not paths:
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     samples = _load(paths)
     duration = len(samples) / 16000
     t_opts, d_opts = TranscribeOptions(), DiarizeOptions()
-    model = load_model(t_opts)
+    model = load_whisper(t_opts)
     transcribe(samples[: 5 * 16000], t_opts, model=model)  # warm up both
     diarize(samples[: 5 * 16000], d_opts)
     t_s, words = _best(lambda: transcribe(samples, t_opts, model=model), args.repeat)
@@ -131,13 +131,13 @@ def roleplay_benchmark(hard: list[int], pipeline: bool, json_path: Path | None) 
 
     import soundfile as sf
 
-    from listening_coach.accuracy import score_session, summarize
+    from listening_coach.evaluation.accuracy import score_session, summarize
     from listening_coach.config import DEFAULT_CONFIG
     from listening_coach.diarization import diarize
-    from listening_coach.diarization.roleplays import (
+    from listening_coach.evaluation.diarization_roleplays import (
         SAME_VOICE as SAME_CONDITIONS,
     )
-    from listening_coach.diarization.roleplays import (
+    from listening_coach.evaluation.diarization_roleplays import (
         hard_roleplays,
         mono_roleplays,
         roles_right,

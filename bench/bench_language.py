@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternations of the two setups")
     args = parser.parse_args()
     if Path(args.data).is_file():
-        from listening_coach.language.training import load_annomi
+        from listening_coach.evaluation.language_training import load_annomi
 
         items = [(ex.text, ex.context) for ex in load_annomi(args.data)]
         source = args.data

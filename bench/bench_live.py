@@ -10,7 +10,7 @@ Silero VAD, the batch stages via ``analyze_words``):
    live role-player drill. The true end of each trainee response is taken from
    ``NAME.truth.json`` (measured from the rendered audio).
 2. ``scripted``: the bundled ``angry_customer`` scenario, its lines synthesized with espeak-ng, answered
-   by a simulated trainee (:class:`listening_coach.simulate.SimulatedRoom`) with answers of
+   by a simulated trainee (:class:`listening_coach.testing.simulate.SimulatedRoom`) with answers of
    about 3, 8, 14 and 19 s (turns up to 20 s), 0.8 s after each prompt. The true end of each
    answer is measured from its audio.
 
@@ -43,9 +43,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from listening_coach.capture import ReplaySource  # noqa: E402
+from listening_coach.live.capture import ReplaySource  # noqa: E402
 from listening_coach.config import DEFAULT_CONFIG, Config  # noqa: E402
-from listening_coach.drill import Drill  # noqa: E402
+from listening_coach.live.drill import Drill  # noqa: E402
 
 RATE = 16_000
 LONG_ANSWERS = [  # about 3, 8, 13 and 19 s when spoken by espeak-ng at -s 110
@@ -79,9 +79,9 @@ def bench_live_sample(name: str, config: Config, transcriber: Any, out: Path) ->
 
 
 def bench_scripted(config: Config, transcriber: Any, out: Path) -> dict[str, Any]:
-    from listening_coach.scenario_file import load_scenario, parse_scenario
-    from listening_coach.simulate import SimulatedRoom
-    from listening_coach.synth import synthesize
+    from listening_coach.live.scenario_file import load_scenario, parse_scenario
+    from listening_coach.testing.simulate import SimulatedRoom
+    from listening_coach.live.synth import synthesize
 
     answers = [synthesize(t, voice="en-gb+f3", speed_wpm=110) for t in LONG_ANSWERS]
     base = load_scenario("angry_customer")  # its first four lines, in order (long answers)
@@ -92,17 +92,17 @@ def bench_scripted(config: Config, transcriber: Any, out: Path) -> dict[str, Any
                   transcriber=transcriber, session_id="bench-scripted")
     drill.live.warm_up()
     finish = _timed_run(drill)
-    result = _latencies(drill, room.wall_start, [b for _, b in room.answer_spans], finish,
+    result = _latencies(drill, room.wall_start, [s.end for s in room.answer_spans], finish,
                         "scripted")
-    result["turn_s"] = [round(b - a, 1) for a, b in room.answer_spans]
+    result["turn_s"] = [round(s.duration, 1) for s in room.answer_spans]
     return result
 
 
 def bench_partner(name: str, config: Config, transcriber: Any, out: Path) -> dict[str, Any]:
     """A branching drill with the state engine and the partner's voice (Piper if installed),
     answered by the scripted good listener: cue latency and partner start after the cue."""
-    from listening_coach.scenario_file import load_scenario
-    from listening_coach.simulate import ScriptedTrainee, good_listener
+    from listening_coach.live.scenario_file import load_scenario
+    from listening_coach.testing.simulate import ScriptedTrainee, good_listener
 
     scenario = load_scenario(name)
     room = ScriptedTrainee(good_listener(scenario), realtime=True, block_s=config.live.block_s,
@@ -111,7 +111,7 @@ def bench_partner(name: str, config: Config, transcriber: Any, out: Path) -> dic
                   transcriber=transcriber, session_id=f"bench-partner-{name}")
     drill.live.warm_up()
     finish = _timed_run(drill)
-    result = _latencies(drill, room.wall_start, [b for _, b in room.answer_spans], finish,
+    result = _latencies(drill, room.wall_start, [s.end for s in room.answer_spans], finish,
                         f"partner {name}")
     assert drill.partner is not None
     cache = drill.partner.cache
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from listening_coach.live_speech import WhisperTranscriber
+    from listening_coach.live.speech import WhisperTranscriber
 
     config = replace(DEFAULT_CONFIG, live=replace(DEFAULT_CONFIG.live, final_pass=True))
     if not (ROOT / "listening_coach" / "models" / "language.npz").exists():

@@ -144,18 +144,18 @@ def child_analyze(path: Path) -> dict[str, Any]:
 
     import listening_coach.pipeline as pipeline
     import listening_coach.regions as regions
-    import listening_coach.speakers as speakers
+    import listening_coach.activity as speakers
     from listening_coach.config import DEFAULT_CONFIG
     from listening_coach.errors import ModelError
-    from listening_coach.transcribe import load_model, transcribe
+    from listening_coach.transcribe import load_whisper, transcribe
 
     config = dataclasses.replace(DEFAULT_CONFIG, transcribe=dataclasses.replace(
         DEFAULT_CONFIG.transcribe, model=os.environ.get(MODEL_ENV) or None))
     notes = []
     t = time.perf_counter()
-    load_model(config.transcribe)
+    load_whisper(config.transcribe)
     if config.language.use_model:
-        from listening_coach.language.model import load_model as load_language_model
+        from listening_coach.language.model import load_language_model
 
         try:
             load_language_model(config.language.model_path)

@@ -24,14 +24,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from listening_coach import roleplay as rp  # noqa: E402
-from listening_coach.accuracy import SILENCE_TOLERANCE_S, _overlap_s, _spans_of, _union  # noqa: E402
+from listening_coach.testing import roleplay as rp  # noqa: E402
+from listening_coach.evaluation.accuracy import SILENCE_TOLERANCE_S, _overlap_s, _spans_of  # noqa: E402
 from listening_coach.audio import SAMPLE_RATE, frame_db  # noqa: E402
-from listening_coach.bench_scripts import condition_of, render_bench  # noqa: E402
+from listening_coach.evaluation.bench_scripts import condition_of, render_bench  # noqa: E402
 from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
 from listening_coach.pipeline import analyze_words  # noqa: E402
-from listening_coach.roleplay import load_truth, load_words  # noqa: E402
-from listening_coach.roleplay_audio import _speech_rms, phone_band  # noqa: E402
+from listening_coach.span import Span, merge_spans  # noqa: E402
+from listening_coach.testing.roleplay import load_truth, load_words  # noqa: E402
+from listening_coach.testing.roleplay_audio import _speech_rms, phone_band  # noqa: E402
 
 FRAME_S = 0.02
 
@@ -41,21 +42,16 @@ def voice_and_noise(index: int, seed: int, speaker: str) -> tuple[np.ndarray, fl
     captured: dict[str, Any] = {}
     mix = rp._mix
 
-    def capture(roleplay: Any, placed: Any) -> np.ndarray:
-        captured.update(roleplay=roleplay, placed=placed)
-        return mix(roleplay, placed)
+    def capture(roleplay: Any, tracks: Any) -> np.ndarray:
+        captured.update(roleplay=roleplay, tracks=tracks)
+        return mix(roleplay, tracks)
 
-    rp._mix = capture  # the render's own placement of each line, without copying it here
+    rp._mix = capture  # the render's own clean voice tracks, without copying its placement here
     try:
-        n = render_bench(index, seed).samples.shape[1]
+        render_bench(index, seed)
     finally:
         rp._mix = mix
-    roleplay = captured["roleplay"]
-    tracks = {s: np.zeros(n) for s in roleplay.channels}
-    for p in captured["placed"]:
-        i = round(p.origin * SAMPLE_RATE)
-        seg = p.audio[: n - i]
-        tracks[p.line.speaker][i : i + seg.size] += seg
+    roleplay, tracks = captured["roleplay"], captured["tracks"]
     levels = dict(roleplay.levels_db)
     gains = {s: 10 ** (levels.get(s, 0.0) / 20) for s in roleplay.channels}
     noise_rms = max(_speech_rms(t * gains[s]) for s, t in tracks.items()) * 10 ** (-roleplay.snr_db / 20)
@@ -78,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted(audio.glob("*.truth.json")):
         truth = load_truth(path)
         session = analyze_words(load_words(words_dir / f"{truth['name']}.words.json"), DEFAULT_CONFIG)
-        speech = _union(sp for s in truth["channels"] for sp in _spans_of(truth, s))
+        speech = merge_spans(sp for s in truth["channels"] for sp in _spans_of(truth, s))
         for e in session.events:
             if e.kind not in ("dead_air", "effective_pause"):
                 continue
-            over = _overlap_s([(e.start, e.end)], speech)
+            over = _overlap_s([e.span], speech)
             if over <= SILENCE_TOLERANCE_S:
                 continue
             total += over
@@ -91,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{over:.2f} s over scripted speech")
             for ln in lines:
                 db, noise = voice_and_noise(int(truth["name"][5:].split("_")[0]), args.seed, ln["speaker"])
-                spans = _union(tuple(map(float, sp)) for sp in ln["spans"])
+                spans = merge_spans(Span(float(a), float(b)) for a, b in ln["spans"])
                 frames = [f for f in range(int(round(e.start / FRAME_S)), int(round(e.end / FRAME_S)))
-                          if _overlap_s([(f * FRAME_S, (f + 1) * FRAME_S)], spans) > FRAME_S / 2]
+                          if _overlap_s([Span(f * FRAME_S, (f + 1) * FRAME_S)], spans) > FRAME_S / 2]
                 snr = [float(db[f] - noise) for f in frames]
                 audible = sum(x >= 0.0 for x in snr) * FRAME_S
                 audible_total += audible

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -130,73 +131,100 @@ def iter_blocks(path: str | Path, *, block_s: float = 600.0) -> Iterator[tuple[f
     Raises:
       AudioError: the file cannot be decoded, holds NaN/inf samples, or has no audio at all.
     """
-    import av
-
     container = _open(path)
-    block_n = int(block_s * SAMPLE_RATE)
-    pending: list[np.ndarray] = []
-    pending_n = 0
-    emitted = 0
     try:
         stream = container.streams.audio[0]
         channels = stream.channels or 1
         if channels > MAX_CHANNELS:
             raise AudioError(f"{path}: {channels} channels; at most {MAX_CHANNELS} are supported")
-        resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE)
-        gain = 1.0
         is_float_pcm = stream.codec_context.name.startswith("pcm_f")
+        gain = 1.0
         if is_float_pcm:
             peak = _float_pcm_peak(path)
             if peak > MAX_PEAK:
                 gain = 1.0 / peak
                 _scale_warning(path, peak)
-        warned = gain != 1.0
-
-        def frames() -> Iterator[np.ndarray]:
-            try:
-                for frame in container.decode(stream):
-                    for out in resampler.resample(frame):
-                        yield out.to_ndarray()
-            except av.error.FFmpegError as e:
-                if emitted == 0 and pending_n == 0:
-                    raise AudioError(
-                        f"{path}: cannot decode audio ({_reason(e)}); the file may be corrupt"
-                    ) from None
-                logger.warning("%s: decoding stopped early (%s); keeping what was read", path, e)
-            for out in resampler.resample(None):
-                yield out.to_ndarray()
-
-        for array in frames():
-            array = np.asarray(array, dtype=np.float32).reshape(channels, -1)
-            if not np.isfinite(array).all():
-                raise AudioError(
-                    f"{path}: holds NaN or infinite samples near "
-                    f"{(emitted * block_n + pending_n) / SAMPLE_RATE:.1f} s; the float data is "
-                    "corrupt, re-export the recording"
-                )
-            if not is_float_pcm and array.size:  # the loudest peak so far sets the gain
-                peak = float(np.abs(array).max())
-                if peak > MAX_PEAK and peak * gain > 1.0:
-                    gain = 1.0 / peak
-                    if not warned:
-                        _scale_warning(path, peak)
-                        warned = True
-            if gain != 1.0:
-                array = array * np.float32(gain)
-            pending.append(array)
-            pending_n += array.shape[1]
-            while pending_n >= block_n:
-                joined = np.concatenate(pending, axis=1)
-                yield emitted * block_s, joined[:, :block_n]
-                emitted += 1
-                rest = joined[:, block_n:]
-                pending, pending_n = ([rest], rest.shape[1]) if rest.shape[1] else ([], 0)
-        if pending_n:
-            yield emitted * block_s, np.concatenate(pending, axis=1)
-        elif emitted == 0:
-            raise AudioError(f"{path}: decodes to no audio samples; the file may be truncated")
+        arrays = _decoded(path, container, stream, channels)
+        yield from _cut_blocks(path, _scaled(path, arrays, gain, is_float_pcm), block_s)
     finally:
         container.close()
+
+
+def _decoded(path: str | Path, container: Any, stream: Any, channels: int) -> Iterator[np.ndarray]:
+    """The stream's samples, float32 ``(channels, n)`` at 16 kHz, frame by frame.
+
+    A decoding error before the first sample is an :class:`AudioError`; a later one ends the
+    stream early with a logged warning (what was read is kept).
+    """
+    import av
+
+    resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE)
+    received = 0
+    try:
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                array = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(channels, -1)
+                received += array.shape[1]
+                yield array
+    except av.error.FFmpegError as e:
+        if received == 0:
+            raise AudioError(
+                f"{path}: cannot decode audio ({_reason(e)}); the file may be corrupt"
+            ) from None
+        logger.warning("%s: decoding stopped early (%s); keeping what was read", path, e)
+    for out in resampler.resample(None):
+        yield np.asarray(out.to_ndarray(), dtype=np.float32).reshape(channels, -1)
+
+
+def _scaled(
+    path: str | Path, arrays: Iterator[np.ndarray], gain: float, is_float_pcm: bool
+) -> Iterator[np.ndarray]:
+    """Refuse NaN/inf samples and scale audio far outside [-1, 1] down to a peak of 1.0.
+
+    Float PCM comes with its whole-file ``gain``; other audio is scaled by the loudest peak
+    decoded so far (one warning, at the first scaling).
+    """
+    warned = gain != 1.0
+    received = 0
+    for array in arrays:
+        if not np.isfinite(array).all():
+            raise AudioError(
+                f"{path}: holds NaN or infinite samples near {received / SAMPLE_RATE:.1f} s; the "
+                "float data is corrupt, re-export the recording"
+            )
+        received += array.shape[1]
+        if not is_float_pcm and array.size:  # the loudest peak so far sets the gain
+            peak = float(np.abs(array).max())
+            if peak > MAX_PEAK and peak * gain > 1.0:
+                gain = 1.0 / peak
+                if not warned:
+                    _scale_warning(path, peak)
+                    warned = True
+        yield array * np.float32(gain) if gain != 1.0 else array
+
+
+def _cut_blocks(
+    path: str | Path, arrays: Iterator[np.ndarray], block_s: float
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Join decoded frames into ``(start_s, samples)`` blocks of exactly ``block_s`` (the last
+    one shorter); no samples at all is an :class:`AudioError`."""
+    block_n = int(block_s * SAMPLE_RATE)
+    pending: list[np.ndarray] = []
+    pending_n = 0
+    emitted = 0
+    for array in arrays:
+        pending.append(array)
+        pending_n += array.shape[1]
+        while pending_n >= block_n:
+            joined = np.concatenate(pending, axis=1)
+            yield emitted * block_s, joined[:, :block_n]
+            emitted += 1
+            rest = joined[:, block_n:]
+            pending, pending_n = ([rest], rest.shape[1]) if rest.shape[1] else ([], 0)
+    if pending_n:
+        yield emitted * block_s, np.concatenate(pending, axis=1)
+    elif emitted == 0:
+        raise AudioError(f"{path}: decodes to no audio samples; the file may be truncated")
 
 
 def load_audio(path: str | Path) -> np.ndarray:

@@ -1,19 +1,19 @@
 """Progress hooks: ``hook(step, artifact)`` after each named step (progress bars, UIs, debugging).
 
 A hook only watches: the analysis never depends on what it does. (The drill's partner reacts
-to the live analysis through :class:`listening_coach.streaming.LiveListener`, a typed control
+to the live analysis through :class:`listening_coach.live.session.LiveListener`, a typed control
 channel, not through the hook.)
 
 Steps and their artifacts:
 
 - :func:`listening_coach.pipeline.analyze`: ``block`` (start s, duration s) per decoded block,
   ``transcribe`` and ``diarize`` (words), ``turns`` (exchanges), ``metrics``, ``feedback``.
-- :func:`listening_coach.batch.run_batch`: ``batch.start`` (BatchPlan), ``batch.item``
+- :func:`listening_coach.coach.batch.run_batch`: ``batch.start`` (BatchPlan), ``batch.item``
   (BatchProgress) per recording, ``batch.done`` (BatchResult).
-- :class:`listening_coach.streaming.LiveSession`: ``live.speech`` (speaker, speaking),
+- :class:`listening_coach.live.session.LiveSession`: ``live.speech`` (speaker, speaking),
   ``live.words`` (new words), ``live.turn_end`` (speaker, end s), ``live.cue`` (Cue),
   ``live.session`` (Session), ``live.lag`` (s), ``live.degraded`` (s behind, 0.0 caught up).
-- :class:`listening_coach.drill.Drill`: ``drill.state`` (str), ``drill.prompt`` (dict),
+- :class:`listening_coach.live.drill.Drill`: ``drill.state`` (str), ``drill.prompt`` (dict),
   ``drill.partner`` (partner Step), and the ``live.*`` steps.
 """
 

@@ -1,7 +1,7 @@
 """The batch driver: a recording in, a :class:`Session` out.
 
-- :func:`analyze`: decode in blocks -> speech activity per channel -> transcribe each channel ->
-  snap words to speech -> :func:`analyze_words`.
+- :func:`analyze`: decode in blocks -> words per channel (speech activity, transcribe, snap
+  words to speech) or, on one microphone, diarization -> transcript -> :func:`analyze_words`.
 - :func:`analyze_words`: everything after transcription and speaker attribution: turns and
   exchanges, then :func:`score`. The live driver calls this too, so live and batch share every
   stage after ``transcribe``.
@@ -20,32 +20,34 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from listening_coach import speakers as spk
+from listening_coach import attribute
+from listening_coach import activity as spk
 from listening_coach.audio import (
-    MAX_CHANNELS, SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, load_audio, probe,
+    SAMPLE_RATE, AudioInfo, frame_db, iter_blocks, probe,
 )
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import AudioError, ConfigError
-from listening_coach.feedback import counted, give_feedback
+from listening_coach.feedback import PaceTargets, give_feedback
 from listening_coach.hooks import Hook, no_hook
 from listening_coach.metrics import compute_metrics, find_events
 from listening_coach.metrics.effect import effect_metrics
-from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
-from listening_coach.transcribe import describe, transcribe
+from listening_coach.metrics.names import MetricIndex
+from listening_coach.transcribe import describe
 from listening_coach.turns import group_turns, pair_exchanges
 from listening_coach.types import (
-    TRAINEE, Event, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
+    Event, Exchange, Feedback, Label, Metric, Session, Transcript, VoiceFrames, Word,
 )
-from listening_coach.voice import merge_voice, voice_frames
+from listening_coach.prosody import merge_voice, voice_frames
+
+if TYPE_CHECKING:
+    from listening_coach.diarization.types import SpeakerSegment
 
 logger = logging.getLogger(__name__)
-UNCLEAR_NOTE_S = 2.0  # a channel with this much speech without words gets a note ...
-UNCLEAR_NOTE_SHARE = 0.2  # ... when it is also this share of its speech
 CUT_SEARCH_S = 20.0  # look this far back from a block's end for a quiet place to cut
-SKIP_CHANNEL = ("-", "none", "ignore", "")
 
 
 def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -70,62 +72,65 @@ def _quiet_blocks(path: str | Path, block_s: float) -> Iterator[tuple[float, np.
         yield carry_start, carry
 
 
-def check_channel_map(info: AudioInfo, config: Config) -> None:
-    """Refuse a channel map that does not fit the file, before any model loads.
-
-    Raises:
-      ConfigError: more names than channels (when channels are used), or fewer names than the
-        channels of a file with more than two.
-    """
-    mode = config.speakers.mode
-    names = config.speakers.channels
-    if mode in ("trainee", "diarize") or (info.channels == 1 and mode == "auto"):
-        return
-    if info.channels > MAX_CHANNELS:
-        return  # decoding refuses the file with its own message
-    if len(names) > info.channels:
-        fix = ("leave out --channels (a mono recording is the trainee alone) or use --diarize"
-               if info.channels == 1 else "give one name per channel")
-        raise ConfigError(
-            f"{info.path}: {counted(info.channels, 'channel')} but the channel map names "
-            f"{len(names)} ({','.join(names)}); {fix}"
-        )
-    if len(names) < info.channels and info.channels > 2:
-        raise ConfigError(
-            f"{info.path}: {info.channels} channels but the channel map names {len(names)} "
-            f"({','.join(names)}); pass --channels with one name per channel, '-' to skip one "
-            "(e.g. --channels trainee,partner,-,-,-,-)"
-        )
-
-
-def _channel_map(info: AudioInfo, config: Config, identical: bool) -> tuple[tuple[int, str], ...]:
-    """Return (channel index, speaker) pairs to transcribe."""
-    mode = config.speakers.mode
-    if info.channels == 1 or identical or mode in ("trainee", "diarize"):
-        return ((0, TRAINEE),)
-    names = config.speakers.channels
-    pairs = tuple((i, n) for i, n in enumerate(names[: info.channels]) if n.lower() not in SKIP_CHANNEL)
-    if not pairs:
-        raise ConfigError("The channel map skips every channel; name at least one speaker")
-    return pairs
-
-
-def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | None = None) -> Session:
+def analyze(
+    path: str | Path,
+    config: Config = DEFAULT_CONFIG,
+    *,
+    hook: Hook | None = None,
+    segments: Sequence[SpeakerSegment] | None = None,
+) -> Session:
     """Transcribe, attribute, segment and score one recorded role-play.
 
     Args:
       path: any file FFmpeg decodes (wav, flac, mp3, m4a, ogg/opus, video).
       config: every stage's options; stored in the result.
       hook: called as ``hook(step, artifact)`` after each stage and block.
+      segments: a coach's speaker segmentation (RTTM/TextGrid, read with
+        :func:`listening_coach.report.interchange.read_segmentation`): the channels are mixed
+        to one and each word takes the speaker of the segment it falls in, instead of channels
+        or diarization.
 
     Raises:
       AudioError: unreadable audio, or no speech in it.
-      ConfigError: a channel map that does not fit the file.
+      ConfigError: a channel map that does not fit the file; segments with fewer than two
+        speakers, or a role rule that cannot place them.
     """
     hook = hook or no_hook
     info = probe(path)
-    check_channel_map(info, config)
-    opts = config.speakers
+    if segments is None:
+        attribute.check_channel_map(info, config)
+    elif len({s.speaker for s in segments}) < 2:
+        raise ConfigError("the segmentation has only one speaker; a role-play needs two")
+    heard = _words_per_channel(path, info, config, hook, mixed=segments is not None)
+    hook("transcribe", heard.words)
+    if segments is not None:
+        words, speakers, notes = attribute.segment_words(heard.words, tuple(segments), config)
+        heard = _Heard(tuple(words), speakers, heard.notes + tuple(notes), voice_parts={})
+    elif heard.mono is not None:
+        heard = _diarize(heard, config)
+        hook("diarize", heard.words)
+    transcript = _transcript(info, config, heard)
+    voice = merge_voice(config.voice.hop_s, heard.voice_parts) if heard.voice_parts else None
+    return analyze_words(heard.words, config, source=str(path), transcript=transcript,
+                         voice=voice, hook=hook)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Heard:
+    """Words with speakers, and what was noticed on the way, before turns are grouped."""
+
+    words: tuple[Word, ...]  # sorted
+    speakers: tuple[str, ...]  # one per analysed channel, or the diarized roles
+    notes: tuple[str, ...]
+    voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]]  # speaker -> voice frames
+    mono: np.ndarray | None = None  # the one-microphone signal, kept only when diarizing
+
+
+def _words_per_channel(
+    path: str | Path, info: AudioInfo, config: Config, hook: Hook, *, mixed: bool = False
+) -> _Heard:
+    """Decode in quiet-cut blocks and transcribe each analysed channel (speaker) of each block;
+    ``mixed``: the channels mixed to one (speakers come from elsewhere)."""
     words: list[Word] = []
     voice_parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     notes: list[str] = []
@@ -138,180 +143,51 @@ def analyze(path: str | Path, config: Config = DEFAULT_CONFIG, *, hook: Hook | N
             identical = info.channels > 1 and spk.channels_identical(block)
             if identical:
                 notes.append(f"all {info.channels} channels carry the same signal: analysed as mono")
-            channel_map = _channel_map(info, config, identical)
+            channel_map = attribute.channel_map(info, config, identical or mixed)
         chosen = block[[c for c, _ in channel_map]] if not identical else block[:1]
-        if _diarizing(info, identical, config):
+        if mixed:
+            chosen = block.mean(axis=0, keepdims=True)
+        elif attribute.diarizing(info, identical, config):
             chosen = block.mean(axis=0, keepdims=True) if not identical else chosen
             mono.append(chosen[0])
-        found, signal, active = _block_words(chosen, block_start, channel_map, config, speech)
+        found, signal, active = attribute.block_words(chosen, block_start, channel_map, config, speech)
         words.extend(found)
         if config.voice.enabled:
             for row, (_, speaker) in enumerate(channel_map):
                 voice_parts.setdefault(speaker, []).append(
-                    voice_frames(signal[row], active[row], opts.frame_s, config.voice)
+                    voice_frames(signal[row], active[row], config.speakers.frame_s, config.voice)
                 )
         hook("block", (block_start, block.shape[1] / SAMPLE_RATE))
     assert channel_map is not None
+    speakers = tuple(s for _, s in channel_map)
     if len(channel_map) > 1:
-        notes.extend(_speech_notes(path, [s for _, s in channel_map], speech))
+        notes.extend(attribute.speech_notes(path, list(speakers), speech))
     if not words:
         raise AudioError(f"{path}: no speech found (silence, noise or music only); check the recording")
-    words.sort()
-    hook("transcribe", tuple(words))
-    if mono:
-        words, speakers, diarized_notes = _diarize_words(tuple(words), np.concatenate(mono), config)
-        mono.clear()
-        notes.extend(diarized_notes)
-        channel_map = tuple((0, s) for s in speakers)
-        voice_parts = {}  # one microphone: per-speaker voice needs the diarized frames
-        hook("diarize", tuple(words))
+    return _Heard(tuple(sorted(words)), speakers, tuple(notes), voice_parts,
+                  np.concatenate(mono) if mono else None)
+
+
+def _diarize(heard: _Heard, config: Config) -> _Heard:
+    """One microphone: who spoke each word, from diarization of the whole signal."""
+    assert heard.mono is not None
+    words, speakers, notes = attribute.diarize_words(heard.words, heard.mono, config)
+    # per-speaker voice needs the diarized frames, so the one channel's frames are dropped
+    return _Heard(tuple(words), tuple(speakers), heard.notes + tuple(notes), voice_parts={})
+
+
+def _transcript(info: AudioInfo, config: Config, heard: _Heard) -> Transcript:
+    """How the words were heard: model, options, duration, channels, speakers and notes."""
     model_name, options = describe(config.transcribe)
-    transcript = Transcript(
+    return Transcript(
         model=model_name,
         options=options,
-        duration=info.duration_s or words[-1].end,
+        duration=info.duration_s or heard.words[-1].end,
         channels=info.channels,
         sample_rate=info.sample_rate,
-        speakers=tuple(s for _, s in channel_map),
-        notes=tuple(notes),
+        speakers=heard.speakers,
+        notes=heard.notes,
     )
-    voice = merge_voice(config.voice.hop_s, voice_parts) if voice_parts else None
-    return analyze_words(words, config, source=str(path), transcript=transcript, voice=voice, hook=hook)
-
-
-def _block_words(
-    chosen: np.ndarray,
-    block_start: float,
-    channel_map: tuple[tuple[int, str], ...],
-    config: Config,
-    speech: dict[str, list[float]],
-) -> tuple[list[Word], np.ndarray, np.ndarray]:
-    """Transcribe one block's channels; returns (words, the signal analysed, speech activity).
-
-    The Whisper model loads (cached) at the first sound to transcribe, so unreadable or silent
-    files fail before it does.
-
-    One channel per person: bleed is cancelled, each channel is transcribed by speech regions
-    (:mod:`listening_coach.regions`), words are snapped to its speech and the speech no word
-    covers becomes unclear-speech placeholders. One channel: the whole block, words snapped to
-    its energy (there is no per-person activity to trust).
-    """
-    opts, topts = config.speakers, config.transcribe
-    if len(channel_map) == 1:
-        active = spk.speech_activity(chosen, opts)
-        found = transcribe(chosen[0], topts, offset_s=block_start, speaker=channel_map[0][1])
-        if topts.snap_words:
-            found = spk.snap_words(
-                found, active[0], frame_s=opts.frame_s, offset_s=block_start, drop_silent=False
-            )
-        return list(found), chosen, active
-    gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
-    cancelled = spk.cancel_bleed(chosen)
-    active = spk.speech_activity(cancelled, opts, gain_db=gain)
-    words: list[Word] = []
-    for row, (_, speaker) in enumerate(channel_map):
-        total_s = chosen.shape[1] / SAMPLE_RATE
-        regions = speech_regions(active[row], opts.frame_s, total_s=total_s)
-        masked = spk.mask_inactive(cancelled[row], active[row], frame_s=opts.frame_s)
-        found = transcribe_regions(
-            masked,
-            regions,
-            topts,
-            fallback=chosen[row] if topts.retry_empty_regions else None,
-            offset_s=block_start,
-            speaker=speaker,
-            retry_min_s=topts.unclear_min_s if topts.retry_empty_regions else float("inf"),
-        )
-        if topts.snap_words:
-            found = spk.snap_words(found, active[row], frame_s=opts.frame_s, offset_s=block_start)
-        unclear = unclear_words(
-            found, active[row], opts.frame_s, offset_s=block_start, speaker=speaker, min_s=topts.unclear_min_s
-        )
-        tally = speech.setdefault(speaker, [0.0, 0.0, 0.0])
-        tally[0] += float(active[row].sum()) * opts.frame_s
-        tally[1] += sum(w.duration for w in unclear)
-        tally[2] += len(found)
-        words.extend(found + unclear)
-    return words, cancelled, active
-
-
-def _speech_notes(path: str | Path, speakers: list[str], speech: dict[str, list[float]]) -> list[str]:
-    """Log each channel's speech without words; notes for channels that are mostly unclear."""
-    notes: list[str] = []
-    for speaker in speakers:
-        speech_s, unclear_s, n_words = speech.get(speaker, [0.0, 0.0, 0.0])
-        logger.info("%s: %s: %.1f s of %.1f s of speech without words", path, speaker, unclear_s, speech_s)
-        if n_words == 0 and unclear_s >= UNCLEAR_NOTE_S:
-            note = (
-                f"{speaker}: Whisper found no words in {unclear_s:.1f} s of speech; "
-                "analysed on timing alone"
-            )
-            logger.warning("%s: %s", path, note)
-            notes.append(note)
-        elif unclear_s >= UNCLEAR_NOTE_S and unclear_s >= UNCLEAR_NOTE_SHARE * speech_s:
-            notes.append(
-                f"{speaker}: {unclear_s:.1f} s of {speech_s:.1f} s of speech without intelligible words "
-                "(shown as unclear speech)"
-            )
-        elif n_words == 0 and unclear_s == 0.0:
-            notes.append(f"no speech found for {speaker}")
-    return notes
-
-
-def _diarizing(info: AudioInfo, identical: bool, config: Config) -> bool:
-    """Mono audio is diarized when asked, or automatically (``auto``) to find a second voice."""
-    one_channel = info.channels == 1 or identical
-    return one_channel and config.speakers.mode in ("auto", "diarize")
-
-
-def _diarize_words(
-    words: tuple[Word, ...], samples: np.ndarray, config: Config
-) -> tuple[list[Word], tuple[str, ...], list[str]]:
-    """Attribute mono words to speakers and roles; returns (words, speakers, notes)."""
-    from listening_coach.diarization import (
-        LOW_ROLE_CONFIDENCE,
-        assign_speakers_from_segments,
-        choose_roles,
-        diarize,
-        overlap_words,
-        refine_words,
-    )
-
-    options = config.diarize
-    diarization = diarize(samples, options)
-    notes = list(diarization.notes)
-    if diarization.num_speakers < 2:
-        notes.append("one voice found: analysed as the trainee alone")
-        return list(words), (TRAINEE,), notes
-    labelled = assign_speakers_from_segments(words, diarization.segments)
-    labelled = refine_words(labelled, samples, diarization, margin=options.word_margin)
-    labelled = overlap_words(labelled, diarization)
-    enrolment = None
-    if options.role_rule == "enrolment" and options.enrolment_path:
-        enrolment = load_audio(options.enrolment_path).mean(axis=0)
-    roles, confidence = choose_roles(
-        diarization,
-        labelled,
-        options.role_rule,
-        enrolment=enrolment,
-        trainee=options.trainee_speaker,
-        language=config.language,
-    )
-    renamed = [replace(w, speaker=roles.get(w.speaker or "", w.speaker)) for w in labelled]
-    if confidence < LOW_ROLE_CONFIDENCE and options.role_rule != "manual":
-        trainee = next((k for k, v in roles.items() if v == TRAINEE), "?")
-        notes.insert(
-            0,
-            f"Roles uncertain (confidence {confidence:.2f}): {trainee} was taken as the trainee; "
-            "if that is wrong, rerun with --trainee SPEAKER_NN",
-        )
-    notes.append(
-        f"diarized: {diarization.num_speakers} voices (count confidence "
-        f"{diarization.count_confidence:.2f}); roles by rule '{options.role_rule}' "
-        f"(confidence {confidence:.2f}): " + ", ".join(f"{k}={v}" for k, v in sorted(roles.items()))
-    )
-    speakers = tuple(dict.fromkeys(w.speaker for w in renamed if w.speaker))
-    return renamed, speakers, notes
 
 
 def analyze_words(
@@ -365,20 +241,21 @@ def score(session: Session, overrides: Overrides = Overrides(), *, hook: Hook | 
 
     Reads ``session``'s turns, exchanges, voice and config; returns it with events, labels,
     metrics and feedback replaced. Fresh analyses (:func:`analyze_words`), imported
-    segmentations and coach corrections (:func:`listening_coach.corrections.rescore`) all end
+    segmentations and coach corrections (:func:`listening_coach.coach.corrections.rescore`) all end
     here, so a corrected session follows exactly the rules of a fresh one.
     """
     hook = hook or no_hook
     config, turns, exchanges = session.config, session.turns, session.exchanges
     events = overrides.events if overrides.events is not None else find_events(turns, exchanges, config)
     metrics = compute_metrics(turns, exchanges, events, config, session.voice)
-    names = {(m.name, m.exchange) for m in metrics}
-    metrics += tuple(m for m in overrides.carried if (m.name, m.exchange) not in names)
+    fresh = MetricIndex(metrics)
+    metrics += tuple(m for m in overrides.carried if fresh.get(m.name, m.exchange) is None)
     labels, language_metrics, language_feedback = _language(exchanges, metrics, config, overrides.labels)
     metrics = metrics + language_metrics
     metrics = metrics + effect_metrics(exchanges, metrics)
     hook("metrics", metrics)
-    feedback = give_feedback(exchanges, events, metrics, config, extra=language_feedback)
+    feedback = give_feedback(exchanges, events, metrics, config.feedback, pace=PaceTargets.of(config.pace),
+                             extra=language_feedback)
     hook("feedback", feedback)
     return replace(session, events=events, labels=labels, metrics=metrics, feedback=feedback)
 
@@ -395,6 +272,9 @@ def _language(
     if labels is None:
         labels = label_exchanges(exchanges, config.language)
     lang_metrics = language_metrics(exchanges, labels, config.language)
-    lang_feedback = language_feedback(exchanges, labels, metrics + lang_metrics, config.language,
-                                      config.feedback)
+    lang_feedback = language_feedback(
+        exchanges, labels, metrics + lang_metrics, config.language,
+        suggestion_min_probability=config.feedback.suggestion_min_probability,
+        suggestion_check_grammar=config.feedback.suggestion_check_grammar,
+    )
     return labels, lang_metrics, lang_feedback

@@ -27,8 +27,9 @@ import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import TranscribeOptions
-from listening_coach.speakers import runs
+from listening_coach.activity import runs
 from listening_coach.transcribe import WHISPER_WINDOW_S, transcribe
+from listening_coach.span import Span, Timed
 from listening_coach.types import UNCLEAR_TEXT, Speaker, Word
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ PACK_S = WHISPER_WINDOW_S - 2.0  # a packed buffer stays inside one Whisper wind
 
 
 @dataclass(frozen=True, slots=True)
-class Region:
+class Region(Timed):
     """A stretch of one channel to transcribe, in seconds from the signal's first sample."""
 
     start: float
@@ -64,22 +65,22 @@ def speech_regions(
     without any, every ``max_region_s``).
     """
     total = total_s if total_s is not None else active.shape[0] * frame_s
-    spans: list[list[float]] = []
+    longest = max_region_s - 2 * pad_s
+    pieces: list[tuple[Span, float]] = []  # (stretch, speech inside it)
     for a, b in runs(active):
         start, end = a * frame_s, b * frame_s
-        while end - start > max_region_s - 2 * pad_s:  # one very long run
-            cut = start + max_region_s - 2 * pad_s
-            spans.append([start, cut, cut - start])
+        while end - start > longest:  # one very long run
+            cut = start + longest
+            pieces.append((Span(start, cut), cut - start))
             start = cut
-        last = spans[-1] if spans else None
-        if last is not None and start - last[1] < merge_gap_s and end - last[0] <= max_region_s - 2 * pad_s:
-            last[1] = end
-            last[2] += end - start
+        if pieces and start - pieces[-1][0].end < merge_gap_s and end - pieces[-1][0].start <= longest:
+            last, speech = pieces[-1]
+            pieces[-1] = (Span(last.start, end), speech + (end - start))
         else:
-            spans.append([start, end, end - start])
+            pieces.append((Span(start, end), end - start))
     return [
-        Region(round(max(s - pad_s, 0.0), 3), round(min(e + pad_s, total), 3), round(sp, 3))
-        for s, e, sp in spans
+        Region(round(max(sp.start - pad_s, 0.0), 3), round(min(sp.end + pad_s, total), 3), round(speech, 3))
+        for sp, speech in pieces
     ]
 
 
@@ -109,7 +110,7 @@ def _transcribe_group(
     """Transcribe one packed group and map its words back to the signal's timeline."""
     sep = np.zeros(int(SEPARATOR_S * SAMPLE_RATE), dtype=np.float32)
     pieces: list[np.ndarray] = []
-    table: list[tuple[float, float, Region]] = []  # (buffer start, buffer end, region)
+    table: list[tuple[Span, Region]] = []  # (where in the buffer, region)
     at = 0.0
     for region in group:
         if pieces:
@@ -117,17 +118,17 @@ def _transcribe_group(
             at += sep.size / SAMPLE_RATE
         piece = signal[int(region.start * SAMPLE_RATE) : int(region.end * SAMPLE_RATE)]
         pieces.append(piece)
-        table.append((at, at + piece.size / SAMPLE_RATE, region))
+        table.append((Span(at, at + piece.size / SAMPLE_RATE), region))
         at += piece.size / SAMPLE_RATE
     buffer = np.concatenate(pieces).astype(np.float32)
     found = transcribe(buffer, options, speaker=speaker, model=model)
     out: list[Word] = []
     for word in found:
-        middle = (word.start + word.end) / 2
-        b0, b1, region = min(table, key=lambda t: max(t[0] - middle, middle - t[1], 0.0))
-        shift = region.start - b0 + offset_s
-        start = min(max(word.start, b0), b1) + shift
-        end = min(max(word.end, b0), b1) + shift
+        middle = word.span.middle
+        held, region = min(table, key=lambda t: abs(middle - t[0].clamp(middle)))
+        shift = region.start - held.start + offset_s
+        start = held.clamp(word.start) + shift
+        end = held.clamp(word.end) + shift
         out.append(replace(word, start=round(start, 3), end=round(max(end, start), 3)))
     return out
 
@@ -178,8 +179,7 @@ def transcribe_regions(
 
 
 def _inside(word: Word, region: Region, offset_s: float) -> bool:
-    middle = (word.start + word.end) / 2 - offset_s
-    return region.start <= middle <= region.end
+    return word.span.middle - offset_s in region.span
 
 
 def _covered(words: Sequence[Word], region: Region, offset_s: float) -> bool:
@@ -207,24 +207,26 @@ def unclear_words(
       words: the channel's words, snapped to ``active``, absolute times.
       active: 1-D bool frames, the first at ``offset_s``.
     """
-    stretches: list[list[float]] = []
+    stretches: list[tuple[Span, float]] = []  # (stretch, speech inside it)
     for a, b in runs(active):
-        start, end = offset_s + a * frame_s, offset_s + b * frame_s
-        if stretches and start - stretches[-1][1] < join_gap_s:
-            stretches[-1][1] = end
-            stretches[-1][2] += end - start
+        run = Span(offset_s + a * frame_s, offset_s + b * frame_s)
+        if stretches and run.start - stretches[-1][0].end < join_gap_s:
+            joined, speech = stretches[-1]
+            stretches[-1] = (Span(joined.start, run.end), speech + run.duration)
         else:
-            stretches.append([start, end, end - start])
-    spans = sorted((w.start, w.end) for w in words)
+            stretches.append((run, run.duration))
+    spans = sorted(w.span for w in words)
     out: list[Word] = []
-    for start, end, speech in stretches:
-        inside = [(max(s, start), min(e, end)) for s, e in spans if e > start and s < end]
+    for stretch, speech in stretches:
+        start, end = stretch
+        # touching counts: a zero-length word inside the stretch still moves the cursor
+        inside = [sp & stretch for sp in spans if sp.end > start and sp.start < end]
         if not inside:
             if speech >= min_s:
                 out.append(Word(round(start, 3), round(end, 3), UNCLEAR_TEXT, speaker, 0.0))
             continue
         cursor = start
-        for s, e in inside + [(end, end)]:
+        for s, e in inside + [Span(end, end)]:
             if s - cursor >= part_min_s:
                 out.append(Word(round(cursor, 3), round(s, 3), UNCLEAR_TEXT, speaker, 0.0))
             cursor = max(cursor, e)

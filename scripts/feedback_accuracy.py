@@ -9,7 +9,8 @@ Without ``--scripted`` it re-runs every stage after transcription on the words
 feedback table alone. With ``--scripted`` the words are the script's own, spread evenly over
 each line's measured speech spans (no ASR errors, real timing): what the feedback stage does
 when transcription is right, separating its own misses from those of the stages before it.
-Needs the rendered truth files in ``OUT/audio-seedSEED/``.
+Needs the rendered truth files in ``OUT/audio-seedSEED/``. Also prints praise precision: of the
+(exchange, family) praise items shown within the budget, the share the script expected there.
 """
 
 from __future__ import annotations
@@ -23,12 +24,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from listening_coach.accuracy import score_session, summarize  # noqa: E402
+from listening_coach.evaluation.accuracy import score_session, summarize  # noqa: E402
 from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
-from listening_coach.feedback_families import CONCERNS  # noqa: E402
+from listening_coach.testing.families import (  # noqa: E402
+    CONCERNS,
+    PRAISE,
+    exchange_windows,
+    family_of_feedback,
+    truth_exchange_at,
+)
 from listening_coach.pipeline import analyze_words  # noqa: E402
-from listening_coach.roleplay import load_truth, load_words  # noqa: E402
-from listening_coach.types import Word  # noqa: E402
+from listening_coach.testing.roleplay import load_truth, load_words  # noqa: E402
+from listening_coach.types import Session, Word  # noqa: E402
 
 
 def scripted_words(truth: dict[str, Any]) -> list[Word]:
@@ -50,6 +57,24 @@ def scripted_words(truth: dict[str, Any]) -> list[Word]:
     return words
 
 
+def praise_shown(truth: dict[str, Any], session: Session) -> tuple[int, int]:
+    """(praise items shown, of which expected there): distinct (truth exchange, family) pairs,
+    items placed in time as the scorer places them."""
+    starts = exchange_windows(truth)
+    first = {ex.index: ex.start for ex in session.exchanges}
+    shown: set[tuple[int, str]] = set()
+    for item in session.feedback:
+        family = family_of_feedback(item)
+        if item.more or item.exchange is None or family not in PRAISE:
+            continue
+        t = item.evidence[0].start if item.evidence else first.get(item.exchange)
+        if t is not None:
+            shown.add((truth_exchange_at(starts, t), family))
+    right = sum(family in truth["exchanges"][k].get("feedback", {}).get("praise", ())
+                for k, family in shown)
+    return len(shown), right
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench_out" / "accuracy")
@@ -59,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     truths = sorted(glob.glob(str(args.out / f"audio-seed{args.seed}" / "*.truth.json")))
     scores = []
+    praised = [0, 0]
     for path in truths:
         truth = load_truth(path)
         words_path = args.out / f"words-{args.model}-seed{args.seed}" / f"{truth['name']}.words.json"
@@ -68,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
             words = load_words(words_path)
         else:
             continue
-        scores.append(score_session(truth, analyze_words(words, DEFAULT_CONFIG), {}))
+        session = analyze_words(words, DEFAULT_CONFIG)
+        scores.append(score_session(truth, session, {}))
+        shown, right = praise_shown(truth, session)
+        praised[0] += shown
+        praised[1] += right
     if not scores:
         print(f"nothing to score under {args.out}: run `make bench-accuracy` first", file=sys.stderr)
         return 2
@@ -84,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
           f" on the {fb.clean_exchanges} exchanges with no scripted fault "
           f"{fb.concerns_per_clean_exchange:.2f} concerns and {fb.criticisms_per_clean_exchange:.2f}"
           " criticisms (concerns + tips) per exchange.")
+    if praised[0]:
+        print(f"Praise precision {praised[1] / praised[0]:.2f} ({praised[1]} of {praised[0]} praise"
+              " items shown were expected on that exchange).")
     return 0
 
 

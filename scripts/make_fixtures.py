@@ -16,8 +16,8 @@ from pathlib import Path
 from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.errors import CoachError
 from listening_coach.pipeline import analyze
-from listening_coach.roleplay import load_truth, write_words
-from listening_coach.sample_scripts import SAMPLES
+from listening_coach.testing.roleplay import load_truth, write_words
+from listening_coach.testing.sample_scripts import SAMPLES
 from listening_coach.transcribe import describe
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from listening_coach.errors import CoachError
-from listening_coach.roleplay import load_truth, write_roleplay
-from listening_coach.sample_scripts import SAMPLES
+from listening_coach.testing.roleplay import load_truth, write_roleplay
+from listening_coach.testing.sample_scripts import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
 

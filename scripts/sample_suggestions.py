@@ -27,7 +27,7 @@ from listening_coach.config import DEFAULT_CONFIG  # noqa: E402
 from listening_coach.feedback import clock  # noqa: E402
 from listening_coach.language.suggest import build_suggestion, check_sentence  # noqa: E402
 from listening_coach.pipeline import analyze_words  # noqa: E402
-from listening_coach.roleplay import load_words  # noqa: E402
+from listening_coach.testing.roleplay import load_words  # noqa: E402
 from listening_coach.types import join_words  # noqa: E402
 
 SUGGESTED = re.compile(r"(?:for example|it could have sounded like) “([^”]+)”")

@@ -18,9 +18,10 @@ import tempfile
 from pathlib import Path
 
 from listening_coach.config import DEFAULT_CONFIG
+from listening_coach.metrics.names import MetricName
 from listening_coach.pipeline import analyze
-from listening_coach.roleplay import load_truth, write_roleplay
-from listening_coach.sample_scripts import SAMPLES
+from listening_coach.testing.roleplay import load_truth, write_roleplay
+from listening_coach.testing.sample_scripts import SAMPLES
 
 KINDS = ("interruption", "backchannel", "terminal_overlap", "overlap")
 
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                         n["latencies"] += 1
                         n["latency_off"] += err > 0.15
                         worst_latency = max(worst_latency, err)
-                    metric = session.metric("pace.wpm", got.index)
+                    metric = session.metric(MetricName.PACE_WPM, got.index)
                     if ex.get("trainee_wpm") and metric:
                         err = abs(metric.value / ex["trainee_wpm"] - 1)
                         n["paces"] += 1

@@ -1,5 +1,5 @@
-"""Write docs/config.toml: every config key with its default, the comment from config.py and the
-values it allows (declared with ``config.opt``)."""
+"""Write docs/config.toml: every config key with its default, the comment from options.py and the
+values it allows (declared with ``bounds.opt``)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import numpy as np
 import soundfile
 
 from listening_coach.config import DEFAULT_CONFIG
-from listening_coach.simulate import SimulatedRoom
+from listening_coach.testing.simulate import SimulatedRoom
 from listening_coach.types import Word
 
 RATE = 16_000
@@ -31,15 +31,15 @@ class ScriptedWords:
 
     def __call__(self, samples: np.ndarray, /, *, offset_s: float, speaker: str,
                  final: bool) -> Sequence[Word]:
-        from listening_coach.synth import partner_words
+        from listening_coach.live.synth import partner_words
 
         self.final_calls += final
         end_s = offset_s + samples.size / RATE
         texts = self.texts if self.texts is not None else getattr(self.room, "texts", [])
         for spans, text in zip(self.room.speech_spans, texts, strict=False):
-            if spans[0][0] < end_s and offset_s < spans[-1][1]:
-                start = spans[0][0]
-                words = partner_words(text, [(a - start, b - start) for a, b in spans], start)
+            if spans[0].start < end_s and offset_s < spans[-1].end:
+                start = spans[0].start
+                words = partner_words(text, [s.shifted(-start) for s in spans], start)
                 return tuple(replace(w, speaker=speaker) for w in words
                              if offset_s <= w.start < end_s)
         return ()
@@ -58,13 +58,13 @@ def device_drill(name: str, policy_name: str, out: Path, *, session_id: str,
     sink): the partner's lines go out through :class:`Player`; the scripted trainee's answers
     (espeak-ng) are played into the same sink with ``paplay`` after each line, or one second
     into it for a barge-in. Returns the :class:`DrillResult`."""
-    from listening_coach.capture import Capture
-    from listening_coach.drill import Drill
-    from listening_coach.partner_voice import PartnerVoice
-    from listening_coach.playback import Player
-    from listening_coach.scenario_file import load_scenario
-    from listening_coach.simulate import good_listener, poor_listener
-    from listening_coach.synth import synthesize
+    from listening_coach.live.capture import Capture
+    from listening_coach.live.drill import Drill
+    from listening_coach.live.partner_voice import PartnerVoice
+    from listening_coach.live.playback import Player
+    from listening_coach.live.scenario_file import load_scenario
+    from listening_coach.testing.simulate import good_listener, poor_listener
+    from listening_coach.live.synth import synthesize
 
     scenario = load_scenario(name)
     policy = (good_listener if policy_name == "good" else poor_listener)(scenario)

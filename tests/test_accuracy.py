@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from listening_coach.accuracy import score_session, summarize
+from listening_coach.evaluation.accuracy import score_session, summarize
 from listening_coach.config import DEFAULT_CONFIG
-from listening_coach.feedback_families import CONCERNS, FAMILIES, check_families, score_feedback
-from listening_coach.roleplay import load_truth
+from listening_coach.testing.families import CONCERNS, FAMILIES, check_families, score_feedback
+from listening_coach.testing.roleplay import load_truth
 from listening_coach.types import Event, Exchange, Feedback, Metric, Session, Turn, Word
 from tests.conftest import ROOT
 
@@ -124,3 +124,33 @@ def test_committed_samples_name_their_expected_feedback(truth: dict[str, Any]) -
     with pytest.raises(ValueError, match="unknown feedback families"):
         check_families(["niceness"], "x")
     assert len(set(FAMILIES)) == len(FAMILIES)
+
+
+def test_silence_over_inaudible_speech_counts_only_in_the_strict_column(truth: dict[str, Any]) -> None:
+    session = perfect_session(truth)
+    alone = [ln for ln in truth["lines"] if not any(
+        o is not ln and o["start"] < ln["end"] and ln["start"] < o["end"] for o in truth["lines"])]
+    line = max(alone, key=lambda ln: ln["end"] - ln["start"])
+    a, b = line["spans"][-1]
+    cut = round((a + b) / 2, 3)
+    assert line["audible_spans"][-1] == [a, b]  # the committed samples are heard in full
+    # the line's second half under the noise: a pause reported over it is over speech (strict)
+    # but not over audible speech; a pause over its audible first half is over both
+    lines = [dict(ln, audible_spans=[*ln["spans"][:-1], [a, cut]]) if ln is line else ln
+             for ln in truth["lines"]]
+    muffled = dict(truth, lines=lines)
+    over_end = dataclasses.replace(session, events=(*session.events, Event("dead_air", cut, b)))
+    score = score_session(muffled, over_end)
+    assert score.silence_in_speech_events == 1
+    assert score.silence_in_speech_s == pytest.approx(b - cut, abs=0.01)
+    assert (score.silence_over_audible_events, score.silence_over_audible_s) == (0, 0.0)
+    over_start = dataclasses.replace(session, events=(*session.events, Event("dead_air", a, cut)))
+    score = score_session(muffled, over_start)
+    assert score.silence_over_audible_events == score.silence_in_speech_events == 1
+    assert score.silence_over_audible_s == pytest.approx(cut - a, abs=0.01)
+    # a truth without audible spans (written before them) scores None, and so does its summary
+    old = dict(truth, lines=[{k: v for k, v in ln.items() if k != "audible_spans"} for ln in truth["lines"]])
+    unknown = score_session(old, over_start)
+    assert unknown.silence_over_audible_s is None and unknown.silence_in_speech_events == 1
+    assert summarize([unknown, score]).silence_over_audible_events is None
+    assert summarize([score, score]).silence_over_audible_events == 2

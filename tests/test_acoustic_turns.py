@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG
-from listening_coach.html import render_report
+from listening_coach.report.html import render_report
 from listening_coach.metrics import find_events
-from listening_coach.report import render_text, session_from_dict, to_dict
+from listening_coach.report.json import session_from_dict, to_dict
+from listening_coach.report.text import render_text
 from listening_coach.pipeline import analyze_words
 from listening_coach.testing import script
 from listening_coach.turns import group_turns, pair_exchanges

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from listening_coach.atomic import TEMP_SUFFIX, atomic_write_text, remove_stale_temp_files
+from listening_coach.report.atomic import TEMP_SUFFIX, atomic_write_text, remove_stale_temp_files
 from listening_coach.errors import OutputError
 
 

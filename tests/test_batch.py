@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from coach_helpers import FAST_CONFIG, calls, fake_analyze, write_wav
 
-from listening_coach.batch import BatchProgress, plan_batch, run_batch
+from listening_coach.coach.batch import BatchProgress, plan_batch, run_batch
 from listening_coach.cli import main
-from listening_coach import outputs
+from listening_coach.coach import outputs
 from listening_coach.errors import ConfigError
 
 
@@ -133,7 +133,7 @@ def test_ctrl_c_right_after_a_stamp_still_lists_that_recording_as_done(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C between writing a recording's stamp and handing its result back (seen in the real
     batch test): the recording was analysed by this command, so it is listed as done."""
-    import listening_coach.outputs as outputs_module
+    import listening_coach.coach.outputs as outputs_module
 
     folder = make_folder(tmp_path, n=3, bad=False)
     out = tmp_path / "out"
@@ -263,7 +263,7 @@ def roleplays(tmp_path_factory) -> Path:
     """Ten short two-channel role-plays rendered with espeak-ng (about 8 s each), five per trainee."""
     from conftest import require_tool
 
-    from listening_coach.roleplay import Line, RolePlay, write_roleplay
+    from listening_coach.testing.roleplay import Line, RolePlay, write_roleplay
     from listening_coach.types import PARTNER, TRAINEE
 
     require_tool("espeak-ng", "apt-get install -y espeak-ng")

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from listening_coach.bench_scenes import BACKCHANNELS, SCENES
-from listening_coach.bench_scripts import bench_roleplay, condition_of, render_bench
-from listening_coach.feedback_families import check_families
-from listening_coach.roleplay import Rendered
+from listening_coach.evaluation.bench_scenes import BACKCHANNELS, SCENES
+from listening_coach.evaluation.bench_scripts import bench_roleplay, condition_of, render_bench
+from listening_coach.testing.families import check_families
+from listening_coach.testing.roleplay import Rendered
 from listening_coach.types import PARTNER, TRAINEE
 from tests.conftest import require_tool
 

@@ -13,7 +13,7 @@ import pytest
 from coach_helpers import FAST_CONFIG, LINES, write_wav
 from conftest import require_tool
 
-from listening_coach.html import write_report
+from listening_coach.report.html import write_report
 from listening_coach.pipeline import analyze_words
 from listening_coach.testing import script
 

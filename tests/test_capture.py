@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from listening_coach.capture import Capture, ReplaySource
-from listening_coach.devices import check_input_device, import_sounddevice, list_devices
+from listening_coach.live.capture import Capture, ReplaySource
+from listening_coach.live.devices import check_input_device, import_sounddevice, list_devices
 from listening_coach.errors import DeviceError, MissingExtra
-from listening_coach.playback import Player
+from listening_coach.live.playback import Player
 
 RATE = 16_000
 
@@ -168,7 +168,7 @@ def test_devices_command_prints_table(
 ) -> None:
     from listening_coach.commands import devices
 
-    monkeypatch.setattr("listening_coach.devices.import_sounddevice", lambda: _fake_sd(FAKE, (2, 2)))
+    monkeypatch.setattr("listening_coach.live.devices.import_sounddevice", lambda: _fake_sd(FAKE, (2, 2)))
     assert devices.run(argparse.Namespace(json=False)) == 0
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if "Scarlett" in line)
@@ -213,7 +213,7 @@ def test_a_stalled_output_stream_does_not_keep_the_prompt_playing(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """An output callback that stops being called (ALSA underrun under load) must not make
     the drill wait for the prompt forever."""
-    import listening_coach.playback as playback
+    import listening_coach.live.playback as playback
 
     class SilentOut:
         def __init__(self, **kwargs: Any) -> None: ...

@@ -98,7 +98,7 @@ def test_a_reader_that_goes_away_is_no_error(tmp_path: Path, lines: int) -> None
     """``listening-coach export --out - x.json | head -1``: exit 0, nothing on stderr."""
     from listening_coach.config import config_from_dict
     from listening_coach.pipeline import analyze_words
-    from listening_coach.report import write_json
+    from listening_coach.report.json import write_json
     from listening_coach.testing import script
 
     said = [f"{('partner', 'trainee')[i % 2]} {3.0 * i} line {i} of the talk" for i in range(lines)]

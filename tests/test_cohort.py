@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from coach_helpers import FAST_CONFIG, LINES
 
-from listening_coach.cohort import (
+from listening_coach.coach.cohort import (
     PROGRESS_METRICS,
     exchange_rows,
     progress,
@@ -18,9 +18,9 @@ from listening_coach.cohort import (
     summarize_session,
     to_csv,
 )
-from listening_coach.manifest import RecordingInfo
-from listening_coach.batch_index import write_batch_outputs
-from listening_coach.outputs import ItemResult
+from listening_coach.types import RecordingInfo
+from listening_coach.coach.batch_index import write_batch_outputs
+from listening_coach.coach.outputs import ItemResult
 from listening_coach.pipeline import analyze_words
 from listening_coach.testing import script
 from listening_coach.types import TRAINEE

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from coach_helpers import FAST_CONFIG, LINES
 
-from listening_coach.agreement import Agreement, evaluate_folder, judgements
+from listening_coach.coach.agreement import Agreement, evaluate_folder, judgements
 from listening_coach.cli import main
-from listening_coach.corrections import (
+from listening_coach.coach.corrections import (
     apply_corrections,
     corrections_from_dict,
     find_corrections,
@@ -19,7 +19,7 @@ from listening_coach.corrections import (
 )
 from listening_coach.errors import ConfigError
 from listening_coach.pipeline import analyze_words
-from listening_coach.report import session_from_dict, to_dict
+from listening_coach.report.json import session_from_dict, to_dict
 from listening_coach.testing import script
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from coach_helpers import FAST_CONFIG, fake_analyze, write_wav
 
-from listening_coach.batch import run_batch
+from listening_coach.coach.batch import run_batch
 from listening_coach.errors import ConfigError
 
 from conftest import require_module

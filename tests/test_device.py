@@ -25,9 +25,9 @@ import pytest
 import soundfile
 
 from listening_coach.config import DEFAULT_CONFIG
-from listening_coach.drill_report import transcript
-from listening_coach.scenario_file import list_scenarios, load_scenario
-from listening_coach.streaming import Cue
+from listening_coach.live.drill_report import transcript
+from listening_coach.live.scenario_file import list_scenarios, load_scenario
+from listening_coach.live.session import Cue
 from listening_coach.types import PARTNER, TRAINEE
 
 from conftest import ROOT, require_tool
@@ -133,7 +133,7 @@ def cued_exchanges(cues: Sequence[Cue]) -> list[int]:
 
 
 def test_devices_lists_the_virtual_microphone(pulse: Path) -> None:
-    from listening_coach.devices import check_input_device, list_devices
+    from listening_coach.live.devices import check_input_device, list_devices
 
     devices = list_devices()
     default = check_input_device(None, 2)
@@ -142,7 +142,7 @@ def test_devices_lists_the_virtual_microphone(pulse: Path) -> None:
 
 
 def test_capture_is_bit_exact_through_the_null_sink(pulse: Path, tmp_path: Path, paplay: Play) -> None:
-    from listening_coach.capture import Capture
+    from listening_coach.live.capture import Capture
 
     rng = np.random.default_rng(seed=440)
     played = np.zeros((2 * RATE, 2), dtype=np.int16)
@@ -169,8 +169,8 @@ def test_capture_is_bit_exact_through_the_null_sink(pulse: Path, tmp_path: Path,
 def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path, paplay: Play) -> None:
     """Play the first two exchanges of the angry-customer sample (trainee left, partner right)."""
     from listening_coach.audio import load_audio
-    from listening_coach.capture import Capture
-    from listening_coach.drill import Drill
+    from listening_coach.live.capture import Capture
+    from listening_coach.live.drill import Drill
 
     truth = json.loads((ROOT / "audio_samples" / "angry_customer.truth.json").read_text())
     cut_s = truth["exchanges"][2]["prompt"]["start"] - 0.1  # before the partner goes on
@@ -206,11 +206,11 @@ def test_live_role_play_through_the_device(pulse: Path, tmp_path: Path, paplay: 
 def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path, paplay: Play) -> None:
     """Prompts go out through PortAudio into the sink; the monitor hears them (echo) and the
     trainee's answers, which paplay plays after each prompt."""
-    from listening_coach.capture import Capture
-    from listening_coach.playback import Player
-    from listening_coach.drill import Drill
-    from listening_coach.scenario_file import load_scenario
-    from listening_coach.synth import synthesize
+    from listening_coach.live.capture import Capture
+    from listening_coach.live.playback import Player
+    from listening_coach.live.drill import Drill
+    from listening_coach.live.scenario_file import load_scenario
+    from listening_coach.live.synth import synthesize
 
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
     scenario_file = tmp_path / "short.toml"
@@ -254,7 +254,7 @@ def test_scripted_drill_through_the_device_with_echo(pulse: Path, tmp_path: Path
 @pytest.fixture(scope="module")
 def whisper() -> Any:
     """One live transcriber (tiny.en) for every drill below."""
-    from listening_coach.live_speech import WhisperTranscriber
+    from listening_coach.live.speech import WhisperTranscriber
 
     return WhisperTranscriber(CONFIG.transcribe, live_beam_size=CONFIG.live.beam_size)
 

@@ -20,10 +20,10 @@ from listening_coach.diarization import (
 )
 from listening_coach.diarization.cluster import cluster_embeddings
 from listening_coach.diarization.core import _merge, _smooth
-from listening_coach.diarization.eval import (
+from listening_coach.evaluation.diarization import (
     file_key,
     overlap_regions,
-    read_rttm,
+    read_rttm_files,
     read_uem,
     score_der,
     score_onsets,
@@ -32,7 +32,7 @@ from listening_coach.diarization.eval import (
 from listening_coach.diarization.overlap import overlap_evidence
 from listening_coach.diarization.spectral import nme_spectral
 from listening_coach.errors import AudioError, ConfigError
-from listening_coach.types import Word
+from listening_coach.types import Span, Word
 
 ROOT = Path(__file__).resolve().parents[1]
 S = SpeakerSegment
@@ -67,7 +67,7 @@ def test_read_rttm_keeps_non_ascii_ids(tmp_path: Path) -> None:
         "SPEAKER trn01 1 0.0 2.0 <NA> <NA> A <NA> <NA>\n",
         encoding="utf-8",
     )
-    ref = read_rttm(path)
+    ref = read_rttm_files(path)
     assert set(ref) == {"trñ00", "trn01"}
     assert [s.speaker for s in ref["trñ00"]] == ["MEE068", "MÉO069"]  # sorted by start
     assert ref["trñ00"][1].end == pytest.approx(3.968)
@@ -76,22 +76,22 @@ def test_read_rttm_keeps_non_ascii_ids(tmp_path: Path) -> None:
 def test_read_rttm_latin1_file(tmp_path: Path) -> None:
     path = tmp_path / "ref.rttm"
     path.write_bytes("SPEAKER trñ00 1 0 1 <NA> <NA> MÉO069 <NA> <NA>\n".encode("latin-1"))
-    assert read_rttm(path)["trñ00"][0].speaker == "MÉO069"
+    assert read_rttm_files(path)["trñ00"][0].speaker == "MÉO069"
 
 
 def test_read_rttm_bad_line_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.rttm"
     path.write_text("SPEAKER f 1 0.0 1.0 <NA> <NA> A <NA> <NA>\nSPEAKER f 1 zero\n")
     with pytest.raises(AudioError, match=r"bad.rttm:2"):
-        read_rttm(path)
+        read_rttm_files(path)
     with pytest.raises(AudioError, match="Cannot read"):
-        read_rttm(tmp_path / "missing.rttm")
+        read_rttm_files(tmp_path / "missing.rttm")
 
 
 def test_write_then_read_rttm_round_trips(tmp_path: Path) -> None:
     segs = (S(0.5, 1.25, "SPEAKER_00"), S(1.0, 2.0, "SPEAKER_01"))
     write_rttm(segs, "clip", tmp_path / "out.rttm")
-    back = read_rttm(tmp_path / "out.rttm")["clip"]
+    back = read_rttm_files(tmp_path / "out.rttm")["clip"]
     assert [(s.start, s.end, s.speaker) for s in back] == [
         (0.5, 1.25, "SPEAKER_00"),
         (1.0, 2.0, "SPEAKER_01"),
@@ -101,7 +101,10 @@ def test_write_then_read_rttm_round_trips(tmp_path: Path) -> None:
 def test_read_uem(tmp_path: Path) -> None:
     path = tmp_path / "x.uem"
     path.write_text("trn00 NA 0.000 30.000\ntrn00 NA 40 50\n")
-    assert read_uem(path) == {"trn00": ((0.0, 30.0), (40.0, 50.0))}
+    assert read_uem(path) == {"trn00": (Span(0.0, 30.0), Span(40.0, 50.0))}
+    path.write_text("trn00 NA 0.000 30.000\ntrn00 NA 50 40\n")  # end before start
+    with pytest.raises(AudioError, match="x.uem:2 is not a UEM line"):
+        read_uem(path)
 
 
 # --- DER ----------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ REF = (S(0.0, 10.0, "A"), S(10.0, 20.0, "B"))
     ids=["perfect", "one-speaker", "half-of-B-missed", "false-alarm", "nothing"],
 )
 def test_der_known_answers(hyp: tuple[S, ...], expected: float, parts: tuple[float, float, float]) -> None:
-    result = score_der(REF, hyp, collar_s=0.0, uem=[(0.0, 25.0)])
+    result = score_der(REF, hyp, collar_s=0.0, uem=[Span(0.0, 25.0)])
     assert result.total == pytest.approx(20.0)
     assert (result.missed, result.false_alarm, result.confusion) == pytest.approx(parts)
     assert result.der == pytest.approx(expected)
@@ -146,9 +149,9 @@ def test_der_skip_overlap_and_overlapping_hypothesis() -> None:
 
 def test_overlap_regions_and_onsets() -> None:
     segs = [S(0, 5, "A"), S(4, 6, "B"), S(10, 12, "A"), S(11, 11.5, "B"), S(11.2, 11.4, "C")]
-    assert overlap_regions(segs) == ((4.0, 5.0), (11.0, 11.5))
-    assert overlap_regions(segs, min_duration_s=0.6) == ((4.0, 5.0),)
-    result = score_onsets(((4.0, 5.0), (11.0, 11.5)), ((4.3, 4.8), (8.0, 9.0)), tolerance_s=0.5)
+    assert overlap_regions(segs) == (Span(4.0, 5.0), Span(11.0, 11.5))
+    assert overlap_regions(segs, min_duration_s=0.6) == (Span(4.0, 5.0),)
+    result = score_onsets(overlap_regions(segs), (Span(4.3, 4.8), Span(8.0, 9.0)), tolerance_s=0.5)
     assert (result.hits, result.reference, result.hypothesis) == (1, 2, 2)
     assert result.precision == 0.5 and result.recall == 0.5 and result.f1 == 0.5
     assert score_onsets((), ()).f1 == 1.0

@@ -19,7 +19,7 @@ from listening_coach.diarization import (
     refine_words,
 )
 from listening_coach.diarization.embed import embed_mels, embed_windows, mel_frames
-from listening_coach.diarization.eval import (
+from listening_coach.evaluation.diarization import (
     evaluate_directory,
     overlap_regions,
     score_der,

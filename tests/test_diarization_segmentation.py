@@ -12,7 +12,7 @@ import pytest
 from listening_coach.config import DEFAULT_CONFIG, DiarizeOptions
 from listening_coach.diarization import Diarization, SpeakerSegment, choose_roles, diarize, segmentation
 from listening_coach.diarization.chains import cluster_chains, link_windows
-from listening_coach.diarization.eval import overlap_regions, score_onsets
+from listening_coach.evaluation.diarization import overlap_regions, score_onsets
 from listening_coach.diarization.listener import listener_vote
 from listening_coach.diarization.segmentation import FRAMES, Windows, decode_powerset, segment_windows
 from listening_coach.diarization.stitch import aggregate
@@ -22,7 +22,7 @@ from tests.conftest import require_tool
 
 
 def test_model_output_shapes() -> None:
-    session = segmentation.load_model()
+    session = segmentation.load_segmentation_model()
     out = session.run(None, {session.get_inputs()[0].name: np.zeros((2, 1, 160000), np.float32)})[0]
     assert out.shape == (2, FRAMES, 7)
     assert np.allclose(np.exp(out).sum(axis=-1), 1.0, atol=1e-4)  # log-probabilities
@@ -42,16 +42,16 @@ def test_powerset_decoding() -> None:
 
 def test_missing_and_corrupt_model_name_the_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ModelError, match="make segmentation-model"):
-        segmentation.load_model(str(tmp_path / "absent.onnx"))
+        segmentation.load_segmentation_model(str(tmp_path / "absent.onnx"))
     bad = tmp_path / "segmentation-3.0.onnx"
     bad.write_bytes(b"not a model")
     monkeypatch.setattr(segmentation, "MODEL_PATH", bad)
-    segmentation.load_model.cache_clear()
+    segmentation.load_segmentation_model.cache_clear()
     try:
         with pytest.raises(ModelError, match="corrupt.*make segmentation-model"):
-            segmentation.load_model()
+            segmentation.load_segmentation_model()
     finally:
-        segmentation.load_model.cache_clear()
+        segmentation.load_segmentation_model.cache_clear()
 
 
 def _windows(*rows: tuple[int, list[tuple[int, int, int]]]) -> Windows:
@@ -89,7 +89,7 @@ def test_backchannel_overlap_found_in_a_mono_roleplay() -> None:
     """waiting_room with two distinct espeak voices, mixed to mono: the trainee's "I see."
     over the partner comes out as its own segment, and the overlap onsets are found."""
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
-    from listening_coach.diarization.roleplays import mono_roleplays, score_diarization
+    from listening_coach.evaluation.diarization_roleplays import mono_roleplays, score_diarization
 
     conditions = (("annie-andy", {"voices": (("trainee", "en-us+Annie"), ("partner", "en-gb+Andy"))}),)
     case = next(c for c in mono_roleplays(conditions) if c.name.startswith("waiting_room"))

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from listening_coach.drill import Drill
+from listening_coach.live.drill import Drill
 from listening_coach.errors import DeviceError
-from listening_coach.scenario_file import list_scenarios, load_scenario
-from listening_coach.simulate import ScriptedTrainee, SimulatedRoom, good_listener, poor_listener
+from listening_coach.live.scenario_file import list_scenarios, load_scenario
+from listening_coach.testing.simulate import ScriptedTrainee, SimulatedRoom, good_listener, poor_listener
 from listening_coach.types import PARTNER, TRAINEE
 
 from conftest import require_tool
@@ -32,7 +32,7 @@ LINEAR = ('title = "Linear"\n[[lines]]\ntext = "This laptop broke after two week
 @pytest.fixture(scope="session")
 def clips() -> dict[str, np.ndarray]:
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
-    from listening_coach.synth import synthesize
+    from listening_coach.live.synth import synthesize
 
     return {text: synthesize(text, voice="en-gb+f3", speed_wpm=110) for text in ANSWERS}
 
@@ -94,7 +94,7 @@ def test_barge_in_is_measured_and_the_answer_to_the_reaction_is_its_own_exchange
     assert len(interruptions) == 1
     opening_end = session.turns[0].end  # the partner's words span the played line's sound
     assert session.turns[0].speaker == PARTNER
-    true_overlap = min(trainee.answer_spans[0][1], opening_end) - trainee.answer_spans[0][0]
+    true_overlap = min(trainee.answer_spans[0].end, opening_end) - trainee.answer_spans[0].start
     assert interruptions[0].duration == pytest.approx(true_overlap, abs=0.6)
     reaction = drill.scenario.reactions[0].text  # when = "interruption"
     ex = next(e for e in session.exchanges if reaction.split()[0] in e.prompt[0].text)
@@ -218,7 +218,7 @@ def test_full_disk_ends_the_drill_and_keeps_what_was_written(
     tmp_path: Path, clips: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch, linear: Path
 ) -> None:
     from listening_coach.errors import OutputError
-    from listening_coach.recorder import Recorder
+    from listening_coach.live.recorder import Recorder
 
     real_write = Recorder.write
 

@@ -41,7 +41,7 @@ def test_changes_are_averaged_per_group() -> None:
         "effect.after_other_loudness_change_db": pytest.approx(4.0),
     }
     summary = [f for f in give_feedback(exchanges(), (), metrics + effect_metrics(exchanges(), metrics),
-                                        config_from_dict({})) if f.code == "deescalation_effect"]
+                                        config_from_dict({}).feedback) if f.code == "deescalation_effect"]
     assert len(summary) == 1 and summary[0].level == "praise"
     assert "3 dB quieter and 15 words/min slower" in summary[0].message
 
@@ -56,7 +56,7 @@ def test_a_small_average_change_is_no_feedback_only_a_metric() -> None:
     )
     measured = effect_metrics(exchanges(), metrics)
     assert any(m.name == "effect.after_listening_wpm_change" for m in measured)
-    feedback = give_feedback(exchanges(), (), metrics + measured, config_from_dict({}))
+    feedback = give_feedback(exchanges(), (), metrics + measured, config_from_dict({}).feedback)
     assert not [f for f in feedback if f.code == "deescalation_effect"]
 
 
@@ -75,7 +75,7 @@ FOLLOWED = (Metric("voice.loudness_vs_baseline_db", 4.0, "dB", 2),)
 
 
 def _escalations(metrics: tuple[Metric, ...], config: dict | None = None) -> list:  # type: ignore[type-arg]
-    return [f for f in give_feedback(exchanges(), (), metrics, config_from_dict(config or {}))
+    return [f for f in give_feedback(exchanges(), (), metrics, config_from_dict(config or {}).feedback)
             if f.code == "mirrored_escalation"]
 
 

@@ -8,6 +8,7 @@ from listening_coach.config import DEFAULT_CONFIG, config_from_dict
 from listening_coach.feedback import clock
 from listening_coach.pipeline import analyze_words
 from listening_coach.testing import script
+from listening_coach.types import Word
 
 RULES_ONLY = config_from_dict({"language": {"use_model": False}})
 
@@ -62,6 +63,26 @@ def test_no_pace_judgement_from_a_few_words() -> None:
     assert session.metric("pace.wpm", 0) is not None and session.metric("pace.wpm", 0).value > 200
     assert not [f for f in session.feedback if f.code == "fast_answer"]
     assert not [f for f in session.feedback if "slow down" in f.message.lower()]
+
+
+def test_no_pace_judgement_before_eight_seconds_of_the_trainees_speech() -> None:
+    # a sustained 20-word answer at 240 words/min (5 s): too little of the trainee to judge a pace
+    hurried = "I can see that you have waited far too long and we will sort this out for you today"
+    alone = analyze_words(script(
+        "partner 0.0 I have been waiting for hours and nobody told me anything",
+        f"trainee 5.0 @240 {hurried}",
+    ), RULES_ONLY)
+    assert alone.metric("pace.wpm", 0).value > 200
+    assert not [f for f in alone.feedback if f.code == "fast_answer"]
+    # the same answer after 6 s of calm speech: now there is enough of the trainee to judge it
+    later = analyze_words(script(
+        "partner 0.0 I have been waiting for hours and nobody told me anything",
+        "trainee 5.0 @120 I hear you and I am sorry it has taken this long",
+        "partner 13.0 so what are you going to do about it then",
+        f"trainee 17.0 @240 {hurried}",
+    ), RULES_ONLY)
+    tips = [f for f in later.feedback if f.code == "fast_answer"]
+    assert len(tips) == 1 and tips[0].exchange == 1
 
 
 def test_a_fast_talker_is_not_told_on_every_exchange() -> None:
@@ -167,7 +188,7 @@ def test_pace_is_judged_on_a_stretch_of_continuous_speech() -> None:
 def test_every_exchange_item_keeps_its_evidence_on_the_samples() -> None:
     from pathlib import Path
 
-    from listening_coach.roleplay import load_words
+    from listening_coach.testing.roleplay import load_words
 
     samples = sorted(Path(__file__).parents[1].glob("audio_samples/*.words.json"))
     assert samples
@@ -178,3 +199,72 @@ def test_every_exchange_item_keeps_its_evidence_on_the_samples() -> None:
         for f in items:
             assert f.evidence and f.because, (path.name, f.code)  # quote and time, and a number
             assert f.evidence[0].start >= 0 and all(m.name for m in f.because)
+
+
+def test_praise_in_the_turn_that_escalated_gives_way_to_a_second_concern() -> None:
+    # one answer that cuts in, validates, then hides behind policy: the validation is
+    # undercut by the same breath, so the policy concern takes the second slot
+    words = script(
+        "partner 0.0 and now you will tell me there is some policy",  # 0-4.0 s
+        "trainee 2.8 @130 hold on. I can see why you are upset. I am afraid our policy is that it "
+        "takes seven days",
+    )
+    session = analyze_words(words, RULES_ONLY)
+    items = [f for f in session.feedback if f.exchange == 0]
+    shown = [f.code for f in items if not f.more]
+    assert shown == ["interrupted", "language_policy"]
+    assert "validation" in {f.code for f in items if f.more}  # kept, folded under "more"
+    # praise from a turn of its own (a backchannel) still comes before a second concern:
+    # test_budget_worst_concern_then_best_praise_rest_in_more
+
+
+def _answers(*answers: tuple[float, str]) -> tuple[Word, ...]:
+    """A partner line, then one answer per (words/min, text), 20 s apart."""
+    lines = []
+    for k, (wpm, text) in enumerate(answers):
+        lines += [f"partner {20.0 * k} I have been waiting for hours and nobody told me",
+                  f"trainee {20.0 * k + 5} @{wpm} {text}"]
+    return script(*lines)
+
+
+SHORT = "I can see you want this done and I will help you get it"  # 14 words, 14 syllables
+LONG = "unfortunately the maintenance department is completely overwhelmed and understaffed"
+
+
+def test_own_pace_is_compared_in_syllables_not_words() -> None:
+    # at the same 170 words/min, long words are said faster than short ones: the answer of
+    # long words is hurried against this trainee's usual short-word answers...
+    hurried = analyze_words(_answers(*[(170, SHORT)] * 4, (170, LONG)), RULES_ONLY)
+    tips = [f for f in hurried.feedback if f.code == "fast_answer"]
+    assert [f.exchange for f in tips] == [4] and "faster than your usual pace" in tips[0].message
+    # ...and short words at 190 words/min (1.12x the words/min) are not, against long-word answers
+    usual = analyze_words(_answers(*[(170, LONG)] * 4, (190, SHORT)), RULES_ONLY)
+    assert not [f for f in usual.feedback if f.code == "fast_answer"]
+
+
+def test_usual_pace_leaves_out_answers_that_cut_in() -> None:
+    # three calm answers at 150 words/min, three hurried cut-ins at 230: the usual pace is the
+    # calm one, so a 175 words/min answer is hurried (over all six its median would be 190)
+    lines = []
+    for k in range(3):
+        lines += [f"partner {20.0 * k} @150 and then they told me that I would have to wait all week",
+                  f"trainee {20.0 * k + 2.0} @230 {SHORT}",
+                  f"partner {60.0 + 20.0 * k} I have been waiting for hours and nobody told me",
+                  f"trainee {65.0 + 20.0 * k} @150 {SHORT}"]
+    lines += ["partner 130.0 I have been waiting for hours and nobody told me",
+              f"trainee 135.0 @175 {SHORT}"]
+    session = analyze_words(script(*lines), RULES_ONLY)
+    assert len([f for f in session.feedback if f.code == "interrupted"]) == 3
+    tips = [f for f in session.feedback if f.code == "fast_answer"]
+    assert session.exchanges[-1].index in {f.exchange for f in tips}
+
+
+def test_an_asr_repetition_loop_is_not_timed() -> None:
+    # Whisper's loop on one short sentence: 24 words "at 480 words/min", 5 of them distinct
+    loop = "we can't wait no " * 6
+    session = analyze_words(script(
+        "partner 0.0 I have been waiting for hours and nobody told me",
+        f"trainee 5.0 @480 {loop}",
+    ), RULES_ONLY)
+    assert session.metric("pace.wpm", 0).value > 400
+    assert not [f for f in session.feedback if f.code == "fast_answer"]

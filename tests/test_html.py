@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from coach_helpers import FAST_CONFIG, LINES, write_wav
 
-from listening_coach.html import miti_indicators, render_index, render_report
-from listening_coach.manifest import RecordingInfo
+from listening_coach.report.html import miti_indicators, render_index, render_report
+from listening_coach.types import RecordingInfo
 from listening_coach.pipeline import analyze_words
 from listening_coach.testing import script
 
@@ -196,8 +196,8 @@ def test_more_items_are_folded_under_more() -> None:
 
 
 def test_index_and_report_show_the_same_numbers(session) -> None:
-    from listening_coach.cohort import PROGRESS_METRICS, recording_row
-    from listening_coach.html import summary_tiles
+    from listening_coach.coach.cohort import PROGRESS_METRICS, recording_row
+    from listening_coach.report.html import summary_tiles
 
     row = recording_row(session, RecordingInfo(), "rec")
     page = render_index([{**row, "status": "done"}], [])
@@ -211,7 +211,7 @@ def test_index_and_report_show_the_same_numbers(session) -> None:
 def test_voice_is_drawn_as_one_level_per_turn() -> None:
     import numpy as np
 
-    from listening_coach.plots import pace_voice_svg, turn_levels
+    from listening_coach.report.plots import pace_voice_svg, turn_levels
     from listening_coach.types import VoiceFrames
 
     session = analyze_words(script("partner 0.0 one two three four five six",
@@ -222,7 +222,7 @@ def test_voice_is_drawn_as_one_level_per_turn() -> None:
     loud["trainee"][300:550] = -20.0 + np.random.default_rng(1).normal(0, 3, 250)
     pitch = {s: np.full(700, np.nan) for s in loud}
     voiced = replace(session, voice=VoiceFrames(hop, tuple(loud.items()), tuple(pitch.items())))
-    (start, end, level), = turn_levels(voiced, "trainee", "loudness")
-    assert start == voiced.turns[1].start and level == pytest.approx(-20.0, abs=1.0)
-    assert turn_levels(voiced, "partner", "loudness")[0][2] == pytest.approx(-30.0, abs=1.0)
+    (span, level), = turn_levels(voiced, "trainee", "loudness")
+    assert span == voiced.turns[1].span and level == pytest.approx(-20.0, abs=1.0)
+    assert turn_levels(voiced, "partner", "loudness")[0][1] == pytest.approx(-30.0, abs=1.0)
     assert "median per turn" in pace_voice_svg(voiced)

@@ -94,7 +94,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_import_graph_has_no_cycle() -> None:
     graph = import_graph()
-    assert len(graph) > 50 and "listening_coach.pipeline" in graph["listening_coach.corrections"]
+    assert len(graph) > 50 and "listening_coach.pipeline" in graph["listening_coach.coach.corrections"]
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or ())
 
@@ -111,3 +111,23 @@ def test_every_module_imports_in_a_fresh_interpreter() -> None:
     done = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# Outer layers may import inner ones, never the reverse (docs/architecture.md draws them).
+LAYERS = ("core", "report", "live", "coach", "testing", "evaluation", "front")
+
+
+def layer(module: str) -> str:
+    """The layer of a package module: its subpackage, the front end, or the flat core."""
+    parts = module.split(".")
+    if module == NAME or parts[1] in ("cli", "commands", "__main__"):
+        return "front"
+    return parts[1] if parts[1] in LAYERS else "core"
+
+
+def test_imports_point_down_the_layers() -> None:
+    graph = import_graph()
+    assert layer("listening_coach.live.session") == "live" and layer("listening_coach.turns") == "core"
+    upward = sorted(f"{a} ({layer(a)}) imports {b} ({layer(b)})" for a, targets in graph.items()
+                    for b in targets if LAYERS.index(layer(b)) > LAYERS.index(layer(a)))
+    assert not upward, "\n".join(upward)

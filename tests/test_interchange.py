@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import json
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 from coach_helpers import FAST_CONFIG, LINES, write_wav
 
-from listening_coach import interchange
+from listening_coach.report import interchange
 from listening_coach.cli import main
 from listening_coach.config import config_from_dict
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.errors import ConfigError
-from listening_coach.interchange import (
+from listening_coach.report.interchange import (
     read_rttm,
     read_segmentation,
     read_textgrid,
-    roles_for,
     to_rttm,
     to_srt,
     to_webvtt,
 )
+from listening_coach.attribute import roles_for
 from listening_coach.pipeline import analyze_words
-from listening_coach.report import to_dict
+from listening_coach.report.json import to_dict
 from listening_coach.testing import script
 from listening_coach.types import Word
 
@@ -187,13 +189,39 @@ def test_analysis_takes_speakers_from_the_segmentation(tmp_path: Path, monkeypat
                     "SPEAKER mono 1 2.60 2.00 <NA> <NA> B <NA> <NA>\n")
     words = tuple(w for w in script("x 0.0 I waited all day for this", "x 2.7 that sounds exhausting"))
     unattributed = tuple(Word(w.start, w.end, w.text) for w in words)
-    monkeypatch.setattr("listening_coach.interchange.transcribe",
+    monkeypatch.setattr("listening_coach.attribute.transcribe",
                         lambda samples, options=None, **kw: unattributed)
     session = interchange.analyze_with_segmentation(wav, rttm, FAST_CONFIG)
     speakers = [(w.text.strip(), w.speaker) for w in session.words]
     assert speakers[0] == ("I", "partner") and speakers[-1] == ("exhausting", "trainee")
     assert len(session.exchanges) == 1 and session.exchanges[0].response
     assert any("A=partner" in n for n in session.transcript.notes)
+    assert session.transcript.notes[0] == "speakers from mono.rttm"
+
+
+def test_segmentation_analysis_is_the_pipeline_with_word_snapping(tmp_path: Path, monkeypatch) -> None:
+    """The imported-segmentation path decodes in blocks and snaps words to the speech like every
+    other analysis (it used to load the whole file and keep Whisper's raw word ends)."""
+    sr = 16_000
+    t = np.arange(5 * sr) / sr
+    tone = 0.2 * np.sin(2 * np.pi * 220.0 * t) * ((t < 2.2) | ((t > 2.6) & (t < 4.6)))
+    wav = tmp_path / "gap.wav"
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sr)
+        out.writeframes((tone * 32767).astype("<i2").tobytes())
+    rttm = tmp_path / "gap.rttm"
+    rttm.write_text("SPEAKER gap 1 0.00 2.20 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER gap 1 2.60 2.00 <NA> <NA> B <NA> <NA>\n")
+    heard = (Word(0.2, 0.6, " I"), Word(0.7, 1.9, " waited"), Word(2.8, 3.4, " that"),
+             Word(3.5, 3.9, " sounds"), Word(4.2, 4.95, " exhausting"))
+    monkeypatch.setattr("listening_coach.attribute.transcribe",
+                        lambda samples, options=None, **kw: heard)
+    session = interchange.analyze_with_segmentation(wav, rttm, FAST_CONFIG)
+    last = session.words[-1]
+    assert last.text == " exhausting" and last.speaker == "trainee"
+    assert last.end <= 4.65  # clipped to the end of the speech at 4.6 s, not Whisper's 4.95 s
 
 
 def test_export_command(session, tmp_path: Path, capsys) -> None:
@@ -209,7 +237,7 @@ def test_export_command(session, tmp_path: Path, capsys) -> None:
 
 
 def test_segmentation_folder_is_matched_by_stem(tmp_path: Path) -> None:
-    from listening_coach.batch import plan_batch
+    from listening_coach.coach.batch import plan_batch
 
     write_wav(tmp_path / "in" / "a.wav", seconds=0.5)
     write_wav(tmp_path / "in" / "b.wav", seconds=0.5)

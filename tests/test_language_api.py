@@ -10,7 +10,7 @@ import pytest
 
 from listening_coach.language import label_exchanges, language_feedback, language_metrics
 from listening_coach.testing import script
-from listening_coach.types import Exchange, Turn
+from listening_coach.types import Exchange, Label, Turn
 
 RULES = {"use_model": False}
 
@@ -181,3 +181,23 @@ def test_reflection_ratio_praise_reads_naturally() -> None:
     praise = next(f for f in language_feedback(more, labels, language_metrics(more, labels, RULES),
                                                RULES) if f.code == "reflection_to_question_good")
     assert praise.message.startswith("4 reflections for 1 question: a 4.0:1 ratio")
+
+
+def test_acknowledgement_read_through_merged_asr_sentences() -> None:
+    # ASR often joins "I hear you." to the next sentence and drops the question mark; the model
+    # may then call the whole line a reflection. What follows decides whether it took the
+    # feeling in: a request for a document does not, an open question does.
+    exchanges = exchanges_of(
+        "partner 0.0 I am going to miss my sister's wedding and I am so upset.",
+        "trainee 5.0 I hear you can I take your booking reference please",
+        "partner 10.0 I am scared something has happened to my dad.",
+        "trainee 14.0 I hear you how long has he been gone",
+    )
+    labels = tuple(
+        Label(ex.response[0].start, ex.response[0].end, ex.response[0].text, "reflection",
+              confidence, subtype="simple", exchange=ex.index, source="model", fidelity=0.0)
+        for ex, confidence in zip(exchanges, (0.6, 0.45))
+    )
+    feedback = language_feedback(exchanges, labels, (), RULES)
+    assert [f.exchange for f in feedback if f.code == "missed_emotion"] == [0]
+    assert "good_simple_reflection" not in {f.code for f in feedback}  # a request, not a reflection

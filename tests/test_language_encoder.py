@@ -16,8 +16,8 @@ from listening_coach.language import label_exchanges, label_text
 from listening_coach.language.encoder import (
     BLEND_HEADS, DEFAULT_ENCODER, TOKENIZER_NAME, blend, load_encoder, read_encoder,
 )
-from listening_coach.language.model import load_model
-from listening_coach.language.training import Example, cross_validate
+from listening_coach.language.model import load_language_model
+from listening_coach.evaluation.language_training import Example, cross_validate
 from listening_coach.testing import script
 from listening_coach.types import Exchange, Turn
 
@@ -110,7 +110,7 @@ def test_labels_with_and_without_the_encoder() -> None:
     assert dict(blended.scores)["reflection"] != dict(linear.scores)["reflection"]
     assert dict(linear.scores)["reflection"] > 0.9  # so by default the encoder is skipped
     assert label_text(text, context).scores == linear.scores
-    model = load_model(None)
+    model = load_language_model(None)
     alone = model.predict([(text, context)])[0]
     assert dict(alone[3])["reflection"] == pytest.approx(dict(linear.scores)["reflection"])
 
@@ -169,7 +169,7 @@ def test_eval_language_encoder_flags(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_encoder_only_where_the_linear_model_is_unsure(encoder) -> None:  # type: ignore[no-untyped-def]
-    model = load_model(None)
+    model = load_language_model(None)
     alone = model.predict(PAIRS)
     never = model.predict(PAIRS, encoder=encoder, encoder_below=0.0)
     always = model.predict(PAIRS, encoder=encoder, encoder_below=1.0)

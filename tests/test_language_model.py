@@ -11,7 +11,7 @@ import pytest
 from listening_coach.cli import main
 from listening_coach.errors import ModelError
 from listening_coach.language import label_exchanges, label_text
-from listening_coach.language.model import DEFAULT_MODEL, load_model, read_model
+from listening_coach.language.model import DEFAULT_MODEL, load_language_model, read_model
 from listening_coach.testing import script
 from listening_coach.types import Exchange, Turn
 
@@ -55,7 +55,7 @@ def test_model_is_small_and_pickle_free() -> None:
 
 def test_missing_and_corrupt_model(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="make models"):
-        load_model(str(tmp_path / "nope.npz"))
+        load_language_model(str(tmp_path / "nope.npz"))
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip file at all")
     with pytest.raises(ModelError, match="corrupt.*make models"):
@@ -130,7 +130,7 @@ def test_eval_language_cross_validation(tmp_path: Path, capsys: pytest.CaptureFi
 
 @pytest.mark.shared_data
 def test_annomi_counts_match_the_data_readme(shared_data: Path) -> None:
-    from listening_coach.language.training import load_annomi
+    from listening_coach.evaluation.language_training import load_annomi
 
     examples = load_annomi(shared_data / "annomi" / "dev.csv")
     counts = {k: sum(ex.label == k for ex in examples)
@@ -152,7 +152,7 @@ def test_commands_are_never_reflections() -> None:
 @pytest.mark.shared_data
 def test_held_out_videos_beat_the_bag_of_words_baseline(shared_data: Path) -> None:
     """Train on 4/5 of the videos, test on the rest (one grouped fold, as in the model card)."""
-    from listening_coach.language.training import (
+    from listening_coach.evaluation.language_training import (
         evaluate, grouped_folds, load_annomi, predict_examples, train,
     )
 

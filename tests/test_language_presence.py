@@ -9,8 +9,8 @@ import pytest
 
 from listening_coach.cli import main
 from listening_coach.language.labelling import split_text
-from listening_coach.language.presence import found_behaviours, score_presence
-from listening_coach.language.training import Example, load_annomi
+from listening_coach.evaluation.language_presence import found_behaviours, score_presence
+from listening_coach.evaluation.language_training import Example, load_annomi
 
 COMPOUND = Example("So you're worried about your job. What worries you most?",
                    "I might lose my job.", "question", "v1",

@@ -361,7 +361,7 @@ CASES: list[Case] = [
     Case("export-folder", lambda d: [str(d), "--format", "vtt"], EXIT_ERROR,
          r"is a folder, not a session JSON", command="export"),
     Case("export-not-a-session", _bytes("s.json", b'{"a": 1}'), EXIT_ERROR,
-         r"^error: Session JSON has schema ''", command="export"),
+         r"^error: .*s\.json is not a session JSON: Session JSON has schema ''", command="export"),
     # config files
     *(Case(name, _config(content), EXIT_ERROR, f"^error: Config file .*coach\\.toml.*{message}")
       for name, (content, message) in BAD_TOML.items()),

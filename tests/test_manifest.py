@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from coach_helpers import FAST_CONFIG, write_wav
 
-from listening_coach.batch import plan_batch
+from listening_coach.coach.batch import plan_batch
 from listening_coach.errors import ConfigError
-from listening_coach.manifest import (
+from listening_coach.coach.manifest import (
     check_trainee_names,
     compile_pattern,
     info_from_pattern,

@@ -12,11 +12,11 @@ import pytest
 from rich.console import Console
 
 from listening_coach import cli
-from listening_coach.drill_report import (
+from listening_coach.live.drill_report import (
     cohort_rows, curve_chart, render_cohort, scenario_from_report, transcript,
 )
-from listening_coach.partner import DEFAULT_WEIGHTS, Answer, PartnerState, measure
-from listening_coach.scenario_file import load_scenario
+from listening_coach.live.partner import DEFAULT_WEIGHTS, Answer, PartnerState, measure
+from listening_coach.live.scenario_file import load_scenario
 from listening_coach.types import TRAINEE, Event, Label, Word
 
 LINE = "I have been a customer for ten years. Nobody in this store even listens to me."
@@ -150,8 +150,8 @@ def test_from_recording_replays_the_partner_lines_in_order(tmp_path: Path) -> No
 
 
 def test_device_messages_never_reach_the_panel(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    from listening_coach.devices import device_messages_to
-    from listening_coach.tui import DrillView
+    from listening_coach.live.devices import device_messages_to
+    from listening_coach.live.tui import DrillView
 
     out = io.StringIO()
     view = DrillView("x", console=Console(file=out, width=80))
@@ -166,8 +166,8 @@ def test_device_messages_never_reach_the_panel(tmp_path: Path, capfd: pytest.Cap
 
 
 def test_panel_shows_the_partners_state_and_what_moved_it() -> None:
-    from listening_coach.partner import Move, Step
-    from listening_coach.tui import DrillView
+    from listening_coach.live.partner import Move, Step
+    from listening_coach.live.tui import DrillView
 
     out = io.StringIO()
     view = DrillView("x", console=Console(file=out, width=120, color_system=None))
@@ -187,7 +187,7 @@ def test_voice_cache_renders_ahead_and_drops_stale_requests() -> None:
 
     import numpy as np
 
-    from listening_coach.partner_voice import VoiceCache
+    from listening_coach.live.partner_voice import VoiceCache
 
     gate, rendered = threading.Event(), []
 
@@ -220,8 +220,8 @@ def test_the_partner_sounds_angrier_when_agitated(engine: str) -> None:
 
     from conftest import require_tool
     from listening_coach.errors import MissingExtra
-    from listening_coach.partner_voice import PartnerVoice
-    from listening_coach.synth import measure_spans
+    from listening_coach.live.partner_voice import PartnerVoice
+    from listening_coach.live.synth import measure_spans
 
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
     try:
@@ -234,7 +234,7 @@ def test_the_partner_sounds_angrier_when_agitated(engine: str) -> None:
         samples = voice(text, band)
         spans = measure_spans(samples)
         f0 = librosa.yin(samples, fmin=60, fmax=400, sr=16_000)
-        heard[band] = (spans[-1][1] - spans[0][0], float(np.sqrt(np.mean(samples**2))),
+        heard[band] = (spans[-1].end - spans[0].start, float(np.sqrt(np.mean(samples**2))),
                        float(np.median(f0)))
     (calm_s, calm_rms, calm_f0), (angry_s, angry_rms, angry_f0) = heard["calm"], heard["angry"]
     assert angry_s < calm_s * 0.9 and angry_rms > calm_rms * 1.5 and angry_f0 > calm_f0 * 1.05

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from listening_coach.drill_report import scenario_from_report
+from listening_coach.live.drill_report import scenario_from_report
 from listening_coach.errors import ConfigError
-from listening_coach.manifest import read_manifest
+from listening_coach.coach.manifest import read_manifest
 from listening_coach.paths import readable_file
-from listening_coach.scenario import ScenarioError
-from listening_coach.scenario_file import load_scenario
+from listening_coach.live.scenario import ScenarioError
+from listening_coach.live.scenario_file import load_scenario
 
 
 @pytest.mark.timeout(20)  # before the fix each of these blocked for ever on open()

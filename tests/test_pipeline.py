@@ -115,10 +115,10 @@ def test_six_channels_need_a_channel_map(tmp_path: Path) -> None:
 
 def test_a_short_live_window_does_not_leak_into_later_transcriptions(shared_data: Path) -> None:
     """faster-whisper keeps the chunk_length of any earlier call on the shared model."""
-    from listening_coach.transcribe import load_model
+    from listening_coach.transcribe import load_whisper
 
     audio = load_audio(shared_data / "speech" / "jfk.flac")[0]
     before = transcribe(audio, RULES.transcribe)
-    segments, _ = load_model(RULES.transcribe).transcribe(audio[: 3 * SAMPLE_RATE], chunk_length=4)
+    segments, _ = load_whisper(RULES.transcribe).transcribe(audio[: 3 * SAMPLE_RATE], chunk_length=4)
     list(segments)
     assert transcribe(audio, RULES.transcribe) == before

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from listening_coach import piper_voice
+from listening_coach.live import piper_voice
 from listening_coach.errors import MissingExtra
-from listening_coach.synth import measure_spans
+from listening_coach.live.synth import measure_spans
 from tests.conftest import require_tool
 
 SENTENCE = "Have you thought about hurting yourself?"
@@ -43,7 +43,7 @@ def test_speech_is_audible_and_length_scale_stretches_it(voice: piper_voice.Voic
         audio, rate = voice.synthesize(SENTENCE, length_scale=scale)
         assert rate == 22050 and audio.dtype == np.float32 and np.max(np.abs(audio)) > 0.1
         spans = measure_spans(audio, sample_rate=rate)
-        durations.append(spans[-1][1] - spans[0][0])
+        durations.append(spans[-1].end - spans[0].start)
     assert 1.3 < durations[1] / durations[0] < 1.9
     quiet, _ = voice.synthesize(SENTENCE, volume=0.25)
     assert 0.02 < np.max(np.abs(quiet)) < 0.3
@@ -57,13 +57,13 @@ def test_the_same_seed_gives_the_same_audio(voice: piper_voice.Voice) -> None:
 
 @pytest.mark.slow
 def test_whisper_hears_the_sentence_back(voice: piper_voice.Voice) -> None:
-    from listening_coach.evaluation import align_errors, normalize_words
+    from listening_coach.evaluation.asr import align_errors, normalize_words
     from listening_coach.audio import SAMPLE_RATE
-    from listening_coach.synth import _resample
-    from listening_coach.transcribe import load_model
+    from listening_coach.live.synth import _resample
+    from listening_coach.transcribe import load_whisper
 
     audio, rate = voice.synthesize(SENTENCE)
-    segments, _ = load_model().transcribe(_resample(audio, rate, SAMPLE_RATE), language="en", beam_size=5)
+    segments, _ = load_whisper().transcribe(_resample(audio, rate, SAMPLE_RATE), language="en", beam_size=5)
     heard = normalize_words(" ".join(s.text for s in segments))
     reference = normalize_words(SENTENCE)
     assert sum(align_errors(reference, heard)) <= 1, heard

@@ -16,7 +16,7 @@ import pytest
 import soundfile
 
 from listening_coach.errors import OutputError
-from listening_coach.recorder import Recorder, repair_wav
+from listening_coach.live.recorder import Recorder, repair_wav
 from listening_coach.types import AudioChunk
 
 RATE = 16_000
@@ -38,7 +38,7 @@ def test_file_is_valid_after_every_block(tmp_path: Path) -> None:
 
 CHILD = """
 import sys, time, numpy as np
-from listening_coach.recorder import Recorder
+from listening_coach.live.recorder import Recorder
 rec = Recorder(sys.argv[1])
 t = np.arange(1600) / 16000
 k = 0

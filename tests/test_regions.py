@@ -10,7 +10,7 @@ import pytest
 
 from listening_coach.config import TranscribeOptions
 from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
-from listening_coach.speakers import runs
+from listening_coach.activity import runs
 from listening_coach.testing import silence, tone
 from listening_coach.types import UNCLEAR_TEXT, Word
 

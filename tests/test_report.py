@@ -10,7 +10,8 @@ import pytest
 from listening_coach.config import config_from_dict
 from listening_coach.errors import OutputError
 from listening_coach.pipeline import analyze_words
-from listening_coach.report import SCHEMA_VERSION, render_text, session_from_dict, to_dict, write_json
+from listening_coach.report.json import SCHEMA_VERSION, session_from_dict, to_dict, write_json
+from listening_coach.report.text import render_text
 from listening_coach.testing import script
 
 GOLDEN = Path(__file__).parent / "golden" / "scripted_session.json"

@@ -2,7 +2,7 @@
 
 Done-when of issue 2: on every sample, exchange count exact; every scripted overlap classified
 correctly (kind and who); trainee WPM within 10% of the truth; response latencies within 0.15 s.
-The truth files are measured from the rendered audio (``listening_coach.roleplay``); this test
+The truth files are measured from the rendered audio (``listening_coach.testing.roleplay``); this test
 reads the committed files, so it needs the Whisper model (the ``audio`` cases, slow) but not
 espeak-ng; the ``words`` cases run the same checks from the committed transcripts, fast.
 """
@@ -16,8 +16,8 @@ import pytest
 
 from listening_coach.config import DEFAULT_CONFIG
 from listening_coach.pipeline import analyze_words
-from listening_coach.roleplay import load_truth, load_words
-from listening_coach.sample_scripts import SAMPLES
+from listening_coach.testing.roleplay import load_truth, load_words
+from listening_coach.testing.sample_scripts import SAMPLES
 from listening_coach.types import Session
 from tests.conftest import ROOT
 

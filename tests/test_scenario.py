@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from listening_coach.errors import ConfigError
-from listening_coach.partner import DEFAULT_WEIGHTS
-from listening_coach.scenario import BANDS, ScenarioError
-from listening_coach.scenario_file import list_scenarios, load_scenario
+from listening_coach.live.partner import DEFAULT_WEIGHTS
+from listening_coach.live.scenario import BANDS, ScenarioError
+from listening_coach.live.scenario_file import list_scenarios, load_scenario
 
 FIELDS = {"angry_customer", "waiting_room", "school_parent", "distressed_caller",
           "tenant_heating", "security_desk"}  # retail, hospital, school, crisis, housing, security

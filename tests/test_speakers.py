@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from listening_coach.speakers import (
+from listening_coach.activity import (
     activity_spans,
     cancel_bleed,
     channels_identical,
@@ -94,7 +94,7 @@ def test_identical_channels_are_detected() -> None:
 
 def test_after_cancellation_the_raw_bleed_gain_keeps_residue_out() -> None:
     from listening_coach.audio import frame_db
-    from listening_coach.speakers import bleed_gain_db
+    from listening_coach.activity import bleed_gain_db
 
     mix, _ = two_person(20.0, delay_ms=2.0)
     gain = bleed_gain_db(frame_db(mix, frame_s=0.02))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG
-from listening_coach.evaluation import (
+from listening_coach.evaluation.asr import (
     AsrReport,
     align_errors,
     evaluate_asr,

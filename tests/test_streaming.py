@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG, Config
-from listening_coach.echo import EchoGate
-from listening_coach.live_speech import SileroStream
-from listening_coach.streaming import Cue, LiveSession
-from listening_coach.synth import partner_words
-from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Word
+from listening_coach.live.echo import EchoGate
+from listening_coach.live.speech import SileroStream
+from listening_coach.live.session import Cue, LiveSession
+from listening_coach.live.synth import partner_words
+from listening_coach.types import PARTNER, TRAINEE, AudioChunk, Feedback, Session, Span, Word
 
 from conftest import require_tool
 
@@ -26,7 +26,7 @@ CONFIG = replace(DEFAULT_CONFIG, language=replace(DEFAULT_CONFIG.language, use_m
 @pytest.fixture(scope="session")
 def speech() -> dict[str, np.ndarray]:
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
-    from listening_coach.synth import synthesize
+    from listening_coach.live.synth import synthesize
 
     return {
         "reflect": synthesize("It sounds like you have been waiting a long time.",
@@ -111,7 +111,7 @@ def test_streaming_vad_matches_the_batch_model(speech: dict[str, np.ndarray]) ->
 
 
 def test_turns_are_transcribed_and_cued_once_each(speech: dict[str, np.ndarray]) -> None:
-    from listening_coach.synth import measure_spans
+    from listening_coach.live.synth import measure_spans
 
     events: list[tuple[str, object]] = []
     fake = FakeTranscriber()
@@ -123,8 +123,8 @@ def test_turns_are_transcribed_and_cued_once_each(speech: dict[str, np.ndarray])
                    (first_end + 2.0, speech["ask"]))
     spans = measure_spans(signal)
     # partner lines known from the scenario, before each trainee turn
-    live.add_words(partner_words("you never listen", [(0.0, 0.4)], 0.0))
-    live.add_words(partner_words("nobody does", [(0.0, 0.4)], first_end + 1.0))
+    live.add_words(partner_words("you never listen", [Span(0.0, 0.4)], 0.0))
+    live.add_words(partner_words("nobody does", [Span(0.0, 0.4)], first_end + 1.0))
     words = run(live, signal)
     assert words and all(w.speaker == TRAINEE for w in words)
     live_calls = [c for c in fake.calls if not c[3]]
@@ -245,7 +245,7 @@ def test_cue_prefers_a_concern_over_praise() -> None:
 
     live = LiveSession(CONFIG, transcriber=FakeTranscriber(), analyze=analyze,
                        hook=lambda s, a: shown.append(a) if s == "live.cue" else None)
-    live.add_words(partner_words("you never listen", [(0.0, 0.4)], 0.0))
+    live.add_words(partner_words("you never listen", [Span(0.0, 0.4)], 0.0))
     live.pieces.append(live.pieces[0] if live.pieces else _piece())
     live._cue(1.5)
     assert shown and shown[0].feedback.level == "concern"  # type: ignore[attr-defined]
@@ -262,21 +262,21 @@ def test_cue_never_shows_an_item_beyond_the_report_budget() -> None:
 
     live = LiveSession(CONFIG, transcriber=FakeTranscriber(), analyze=analyze,
                        hook=lambda s, a: shown.append(a) if s == "live.cue" else None)
-    live.add_words(partner_words("you never listen", [(0.0, 0.4)], 0.0))
+    live.add_words(partner_words("you never listen", [Span(0.0, 0.4)], 0.0))
     live.pieces.append(live.pieces[0] if live.pieces else _piece())
     live._cue(1.5)
     assert len(shown) == 1 and shown[0].feedback.message == "shown"  # type: ignore[attr-defined]
 
 
 def _piece():  # type: ignore[no-untyped-def]
-    from listening_coach.streaming import Piece
+    from listening_coach.live.session import Piece
 
     return Piece(TRAINEE, 1.0, 1.5, np.zeros(10, np.float32), 1.0,
                  words=(Word(1.0, 1.5, " okay", TRAINEE),))
 
 
 def test_backchannel_while_partner_talks_gets_no_cue(speech: dict[str, np.ndarray]) -> None:
-    from listening_coach.synth import synthesize
+    from listening_coach.live.synth import synthesize
 
     yeah = synthesize("Yeah.", voice="en-gb+f3", speed_wpm=110)
     prompt = speech["prompt"]

@@ -9,10 +9,10 @@ import pytest
 from rich.console import Console
 
 from listening_coach import cli
-from listening_coach.drill import DrillResult
-from listening_coach.streaming import Cue
+from listening_coach.live.drill import DrillResult
+from listening_coach.live.session import Cue
 from listening_coach.testing import script
-from listening_coach.tui import DrillView, render_summary
+from listening_coach.live.tui import DrillView, render_summary
 from listening_coach.types import TRAINEE, Feedback
 
 
@@ -88,7 +88,8 @@ def test_drill_command_without_any_input_device(
 ) -> None:
     from types import SimpleNamespace
 
-    from listening_coach import capture, live_speech
+    from listening_coach.live import capture
+    from listening_coach.live import speech as live_speech
 
     class PortAudioError(Exception):
         pass

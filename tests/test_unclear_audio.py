@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG
-from listening_coach.pipeline import _speech_notes, analyze
+from listening_coach.attribute import speech_notes
+from listening_coach.pipeline import analyze
 from listening_coach.testing import syllable_train
 from listening_coach.types import PARTNER, TRAINEE
 
@@ -25,13 +26,13 @@ CONFIG = dataclasses.replace(
 
 def test_channel_notes_say_how_much_speech_had_no_words() -> None:
     speech = {TRAINEE: [40.0, 1.0, 90.0], PARTNER: [30.0, 9.0, 40.0], "third": [0.0, 0.0, 0.0]}
-    notes = _speech_notes("x.wav", [TRAINEE, PARTNER, "third"], speech)
+    notes = speech_notes("x.wav", [TRAINEE, PARTNER, "third"], speech)
     assert notes == [
         "partner: 9.0 s of 30.0 s of speech without intelligible words (shown as unclear speech)",
         "no speech found for third",
     ]
     speech[PARTNER] = [30.0, 29.0, 0.0]
-    notes = _speech_notes("x.wav", [TRAINEE, PARTNER], speech)
+    notes = speech_notes("x.wav", [TRAINEE, PARTNER], speech)
     assert notes == ["partner: Whisper found no words in 29.0 s of speech; analysed on timing alone"]
 
 
@@ -40,8 +41,8 @@ def test_a_channel_whisper_cannot_read_is_analysed_on_timing_alone(tmp_path: Pat
     require_tool("espeak-ng", "apt install espeak-ng")
     import soundfile as sf
 
-    from listening_coach.roleplay import render
-    from listening_coach.sample_scripts import SAMPLES
+    from listening_coach.testing.roleplay import render
+    from listening_coach.testing.sample_scripts import SAMPLES
 
     rendered = render(dataclasses.replace(SAMPLES["waiting_room"], bleed_db=90.0))
     x = rendered.samples.copy()
@@ -71,8 +72,8 @@ def test_a_hard_rendered_role_play_keeps_its_turns(tmp_path: Path) -> None:
     require_tool("espeak-ng", "apt-get install -y espeak-ng")
     import soundfile as sf
 
-    from listening_coach.accuracy import score_session
-    from listening_coach.bench_scripts import render_bench
+    from listening_coach.evaluation.accuracy import score_session
+    from listening_coach.evaluation.bench_scripts import render_bench
 
     rendered = render_bench(4)
     path = tmp_path / "bench04.flac"

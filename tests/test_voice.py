@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from listening_coach.config import DEFAULT_CONFIG, VoiceOptions
+from listening_coach.metrics.effect import partner_changes
 from listening_coach.metrics.voice import voice_metrics
 from listening_coach.testing import script, silence, syllable_train
 from listening_coach.turns import group_turns, pair_exchanges
-from listening_coach.voice import merge_voice, voice_frames
+from listening_coach.prosody import merge_voice, voice_frames
 
 
 def test_pitch_is_found_only_where_the_speaker_talks() -> None:
@@ -44,9 +45,10 @@ def test_voice_metrics_compare_trainee_with_partner_and_follow_the_partner() -> 
     partner_pitch[600:920], partner_loud[600:920] = 150.0, -24.0  # calmer after the reflection
     voice = merge_voice(0.01, {"trainee": [(trainee_loud, trainee_pitch)],
                                "partner": [(partner_loud, partner_pitch)]})
-    metrics = {(m.name, m.exchange): m.value for m in voice_metrics(exchanges, voice, DEFAULT_CONFIG)}
+    measured = voice_metrics(exchanges, voice, DEFAULT_CONFIG.voice)
+    metrics = {(m.name, m.exchange): m.value for m in measured + partner_changes(exchanges, measured)}
     assert metrics[("voice.loudness_vs_partner_db", 0)] == pytest.approx(-6.0, abs=0.1)
     assert metrics[("voice.pitch_vs_partner_st", 0)] == pytest.approx(-12.0, abs=0.1)
     assert metrics[("effect.partner_loudness_change_db", 0)] == pytest.approx(-4.0, abs=0.1)
     assert metrics[("effect.partner_pitch_change_st", 0)] == pytest.approx(12 * np.log2(150 / 200), abs=0.05)
-    assert voice_metrics(exchanges, None, DEFAULT_CONFIG) == ()
+    assert voice_metrics(exchanges, None, DEFAULT_CONFIG.voice) == ()

@@ -105,7 +105,7 @@ class _Progress:
         self.task: Any = None
 
     def __call__(self, step: str, artifact: object) -> None:
-        from listening_coach.batch import BatchPlan, BatchProgress
+        from listening_coach.coach.batch import BatchPlan, BatchProgress
 
         if step == "batch.start" and isinstance(artifact, BatchPlan):
             for note in artifact.notes:
@@ -137,7 +137,7 @@ class _Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.batch import run_batch
+    from listening_coach.coach.batch import run_batch
 
     config = build_config(args)
     if args.jobs < 0:
@@ -172,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
 def _print_summary(json_path: Path) -> None:
     import json
 
-    from listening_coach.report import render_text, session_from_dict
+    from listening_coach.report.json import session_from_dict
+    from listening_coach.report.text import render_text
 
     session = session_from_dict(json.loads(json_path.read_text(encoding="utf-8")))
     print(render_text(session))

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from listening_coach.devices import list_devices
+from listening_coach.live.devices import list_devices
 
 
 def register(subparsers: Any) -> None:

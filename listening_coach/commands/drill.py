@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from listening_coach.config import Config, load_config
 from listening_coach.errors import ConfigError
+
+if TYPE_CHECKING:
+    from listening_coach.live.scenario import Scenario
 
 DEVICE_ERRORS = ("device_error", "output_error")
 
@@ -78,51 +81,26 @@ def parse_channels(value: str | None, scripted: bool) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.scenario_file import list_scenarios, load_scenario
-
     if args.list:
-        for name in list_scenarios():
-            s = load_scenario(name)
-            print(f"{name:<20} {s.difficulty:<7} {s.title}")
+        _list_scenarios()
         return 0
     if args.cohort:
-        from listening_coach.drill_report import cohort_rows, render_cohort
-
-        rows = cohort_rows(args.cohort)
-        if not rows:
-            raise ConfigError(f"No drill session files in {args.cohort}: pass the --out folder "
-                              "of 'listening-coach drill --scenario ...'")
-        print(render_cohort(rows))
+        _print_cohort(args.cohort)
         return 0
     config = build_config(args)
-    if args.scenario and args.from_recording:
-        raise ConfigError("--scenario and --from-recording exclude each other: pick one")
-    scenario = load_scenario(args.scenario) if args.scenario else None
-    if args.from_recording:
-        from pathlib import Path
-
-        from listening_coach.drill_report import scenario_from_report
-        from listening_coach.atomic import atomic_write_text
-
-        scenario, toml = scenario_from_report(args.from_recording)
-        saved = atomic_write_text(Path(args.out) / f"{scenario.name}.toml", toml)
-        print(f"Replaying {len(scenario.lines)} partner lines; the scenario is saved as {saved} "
-              "(edit it and pass it to --scenario)")
+    scenario = _choose_scenario(args)
     channels = parse_channels(args.channels, scripted=scenario is not None)
-    device = int(args.device) if args.device and args.device.isdigit() else args.device
-    out_device = args.output_device
-    if out_device and out_device.isdigit():
-        out_device = int(out_device)
+    device, out_device = _device(args.device), _device(args.output_device)
 
     from rich.console import Console
 
-    from listening_coach.capture import Capture
-    from listening_coach.devices import device_messages_to
-    from listening_coach.drill import Drill
-    from listening_coach.live_speech import WhisperTranscriber
-    from listening_coach.partner_voice import PartnerVoice
-    from listening_coach.playback import Player
-    from listening_coach.tui import DrillView, render_summary
+    from listening_coach.live.capture import Capture
+    from listening_coach.live.devices import device_messages_to
+    from listening_coach.live.drill import Drill
+    from listening_coach.live.speech import WhisperTranscriber
+    from listening_coach.live.partner_voice import PartnerVoice
+    from listening_coach.live.playback import Player
+    from listening_coach.live.tui import DrillView, render_summary
 
     console = Console()
     source = Capture(device=device, channels=len(channels), block_s=config.live.block_s,
@@ -147,3 +125,46 @@ def run(args: argparse.Namespace) -> int:
     if messages.lines:
         console.print(f"[dim]{messages.lines} device message(s) (e.g. ALSA underruns) in {log_file}[/]")
     return 1 if result.stopped_by in DEVICE_ERRORS else 0
+
+
+def _list_scenarios() -> None:
+    from listening_coach.live.scenario_file import list_scenarios, load_scenario
+
+    for name in list_scenarios():
+        s = load_scenario(name)
+        print(f"{name:<20} {s.difficulty:<7} {s.title}")
+
+
+def _print_cohort(folder: str) -> None:
+    from listening_coach.live.drill_report import cohort_rows, render_cohort
+
+    rows = cohort_rows(folder)
+    if not rows:
+        raise ConfigError(f"No drill session files in {folder}: pass the --out folder "
+                          "of 'listening-coach drill --scenario ...'")
+    print(render_cohort(rows))
+
+
+def _choose_scenario(args: argparse.Namespace) -> Scenario | None:
+    """The scripted partner's scenario (--scenario, or replayed --from-recording); None live."""
+    from listening_coach.live.scenario_file import load_scenario
+
+    if args.scenario and args.from_recording:
+        raise ConfigError("--scenario and --from-recording exclude each other: pick one")
+    if not args.from_recording:
+        return load_scenario(args.scenario) if args.scenario else None
+    from pathlib import Path
+
+    from listening_coach.live.drill_report import scenario_from_report
+    from listening_coach.report.atomic import atomic_write_text
+
+    scenario, toml = scenario_from_report(args.from_recording)
+    saved = atomic_write_text(Path(args.out) / f"{scenario.name}.toml", toml)
+    print(f"Replaying {len(scenario.lines)} partner lines; the scenario is saved as {saved} "
+          "(edit it and pass it to --scenario)")
+    return scenario
+
+
+def _device(value: str | None) -> int | str | None:
+    """A device given by number or by name."""
+    return int(value) if value and value.isdigit() else value

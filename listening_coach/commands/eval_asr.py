@@ -3,7 +3,7 @@
 Runs the full pipeline on every audio file in DIR that has a reference transcript next to it
 (``NAME.txt``, ``NAME.segments.tsv``, or ``NAME.left.txt`` + ``NAME.right.txt`` for one speaker
 per channel) and prints a per-clip table and the overall WER. Normalisation rules:
-:func:`listening_coach.evaluation.normalize_words`. Exit code 3 when some clips could not be
+:func:`listening_coach.evaluation.asr.normalize_words`. Exit code 3 when some clips could not be
 read (listed as ``failed:``), 1 when the folder holds no clip with a reference.
 """
 
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.evaluation import evaluate_asr, render_table
+    from listening_coach.evaluation.asr import evaluate_asr, render_table
 
     config = load_config(args.config)
     if args.model:

@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.agreement import evaluate_folder, render_agreement
+    from listening_coach.coach.agreement import evaluate_folder, render_agreement
 
     results, files = evaluate_folder(args.folder)
     if args.json:

@@ -13,7 +13,7 @@ import dataclasses
 import sys
 
 from listening_coach.config import load_config
-from listening_coach.diarization.eval import (
+from listening_coach.evaluation.diarization import (
     ClipScore,
     OnsetResult,
     evaluate_directory,

@@ -10,7 +10,7 @@ video on both sides); ``--encoder-folds DIR`` blends in the fold encoders that
 look like). Prints macro-F1, per-class precision/recall/F1, the confusion matrix, and the
 subtype scores (simple/complex, open/closed) where the file codes them. ``--presence`` also
 scores the run-time path, one label per sentence, against AnnoMI-full's marks of every
-behaviour present in a turn (``listening_coach.language.presence``).
+behaviour present in a turn (``listening_coach.evaluation.language_presence``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from listening_coach.errors import ModelError, OutputError
 
 if TYPE_CHECKING:
     from listening_coach.language.encoder import Encoder
-    from listening_coach.language.training import Example, FoldModel
+    from listening_coach.evaluation.language_training import Example, FoldModel
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def render(result: dict[str, Any], title: str) -> str:
-    """Format :func:`listening_coach.language.training.evaluate` output as text."""
+    """Format :func:`listening_coach.evaluation.language_training.evaluate` output as text."""
     lines = [title]
     names = {"main": "main behaviour", "reflection": "reflection simple/complex",
              "question": "question open/closed", "input": "therapist input subtype"}
@@ -83,7 +83,7 @@ def render(result: dict[str, Any], title: str) -> str:
 
 
 def render_presence(result: dict[str, dict[str, Any]]) -> str:
-    """Format :func:`listening_coach.language.presence.score_presence` output as text."""
+    """Format :func:`listening_coach.evaluation.language_presence.score_presence` output as text."""
     first = next(iter(result["sentences"].values()))
     lines = ["", f"behaviours present in a turn (coder's *_exists marks, n={first['n']}):",
              f"  {'behaviour':<16}{'labelled per':<14}{'precision':>10}{'recall':>8}{'F1':>8}"
@@ -99,7 +99,7 @@ def render_presence(result: dict[str, dict[str, Any]]) -> str:
 def _presence(args: argparse.Namespace, examples: list[Example], below: float,
               trained: list[FoldModel]) -> dict[str, dict[str, Any]]:
     """Presence scores: the shipped model, or with ``--cv`` the models of each fold."""
-    from listening_coach.language.presence import found_behaviours, score_presence
+    from listening_coach.evaluation.language_presence import found_behaviours, score_presence
 
     options = {"model_path": args.model, "encoder_path": args.encoder,
                "use_encoder": not args.no_encoder, "encoder_below": below}
@@ -128,8 +128,8 @@ def _fold_encoders(folder: str) -> list[Encoder]:
 def run(args: argparse.Namespace) -> int:
     from listening_coach.config import LanguageOptions
     from listening_coach.language.encoder import load_encoder
-    from listening_coach.language.model import load_model
-    from listening_coach.language.training import (
+    from listening_coach.language.model import load_language_model
+    from listening_coach.evaluation.language_training import (
         cross_validate, evaluate, fold_models, load_annomi, predict_examples,
     )
 
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
                   if encoders else ", linear model")
     else:
         encoder = None if args.no_encoder else load_encoder(args.encoder)
-        predictions = predict_examples(load_model(args.model), examples,
+        predictions = predict_examples(load_language_model(args.model), examples,
                                        asr_style=args.asr_style, encoder=encoder,
                                        encoder_below=below)
         title = f"model {args.model or 'shipped'}"

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from listening_coach.errors import ConfigError
+from listening_coach.errors import ConfigError, OutputError
 
 FORMATS = ("vtt", "srt", "rttm")
 
@@ -27,10 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from listening_coach.interchange import to_rttm, to_srt, to_webvtt
-    from listening_coach.atomic import atomic_write_text
+    from listening_coach.report.interchange import to_rttm, to_srt, to_webvtt
+    from listening_coach.report.atomic import atomic_write_text
     from listening_coach.paths import readable_file
-    from listening_coach.report import session_from_dict
+    from listening_coach.report.json import session_from_dict
 
     writers = {"vtt": to_webvtt, "srt": to_srt, "rttm": to_rttm}
     for name in args.inputs:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             session = session_from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise ConfigError(f"{path} does not exist") from None
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, OutputError, ValueError, KeyError, TypeError) as e:
             raise ConfigError(f"{path} is not a session JSON: {e}") from None
         text = writers[args.format](session)
         if args.out == "-":

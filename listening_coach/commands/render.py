@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from listening_coach.errors import CoachError, ConfigError
+from listening_coach.errors import CoachError, ConfigError, OutputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,11 +33,12 @@ def render_one(json_path: Path, args: argparse.Namespace) -> Path:
     """Render one JSON into HTML; returns the HTML path."""
     import dataclasses
 
-    from listening_coach.corrections import apply_corrections, describe, find_corrections
-    from listening_coach.html import write_report
-    from listening_coach.manifest import RecordingInfo, parse_channels, parse_date
-    from listening_coach.atomic import atomic_write_text
-    from listening_coach.report import session_from_dict, to_dict
+    from listening_coach.coach.corrections import apply_corrections, describe, find_corrections
+    from listening_coach.report.html import write_report
+    from listening_coach.coach.manifest import parse_channels, parse_date
+    from listening_coach.types import RecordingInfo
+    from listening_coach.report.atomic import atomic_write_text
+    from listening_coach.report.json import session_from_dict, to_dict
 
     try:
         data = json.loads(json_path.read_text(encoding="utf-8"))
@@ -49,7 +50,7 @@ def render_one(json_path: Path, args: argparse.Namespace) -> Path:
         raise ConfigError(f"{json_path} is not a session JSON written by listening-coach")
     try:
         session = session_from_dict(data)
-    except (KeyError, TypeError, ValueError, IndexError) as e:
+    except (OutputError, KeyError, TypeError, ValueError, IndexError) as e:
         raise ConfigError(f"{json_path} is not a complete session JSON ({type(e).__name__}: "
                           f"{e}); re-run the analysis to rebuild it") from None
     stem = json_path.name[: -len(".json")] if json_path.name.endswith(".json") else json_path.stem

@@ -24,7 +24,7 @@ import numpy as np
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import TurnOptions
 from listening_coach.diarization.types import Diarization, SpeakerSegment
-from listening_coach.types import Word
+from listening_coach.types import Span, Word
 
 MAX_GAP_S = 1.0  # a word this far from every segment keeps no speaker
 FLOOR_S = 3.0  # who talks most within this of a word holds the floor there
@@ -56,9 +56,8 @@ def _vocabulary(lexicon: Sequence[str] | None) -> set[str]:
 
 def _talk_near(segs: Sequence[SpeakerSegment], speaker: str, t: float) -> float:
     """Seconds ``speaker`` talks within FLOOR_S of ``t`` (who holds the floor there)."""
-    return sum(
-        max(0.0, min(s.end, t + FLOOR_S) - max(s.start, t - FLOOR_S)) for s in segs if s.speaker == speaker
-    )
+    near = Span(t - FLOOR_S, t + FLOOR_S)
+    return sum(s.span.overlap(near) for s in segs if s.speaker == speaker)
 
 
 def assign_speakers_from_segments(
@@ -97,26 +96,7 @@ def assign_speakers_from_segments(
         a, b = w.start, max(w.end, w.start + 1e-3)
         cover = np.clip(np.minimum(ends, b) - np.maximum(starts, a), 0.0, None)
         if cover.max() > 0:
-            per: dict[str, float] = {}
-            best: dict[str, SpeakerSegment] = {}
-            for i in np.flatnonzero(cover > 0):
-                s = segs[i]
-                per[s.speaker] = per.get(s.speaker, 0.0) + cover[i]
-                if s.speaker not in best or s.duration < best[s.speaker].duration:
-                    best[s.speaker] = s
-            top = max(per.values())
-            tied = [k for k in per if per[k] >= 0.8 * top]
-            who = max(per, key=lambda k: per[k])
-            if len(tied) > 1:
-                mid = (a + b) / 2
-                floor = {k: _talk_near(segs, k, mid) for k in tied}
-                pick = min if w.bare in vocabulary else max
-                who = pick(tied, key=lambda k: floor[k])
-            share = min(per[who] / (b - a), 1.0)
-            conf = (0.5 + 0.5 * share) * best[who].confidence
-            if len(per) > 1:
-                conf *= per[who] / sum(per.values())
-            out.append(dataclasses.replace(w, speaker=who, speaker_confidence=round(float(conf), 3)))
+            out.append(_covered(w, segs, cover, vocabulary))
             continue
         gaps = np.maximum(starts - b, a - ends)
         nearest = int(np.argmin(gaps))
@@ -130,6 +110,34 @@ def assign_speakers_from_segments(
         else:
             out.append(dataclasses.replace(w, speaker=None, speaker_confidence=0.0))
     return tuple(out)
+
+
+def _covered(
+    w: Word, segs: tuple[SpeakerSegment, ...], cover: np.ndarray, vocabulary: set[str]
+) -> Word:
+    """A word that segments cover (``cover``: seconds of it under each segment): the speaker
+    covering clearly most of it, or in a tie the listener (backchannel) or the floor holder."""
+    a, b = w.start, max(w.end, w.start + 1e-3)
+    per: dict[str, float] = {}
+    best: dict[str, SpeakerSegment] = {}
+    for i in np.flatnonzero(cover > 0):
+        s = segs[i]
+        per[s.speaker] = per.get(s.speaker, 0.0) + cover[i]
+        if s.speaker not in best or s.duration < best[s.speaker].duration:
+            best[s.speaker] = s
+    top = max(per.values())
+    tied = [k for k in per if per[k] >= 0.8 * top]
+    who = max(per, key=lambda k: per[k])
+    if len(tied) > 1:
+        mid = (a + b) / 2
+        floor = {k: _talk_near(segs, k, mid) for k in tied}
+        pick = min if w.bare in vocabulary else max
+        who = pick(tied, key=lambda k: floor[k])
+    share = min(per[who] / (b - a), 1.0)
+    conf = (0.5 + 0.5 * share) * best[who].confidence
+    if len(per) > 1:
+        conf *= per[who] / sum(per.values())
+    return dataclasses.replace(w, speaker=who, speaker_confidence=round(float(conf), 3))
 
 
 def refine_words(

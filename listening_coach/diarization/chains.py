@@ -93,12 +93,15 @@ def _norm(x: np.ndarray) -> np.ndarray:
 
 
 def _fold(
-    small: list[int], unheard: set[int], masked: np.ndarray, dist: np.ndarray, threshold: float
+    solo_s: np.ndarray, min_speaker_s: float, masked: np.ndarray, dist: np.ndarray, threshold: float
 ) -> tuple[int, int] | None:
-    """A small cluster to fold: into its nearest allowed cluster; or, when it was only ever
-    heard together with the others, into its nearest cluster at all if that is under
-    ``threshold`` or it never speaks alone (``unheard``: one voice the model split in two at a
-    join, which no embedding can confirm). None: nothing to fold."""
+    """A small cluster (under ``min_speaker_s`` of solo speech) to fold: into its nearest
+    allowed cluster; or, when it was only ever heard together with the others, into its
+    nearest cluster at all if that is under ``threshold`` or it never speaks alone
+    (``unheard``: one voice the model split in two at a join, which no embedding can
+    confirm). None: nothing to fold."""
+    small = [n for n, s in enumerate(solo_s) if s < min_speaker_s]
+    unheard = {n for n, s in enumerate(solo_s) if s < MIN_ALONE_S}
     for n in small:
         if np.isfinite(masked[n].min()):
             return n, int(np.argmin(masked[n]))
@@ -127,20 +130,7 @@ def cluster_chains(
     """
     k = chains.count
     dim = embeddings.shape[-1]
-    sums = np.zeros((k, dim), dtype=np.float64)
-    weight = np.zeros(k)
-    together = np.zeros((k, k), dtype=bool)
-    for w in range(len(chains.chain)):
-        ids = [int(c) for c in chains.chain[w] if c >= 0]
-        for kk, c in enumerate(chains.chain[w]):
-            if c >= 0:
-                wt = max(float(clean_s[w, kk]), 0.05)
-                sums[c] += wt * embeddings[w, kk]
-                weight[c] += float(clean_s[w, kk])
-        for i in ids:
-            for j in ids:
-                if i != j:
-                    together[i, j] = True
+    sums, weight, together = _chain_stats(chains, embeddings, clean_s)
     alive = np.ones(k, dtype=bool)
     members = {i: [i] for i in range(k)}
     centroids = _norm(sums)
@@ -156,8 +146,6 @@ def cluster_chains(
         masked = np.where(together[np.ix_(live, live)], np.inf, sub)
         i, j = (int(x) for x in np.unravel_index(int(np.argmin(masked)), masked.shape))
         best = masked[i, j]
-        small = [n for n, key in enumerate(live) if weight[key] < min_speaker_s]
-        unheard = {n for n, key in enumerate(live) if weight[key] < MIN_ALONE_S}
         if best < threshold:
             last_merge = float(best)
         else:
@@ -165,32 +153,68 @@ def cluster_chains(
             if len(live) > limit:
                 if not np.isfinite(best):
                     i, j = (int(x) for x in np.unravel_index(int(np.argmin(sub)), sub.shape))
-            elif not num_speakers and (pick := _fold(small, unheard, masked, sub, threshold)):
+            elif not num_speakers and (pick := _fold(weight[live], min_speaker_s, masked, sub, threshold)):
                 i, j = pick
             else:
                 refused.append(float(best))
                 break
         a, b = int(live[i]), int(live[j])
-        sums[a] += sums[b]
-        weight[a] += weight[b]
-        together[a] |= together[b]
-        together[:, a] |= together[:, b]
+        _merge(a, b, sums, weight, together, centroids, dist)
         members[a] += members.pop(b)
         alive[b] = False
-        centroids[a] = _norm(sums[a])
-        dist[a] = dist[:, a] = 1.0 - centroids @ centroids[a]
-        dist[a, a] = np.inf
     estimated = estimated or int(alive.sum())
     keys = sorted(members, key=lambda key: min(members[key]))
     labels = np.zeros(k, dtype=np.int64)
     for n, key in enumerate(keys):
         labels[members[key]] = n
     out = centroids[keys].astype(np.float32) if keys else np.zeros((0, dim), dtype=np.float32)
-    if num_speakers:
-        confidence = 1.0
-    elif refused and np.isfinite(refused[0]):
-        margin = min(refused[0] - threshold, threshold - last_merge)
-        confidence = float(np.clip(margin / (0.5 * threshold), 0, 1))
-    else:  # stopped by the same-window constraint: the model heard these voices together
-        confidence = 0.9 if len(keys) > 1 else 0.5
+    confidence = 1.0 if num_speakers else _count_confidence(refused, threshold, last_merge, len(keys))
     return ChainClusters(labels, out, confidence, estimated, np.array([weight[key] for key in keys]))
+
+
+def _chain_stats(
+    chains: Chains, embeddings: np.ndarray, clean_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per chain: embeddings summed weighted by solo seconds, solo seconds, and which chains
+    were heard in the same window (cannot-link)."""
+    k = chains.count
+    sums = np.zeros((k, embeddings.shape[-1]), dtype=np.float64)
+    weight = np.zeros(k)
+    together = np.zeros((k, k), dtype=bool)
+    for w in range(len(chains.chain)):
+        ids = [int(c) for c in chains.chain[w] if c >= 0]
+        for kk, c in enumerate(chains.chain[w]):
+            if c >= 0:
+                wt = max(float(clean_s[w, kk]), 0.05)
+                sums[c] += wt * embeddings[w, kk]
+                weight[c] += float(clean_s[w, kk])
+        for i in ids:
+            for j in ids:
+                if i != j:
+                    together[i, j] = True
+    return sums, weight, together
+
+
+def _merge(
+    a: int, b: int, sums: np.ndarray, weight: np.ndarray, together: np.ndarray,
+    centroids: np.ndarray, dist: np.ndarray,
+) -> None:
+    """Fold cluster ``b`` into ``a`` in place: embedding sums, solo seconds, cannot-links, the
+    centroid and its distances to every other cluster."""
+    sums[a] += sums[b]
+    weight[a] += weight[b]
+    together[a] |= together[b]
+    together[:, a] |= together[:, b]
+    centroids[a] = _norm(sums[a])
+    dist[a] = dist[:, a] = 1.0 - centroids @ centroids[a]
+    dist[a, a] = np.inf
+
+
+def _count_confidence(refused: list[float], threshold: float, last_merge: float, count: int) -> float:
+    """How sure the speaker count is: the margin of the last merge and the first refused one
+    from ``threshold``."""
+    if refused and np.isfinite(refused[0]):
+        margin = min(refused[0] - threshold, threshold - last_merge)
+        return float(np.clip(margin / (0.5 * threshold), 0, 1))
+    # stopped by the same-window constraint: the model heard these voices together
+    return 0.9 if count > 1 else 0.5

@@ -20,11 +20,12 @@ import numpy as np
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization import vad
-from listening_coach.diarization.cluster import cluster_embeddings
+from listening_coach.diarization.cluster import Clustering, cluster_embeddings
 from listening_coach.diarization.embed import embed_windows
-from listening_coach.diarization.overlap import find_overlaps, frame_average
+from listening_coach.diarization.overlap import find_overlap_regions, frame_average
 from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes
 from listening_coach.errors import AudioError, ConfigError
+from listening_coach.span import Span
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,10 @@ def _check(samples: np.ndarray, options: DiarizeOptions, sample_rate: int) -> np
 
 
 def _windows(
-    regions: list[tuple[float, float]], options: DiarizeOptions, duration: float
+    regions: list[Span], options: DiarizeOptions, duration: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Embedding windows (start_s, end_s) inside speech regions, and the speech each covers."""
+    """Embedding windows inside speech regions, as a (windows, 2) array of start/end seconds
+    (the form the frame arithmetic needs), and the speech each covers."""
     spans: list[tuple[float, float]] = []
     weights: list[float] = []
     for start, end in regions:
@@ -126,15 +128,7 @@ def diarize(
         return diarize_segmentation(samples, options)
     duration = len(samples) / SAMPLE_RATE
     notes: list[str] = []
-    probs = vad.speech_probabilities(samples)
-    dbfs = vad.frame_dbfs(samples)
-    mask = vad.speech_mask(
-        probs,
-        dbfs,
-        threshold=options.vad_threshold,
-        min_speech_s=options.min_speech_s,
-        min_silence_s=options.min_silence_s,
-    )
+    mask = _speech_frames(samples, options)
     regions = vad.mask_to_regions(mask)
     if not regions:
         return Diarization((), (), 0, 1.0, duration, ("no speech found",))
@@ -142,19 +136,7 @@ def diarize(
     sample_spans = np.round(spans * SAMPLE_RATE).astype(int)
     embeddings = embed_windows(samples, sample_spans)
     speech_s = float(mask.sum() * vad.FRAME_S)
-    fit = np.arange(len(embeddings))
-    if len(fit) > options.max_cluster_windows:  # long files: cluster a spread-out subsample
-        fit = np.linspace(0, len(embeddings) - 1, options.max_cluster_windows).astype(int)
-    clustering = cluster_embeddings(
-        embeddings[fit],
-        weights[fit],
-        threshold=options.cluster_threshold,
-        num_speakers=options.num_speakers,
-        min_speakers=options.min_speakers,
-        max_speakers=options.max_speakers,
-        min_weight=min(options.min_speaker_s, 0.25 * speech_s),
-        method=options.cluster_method,
-    )
+    clustering = _cluster(embeddings, weights, options, speech_s)
     centroids = clustering.centroids
     more_notes, count_confidence = count_notes(
         clustering.estimated, clustering.count_confidence, speech_s, min_speech_s=2 * options.window_s,
@@ -166,13 +148,45 @@ def diarize(
     frame_labels = np.where(mask, np.argmax(frame_scores, axis=1), -1)
     frame_labels = _smooth(frame_labels, int(round(options.smoothing_s / vad.FRAME_S)))
     segments = _merge(_segments(frame_labels, frame_scores), options.merge_gap_s)
-    overlaps: tuple[tuple[float, float], ...] = ()
+    overlaps: tuple[Span, ...] = ()
     if options.overlap and len(centroids) > 1:
-        overlaps, extra = find_overlaps(spans, embeddings, centroids, frame_labels, options)
+        overlaps, extra = find_overlap_regions(spans, embeddings, centroids, frame_labels, options)
         segments = tuple(sorted(segments + extra, key=lambda s: (s.start, s.end)))
     segments, names = _rename(segments)
     voiceprints = tuple((names[f"#{i}"], centroids[i]) for i in range(len(centroids)) if f"#{i}" in names)
     return Diarization(segments, overlaps, len(names), count_confidence, duration, tuple(notes), voiceprints)
+
+
+def _speech_frames(samples: np.ndarray, options: DiarizeOptions) -> np.ndarray:
+    """Which 32 ms frames hold speech: Silero VAD probability and frame energy."""
+    probs = vad.speech_probabilities(samples)
+    dbfs = vad.frame_dbfs(samples)
+    return vad.speech_mask(
+        probs,
+        dbfs,
+        threshold=options.vad_threshold,
+        min_speech_s=options.min_speech_s,
+        min_silence_s=options.min_silence_s,
+    )
+
+
+def _cluster(
+    embeddings: np.ndarray, weights: np.ndarray, options: DiarizeOptions, speech_s: float
+) -> Clustering:
+    """Speakers from the window embeddings; long files cluster a spread-out subsample."""
+    fit = np.arange(len(embeddings))
+    if len(fit) > options.max_cluster_windows:
+        fit = np.linspace(0, len(embeddings) - 1, options.max_cluster_windows).astype(int)
+    return cluster_embeddings(
+        embeddings[fit],
+        weights[fit],
+        threshold=options.cluster_threshold,
+        num_speakers=options.num_speakers,
+        min_speakers=options.min_speakers,
+        max_speakers=options.max_speakers,
+        min_weight=min(options.min_speaker_s, 0.25 * speech_s),
+        method=options.cluster_method,
+    )
 
 
 def _smooth(labels: np.ndarray, min_frames: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Overlap in mono: stretches where two voices explain the audio better than one.
 
-- :func:`find_overlaps`: window embeddings + speaker voiceprints -> overlap stretches and the
+- :func:`find_overlap_regions`: window embeddings + speaker voiceprints -> overlap stretches and the
   extra segments that put the second speaker there.
 
 The voice encoder's embedding of two people talking at once lies near the normalised *sum* of
@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from listening_coach.speakers import runs as _runs
+from listening_coach.activity import runs as _runs
 
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.types import SpeakerSegment
 from listening_coach.diarization.vad import FRAME_S
+from listening_coach.span import Span
 
 MIN_OVERLAP_S = 0.2  # shorter evidence runs are noise
 BRIDGE_S = 0.15  # evidence gaps this short inside an overlap are bridged
@@ -60,13 +61,13 @@ def overlap_evidence(
     return pair.max(axis=1) - single.max(axis=1), pair, pairs
 
 
-def find_overlaps(
+def find_overlap_regions(
     spans: np.ndarray,
     embeddings: np.ndarray,
     centroids: np.ndarray,
     frame_labels: np.ndarray,
     options: DiarizeOptions,
-) -> tuple[tuple[tuple[float, float], ...], tuple[SpeakerSegment, ...]]:
+) -> tuple[tuple[Span, ...], tuple[SpeakerSegment, ...]]:
     """Find stretches where a second voice is present.
 
     Args:
@@ -75,7 +76,7 @@ def find_overlaps(
       options: ``overlap_threshold``: the pair must beat the single voice by this much.
 
     Returns:
-      (overlap stretches (start_s, end_s), extra segments "#k" of the second speaker, whose
+      (overlap stretches, extra segments "#k" of the second speaker, whose
       confidence is the mean evidence mapped to 0..1).
     """
     if len(centroids) < 2 or not len(frame_labels):
@@ -86,14 +87,14 @@ def find_overlaps(
     for a, b in _runs(~mask):
         if 0 < a and b < len(mask) and b - a <= bridge and (frame_labels[a:b] >= 0).all():
             mask[a:b] = True
-    overlaps: list[tuple[float, float]] = []
+    overlaps: list[Span] = []
     extra: list[SpeakerSegment] = []
     for a, b in _runs(mask):
         if (b - a) * FRAME_S < MIN_OVERLAP_S:
             continue
         best = pairs[int(np.argmax(pair_scores[a:b].mean(axis=0)))]
         conf = float(np.clip(0.5 + evidence[a:b].mean() / 0.1, 0.0, 1.0))
-        overlaps.append((a * FRAME_S, b * FRAME_S))
+        overlaps.append(Span(a * FRAME_S, b * FRAME_S))
         for who in best:  # the voice not already labelled on a frame is added there
             frames = frame_labels[a:b] != who
             for s, e in _runs(frames):

@@ -106,32 +106,53 @@ def choose_roles(
         if chosen not in pair:
             pair = [chosen, labels[0]]
     elif rule in ("less", "listener", "auto"):
-        a, b = pair
-        votes = [(0.5 if rule == "auto" else 1.0, _less_vote(talk, a, b))] if rule != "listener" else []
-        if rule != "less":
-            from listening_coach.diarization.listener import listener_vote
-
-            votes.append((1.0, listener_vote(words, a, b, language)))
-        if rule == "auto" and enrolment is not None:
-            enrolled, conf = _by_enrolment(diarization, pair, enrolment)
-            votes.append((2.0, conf if enrolled == a else -conf))
-        total = sum(w * v for w, v in votes) / sum(w for w, _ in votes)
-        chosen = a if total >= 0 else b
-        confidence = float(np.clip(abs(total), 0.0, 1.0))
+        chosen, confidence = _by_votes(rule, diarization, words, talk, pair, enrolment, language)
     elif rule == "first":
-        first = _first_times(diarization, words)
-        order = sorted(pair, key=lambda k: first.get(k, np.inf))
-        chosen = order[0]
-        gap = first.get(order[1], np.inf) - first.get(order[0], 0.0)
-        confidence = float(np.clip(gap / 2.0, 0.0, 1.0))
+        chosen, confidence = _by_first(diarization, words, pair)
     else:
         chosen, confidence = _by_enrolment(diarization, pair, enrolment)
     confidence *= 0.5 + 0.5 * diarization.count_confidence
+    return _mapping(talk, pair, chosen), round(float(confidence), 3)
+
+
+def _mapping(talk: dict[Speaker, float], pair: list[Speaker], chosen: Speaker) -> dict[Speaker, Speaker]:
+    """``chosen`` is the trainee, the other of ``pair`` the partner; others keep their label."""
     mapping: dict[Speaker, Speaker] = {k: k for k in talk}
     mapping[chosen] = TRAINEE
     other = next(k for k in pair if k != chosen)
     mapping[other] = PARTNER
-    return mapping, round(float(confidence), 3)
+    return mapping
+
+
+def _by_votes(
+    rule: str,
+    diarization: Diarization,
+    words: Sequence[Word],
+    talk: dict[Speaker, float],
+    pair: list[Speaker],
+    enrolment: np.ndarray | None,
+    language: LanguageOptions | None,
+) -> tuple[Speaker, float]:
+    """``less``, ``listener`` or ``auto``: the trainee of ``pair`` by weighted, signed votes."""
+    a, b = pair
+    votes = [(0.5 if rule == "auto" else 1.0, _less_vote(talk, a, b))] if rule != "listener" else []
+    if rule != "less":
+        from listening_coach.diarization.listener import listener_vote
+
+        votes.append((1.0, listener_vote(words, a, b, language)))
+    if rule == "auto" and enrolment is not None:
+        enrolled, conf = _by_enrolment(diarization, pair, enrolment)
+        votes.append((2.0, conf if enrolled == a else -conf))
+    total = sum(w * v for w, v in votes) / sum(w for w, _ in votes)
+    return a if total >= 0 else b, float(np.clip(abs(total), 0.0, 1.0))
+
+
+def _by_first(diarization: Diarization, words: Sequence[Word], pair: list[Speaker]) -> tuple[Speaker, float]:
+    """``first``: the first of ``pair`` to speak, surer the longer the other waited (2 s: sure)."""
+    first = _first_times(diarization, words)
+    order = sorted(pair, key=lambda k: first.get(k, np.inf))
+    gap = first.get(order[1], np.inf) - first.get(order[0], 0.0)
+    return order[0], float(np.clip(gap / 2.0, 0.0, 1.0))
 
 
 def _less_vote(talk: dict[Speaker, float], a: Speaker, b: Speaker) -> float:

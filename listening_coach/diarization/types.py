@@ -1,7 +1,7 @@
 """Records the diarizer returns: :class:`SpeakerSegment` and :class:`Diarization`.
 
 :func:`overlap_regions`: the stretches where two or more segments overlap (used by the
-diarizer and by its scores in :mod:`listening_coach.diarization.eval`).
+diarizer and by its scores in :mod:`listening_coach.evaluation.diarization`).
 
 Times are float seconds from the start of the samples given to
 :func:`listening_coach.diarization.diarize`. Labels are ``SPEAKER_00`` ... in order of first
@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from listening_coach.span import Span, Timed
 from listening_coach.types import Seconds, Speaker
 
 
 @dataclass(frozen=True, slots=True)
-class SpeakerSegment:
+class SpeakerSegment(Timed):
     """One speaker talking from ``start`` to ``end``; ``confidence`` in [0, 1]."""
 
     start: Seconds
@@ -41,13 +42,13 @@ class Diarization:
     """Who spoke when in a mono recording.
 
     ``segments`` may overlap in time (two people at once); ``overlaps`` lists those stretches
-    (start, end). ``num_speakers`` is the estimated count and ``count_confidence`` how sure that
+    as spans. ``num_speakers`` is the estimated count and ``count_confidence`` how sure that
     estimate is (0..1). ``duration_s`` is the audio length. ``voiceprints`` holds each speaker's
     mean embedding (256-d, L2-normalised), for word-level checks and enrolment matching.
     """
 
     segments: tuple[SpeakerSegment, ...]
-    overlaps: tuple[tuple[Seconds, Seconds], ...]
+    overlaps: tuple[Span, ...]
     num_speakers: int
     count_confidence: float
     duration_s: Seconds = 0.0
@@ -73,15 +74,15 @@ class Diarization:
 
 def overlap_regions(
     segments: Sequence[SpeakerSegment], *, min_duration_s: float = 0.0
-) -> tuple[tuple[float, float], ...]:
+) -> tuple[Span, ...]:
     """Return the stretches where two or more speakers' segments overlap, merged.
 
     Examples:
       >>> overlap_regions([SpeakerSegment(0.0, 2.0, "A"), SpeakerSegment(1.5, 3.0, "B")])
-      ((1.5, 2.0),)
+      (Span(start=1.5, end=2.0),)
     """
     events = sorted([(s.start, 1) for s in segments] + [(s.end, -1) for s in segments])
-    regions: list[tuple[float, float]] = []
+    regions: list[Span] = []
     active, opened = 0, 0.0
     for t, delta in events:
         before = active
@@ -89,11 +90,11 @@ def overlap_regions(
         if before < 2 <= active:
             opened = t
         elif before >= 2 > active and t > opened:
-            if regions and opened - regions[-1][1] < 1e-9:
-                regions[-1] = (regions[-1][0], t)
+            if regions and opened - regions[-1].end < 1e-9:
+                regions[-1] = Span(regions[-1].start, t)
             else:
-                regions.append((opened, t))
-    return tuple((a, b) for a, b in regions if b - a >= min_duration_s)
+                regions.append(Span(opened, t))
+    return tuple(r for r in regions if r.duration >= min_duration_s)
 
 
 def count_notes(

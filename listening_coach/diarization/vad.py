@@ -5,7 +5,7 @@
   memory stays flat on hour-long files.
 - :func:`speech_mask`: boolean speech per frame (hysteresis, energy gate, gap bridging,
   minimum burst length).
-- :func:`mask_to_regions`: runs of True -> (start_s, end_s) tuples.
+- :func:`mask_to_regions`: runs of True -> :class:`~listening_coach.span.Span` s.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
-from listening_coach.speakers import runs as _runs
+from listening_coach.activity import runs as _runs
 
 from listening_coach.errors import MissingExtra
+from listening_coach.span import Span
 
 FRAME = 512  # samples per Silero window
 FRAME_S = FRAME / SAMPLE_RATE  # 0.032 s
@@ -98,6 +99,6 @@ def _fill_runs(mask: np.ndarray, value: bool, max_len: int) -> np.ndarray:
     return out
 
 
-def mask_to_regions(mask: np.ndarray) -> list[tuple[float, float]]:
-    """Runs of True frames as (start_s, end_s)."""
-    return [(a * FRAME_S, b * FRAME_S) for a, b in _runs(mask)]
+def mask_to_regions(mask: np.ndarray) -> list[Span]:
+    """Runs of True frames as spans in seconds."""
+    return [Span(a * FRAME_S, b * FRAME_S) for a, b in _runs(mask)]

@@ -5,8 +5,11 @@
 - :data:`FAMILIES`: code -> the feedback family a coach would name (what the accuracy
   benchmark scores: ``bench/bench_accuracy.py``).
 - :func:`budget`: per exchange the worst problem, then the best praise, up to
-  ``max_items_per_exchange``; the rest are kept with ``more=True``. The same for the session
-  summary with ``max_session_items``, problems first.
+  ``max_items_per_exchange``; the rest are kept with ``more=True``. Praise for words said in
+  the same answer turn as a concern (an interruption, escalating language) does not take a
+  slot from a second problem: "it shows you heard them" cannot stand beside "you cut them off
+  and hid behind policy" in one breath. The same for the session summary with
+  ``max_session_items``, problems first.
 
 A live drill shows only the first item of an exchange (one cue), which is the first item here.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from listening_coach.types import Feedback
+from listening_coach.types import Feedback, Turn
 
 IMPORTANCE: dict[str, float] = {
     # per exchange, problems
@@ -60,15 +63,29 @@ def _weight(item: Feedback) -> float:
     return IMPORTANCE.get(item.code, 0.0)
 
 
-def budget(items: Iterable[Feedback], limit: int) -> list[Feedback]:
+def _turn_of(item: Feedback, turns: tuple[Turn, ...]) -> int | None:
+    """Index of the turn that holds the item's first evidence word, or None."""
+    if not item.evidence:
+        return None
+    at = item.evidence[0].start
+    return next((k for k, t in enumerate(turns) if t.start <= at <= t.end), None)
+
+
+def budget(items: Iterable[Feedback], limit: int, turns: tuple[Turn, ...] = ()) -> list[Feedback]:
     """The worst problem, then the best praise, then the rest by importance; items past
-    ``limit`` come back with ``more=True`` (still in order)."""
+    ``limit`` come back with ``more=True`` (still in order).
+
+    ``turns`` (the exchange's answer turns): praise quoting a turn that also holds a
+    concern's words is undercut by it, so a second problem comes before it."""
     items = list(items)
     problems = sorted((f for f in items if f.level != "praise"),
                       key=lambda f: (f.level != "concern", -_weight(f)))
     praise = sorted((f for f in items if f.level == "praise"), key=lambda f: -_weight(f))
-    first = problems[:1] + praise[:1]
-    rest = [f for f in problems + praise if not any(f is g for g in first)]
+    flawed = {_turn_of(f, turns) for f in problems if f.level == "concern"} - {None}
+    whole = [f for f in praise if _turn_of(f, turns) not in flawed]
+    first = problems[:1] + (whole[:1] if whole or not praise else problems[1:2] or praise[:1])
+    rest = [f for f in problems + whole if not any(f is g for g in first)]
+    rest += [f for f in praise if not any(f is g for g in first + rest)]
     ordered = first + rest
     return [f if k < limit else dataclasses.replace(f, more=True) for k, f in enumerate(ordered)]
 

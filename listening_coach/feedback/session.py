@@ -10,9 +10,10 @@ table. The pace is praised only when nothing in the session criticised it.
 
 from __future__ import annotations
 
-from listening_coach.config import Config
-from listening_coach.feedback.exchange import Lookup
+from listening_coach.config import FeedbackOptions
+from listening_coach.feedback.exchange import Lookup, PaceTargets
 from listening_coach.feedback.text import clock, counted, percent
+from listening_coach.metrics.names import MetricName
 from listening_coach.types import Exchange, Feedback
 
 _FLAG_NAMES = {
@@ -22,10 +23,9 @@ _FLAG_NAMES = {
 }
 
 
-def _listening(exchanges: tuple[Exchange, ...], get: Lookup, config: Config) -> list[Feedback]:
-    fb = config.feedback
+def _listening(exchanges: tuple[Exchange, ...], get: Lookup, fb: FeedbackOptions) -> list[Feedback]:
     items: list[Feedback] = []
-    interruptions = get("overlap.interruptions", None)
+    interruptions = get(MetricName.OVERLAP_INTERRUPTIONS, None)
     if interruptions is not None and interruptions.value > 0:
         items.append(Feedback(
             "concern", f"You interrupted {counted(interruptions.value, 'time')} in "
@@ -35,13 +35,13 @@ def _listening(exchanges: tuple[Exchange, ...], get: Lookup, config: Config) -> 
         items.append(Feedback(
             "praise", "You never interrupted: every partner line was heard to the end.", None,
             (interruptions,), (), "no_interruptions"))
-    backchannels = get("overlap.backchannels", None)
+    backchannels = get(MetricName.OVERLAP_BACKCHANNELS, None)
     if backchannels is not None and backchannels.value > 0:
         items.append(Feedback(
             "praise", f"{counted(backchannels.value, 'minimal encourager')} (“mm-hm”, “I see”) "
             "kept your partner talking.", None, (backchannels,), backchannels.evidence[:4],
             "backchannels"))
-    share = get("talk.share", None)
+    share = get(MetricName.TALK_SHARE, None)
     if share is not None and share.value > fb.max_talk_share:
         items.append(Feedback(
             "tip", f"You did {percent(share.value)} of the talking; in a listening role aim "
@@ -76,10 +76,9 @@ def _language(per_exchange: list[Feedback]) -> list[Feedback]:
 
 
 def _pace(
-    get: Lookup, config: Config, per_exchange: list[Feedback], speaking_s: float
+    get: Lookup, fb: FeedbackOptions, pace: PaceTargets, per_exchange: list[Feedback], speaking_s: float
 ) -> list[Feedback]:
-    pace, fb = config.pace, config.feedback
-    wpm, fast = get("pace.wpm", None), get("pace.fast_stretches", None)
+    wpm, fast = get(MetricName.PACE_WPM, None), get(MetricName.PACE_FAST_STRETCHES, None)
     items: list[Feedback] = []
     if fast is not None and fast.value > 0:
         items.append(Feedback(
@@ -94,7 +93,7 @@ def _pace(
         items.append(Feedback(
             "praise", f"An unhurried pace: {wpm.value:.0f} words/min overall (aim "
             f"{pace.target_wpm_min:.0f}-{pace.target_wpm_max:.0f}).", None, (wpm,), (), "pace"))
-    fillers = get("pace.fillers_per_min", None)
+    fillers = get(MetricName.PACE_FILLERS_PER_MIN, None)
     if fillers is not None and fillers.value > fb.fillers_per_min:
         items.append(Feedback(
             "tip", f"About {fillers.value:.0f} fillers per minute (at least: the transcriber "
@@ -105,9 +104,9 @@ def _pace(
 
 def _effect(get: Lookup) -> list[Feedback]:
     """Praise only a clear calming after listening responses; the numbers are in the table."""
-    n = get("effect.listening_responses", None)
-    louder = get("effect.after_listening_loudness_change_db", None)
-    faster = get("effect.after_listening_wpm_change", None)
+    n = get(MetricName.EFFECT_LISTENING_RESPONSES, None)
+    louder = get(MetricName.EFFECT_AFTER_LISTENING_LOUDNESS_CHANGE_DB, None)
+    faster = get(MetricName.EFFECT_AFTER_LISTENING_WPM_CHANGE, None)
     if n is None or n.value < 2:
         return []
     parts = []
@@ -125,14 +124,18 @@ def _effect(get: Lookup) -> list[Feedback]:
 
 
 def session_feedback(
-    exchanges: tuple[Exchange, ...], get: Lookup, config: Config, per_exchange: list[Feedback]
+    exchanges: tuple[Exchange, ...],
+    get: Lookup,
+    options: FeedbackOptions,
+    pace: PaceTargets,
+    per_exchange: list[Feedback],
 ) -> list[Feedback]:
     """Every session item, unranked; ``per_exchange`` are the exchange items (all of them)."""
     speaking_s = sum(t.duration for ex in exchanges for t in ex.response)
-    pace = _pace(get, config, per_exchange, speaking_s)
+    pace_items = _pace(get, options, pace, per_exchange, speaking_s)
     if not any(ex.prompt for ex in exchanges):  # the trainee alone: no partner to listen to
-        return pace
-    share = get("talk.share", None)
+        return pace_items
+    share = get(MetricName.TALK_SHARE, None)
     if share is not None and share.value == 0:  # nothing to praise: the trainee never spoke
         return [Feedback(
             "concern",
@@ -140,4 +143,4 @@ def session_feedback(
             "score: check the channel map (--channels) and that the trainee's microphone recorded.",
             None, (share,), (), "no_trainee_speech",
         )]
-    return _listening(exchanges, get, config) + _language(per_exchange) + pace + _effect(get)
+    return _listening(exchanges, get, options) + _language(per_exchange) + pace_items + _effect(get)

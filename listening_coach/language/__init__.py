@@ -17,7 +17,7 @@ behaviour; the rules (``rules.py``) add flags and the labels AnnoMI does not cod
 
 from __future__ import annotations
 
-from listening_coach.language.feedback import language_feedback
+from listening_coach.language.advice import language_feedback
 from listening_coach.language.labelling import label_exchanges, label_text, split_utterances
 from listening_coach.language.metrics import language_metrics, miti_level
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS, SKILL_FLAGS, apply_rules

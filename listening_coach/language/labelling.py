@@ -22,7 +22,7 @@ from listening_coach.config import LanguageOptions, build_options
 from listening_coach.language import rules
 from listening_coach.language.fidelity import STOP, fidelity
 from listening_coach.language.model import Prediction
-from listening_coach.types import Exchange, Label, Word, join_words
+from listening_coach.types import Exchange, Label, Span, Word, join_words
 
 if TYPE_CHECKING:
     from listening_coach.language.encoder import Encoder
@@ -154,13 +154,13 @@ def label_texts(
     cross-validated evaluation passes each fold's own).
     """
     opts = build_options(LanguageOptions, options, "language")
-    return _label_batch(items, opts, [(0.0, 0.0, None)] * len(items), model, encoder)
+    return _label_batch(items, opts, [(Span(0.0, 0.0), None)] * len(items), model, encoder)
 
 
 def _label_batch(
     items: list[tuple[str, str]],
     options: LanguageOptions,
-    spans: list[tuple[float, float, int | None]],
+    spans: list[tuple[Span, int | None]],  # (where, exchange) of each item
     model: LanguageModel | None = None,
     encoder: Encoder | None = None,
 ) -> list[Label]:
@@ -168,17 +168,17 @@ def _label_batch(
     codable = [is_codable(text) for text, _ in items]
     if options.use_model:
         from listening_coach.language.encoder import load_encoder
-        from listening_coach.language.model import load_model
+        from listening_coach.language.model import load_language_model
 
         if model is None:
-            model = load_model(options.model_path)
+            model = load_language_model(options.model_path)
             encoder = load_encoder(options.encoder_path) if options.use_encoder else None
         idx = [i for i, ok in enumerate(codable) if ok]
         for i, p in zip(idx, model.predict([items[i] for i in idx], encoder=encoder,
                                            encoder_below=options.encoder_below)):
             predictions[i] = p
     labels = []
-    for (text, context), ok, prediction, (start, end, exchange) in zip(
+    for (text, context), ok, prediction, ((start, end), exchange) in zip(
         items, codable, predictions, spans
     ):
         if not ok:
@@ -218,15 +218,13 @@ def label_exchanges(
     """
     opts = build_options(LanguageOptions, options, "language")
     items: list[tuple[str, str]] = []
-    spans: list[tuple[float, float, int | None]] = []
+    spans: list[tuple[Span, int | None]] = []
     for exchange in exchanges:
         context = join_words([w for w in exchange.prompt_words if not w.unclear])
         for turn in exchange.response:
             for utterance in split_utterances(turn.clear_words, max_words=opts.max_utterance_words):
                 items.append((join_words(utterance), context))
-                spans.append(
-                    (utterance[0].start, max(w.end for w in utterance), exchange.index)
-                )
+                spans.append((Span(utterance[0].start, max(w.end for w in utterance)), exchange.index))
     if not items:
         return ()
     return tuple(_label_batch(items, opts, spans))

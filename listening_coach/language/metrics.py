@@ -20,14 +20,15 @@ from collections.abc import Iterable
 
 from listening_coach.config import LanguageOptions, build_options
 from listening_coach.language.rules import ESCALATING_FLAGS, FLAGS, SKILL_FLAGS
+from listening_coach.metrics.names import MetricName, flag_metric, measured
 from listening_coach.types import Exchange, Label, Metric, Word
 
 ALL_FLAGS: tuple[str, ...] = tuple(dict.fromkeys(FLAGS + SKILL_FLAGS))
 # MITI 4.2.1 / 3.1.1 thresholds (PRODUCT.md): fair and good levels.
 MITI_THRESHOLDS: dict[str, tuple[float, float]] = {
-    "language.reflection_to_question": (1.0, 2.0),
-    "language.percent_complex_reflections": (40.0, 50.0),
-    "language.percent_open_questions": (50.0, 70.0),
+    MetricName.LANGUAGE_REFLECTION_TO_QUESTION: (1.0, 2.0),
+    MetricName.LANGUAGE_PERCENT_COMPLEX_REFLECTIONS: (40.0, 50.0),
+    MetricName.LANGUAGE_PERCENT_OPEN_QUESTIONS: (50.0, 70.0),
 }
 
 
@@ -48,30 +49,31 @@ def words_of(exchanges: tuple[Exchange, ...], labels: Iterable[Label]) -> tuple[
 
 
 def _counts(labels: list[Label]) -> dict[str, list[Label]]:
+    """The labels each ``language.*`` count counts, by metric name."""
     groups: dict[str, list[Label]] = {
-        "utterances": [lab for lab in labels if lab.label != "unknown"],
-        "reflections": [lab for lab in labels if lab.label == "reflection"],
-        "simple_reflections": [
+        MetricName.LANGUAGE_UTTERANCES: [lab for lab in labels if lab.label != "unknown"],
+        MetricName.LANGUAGE_REFLECTIONS: [lab for lab in labels if lab.label == "reflection"],
+        MetricName.LANGUAGE_SIMPLE_REFLECTIONS: [
             lab for lab in labels if lab.label == "reflection" and lab.subtype == "simple"
         ],
-        "complex_reflections": [
+        MetricName.LANGUAGE_COMPLEX_REFLECTIONS: [
             lab for lab in labels if lab.label == "reflection" and lab.subtype == "complex"
         ],
-        "questions": [lab for lab in labels if lab.label == "question"],
-        "open_questions": [
+        MetricName.LANGUAGE_QUESTIONS: [lab for lab in labels if lab.label == "question"],
+        MetricName.LANGUAGE_OPEN_QUESTIONS: [
             lab for lab in labels if lab.label == "question" and lab.subtype == "open"
         ],
-        "closed_questions": [
+        MetricName.LANGUAGE_CLOSED_QUESTIONS: [
             lab for lab in labels if lab.label == "question" and lab.subtype == "closed"
         ],
-        "validations": [
+        MetricName.LANGUAGE_VALIDATIONS: [
             lab for lab in labels
             if lab.label in ("validation", "affirmation") or "validation" in lab.flags
         ],
-        "escalations": [lab for lab in labels if ESCALATING_FLAGS & set(lab.flags)],
+        MetricName.LANGUAGE_ESCALATIONS: [lab for lab in labels if ESCALATING_FLAGS & set(lab.flags)],
     }
     for flag in ALL_FLAGS:
-        groups[f"flag.{flag}"] = [lab for lab in labels if flag in lab.flags]
+        groups[flag_metric(flag)] = [lab for lab in labels if flag in lab.flags]
     return groups
 
 
@@ -80,17 +82,13 @@ def _metrics_for(
 ) -> list[Metric]:
     out = []
     for name, group in _counts(labels).items():
-        out.append(
-            Metric(f"language.{name}", float(len(group)), "count", exchange,
-                   words_of(exchanges, group))
-        )
+        out.append(measured(name, float(len(group)), exchange, words_of(exchanges, group)))
     reflections = [lab for lab in labels if lab.label == "reflection" and lab.fidelity is not None]
     if reflections:
         values = [lab.fidelity for lab in reflections if lab.fidelity is not None]
         value = max(values) if exchange is not None else sum(values) / len(values)
         out.append(
-            Metric("language.fidelity", round(value, 3), "ratio", exchange,
-                   words_of(exchanges, reflections))
+            MetricName.LANGUAGE_FIDELITY.at(round(value, 3), exchange, words_of(exchanges, reflections))
         )
     return out
 
@@ -120,31 +118,27 @@ def language_metrics(
     everything = list(labels)
     out.extend(_metrics_for(exchanges, everything, None))
     groups = _counts(everything)
-    reflections, questions = groups["reflections"], groups["questions"]
+    reflections = groups[MetricName.LANGUAGE_REFLECTIONS]
+    questions = groups[MetricName.LANGUAGE_QUESTIONS]
     if reflections or questions:
         out.append(
-            Metric(
-                "language.reflection_to_question",
+            MetricName.LANGUAGE_REFLECTION_TO_QUESTION.at(
                 round(len(reflections) / max(len(questions), 1), 3),
-                "ratio", None, words_of(exchanges, reflections + questions),
+                None, words_of(exchanges, reflections + questions),
             )
         )
     if reflections:
-        complex_ = groups["complex_reflections"]
+        complex_ = groups[MetricName.LANGUAGE_COMPLEX_REFLECTIONS]
         out.append(
-            Metric(
-                "language.percent_complex_reflections",
-                round(100.0 * len(complex_) / len(reflections), 1),
-                "%", None, words_of(exchanges, complex_),
+            MetricName.LANGUAGE_PERCENT_COMPLEX_REFLECTIONS.at(
+                round(100.0 * len(complex_) / len(reflections), 1), None, words_of(exchanges, complex_)
             )
         )
     if questions:
-        open_ = groups["open_questions"]
+        open_ = groups[MetricName.LANGUAGE_OPEN_QUESTIONS]
         out.append(
-            Metric(
-                "language.percent_open_questions",
-                round(100.0 * len(open_) / len(questions), 1),
-                "%", None, words_of(exchanges, open_),
+            MetricName.LANGUAGE_PERCENT_OPEN_QUESTIONS.at(
+                round(100.0 * len(open_) / len(questions), 1), None, words_of(exchanges, open_)
             )
         )
     return tuple(out)

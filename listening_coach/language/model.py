@@ -7,7 +7,7 @@
 - :meth:`LanguageModel.predict`: (utterance, context) pairs -> (label, subtype, confidence,
   scores); ``therapist_input`` becomes ``information`` or ``advice``.
 - :meth:`LanguageModel.save` / :func:`read_model`: one ``.npz`` of plain arrays (no pickle).
-- :func:`load_model`: path (None: the shipped ``language.npz``) -> cached model.
+- :func:`load_language_model`: path (None: the shipped ``language.npz``) -> cached model.
 
 The model is trained by ``make models`` (``models/train_language.py``); see ``models/README.md``.
 """
@@ -170,7 +170,7 @@ def read_model(path: str | Path) -> LanguageModel:
     return LanguageModel(featurizer, heads, meta)
 
 
-def load_model(path: str | None) -> LanguageModel:
+def load_language_model(path: str | None) -> LanguageModel:
     """Return the model at ``path`` (None: the shipped one), cached per file version.
 
     Raises:

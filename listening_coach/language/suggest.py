@@ -8,7 +8,9 @@
   is a well-formed clause (what the benchmark's sample in ``docs/feedback.md`` reports).
 
 The feeling is the one the partner named ("scared", "terrifying" -> terrified), or one
-inferred from cue words ("waiting", "nobody", "again" -> frustrated); the topic is their most
+inferred from cue words ("waiting", "nobody", "again" -> frustrated), found by
+:mod:`listening_coach.language.feelings` (which also holds ``named_feeling`` and
+``emotional_line``, re-exported here); the topic is their most
 content-rich clause with the pronouns swapped ("I've been waiting" -> "you've been waiting").
 Each family (feeling and topic, feeling only, topic only) has several phrasings, picked by a
 stable hash of the partner's words so a report reads the same every run.
@@ -27,9 +29,13 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from listening_coach.language.feelings import (
+    FIRST_PERSON, KNOWN_FEELINGS, SENTENCE_END, find_feeling, split_clauses,
+)
+from listening_coach.language.feelings import emotional_line as emotional_line  # re-exported
+from listening_coach.language.feelings import named_feeling as named_feeling  # re-exported
 from listening_coach.language.fidelity import content_stems
 from listening_coach.language.grammar import clause_problems, well_formed_clause
-from listening_coach.language.rules import FEELING_WORDS
 from listening_coach.types import Word
 
 _SWAPS = {
@@ -55,31 +61,6 @@ _DANGLING = frozenset({
     "so", "because", "if", "than", "i", "you", "we", "they", "he", "she", "is", "are", "was",
     "be", "have", "has", "had", "just", "very", "really", "um", "uh",
 })
-# Emotion words in other forms than FEELING_WORDS, as the partner may say them.
-_EMOTION_FORMS = {
-    "terrifying": "terrified", "frightening": "frightened", "scary": "scared",
-    "worrying": "worried", "upsetting": "upset", "annoying": "annoyed", "infuriating": "furious",
-    "exhausting": "exhausted", "overwhelming": "overwhelmed", "humiliating": "humiliated",
-    "disappointing": "disappointed", "embarrassing": "embarrassed", "stressful": "stressed",
-    "heartbreaking": "heartbroken", "unbearable": "overwhelmed",
-}
-_NORMAL_FEELING = {
-    "frustrating": "frustrated", "anger": "angry", "fear": "scared", "fears": "scared",
-    "worry": "worried", "worries": "worried", "stress": "stressed", "panic": "panicked",
-    "rage": "furious", "pressure": "under pressure", "fed": "fed up", "sick": "sick of this",
-    "mad": "angry", "unfair": "being treated unfairly", "unheard": "not being heard",
-}
-# Cue words that suggest a feeling the partner did not name: (cues, feeling).
-_FEELING_CUES: tuple[tuple[frozenset[str], str], ...] = (
-    (frozenset({"waiting", "waited", "hours", "again", "nobody", "ridiculous", "joke", "useless",
-                "third"}),
-     "frustrated"),
-    (frozenset({"afraid", "scared", "lose", "losing", "hurt", "danger", "unsafe"}), "worried"),
-    (frozenset({"ignored", "listen", "listening", "care", "cares"}), "not being heard"),
-    (frozenset({"unfair", "lied", "promised", "cheated", "wrong", "blame"}),
-     "being treated unfairly"),
-    (frozenset({"deadline", "deadlines", "pressure", "behind"}), "under a lot of pressure"),
-)
 # Several phrasings per family; {f} is the feeling, {t} the topic, {tc} the topic as a clause
 # that can follow "that" (about the listener: "it feels as if I am not listening to you").
 _PHRASINGS: dict[str, tuple[str, ...]] = {
@@ -99,17 +80,6 @@ _PHRASINGS: dict[str, tuple[str, ...]] = {
         "You're saying that {tc}.",
     ),
 }
-_FIRST_PERSON = frozenset({"i", "i'm", "i've", "my", "we", "we're", "our", "me", "it", "this"})
-# Words that carry emotion without naming a feeling ("he came home crying", "terrible pain").
-_EMOTION_CUES = frozenset({
-    "crying", "cried", "cry", "tears", "sobbing", "hate", "hates", "hated", "terrible",
-    "awful", "horrible", "unbearable", "pain", "agony", "nightmare", "ruined", "desperate",
-    "miss", "alone", "sleep", "sleeping", "panicking", "shaking", "screaming", "furious",
-})
-_NOT_FEELINGS = frozenset({"fear", "lost", "stuck", "torn", "sick"})
-_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*$")
-_CLAUSE_END = re.compile(r"[,;:—–…]+[\"')\]]*$|--$|\.\.\.$")
-_CLAUSE_START = frozenset({"but", "because"})
 _TOKEN = re.compile(r"[A-Za-z']+|\d+(?:[.,:]\d+)*|[^\sA-Za-z'\d]")
 
 
@@ -145,60 +115,6 @@ def swap_pronouns(text: str) -> str:
     return joined
 
 
-_OTHERS = frozenset({"he", "she", "they", "you", "his", "her", "their", "him", "them"})
-
-
-def _feeling(words: Sequence[Word]) -> tuple[str, Word | None] | None:
-    """The partner's own emotion word (and that word), else one inferred from cue words.
-
-    An emotion word said of someone else ("he was so angry") is not the partner's feeling.
-    """
-    for clause in _clauses(words, questions=True):
-        for k, w in enumerate(clause):
-            bare = w.bare
-            feeling = _EMOTION_FORMS.get(bare)
-            after_feel = k > 0 and clause[k - 1].bare in ("feel", "feeling", "felt")
-            if feeling is None and bare in FEELING_WORDS and (
-                    bare not in _NOT_FEELINGS or after_feel):
-                feeling = str(_NORMAL_FEELING.get(bare, bare))
-            if feeling is None:
-                continue
-            before = {v.bare for v in clause[:k]}
-            if before & _OTHERS and not before & _FIRST_PERSON:
-                continue
-            return feeling, w
-    bares = {w.bare for w in words}
-    for cues, feeling in _FEELING_CUES:
-        if cues & bares:
-            return feeling, None
-    return None
-
-
-def _clauses(words: Sequence[Word], *, questions: bool = False) -> list[list[Word]]:
-    """The partner's statements cut into clauses (questions left out unless ``questions``)."""
-    sentences: list[list[Word]] = [[]]
-    for w in words:
-        sentences[-1].append(w)
-        if _SENTENCE_END.search(w.text.strip()):
-            sentences.append([])
-    clauses: list[list[Word]] = []
-    for sentence in sentences:
-        if not sentence or (sentence[-1].text.strip().endswith("?") and not questions):
-            continue
-        current: list[Word] = []
-        for w in sentence:
-            if w.bare in _CLAUSE_START and current:
-                clauses.append(current)
-                current = []
-            current.append(w)
-            if _CLAUSE_END.search(w.text.strip()):
-                clauses.append(current)
-                current = []
-        if current:
-            clauses.append(current)
-    return clauses
-
-
 def _text(words: Sequence[Word]) -> str:
     return " ".join(w.text.strip() for w in words)
 
@@ -211,13 +127,13 @@ def _topics(words: Sequence[Word], skip: Word | None) -> list[tuple[str, tuple[W
     ..."), turned round. Clauses about the listener ("you will tell me...") come after those
     about the partner, the clause holding the feeling word ``skip`` last; a clause the
     partner did not finish (the turn was cut off) or too long to say back is left out."""
-    clauses = [c for c in _clauses(words) if content_stems(_text(c)) or (
-        len(c) >= 4 and any(w.bare in _FIRST_PERSON for w in c[:3]))]
-    if clauses and words and not _SENTENCE_END.search(words[-1].text.strip()):
+    clauses = [c for c in split_clauses(words) if content_stems(_text(c)) or (
+        len(c) >= 4 and any(w.bare in FIRST_PERSON for w in c[:3]))]
+    if clauses and words and not SENTENCE_END.search(words[-1].text.strip()):
         clauses = [c for c in clauses if words[-1] not in c]  # cut off mid-sentence
 
     def score(c: list[Word]) -> tuple[bool, bool, float, int]:
-        mine = any(w.bare in _FIRST_PERSON for w in c[:3])
+        mine = any(w.bare in FIRST_PERSON for w in c[:3])
         about_listener = any(w.bare in _LISTENER for w in c)
         return (skip not in c, not about_listener,
                 len(content_stems(_text(c))) + 1.5 * mine, -abs(len(c) - 8))
@@ -246,35 +162,6 @@ def _as_words(partner: str | Sequence[Word]) -> tuple[Word, ...]:
     return tuple(Word(float(k), float(k) + 0.5, " " + t) for k, t in enumerate(tokens) if t)
 
 
-def named_feeling(
-    partner: Sequence[Word], *, min_probability: float = 0.0
-) -> tuple[Word, str] | None:
-    """The emotion word the partner said of themselves (heard surely enough) and its
-    feeling ("terrifying" -> terrified), or None; inferred feelings do not count."""
-    found = _feeling(partner)
-    if found is None or found[1] is None or found[1].probability < min_probability:
-        return None
-    return found[1], found[0]
-
-
-def emotional_line(
-    partner: Sequence[Word], *, min_probability: float = 0.0
-) -> tuple[Word, tuple[Word, ...]] | None:
-    """Whether the partner's turn carries emotion a listener should acknowledge: the word
-    that shows it (a named feeling, or a cue such as "crying", "terrible pain", "cannot
-    sleep", "going to miss it") and the clause around it; None for a matter-of-fact turn."""
-    named = named_feeling(partner, min_probability=min_probability)
-    clauses = _clauses(partner, questions=True)
-    if named is not None:
-        word = named[0]
-        return word, next((tuple(c) for c in clauses if word in c), (word,))
-    for clause in clauses:
-        for w in clause:
-            if w.bare in _EMOTION_CUES and w.probability >= min_probability:
-                return w, tuple(clause)
-    return None
-
-
 def build_suggestion(
     partner: str | Sequence[Word],
     *,
@@ -296,7 +183,7 @@ def build_suggestion(
     words = _as_words(partner)
     if not any(re.search(r"[A-Za-z]", w.text) for w in words):
         return None
-    found = _feeling(words)
+    found = find_feeling(words)
     feeling, feeling_word = found if found else (None, None)
     if feeling_word is not None and feeling_word.probability < min_probability:
         feeling = feeling_word = None
@@ -352,8 +239,6 @@ def _frame(template: str) -> re.Pattern[str]:
 
 
 _FRAMES = [_frame(t) for ts in _PHRASINGS.values() for t in ts]
-_FEELINGS = frozenset({*FEELING_WORDS, *_EMOTION_FORMS.values(), *_NORMAL_FEELING.values(),
-                       *(feeling for _, feeling in _FEELING_CUES)})
 
 
 def check_sentence(text: str) -> list[str]:
@@ -371,8 +256,8 @@ def check_sentence(text: str) -> list[str]:
         if found is None:
             continue
         groups = found.groupdict()
-        if "f" in groups and groups["f"] not in _FEELINGS and not (
-                groups["f"].startswith("really ") and groups["f"][7:] in _FEELINGS):
+        if "f" in groups and groups["f"] not in KNOWN_FEELINGS and not (
+                groups["f"].startswith("really ") and groups["f"][7:] in KNOWN_FEELINGS):
             continue
         topic = groups.get("t")
         if topic is None:

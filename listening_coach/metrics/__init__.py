@@ -2,15 +2,18 @@
 
 - :func:`find_events`: overlaps (interruption / backchannel / terminal) and pauses.
 - :func:`compute_metrics`: every timing, pace, talk and voice metric, per exchange and session.
-- :data:`METRIC_UNITS`: the name -> unit of every metric this package emits (documented in
-  ``docs/metrics.md``).
+- :mod:`listening_coach.metrics.names`: every metric's name, unit, scope and meaning, defined once
+  (``docs/metrics.md`` is generated from it), and :class:`MetricIndex` for repeated lookups.
 
-Language metrics come from :mod:`listening_coach.language`; the pipeline adds them.
+Language metrics come from :mod:`listening_coach.language`; the pipeline adds them. These two
+compose the metric stages and take the whole config; each stage function gets only its own
+section (``overlap``, ``pauses``, ``pace``, ``voice``) and, by name, the odd value it borrows.
 """
 
 from __future__ import annotations
 
 from listening_coach.config import Config
+from listening_coach.metrics.effect import partner_changes
 from listening_coach.metrics.overlap import find_overlaps, overlap_metrics
 from listening_coach.metrics.pace import pace_metrics, talk_metrics
 from listening_coach.metrics.pauses import find_pauses, timing_metrics
@@ -39,19 +42,8 @@ def compute_metrics(
     metrics = (
         timing_metrics(exchanges, events)
         + overlap_metrics(events, exchanges)
-        + pace_metrics(exchanges, config)
-        + talk_metrics(exchanges, turns, config)
-        + voice_metrics(exchanges, voice, config)
+        + pace_metrics(exchanges, config.pace, articulation_pause_s=config.pauses.articulation_pause_s)
+        + talk_metrics(exchanges, turns)
+        + voice_metrics(exchanges, voice, config.voice, baseline_exchanges=config.pace.baseline_exchanges)
     )
-    partner_wpm = {m.exchange: m.value for m in metrics if m.name == "pace.partner_wpm"}
-    effect = tuple(
-        Metric(
-            "effect.partner_wpm_change",
-            round(partner_wpm[ex.index + 1] - partner_wpm[ex.index], 1),
-            "words/min",
-            ex.index,
-        )
-        for ex in exchanges
-        if ex.index in partner_wpm and ex.index + 1 in partner_wpm
-    )
-    return metrics + effect
+    return metrics + partner_changes(exchanges, metrics)

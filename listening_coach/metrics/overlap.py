@@ -21,6 +21,7 @@ other yields within ``yield_within_s``, or when it talks over them for at least
 from __future__ import annotations
 
 from listening_coach.config import OverlapOptions
+from listening_coach.metrics.names import MetricName
 from listening_coach.types import PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
 
 
@@ -33,8 +34,9 @@ def _exchange_of(time: float, exchanges: tuple[Exchange, ...]) -> int | None:
 
 
 def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | None:
-    overlap_end = min(turn.end, other.end)
-    if overlap_end - turn.start < options.min_overlap_s and not turn.backchannel:
+    """How ``turn``, starting while ``other`` runs, overlaps it (None: too short to count)."""
+    shared = (turn.span & other.span).duration
+    if shared < options.min_overlap_s and not turn.backchannel:
         return None
     if turn.backchannel:
         return "backchannel"
@@ -45,7 +47,7 @@ def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | N
         return "interruption"
     overlapping_words = [w for w in turn.words if w.start < other.end]
     if (
-        overlap_end - turn.start >= options.interruption_min_overlap_s
+        shared >= options.interruption_min_overlap_s
         and len(overlapping_words) >= options.interruption_min_words
     ):
         return "interruption"
@@ -73,7 +75,7 @@ def find_overlaps(
         kind = _classify(turn, other, options)
         if kind is None:
             continue
-        end = min(turn.end, other.end)
+        shared = turn.span & other.span  # starts at turn.start: ``other`` was already running
         evidence = (
             turn.words
             if kind == "backchannel"
@@ -82,8 +84,8 @@ def find_overlaps(
         events.append(
             Event(
                 kind,
-                turn.start,
-                max(end, turn.start),
+                shared.start,
+                shared.end,
                 turn.speaker,
                 other.speaker,
                 _exchange_of(turn.start, exchanges),
@@ -117,20 +119,20 @@ def overlap_metrics(events: tuple[Event, ...], exchanges: tuple[Exchange, ...]) 
     ``overlap.interruptions_per_exchange``.
     """
     names = (
-        ("overlap.interruptions", "interruption", TRAINEE),
-        ("overlap.interrupted_by_partner", "interruption", PARTNER),
-        ("overlap.backchannels", "backchannel", TRAINEE),
-        ("overlap.partner_backchannels", "backchannel", PARTNER),
-        ("overlap.terminal_overlaps", "terminal_overlap", None),
-        ("overlap.other", "overlap", None),
+        (MetricName.OVERLAP_INTERRUPTIONS, "interruption", TRAINEE),
+        (MetricName.OVERLAP_INTERRUPTED_BY_PARTNER, "interruption", PARTNER),
+        (MetricName.OVERLAP_BACKCHANNELS, "backchannel", TRAINEE),
+        (MetricName.OVERLAP_PARTNER_BACKCHANNELS, "backchannel", PARTNER),
+        (MetricName.OVERLAP_TERMINAL_OVERLAPS, "terminal_overlap", None),
+        (MetricName.OVERLAP_OTHER, "overlap", None),
     )
     metrics: list[Metric] = []
     for exchange in [ex.index for ex in exchanges] + [None]:
         for name, kind, speaker in names:
             chosen = _select(events, kind, speaker, exchange)
             evidence = tuple(w for e in chosen for w in e.evidence)
-            metrics.append(Metric(name, float(len(chosen)), "count", exchange, evidence))
+            metrics.append(name.at(float(len(chosen)), exchange, evidence))
     if exchanges:
         total = sum(1 for e in events if e.kind == "interruption" and e.speaker == TRAINEE)
-        metrics.append(Metric("overlap.interruptions_per_exchange", total / len(exchanges), "ratio"))
+        metrics.append(MetricName.OVERLAP_INTERRUPTIONS_PER_EXCHANGE.at(total / len(exchanges)))
     return tuple(metrics)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-from listening_coach.config import Config
+from listening_coach.config import PaceOptions, PauseOptions
+from listening_coach.metrics.names import MetricName
 from listening_coach.types import TRAINEE, Exchange, Metric, Turn, Word
 
 FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm"})
@@ -57,9 +58,16 @@ def _articulation(words: list[Word], pause_s: float) -> float | None:
     return syllables / voiced if voiced > 0 else None
 
 
-def pace_metrics(exchanges: tuple[Exchange, ...], config: Config) -> tuple[Metric, ...]:
-    """Return ``pace.*`` metrics per exchange and for the session."""
-    options = config.pace
+def pace_metrics(
+    exchanges: tuple[Exchange, ...],
+    options: PaceOptions,
+    *,
+    articulation_pause_s: float = PauseOptions().articulation_pause_s,
+) -> tuple[Metric, ...]:
+    """Return ``pace.*`` metrics per exchange and for the session.
+
+    ``articulation_pause_s`` is ``[pauses]``'s: pauses this long are left out of articulation rate.
+    """
     metrics: list[Metric] = []
     trainee_rates: list[float] = []
     for ex in exchanges:
@@ -69,39 +77,28 @@ def pace_metrics(exchanges: tuple[Exchange, ...], config: Config) -> tuple[Metri
         wpm = 60.0 * len(words) / seconds
         trainee_rates.append(wpm)
         evidence = tuple(words)
-        metrics.append(Metric("pace.wpm", round(wpm, 1), "words/min", ex.index, evidence))
-        rate = _articulation(words, config.pauses.articulation_pause_s)
+        metrics.append(MetricName.PACE_WPM.at(round(wpm, 1), ex.index, evidence))
+        rate = _articulation(words, articulation_pause_s)
         if rate is not None:
-            metrics.append(
-                Metric("pace.articulation_rate", round(rate, 2), "syllables/s", ex.index, evidence)
-            )
+            metrics.append(MetricName.PACE_ARTICULATION_RATE.at(round(rate, 2), ex.index, evidence))
         p_words, p_seconds = _speaking(ex.prompt)
         if len(p_words) >= options.min_words and p_seconds > 0:
             partner_wpm = 60.0 * len(p_words) / p_seconds
-            metrics.append(Metric("pace.partner_wpm", round(partner_wpm, 1), "words/min", ex.index))
-            metrics.append(Metric("pace.wpm_vs_partner", round(wpm / partner_wpm, 3), "ratio", ex.index))
+            metrics.append(MetricName.PACE_PARTNER_WPM.at(round(partner_wpm, 1), ex.index))
+            metrics.append(MetricName.PACE_WPM_VS_PARTNER.at(round(wpm / partner_wpm, 3), ex.index))
         baseline = trainee_rates[: options.baseline_exchanges]
         if len(trainee_rates) > options.baseline_exchanges:
-            metrics.append(
-                Metric(
-                    "pace.wpm_vs_baseline", round(wpm / (sum(baseline) / len(baseline)), 3), "ratio", ex.index
-                )
-            )
+            relative = wpm / (sum(baseline) / len(baseline))
+            metrics.append(MetricName.PACE_WPM_VS_BASELINE.at(round(relative, 3), ex.index))
     all_words, all_seconds = _speaking(tuple(t for ex in exchanges for t in ex.response))
     if len(all_words) >= options.min_words and all_seconds > 0:
-        metrics.append(Metric("pace.wpm", round(60.0 * len(all_words) / all_seconds, 1), "words/min"))
-        rate = _articulation(all_words, config.pauses.articulation_pause_s)
+        metrics.append(MetricName.PACE_WPM.at(round(60.0 * len(all_words) / all_seconds, 1)))
+        rate = _articulation(all_words, articulation_pause_s)
         if rate is not None:
-            metrics.append(Metric("pace.articulation_rate", round(rate, 2), "syllables/s"))
+            metrics.append(MetricName.PACE_ARTICULATION_RATE.at(round(rate, 2)))
     fast = _fast_stretches(all_words, options.fast_wpm, options.fast_sustained_s)
     metrics.append(
-        Metric(
-            "pace.fast_stretches",
-            float(len(fast)),
-            "count",
-            None,
-            tuple(w for stretch in fast for w in stretch[:3]),
-        )
+        MetricName.PACE_FAST_STRETCHES.at(float(len(fast)), None, tuple(w for s in fast for w in s[:3]))
     )
     return tuple(metrics)
 
@@ -127,9 +124,7 @@ def _fast_stretches(words: list[Word], fast_wpm: float, window_s: float) -> list
     return stretches
 
 
-def talk_metrics(
-    exchanges: tuple[Exchange, ...], turns: tuple[Turn, ...], config: Config
-) -> tuple[Metric, ...]:
+def talk_metrics(exchanges: tuple[Exchange, ...], turns: tuple[Turn, ...]) -> tuple[Metric, ...]:
     """Return ``talk.*`` metrics and ``pace.fillers``/``pace.fillers_per_min``.
 
     Talk share is the trainee's share of speaking time (union of word spans per speaker).
@@ -141,26 +136,26 @@ def talk_metrics(
         trainee = sum(t.duration for t in ex.response)
         partner = sum(t.duration for t in ex.prompt)
         if trainee + partner > 0:
-            metrics.append(Metric("talk.share", round(trainee / (trainee + partner), 3), "ratio", ex.index))
+            metrics.append(MetricName.TALK_SHARE.at(round(trainee / (trainee + partner), 3), ex.index))
     floor = [t for t in turns if not t.backchannel]
     trainee_turns = [t for t in floor if t.speaker == TRAINEE]
     partner_turns = [t for t in floor if t.speaker != TRAINEE]
     trainee_s = sum(t.duration for t in trainee_turns)
     partner_s = sum(t.duration for t in partner_turns)
     if trainee_s + partner_s > 0:
-        metrics.append(Metric("talk.share", round(trainee_s / (trainee_s + partner_s), 3), "ratio"))
+        metrics.append(MetricName.TALK_SHARE.at(round(trainee_s / (trainee_s + partner_s), 3)))
     if trainee_turns:
         longest = max(trainee_turns, key=lambda t: t.duration)
         metrics.append(
-            Metric("talk.longest_monologue", round(longest.duration, 3), "s", None, longest.words[:8])
+            MetricName.TALK_LONGEST_MONOLOGUE.at(round(longest.duration, 3), None, longest.words[:8])
         )
     if partner_turns:
         longest = max(partner_turns, key=lambda t: t.duration)
         metrics.append(
-            Metric("talk.longest_partner_turn", round(longest.duration, 3), "s", None, longest.words[:8])
+            MetricName.TALK_LONGEST_PARTNER_TURN.at(round(longest.duration, 3), None, longest.words[:8])
         )
     fillers = tuple(w for t in trainee_turns for w in t.words if w.bare in FILLERS)
-    metrics.append(Metric("pace.fillers", float(len(fillers)), "count", None, fillers))
+    metrics.append(MetricName.PACE_FILLERS.at(float(len(fillers)), None, fillers))
     if trainee_s > 0:
-        metrics.append(Metric("pace.fillers_per_min", round(60.0 * len(fillers) / trainee_s, 2), "count/min"))
+        metrics.append(MetricName.PACE_FILLERS_PER_MIN.at(round(60.0 * len(fillers) / trainee_s, 2)))
     return tuple(metrics)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import statistics
 
 from listening_coach.config import PauseOptions
+from listening_coach.metrics.names import MetricName
 from listening_coach.types import TRAINEE, Event, Exchange, Metric, Turn, Word
 
 
@@ -92,11 +93,11 @@ def timing_metrics(exchanges: tuple[Exchange, ...], events: tuple[Event, ...]) -
         if latency is not None:
             latencies.append(latency)
             evidence = (ex.prompt_words[-1], ex.response_words[0])
-            metrics.append(Metric("timing.response_latency", round(latency, 3), "s", ex.index, evidence))
+            metrics.append(MetricName.TIMING_RESPONSE_LATENCY.at(round(latency, 3), ex.index, evidence))
         metrics.extend(_pause_counts([e for e in events if e.exchange == ex.index], ex.index))
     metrics.extend(_pause_counts(list(events), None))
     if latencies:
-        metrics.append(Metric("timing.median_latency", round(statistics.median(latencies), 3), "s"))
+        metrics.append(MetricName.TIMING_MEDIAN_LATENCY.at(round(statistics.median(latencies), 3)))
     return tuple(metrics)
 
 
@@ -105,25 +106,14 @@ def _pause_counts(events: list[Event], exchange: int | None) -> list[Metric]:
     hesitations = [e for e in events if e.kind == "hesitation"]
     dead = [e for e in events if e.kind == "dead_air"]
     return [
-        Metric(
-            "timing.effective_pauses",
-            float(len(effective)),
-            "count",
-            exchange,
-            tuple(w for e in effective for w in e.evidence[-3:]),
+        MetricName.TIMING_EFFECTIVE_PAUSES.at(
+            float(len(effective)), exchange, tuple(w for e in effective for w in e.evidence[-3:])
         ),
-        Metric(
-            "timing.hesitations",
-            float(len(hesitations)),
-            "count",
-            exchange,
-            tuple(w for e in hesitations for w in e.evidence),
+        MetricName.TIMING_HESITATIONS.at(
+            float(len(hesitations)), exchange, tuple(w for e in hesitations for w in e.evidence)
         ),
-        Metric(
-            "timing.longest_hesitation",
-            round(max((e.duration for e in hesitations), default=0.0), 3),
-            "s",
-            exchange,
+        MetricName.TIMING_LONGEST_HESITATION.at(
+            round(max((e.duration for e in hesitations), default=0.0), 3), exchange
         ),
-        Metric("timing.dead_air", round(sum(e.duration for e in dead), 3), "s", exchange),
+        MetricName.TIMING_DEAD_AIR.at(round(sum(e.duration for e in dead), 3), exchange),
     ]

@@ -3,8 +3,8 @@
 - :func:`voice_metrics`: per exchange ``voice.loudness_db``, ``voice.pitch_median_hz``,
   ``voice.pitch_range_st`` for the trainee's response, the same for the partner's prompt, the
   differences (``voice.loudness_vs_partner_db``, ``voice.pitch_vs_partner_st``), the change
-  against the trainee's baseline, and the de-escalation effect: how the partner's pace, loudness
-  and pitch change from this prompt to the next (``effect.partner_*``; negative = calmer).
+  against the trainee's baseline. How the partner's voice changes from one prompt to the next
+  is :func:`listening_coach.metrics.effect.partner_changes`.
 
 A calm voice stays level or drops when the partner escalates (PRODUCT.md, Voice).
 """
@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from listening_coach.config import Config
+from listening_coach.config import PaceOptions, VoiceOptions
+from listening_coach.metrics.names import MetricName
 from listening_coach.types import Exchange, Metric, Turn, VoiceFrames
 
 
@@ -53,46 +54,40 @@ def _semitones(a: float, b: float) -> float:
 
 
 def voice_metrics(
-    exchanges: tuple[Exchange, ...], voice: VoiceFrames | None, config: Config
+    exchanges: tuple[Exchange, ...],
+    voice: VoiceFrames | None,
+    options: VoiceOptions,
+    *,
+    baseline_exchanges: int = PaceOptions().baseline_exchanges,
 ) -> tuple[Metric, ...]:
-    """Return ``voice.*`` and ``effect.*`` metrics; nothing when ``voice`` is None."""
-    if voice is None or not config.voice.enabled:
+    """Return the ``voice.*`` metrics; nothing when ``voice`` is None.
+
+    ``baseline_exchanges`` is ``[pace]``'s: the trainee's first exchanges set their baseline.
+    """
+    if voice is None or not options.enabled:
         return ()
     metrics: list[Metric] = []
     baseline: list[float] = []
-    prompts: dict[int, tuple[float | None, float | None]] = {}
     for ex in exchanges:
         t_loud, t_pitch, t_range = _stats(*_frames(voice, ex.response))
         p_loud, p_pitch, _ = _stats(*_frames(voice, ex.prompt))
-        prompts[ex.index] = (p_loud, p_pitch)
         i = ex.index
         if t_loud is not None:
-            metrics.append(Metric("voice.loudness_db", round(t_loud, 1), "dB", i))
-            if len(baseline) >= config.pace.baseline_exchanges:
-                base = sum(baseline[: config.pace.baseline_exchanges]) / config.pace.baseline_exchanges
-                metrics.append(Metric("voice.loudness_vs_baseline_db", round(t_loud - base, 1), "dB", i))
+            metrics.append(MetricName.VOICE_LOUDNESS_DB.at(round(t_loud, 1), i))
+            if len(baseline) >= baseline_exchanges:
+                base = sum(baseline[:baseline_exchanges]) / baseline_exchanges
+                metrics.append(MetricName.VOICE_LOUDNESS_VS_BASELINE_DB.at(round(t_loud - base, 1), i))
             baseline.append(t_loud)
         if t_pitch is not None and t_range is not None:
-            metrics.append(Metric("voice.pitch_median_hz", round(t_pitch, 1), "Hz", i))
-            metrics.append(Metric("voice.pitch_range_st", round(t_range, 2), "semitones", i))
+            metrics.append(MetricName.VOICE_PITCH_MEDIAN_HZ.at(round(t_pitch, 1), i))
+            metrics.append(MetricName.VOICE_PITCH_RANGE_ST.at(round(t_range, 2), i))
         if p_loud is not None:
-            metrics.append(Metric("voice.partner_loudness_db", round(p_loud, 1), "dB", i))
+            metrics.append(MetricName.VOICE_PARTNER_LOUDNESS_DB.at(round(p_loud, 1), i))
             if t_loud is not None:
-                metrics.append(Metric("voice.loudness_vs_partner_db", round(t_loud - p_loud, 1), "dB", i))
+                metrics.append(MetricName.VOICE_LOUDNESS_VS_PARTNER_DB.at(round(t_loud - p_loud, 1), i))
         if p_pitch is not None:
-            metrics.append(Metric("voice.partner_pitch_median_hz", round(p_pitch, 1), "Hz", i))
+            metrics.append(MetricName.VOICE_PARTNER_PITCH_MEDIAN_HZ.at(round(p_pitch, 1), i))
             if t_pitch is not None:
-                metrics.append(
-                    Metric(
-                        "voice.pitch_vs_partner_st", round(_semitones(t_pitch, p_pitch), 2), "semitones", i
-                    )
-                )
-    for ex, nxt in zip(exchanges, exchanges[1:]):
-        (l0, p0), (l1, p1) = prompts[ex.index], prompts[nxt.index]
-        if l0 is not None and l1 is not None:
-            metrics.append(Metric("effect.partner_loudness_change_db", round(l1 - l0, 1), "dB", ex.index))
-        if p0 is not None and p1 is not None:
-            metrics.append(
-                Metric("effect.partner_pitch_change_st", round(_semitones(p1, p0), 2), "semitones", ex.index)
-            )
+                semitones = round(_semitones(t_pitch, p_pitch), 2)
+                metrics.append(MetricName.VOICE_PITCH_VS_PARTNER_ST.at(semitones, i))
     return tuple(metrics)

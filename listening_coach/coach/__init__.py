@@ -1,0 +1,1 @@
+"""Coach tooling: batches, manifests, cohort view, corrections, agreement."""

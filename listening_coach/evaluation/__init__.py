@@ -1,0 +1,1 @@
+"""Accuracy against references: ASR, diarization, role-play truth, language."""

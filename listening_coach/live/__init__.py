@@ -1,0 +1,1 @@
+"""Live drills: devices, capture, playback, live speech, the partner."""

@@ -1,0 +1,1 @@
+"""Reports: JSON, text, HTML, plots, interchange formats."""
