@@ -40,12 +40,15 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def _levels(samples: np.ndarray, n_frames: int) -> np.ndarray:
-    """Level in dB of every frame (-100 past the end of the audio)."""
+def _levels(samples: np.ndarray, n_frames: int, block: int = 4096) -> np.ndarray:
+    """Level in dB of every frame (-100 past the end of the audio); computed ``block`` frames
+    at a time, so an hour needs no float64 copy of the recording."""
     n = min(n_frames, len(samples) // FRAME_STEP)
-    frames = samples[: n * FRAME_STEP].reshape(n, FRAME_STEP).astype(np.float64)
     db = np.full(n_frames, -100.0)
-    db[:n] = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
+    for a in range(0, n, block):
+        b = min(n, a + block)
+        frames = samples[a * FRAME_STEP : b * FRAME_STEP].reshape(b - a, FRAME_STEP).astype(np.float64)
+        db[a:b] = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
     return db
 
 
