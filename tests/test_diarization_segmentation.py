@@ -167,3 +167,24 @@ def test_overlap_words_restore_interruption_and_untranscribed_backchannel() -> N
     assert [w.speaker for w in out if w.bare in ("let", "me")] == ["B", "B"]  # ran on into B's words
     assert next(w for w in out if w.bare == "let").start == 4.5  # B's turn starts at the onset
     assert next(w for w in out if w.bare == "and").speaker == "A"  # before the onset: A's
+
+
+def test_overlap_words_keep_a_short_reply_whisper_dropped() -> None:
+    """A's two turns with B's 0.6 s reply ("Whatever.") between them that Whisper did not
+    write: one untranscribed word for B there, so A's talk stays two turns. A wordless segment
+    of A's own voice between A's words, or a reply with a word in it, adds nothing."""
+    from listening_coach.diarization import overlap_words
+    from listening_coach.diarization.assign import UNHEARD
+    from listening_coach.types import Word
+
+    d = Diarization(
+        (SpeakerSegment(0.0, 3.0, "A"), SpeakerSegment(3.5, 4.1, "B"), SpeakerSegment(4.6, 7.0, "A")),
+        (), 2, 1.0, 7.0,
+    )
+    words = (Word(0.2, 1.5, " Hold", "A"), Word(1.5, 2.9, " on", "A"), Word(4.7, 6.0, " Okay", "A"))
+    heard = [w for w in overlap_words(words, d) if w.probability == 0.0]
+    assert [(w.start, w.end, w.speaker, w.text) for w in heard] == [(3.5, 4.1, "B", UNHEARD)]
+    mine = Diarization((*d.segments[:1], SpeakerSegment(3.5, 4.1, "A"), d.segments[2]), (), 1, 1.0, 7.0)
+    assert not [w for w in overlap_words(words, mine) if w.probability == 0.0]
+    said = (*words, Word(3.6, 4.0, " Whatever", "A"))
+    assert not [w for w in overlap_words(said, d) if w.probability == 0.0]

@@ -197,6 +197,23 @@ def refine_words(
 
 UNTRANSCRIBED = " (mm-hm)"  # text of a backchannel heard by the diarizer but not transcribed
 CONTINUED = " …"  # a speaker's talk under the other voice that Whisper did not write
+UNHEARD = " (…)"  # a short reply the diarizer heard between the other's words, not transcribed
+
+
+def _unheard_reply(words: list[Word], s: SpeakerSegment, max_reply_s: float) -> Word | None:
+    """An untranscribed word for segment ``s`` if nobody has a word in it, it lasts 0.4 s to
+    ``max_reply_s`` and the words just before and after it are another speaker's."""
+    if not 0.4 <= s.duration <= max_reply_s:
+        return None
+    if any(w.start < s.end and w.end > s.start for w in words):
+        return None
+    before = [w for w in words if w.end <= s.start]
+    after = [w for w in words if w.start >= s.end]
+    if not before or not after or before[-1].speaker in (None, s.speaker):
+        return None
+    if after[0].speaker != before[-1].speaker:
+        return None
+    return Word(round(s.start, 3), round(s.end, 3), UNHEARD, s.speaker, 0.0, s.confidence)
 
 
 def overlap_words(
@@ -206,6 +223,7 @@ def overlap_words(
     max_backchannel_s: float = 1.2,
     join_s: float = 0.15,
     max_extend_s: float = 2.0,
+    max_reply_s: float = 1.5,
 ) -> tuple[Word, ...]:
     """Third pass: put back what a one-stream transcript loses where two people speak at once.
 
@@ -221,7 +239,11 @@ def overlap_words(
     - after the last word before another speaker's words, an untranscribed ``" …"`` word runs
       to where its speaker's diarized segment ends (at most ``max_extend_s`` later) when the
       other's words start 0.3 s or more before that: what Whisper dropped under the other
-      voice still counts as that speaker's turn.
+      voice still counts as that speaker's turn;
+    - a segment of 0.4 s to ``max_reply_s`` in which nobody has a word, between two words of
+      another speaker (a short reply, "Whatever.", that Whisper dropped), becomes one
+      untranscribed word ``" (…)"`` with probability 0, so the other's talk around it is two
+      turns, as it was.
     """
     out = sorted(words)
     segs = sorted(diarization.segments, key=lambda s: s.start)
@@ -229,6 +251,8 @@ def overlap_words(
     for s in segs:
         floor = [o for o in segs if o.speaker != s.speaker and o.start < s.start - 0.05 < o.end]
         if not floor:
+            if (reply := _unheard_reply(out, s, max_reply_s)) is not None:
+                added.append(reply)
             continue
         holder = floor[0]
         mine = [i for i, w in enumerate(out) if s.start - 0.1 <= w.start < s.end and w.speaker == s.speaker]
