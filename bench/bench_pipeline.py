@@ -142,9 +142,10 @@ def child_analyze(path: Path) -> dict[str, Any]:
     """``analyze()`` with the default config, timing its stages through wrappers and the hook."""
     import dataclasses
 
+    import listening_coach.activity as speakers
+    import listening_coach.attribute as attribute
     import listening_coach.pipeline as pipeline
     import listening_coach.regions as regions
-    import listening_coach.activity as speakers
     from listening_coach.config import DEFAULT_CONFIG
     from listening_coach.errors import ModelError
     from listening_coach.transcribe import load_whisper, transcribe
@@ -197,18 +198,19 @@ def child_analyze(path: Path) -> dict[str, Any]:
 
     # stage functions as the pipeline module looks them up; a renamed one is just not timed
     for module, attr, label in (
-        (pipeline, "transcribe", "whisper"),  # one channel
+        (attribute, "transcribe", "whisper"),  # one channel
         (regions, "transcribe", "whisper"),  # one channel per person: region by region
         (pipeline, "voice_frames", "voice"),
         (speakers, "speech_activity", "speech_activity"),
         (speakers, "cancel_bleed", "cancel_bleed"),
         (speakers, "mask_inactive", "mask"),
         (speakers, "snap_words", "snap"),
+        (attribute, "recheck_silences", "quiet_speech"),  # the Silero second opinion in long silences
     ):
         if hasattr(module, attr):
             setattr(module, attr, timed(label, getattr(module, attr)))
         else:
-            notes.append(f"pipeline has no {attr}: not timed")
+            notes.append(f"{module.__name__} has no {attr}: not timed")
     if hasattr(pipeline, "_quiet_blocks"):
         pipeline._quiet_blocks = timed_blocks(pipeline._quiet_blocks)
     marks: list[tuple[str, float]] = []
