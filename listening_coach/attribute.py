@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -41,6 +42,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 UNCLEAR_NOTE_S = 2.0  # a channel with this much speech without words gets a note ...
 UNCLEAR_NOTE_SHARE = 0.2  # ... when it is also this share of its speech
+
+
+def _mostly_active(active: np.ndarray, frame_s: float, offset_s: float) -> Callable[[float, float], bool]:
+    """Whether at least half of a span's frames are speech by the energy activity."""
+    def is_speech(start: float, end: float) -> bool:
+        first = max(int((start - offset_s) / frame_s), 0)
+        span = active[first : max(int(np.ceil((end - offset_s) / frame_s)), first + 1)]
+        return bool(span.size) and float(span.mean()) >= 0.5
+    return is_speech
 
 
 def check_channel_map(info: AudioInfo, config: Config) -> None:
@@ -99,12 +109,14 @@ def block_words(
     One channel per person: bleed is cancelled, each channel is transcribed by speech regions
     (:mod:`listening_coach.regions`), words are snapped to its speech and the speech no word
     covers becomes unclear-speech placeholders. One channel: the whole block, words snapped to
-    its energy (there is no per-person activity to trust).
+    its energy (there is no per-person activity to trust); a segment Whisper doubts is kept
+    when that energy says at least half of it is speech.
     """
     opts, topts = config.speakers, config.transcribe
     if len(channel_map) == 1:
         active = spk.speech_activity(chosen, opts)
-        found = transcribe(chosen[0], topts, offset_s=block_start, speaker=channel_map[0][1])
+        found = transcribe(chosen[0], topts, offset_s=block_start, speaker=channel_map[0][1],
+                           is_speech=_mostly_active(active[0], opts.frame_s, block_start))
         if topts.snap_words:
             found = spk.snap_words(
                 found, active[0], frame_s=opts.frame_s, offset_s=block_start, drop_silent=False

@@ -7,12 +7,14 @@
 - :func:`describe`: model name and options, recorded in every result.
 
 Silence is where Whisper invents text: VAD is on, no conditioning on previous text, and
-segments Whisper itself thinks are not speech are dropped.
+segments Whisper itself thinks are not speech are dropped (unless the caller's own speech
+measure says their span is speech: Whisper's doubt is one number per 30 s window).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 import logging
 from dataclasses import asdict
 from pathlib import Path
@@ -81,6 +83,7 @@ def transcribe(
     offset_s: float = 0.0,
     speaker: Speaker | None = None,
     model: Any = None,
+    is_speech: Callable[[float, float], bool] | None = None,
 ) -> tuple[Word, ...]:
     """Transcribe one channel.
 
@@ -90,6 +93,9 @@ def transcribe(
       offset_s: absolute time of ``samples[0]``; added to every word.
       speaker: stored on every word.
       model: a loaded ``WhisperModel``; :func:`load_whisper` otherwise.
+      is_speech: the caller's test of ``(start, end)`` (absolute s): a segment Whisper doubts
+        (no-speech probability over the threshold, mean log-prob under -0.5) is dropped unless
+        it says the span is speech (that doubt is one number per 30 s window).
 
     Returns:
       Words in time order, text verbatim with leading spaces; empty for silence.
@@ -117,7 +123,7 @@ def transcribe(
     )
     words: list[Word] = []
     for segment in segments:
-        if segment.no_speech_prob > options.no_speech_threshold and segment.avg_logprob < -0.5:
+        if _not_speech(segment, options, offset_s, is_speech):
             logger.debug("dropping likely non-speech segment %r", segment.text)
             continue
         for w in segment.words or ():
@@ -129,3 +135,14 @@ def transcribe(
                 Word(round(float(start), 3), round(float(end), 3), w.word, speaker, float(w.probability))
             )
     return tuple(words)
+
+
+def _not_speech(
+    segment: Any, options: TranscribeOptions, offset_s: float,
+    is_speech: Callable[[float, float], bool] | None,
+) -> bool:
+    """Whisper doubts the segment's window and the caller's measure (if any) does not call
+    the segment's span speech."""
+    if segment.no_speech_prob <= options.no_speech_threshold or segment.avg_logprob >= -0.5:
+        return False
+    return is_speech is None or not is_speech(offset_s + float(segment.start), offset_s + float(segment.end))

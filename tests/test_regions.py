@@ -97,3 +97,31 @@ def test_speech_no_word_covers_becomes_unclear_placeholders() -> None:
     ]  # 8.0-8.1 is too short to be speech
     assert all(w.unclear and w.probability == 0.0 for w in placeholders)
     assert unclear_words(words, active[:150], FRAME_S, offset_s=0.0, min_s=0.25, part_min_s=2.0) == ()
+
+
+class DoubtfulWindowModel:
+    """One 30 s window Whisper doubts as a whole (no-speech 0.65, mean log-prob -0.59, as on
+    angry_customer/partner-david-noisy): a segment over loud signal and one over silence."""
+
+    def transcribe(self, samples: np.ndarray, **_: Any) -> tuple[list[Any], None]:
+        def segment(start: float, end: float, text: str) -> SimpleNamespace:
+            word = SimpleNamespace(word=text, start=start, end=end, probability=0.6)
+            return SimpleNamespace(start=start, end=end, no_speech_prob=0.65, avg_logprob=-0.59,
+                                   text=text, words=[word])
+        return [segment(1.0, 9.0, " spoken"), segment(12.0, 18.0, " invented")], None
+
+
+def test_mono_keeps_a_doubted_segment_over_speech_and_drops_one_over_silence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The no-speech probability is one number per 30 s window: trusting it alone dropped 28 s
+    # of real words (three exchanges) on a noisy mono role-play.
+    import listening_coach.transcribe as transcribe_module
+    from listening_coach.attribute import block_words
+    from listening_coach.config import DEFAULT_CONFIG
+
+    monkeypatch.setattr(transcribe_module, "load_whisper", lambda _options=None: DoubtfulWindowModel())
+    x = signal_with([(0.5, 9.5)], 20.0)
+    x += np.random.default_rng(0).normal(0, 1e-4, x.size).astype(np.float32)
+    words, _, _ = block_words(x[None, :], 0.0, ((0, "trainee"),), DEFAULT_CONFIG, {})
+    assert [w.text for w in words] == [" spoken"]
