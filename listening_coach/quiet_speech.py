@@ -19,7 +19,6 @@ and only where the loose margins hold a long enough run, so it adds little to an
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 
@@ -27,27 +26,14 @@ import numpy as np
 
 from listening_coach.activity import edge_frames, noise_floor_db, runs
 from listening_coach.audio import SAMPLE_RATE, frame_db
+from listening_coach.diarization.vad import FRAME as VAD_WINDOW
+from listening_coach.diarization.vad import speech_probabilities
 from listening_coach.options import SpeakerOptions
 
 logger = logging.getLogger(__name__)
-VAD_WINDOW = 512  # samples per Silero VAD probability (32 ms at 16 kHz)
 VAD_CONTEXT_S = 0.3  # audio before a silence given to the model with it
 
 Vad = Callable[[np.ndarray], np.ndarray]  # 16 kHz float32 -> one probability per VAD_WINDOW
-
-
-@functools.cache
-def silero_vad() -> Vad:
-    """faster-whisper's bundled Silero VAD model (loaded once)."""
-    from faster_whisper.vad import get_vad_model
-
-    model = get_vad_model()
-
-    def probabilities(audio: np.ndarray) -> np.ndarray:
-        padded = np.pad(audio.astype(np.float32), (0, -audio.size % VAD_WINDOW))
-        return np.asarray(model(padded), dtype=np.float32).ravel()
-
-    return probabilities
 
 
 def recheck_silences(
@@ -67,7 +53,8 @@ def recheck_silences(
       options: margins, frame length and the VAD settings (``vad_threshold`` 0 turns it off).
       min_gap_s: only silences (no channel speaking) at least this long are looked at.
       gain_db: the bleed gains ``speech_activity`` used (None: no bleed test).
-      vad: probabilities per :data:`VAD_WINDOW` samples (default :func:`silero_vad`).
+      vad: probabilities per :data:`VAD_WINDOW` samples (default: Silero, as diarization runs it,
+        :func:`listening_coach.diarization.vad.speech_probabilities`).
 
     Returns:
       A new bool array of the same shape (``active`` itself when nothing was looked at).
@@ -90,7 +77,7 @@ def recheck_silences(
             if not any(e - s >= min_run for s, e in runs(weak[c, a:b])):
                 continue  # nothing loud enough to be speech: no model call
             start = max(a * hop - context, 0)
-            probs = (vad or silero_vad())(samples[c, start : b * hop])
+            probs = (vad or speech_probabilities)(samples[c, start : b * hop])
             at = (np.arange(a, b) * hop + hop // 2 - start) // VAD_WINDOW  # window of each frame
             heard = weak[c, a:b] & (probs[np.minimum(at, probs.size - 1)] >= options.vad_threshold)
             for s, e in runs(heard):
