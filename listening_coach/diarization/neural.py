@@ -22,6 +22,7 @@ import logging
 
 import numpy as np
 
+from listening_coach.activity import runs
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.chains import cluster_chains, link_windows
@@ -95,12 +96,6 @@ def _speech_seconds(activity: np.ndarray, starts: np.ndarray, n_samples: int) ->
     return float(heard.sum() * FRAME_S)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate([[False], mask, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
-
-
 def _segments(active: np.ndarray, score: np.ndarray, options: DiarizeOptions) -> list[SpeakerSegment]:
     """Per speaker: bridge gaps under ``min_silence_s`` (and under ``merge_gap_s`` when nobody
     else talks in them), drop runs under ``min_speech_s``; speaker stored as its index."""
@@ -111,12 +106,12 @@ def _segments(active: np.ndarray, score: np.ndarray, options: DiarizeOptions) ->
     for c in range(active.shape[1]):
         mask = active[:, c].copy()
         others = np.asarray(np.delete(active, c, axis=1).any(axis=1))
-        for a, b in _runs(~mask):
+        for a, b in runs(~mask):
             if a == 0 or b == len(mask):
                 continue
             if b - a <= short_gap or (b - a <= long_gap and not others[a:b].any()):
                 mask[a:b] = True
-        for a, b in _runs(mask):
+        for a, b in runs(mask):
             if b - a < min_len:
                 continue
             conf = float(np.clip(score[a:b, c].mean(), 0.0, 1.0))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from listening_coach.activity import runs
 from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, RECEPTIVE
 from listening_coach.diarization.stitch import partials
@@ -32,12 +33,6 @@ SHORT_MARGIN = 0.05
 MIN_PAUSE_S = 0.25  # a quiet stretch this long inside a run splits it
 MAX_ROUNDS = 4
 _OFFSET = (RECEPTIVE - FRAME_STEP) // 2
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate([[False], mask, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def _levels(samples: np.ndarray, n_frames: int, block: int = 4096) -> np.ndarray:
@@ -61,14 +56,14 @@ def _turns(active: np.ndarray, db: np.ndarray) -> list[tuple[int, int, int]]:
     floor = float(np.percentile(db, 10))
     out = []
     for c in range(active.shape[1]):
-        for a, b in _runs(solo & active[:, c]):
+        for a, b in runs(solo & active[:, c]):
             level = db[a:b]
             quiet = level < floor + 0.3 * (float(np.percentile(level, 90)) - floor)
             keep = np.ones(b - a, dtype=bool)
-            for x, y in _runs(quiet):
+            for x, y in runs(quiet):
                 if (y - x) * FRAME_S >= MIN_PAUSE_S:
                     keep[x:y] = False
-            out += [(a + x, a + y, c) for x, y in _runs(keep) if (y - x) * FRAME_S >= MIN_SHORT_S]
+            out += [(a + x, a + y, c) for x, y in runs(keep) if (y - x) * FRAME_S >= MIN_SHORT_S]
     return out
 
 
