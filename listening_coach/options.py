@@ -241,3 +241,4 @@ class DiarizeOptions:
     seg_step_s: float = opt(2.5, gt=0, le=10)  # segmentation engine: a 10 s window every this many s
     min_clean_s: float = opt(0.5, ge=0)  # segmentation engine: solo speech to cluster a local speaker
     seg_cluster_threshold: float = opt(0.2, ge=0, le=2)  # segmentation engine's cluster_threshold
+    seg_onset_overlap: float = opt(0.3, ge=0, le=1)  # segmentation engine: overlap from this p(2 voices)

@@ -67,7 +67,9 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     centroids = clustering.centroids
     assigned = np.where(chains.chain >= 0, clustering.labels[np.maximum(chains.chain, 0)], -1)
     n_frames = int(np.ceil(len(samples) / FRAME_STEP))
-    active, score = aggregate(windows, assigned, len(centroids), n_frames)
+    active, score = aggregate(
+        windows, assigned, len(centroids), n_frames, onset_overlap=options.seg_onset_overlap
+    )
     active = recheck_turns(samples, active)
     segments = _segments(active, score, options)
     if not segments:

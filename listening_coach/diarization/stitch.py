@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from listening_coach.activity import runs
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
 from listening_coach.diarization.segmentation import FRAME_STEP, FRAMES, LOCAL_SPEAKERS, RECEPTIVE, Windows
@@ -122,18 +123,24 @@ def _edge_weights() -> np.ndarray:
 
 
 def aggregate(
-    windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int
+    windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int, *, onset_overlap: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Overlap-add the windows onto a global frame grid (FRAME_STEP samples apart).
 
+    Per frame, the round(mean local speaker count) most active global speakers are kept. An
+    overlap starts earlier than that where, just before it, the windows' mean probability of
+    two voices (``windows.voices``) stays at least ``onset_overlap`` (:func:`early_onsets`);
+    there the second voice is the one the windows give the most probability.
+
     Returns:
-      ``active`` (n_frames, n_speakers) bool after keeping, per frame, the round(mean local
-      speaker count) most active global speakers; ``score`` (n_frames, n_speakers) in [0, 1],
-      the weighted share of covering windows that hear that speaker.
+      ``active`` (n_frames, n_speakers) bool; ``score`` (n_frames, n_speakers) in [0, 1], the
+      weighted share of covering windows that hear that speaker.
     """
     weight = _edge_weights()
     score = np.zeros((n_frames, max(n_speakers, 1)), dtype=np.float32)
+    heard = np.zeros_like(score)  # mean probability of each global speaker
     count = np.zeros(n_frames, dtype=np.float32)
+    two = np.zeros(n_frames, dtype=np.float32)  # probability of two voices at once
     cover = np.zeros(n_frames, dtype=np.float32)
     for w, start in enumerate(windows.starts):
         first = int(round(start / FRAME_STEP))
@@ -142,17 +149,40 @@ def aggregate(
             continue
         m = len(idx)
         act = windows.activity[w, :m].astype(np.float32)
+        probs = act if windows.voices is None else windows.voices[w, :m].astype(np.float32)
         cover[idx] += weight[:m]
         count[idx] += weight[:m] * act.sum(axis=1)
+        two[idx] += weight[:m] * np.clip(probs.sum(axis=1) - windows.speech[w, :m], 0.0, 1.0)
         for k in range(LOCAL_SPEAKERS):
             c = assigned[w, k]
             if c >= 0:
                 score[idx, c] += weight[:m] * act[:, k]
+                heard[idx, c] += weight[:m] * probs[:, k]
     covered = np.maximum(cover, 1e-6)
     score /= covered[:, None]
+    heard /= covered[:, None]
     speakers = np.round(count / covered).astype(int)
-    order = np.argsort(-score, axis=1)
+    early = early_onsets(speakers, two / covered, onset_overlap)
+    speakers[early] = 2
+    order = np.lexsort((-heard, -score))  # most heard first, then most probable
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(score.shape[1])[None, :], axis=1)
-    active = (rank < speakers[:, None]) & (score > 0)
+    active = (rank < speakers[:, None]) & ((score > 0) | (early[:, None] & (heard > 0)))
     return active[:, :n_speakers], score[:, :n_speakers]
+
+
+def early_onsets(speakers: np.ndarray, two: np.ndarray, threshold: float) -> np.ndarray:
+    """Frames just before each run of two or more speakers in which one speaker is kept but
+    the probability of two voices ``two`` is already at least ``threshold``, back to the first
+    frame where it is not (the windows agree on an overlap only some way into it: a quiet
+    interjection starts under the louder voice). ``threshold`` >= 1: none."""
+    early = np.zeros(len(speakers), dtype=bool)
+    if threshold >= 1.0:
+        return early
+    grow = (two >= threshold) & (speakers == 1)
+    for a, _ in runs(speakers >= 2):
+        b = a
+        while b > 0 and grow[b - 1]:
+            b -= 1
+        early[b:a] = True
+    return early
