@@ -68,7 +68,8 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     assigned = np.where(chains.chain >= 0, clustering.labels[np.maximum(chains.chain, 0)], -1)
     n_frames = int(np.ceil(len(samples) / FRAME_STEP))
     active, score = aggregate(
-        windows, assigned, len(centroids), n_frames, onset_overlap=options.seg_onset_overlap
+        windows, assigned, len(centroids), n_frames, onset_overlap=options.seg_onset_overlap,
+        min_early=int(round(options.min_speech_s / FRAME_S)),
     )
     active = recheck_turns(samples, active)
     segments = _segments(active, score, options)

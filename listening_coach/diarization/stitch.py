@@ -123,14 +123,16 @@ def _edge_weights() -> np.ndarray:
 
 
 def aggregate(
-    windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int, *, onset_overlap: float = 1.0
+    windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int, *,
+    onset_overlap: float = 1.0, min_early: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Overlap-add the windows onto a global frame grid (FRAME_STEP samples apart).
 
     Per frame, the round(mean local speaker count) most active global speakers are kept. An
     overlap starts earlier than that where, just before it, the windows' mean probability of
-    two voices (``windows.voices``) stays at least ``onset_overlap`` (:func:`early_onsets`);
-    there the second voice is the one the windows give the most probability.
+    two voices (``windows.voices``) stays at least ``onset_overlap`` for at least ``min_early``
+    frames (:func:`early_onsets`); there the second voice is the one the windows give the most
+    probability.
 
     Returns:
       ``active`` (n_frames, n_speakers) bool; ``score`` (n_frames, n_speakers) in [0, 1], the
@@ -162,7 +164,7 @@ def aggregate(
     score /= covered[:, None]
     heard /= covered[:, None]
     speakers = np.round(count / covered).astype(int)
-    early = early_onsets(speakers, two / covered, onset_overlap)
+    early = early_onsets(speakers, two / covered, onset_overlap, min_early)
     speakers[early] = 2
     order = np.lexsort((-heard, -score))  # most heard first, then most probable
     rank = np.empty_like(order)
@@ -171,11 +173,13 @@ def aggregate(
     return active[:, :n_speakers], score[:, :n_speakers]
 
 
-def early_onsets(speakers: np.ndarray, two: np.ndarray, threshold: float) -> np.ndarray:
+def early_onsets(speakers: np.ndarray, two: np.ndarray, threshold: float, min_frames: int = 0) -> np.ndarray:
     """Frames just before each run of two or more speakers in which one speaker is kept but
     the probability of two voices ``two`` is already at least ``threshold``, back to the first
     frame where it is not (the windows agree on an overlap only some way into it: a quiet
-    interjection starts under the louder voice). ``threshold`` >= 1: none."""
+    interjection starts under the louder voice). Stretches under ``min_frames`` are left out:
+    at a clear onset the probability passes ``threshold`` a few frames before the most likely
+    class changes, which is the model's smear, not a voice heard early. ``threshold`` >= 1: none."""
     early = np.zeros(len(speakers), dtype=bool)
     if threshold >= 1.0:
         return early
@@ -184,5 +188,6 @@ def early_onsets(speakers: np.ndarray, two: np.ndarray, threshold: float) -> np.
         b = a
         while b > 0 and grow[b - 1]:
             b -= 1
-        early[b:a] = True
+        if a - b >= min_frames:
+            early[b:a] = True
     return early
