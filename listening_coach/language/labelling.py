@@ -93,9 +93,11 @@ def _combine(
     context: str,
     prediction: Prediction | None,
     options: LanguageOptions,
+    heard: tuple[tuple[str, float], ...] | None = None,
 ) -> tuple[str, str | None, float, tuple[str, ...], str, tuple[tuple[str, float], ...]]:
     """Merge the model's prediction (if any) with the rules for one utterance."""
-    rule = rules.apply_rules(text)
+    rule = rules.apply_rules(text, heard, unsure_below=options.sound_unsure_below,
+                             max_ratio=options.sound_max_ratio)
     flags = list(rule.flags)
     label: str
     subtype: str | None
@@ -163,6 +165,7 @@ def _label_batch(
     spans: list[tuple[Span, int | None]],  # (where, exchange) of each item
     model: LanguageModel | None = None,
     encoder: Encoder | None = None,
+    heard: list[tuple[tuple[str, float], ...] | None] | None = None,
 ) -> list[Label]:
     predictions: list[Prediction | None] = [None] * len(items)
     codable = [is_codable(text) for text, _ in items]
@@ -178,14 +181,14 @@ def _label_batch(
                                            encoder_below=options.encoder_below)):
             predictions[i] = p
     labels = []
-    for (text, context), ok, prediction, ((start, end), exchange) in zip(
-        items, codable, predictions, spans
+    for (text, context), ok, prediction, ((start, end), exchange), words in zip(
+        items, codable, predictions, spans, heard or [None] * len(items)
     ):
         if not ok:
             labels.append(Label(start, end, text, "unknown", 0.0, exchange=exchange))
             continue
         label, subtype, confidence, flags, source, scores = _combine(
-            text, context, prediction, options
+            text, context, prediction, options, words
         )
         fid = fidelity(text, context) if label == "reflection" and context else None
         labels.append(
@@ -219,12 +222,14 @@ def label_exchanges(
     opts = build_options(LanguageOptions, options, "language")
     items: list[tuple[str, str]] = []
     spans: list[tuple[Span, int | None]] = []
+    heard: list[tuple[tuple[str, float], ...] | None] = []
     for exchange in exchanges:
         context = join_words([w for w in exchange.prompt_words if not w.unclear])
         for turn in exchange.response:
             for utterance in split_utterances(turn.clear_words, max_words=opts.max_utterance_words):
                 items.append((join_words(utterance), context))
                 spans.append((Span(utterance[0].start, max(w.end for w in utterance)), exchange.index))
+                heard.append(tuple((w.text.strip(), w.probability) for w in utterance))
     if not items:
         return ()
-    return tuple(_label_batch(items, opts, spans))
+    return tuple(_label_batch(items, opts, spans, heard=heard))
