@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from listening_coach.config import LanguageOptions, build_options
 from listening_coach.language import rules
+from listening_coach.language.features import has_question_form
 from listening_coach.language.fidelity import STOP, fidelity
 from listening_coach.language.model import Prediction
 from listening_coach.types import Exchange, Label, Span, Word, join_words
@@ -106,6 +107,8 @@ def _combine(
     if prediction is not None:
         label, subtype, confidence, scores = prediction
         source = "model"
+        if label == "question" and not has_question_form(text):
+            label, subtype, confidence = _not_a_question(scores)
         if label == "other" and rule.label in ("validation", "affirmation"):
             label, subtype, confidence, source = rule.label, None, rule.confidence, "rules"
         elif label == "reflection" and _OVERRIDING & set(rule.flags) and (
@@ -131,6 +134,23 @@ def _combine(
     if label == "reflection" and rule.feeling_named:
         flags.append("emotion_label")
     return label, subtype, float(confidence), tuple(dict.fromkeys(flags)), source, scores
+
+
+def _not_a_question(scores: tuple[tuple[str, float], ...]) -> tuple[str, str | None, float]:
+    """The model's best label other than question, with its probability given that the
+    utterance is no question: for a line with no form of a question at all ("Three hours and
+    nobody has told you anything.", "You need a straight answer."), which the model, trained
+    on transcripts whose questions lack question marks, sometimes calls one."""
+    main = {k: v for k, v in scores if "." not in k and k != "question"}
+    label = max(main, key=lambda k: main[k])
+    confidence = main[label] / max(sum(main.values()), 1e-9)
+    heads = {"reflection": "reflection.", "therapist_input": "input."}
+    sub = {k.split(".", 1)[1]: v for k, v in scores if label in heads and k.startswith(heads[label])}
+    subtype = max(sub, key=lambda k: sub[k]) if sub else None
+    if label == "therapist_input":
+        label, subtype = ("advice" if subtype in ("advice", "negotiation", "options")
+                          else "information"), None
+    return label, subtype, confidence
 
 
 def label_text(
