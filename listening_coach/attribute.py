@@ -124,12 +124,12 @@ def block_words(
                 found, active[0], frame_s=opts.frame_s, offset_s=block_start, drop_silent=False
             )
         return list(found), chosen, active
-    cancelled, active = channel_activity(chosen, config)
+    cancelled, active, heard = channel_activity(chosen, config)
     words: list[Word] = []
     for row, (_, speaker) in enumerate(channel_map):
         total_s = chosen.shape[1] / SAMPLE_RATE
-        regions = speech_regions(active[row], opts.frame_s, total_s=total_s)
-        masked = spk.mask_inactive(cancelled[row], active[row], frame_s=opts.frame_s)
+        regions = speech_regions(heard[row], opts.frame_s, total_s=total_s)
+        masked = spk.mask_inactive(cancelled[row], heard[row], frame_s=opts.frame_s)
         found = transcribe_regions(
             masked,
             regions,
@@ -152,20 +152,23 @@ def block_words(
     return words, cancelled, active
 
 
-def channel_activity(chosen: np.ndarray, config: Config) -> tuple[np.ndarray, np.ndarray]:
-    """One channel per person: (the bleed-cancelled signal, its speech activity).
+def channel_activity(chosen: np.ndarray, config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One channel per person: (the bleed-cancelled signal, its speech activity, what Whisper hears).
 
     Energy activity over the channel's floor and the other channels' bleed, each run extended
-    over a weak fricative at its edges, then quiet speech Silero VAD confirms in long silences.
+    over a weak fricative at its edges (:mod:`listening_coach.endpoints`), then quiet speech
+    Silero VAD confirms in long silences. The third array is the activity without the fricative
+    edges, for Whisper's regions and masking: their 0.2 s padding already lets it hear those
+    frames, and moving its window boundaries would only re-roll its decoding.
     """
     opts, pauses = config.speakers, config.pauses
     gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
     cancelled = spk.cancel_bleed(chosen)
-    active = spk.speech_activity(cancelled, opts, gain_db=gain)
-    active = extend_weak_edges(cancelled, active, opts, gain_db=gain)
-    active = recheck_silences(cancelled, active, opts, gain_db=gain,
+    plain = spk.speech_activity(cancelled, opts, gain_db=gain)
+    edges = extend_weak_edges(cancelled, plain, opts, gain_db=gain)
+    active = recheck_silences(cancelled, edges, opts, gain_db=gain,
                               min_gap_s=min(pauses.effective_pause_s, pauses.dead_air_s))
-    return cancelled, active
+    return cancelled, active, active & ~(edges & ~plain)
 
 
 def speech_notes(path: str | Path, speakers: list[str], speech: dict[str, list[float]]) -> list[str]:

@@ -75,11 +75,14 @@ def test_a_run_of_speech_takes_the_final_s_after_its_closure() -> None:
     assert (after | before).sum() == after.sum()  # it only adds
 
 
-def test_channel_activity_extends_the_runs_of_speech() -> None:
+def test_channel_activity_extends_the_runs_of_speech_for_timing_only() -> None:
     samples, end = _scene()
     config = dataclasses.replace(DEFAULT_CONFIG, speakers=dataclasses.replace(OPTS, vad_threshold=0.0))
-    _, active = channel_activity(samples, config)
-    assert active[1, _frames(end + CLOSURE_S + 0.02, end + OPTS.fricative_reach_s - 0.02)].all()
+    _, active, heard = channel_activity(samples, config)
+    s = _frames(end + CLOSURE_S + 0.02, end + OPTS.fricative_reach_s - 0.02)
+    assert active[1, s].all()  # the turn's timing takes the "s" ...
+    assert not heard[1, s].any()  # ... Whisper's regions and masking stay as they were
+    assert (heard[1] == _activity(samples, OFF)[1]).all()
 
 
 def test_pure_noise_after_speech_is_not_extended() -> None:
