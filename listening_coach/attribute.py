@@ -3,7 +3,7 @@
 - :func:`check_channel_map`: refuse a channel map that does not fit the file, before any model
   loads; :func:`channel_map`: the (channel, speaker) pairs to transcribe.
 - :func:`block_words`: one decoded block's words per person. One channel per person: bleed is
-  cancelled, speech runs take a weak fricative after their end (:mod:`listening_coach.endpoints`),
+  cancelled, speech runs take a weak fricative at their edges (:mod:`listening_coach.endpoints`),
   quiet speech in long silences is checked with Silero VAD
   (:mod:`listening_coach.quiet_speech`), each channel is transcribed by speech regions, words
   are snapped to its speech and speech without words becomes unclear-speech placeholders.
@@ -32,7 +32,7 @@ from listening_coach.bounds import SKIP_CHANNEL
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import ConfigError
 from listening_coach.feedback import counted
-from listening_coach.endpoints import extend_weak_ends
+from listening_coach.endpoints import extend_weak_edges
 from listening_coach.quiet_speech import recheck_silences
 from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
 from listening_coach.transcribe import transcribe
@@ -156,19 +156,19 @@ def channel_activity(chosen: np.ndarray, config: Config) -> tuple[np.ndarray, np
     """One channel per person: (the bleed-cancelled signal, its speech activity, what Whisper hears).
 
     Energy activity over the channel's floor and the other channels' bleed, each run extended
-    over a weak fricative after its end (:mod:`listening_coach.endpoints`), then quiet speech
+    over a weak fricative at its edges (:mod:`listening_coach.endpoints`), then quiet speech
     Silero VAD confirms in long silences. The third array is the activity without the fricative
-    ends, for Whisper's regions and masking: their 0.2 s padding already lets it hear those
+    edges, for Whisper's regions and masking: their 0.2 s padding already lets it hear those
     frames, and moving its window boundaries would only re-roll its decoding.
     """
     opts, pauses = config.speakers, config.pauses
     gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
     cancelled = spk.cancel_bleed(chosen)
     plain = spk.speech_activity(cancelled, opts, gain_db=gain)
-    ends = extend_weak_ends(cancelled, plain, opts, gain_db=gain)
-    active = recheck_silences(cancelled, ends, opts, gain_db=gain,
+    edges = extend_weak_edges(cancelled, plain, opts, gain_db=gain)
+    active = recheck_silences(cancelled, edges, opts, gain_db=gain,
                               min_gap_s=min(pauses.effective_pause_s, pauses.dead_air_s))
-    return cancelled, active, active & ~(ends & ~plain)
+    return cancelled, active, active & ~(edges & ~plain)
 
 
 def speech_notes(path: str | Path, speakers: list[str], speech: dict[str, list[float]]) -> list[str]:

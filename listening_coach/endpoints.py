@@ -1,4 +1,4 @@
-"""Weak fricatives at the ends of speech: Rabiner-Sambur endpoint search on high-band energy.
+"""Weak fricatives at the edges of speech: Rabiner-Sambur endpoint search on high-band energy.
 
 Speech activity (:func:`listening_coach.activity.speech_activity`) grows a run of speech over
 neighbouring frames while they stay ``edge_margin_db`` over the channel's noise floor. A
@@ -8,16 +8,14 @@ band (300-3400 Hz) it is a few dB over the noise. The run stops before it, and t
 after the line is reported as an effective pause or dead air while the last word is still
 being said.
 
-:func:`extend_weak_ends` is the second pass of Rabiner and Sambur's endpoint detector (1975):
-it looks up to ``fricative_reach_s`` past each end of a run of speech, and where frames there
-hold, for at least :data:`~listening_coach.activity.MIN_RUN_S`, energy above ``fricative_hz``
-that is ``edge_margin_db`` over *that band's* noise floor and over the bleed the other channels
-would put into that band, the run is extended to the last such frame within the reach. Their
-detector uses the zero-crossing rate for the same purpose; in a telephone band white noise
-crosses zero about as often as an "s" (both near the band's top), while the energy above 2 kHz
-still rises over its own floor. Starts are left alone (their first pass searches before a
-start too): before a real speaker's first word that energy is as often an in-breath, which
-would shorten the response latency a coach reads.
+:func:`extend_weak_edges` is the second pass of Rabiner and Sambur's endpoint detector (1975):
+it looks up to ``fricative_reach_s`` past each end of a run of speech (and before each start),
+and where frames there hold, for at least :data:`~listening_coach.activity.MIN_RUN_S`, energy
+above ``fricative_hz`` that is ``edge_margin_db`` over *that band's* noise floor and over the
+bleed the other channels would put into that band, the run is extended to the last such frame
+within the reach (the first, before a start). Their detector uses the zero-crossing rate for
+the same purpose; in a telephone band white noise crosses zero about as often as an "s"
+(both near the band's top), while the energy above 2 kHz still rises over its own floor.
 
 ::
 
@@ -53,14 +51,14 @@ def band_db(samples: np.ndarray, *, frame_s: float, low_hz: float) -> np.ndarray
     return db
 
 
-def extend_weak_ends(
+def extend_weak_edges(
     samples: np.ndarray,
     active: np.ndarray,
     options: SpeakerOptions,
     *,
     gain_db: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Return ``active`` with each run of speech extended over a weak fricative after its end.
+    """Return ``active`` with each run of speech extended over a weak fricative at its edges.
 
     Args:
       samples: float32 ``(channels, n)`` at 16 kHz, the signal ``active`` was computed on.
@@ -88,9 +86,13 @@ def extend_weak_ends(
             if e - s >= min_run:
                 tail[s:e] = True
         speech = runs(active[c])
-        for k, (_, e) in enumerate(speech):
+        for k, (s, e) in enumerate(speech):
             after = min(e + reach, speech[k + 1][0] if k + 1 < len(speech) else active.shape[1])
             hits = np.flatnonzero(tail[e:after])
             if hits.size:
                 out[c, e : e + int(hits[-1]) + 1] = True
+            before = max(s - reach, speech[k - 1][1] if k else 0)
+            hits = np.flatnonzero(tail[before:s])
+            if hits.size:
+                out[c, before + int(hits[0]) : s] = True
     return out

@@ -1,12 +1,12 @@
-"""What the weak-fricative end extension (``listening_coach.endpoints``) adds to the speech
+"""What the weak-fricative edge extension (``listening_coach.endpoints``) adds to the speech
 activity of the hard-conditions benchmark, against its truth.
 
-Usage: python bench/weak_ends.py [--seed 12] [--out bench_out/accuracy] [--reach 0.25] [--verbose]
+Usage: python bench/weak_edges.py [--seed 12] [--out bench_out/accuracy] [--reach 0.25] [--verbose]
 
 Needs the cached role-plays of a ``bench/bench_accuracy.py`` run (no ASR: activity only). For
 each role-play and channel it computes the speech activity as the pipeline does
 (``attribute.channel_activity``) with ``speakers.fricative_reach_s`` 0 and ``--reach``, and
-splits the frames the extension adds after run ends into: inside that
+splits the frames the extension adds, after run ends and before run starts, into: inside that
 channel's audible truth (``lines[].audible_spans``), inside its strict truth only
 (``lines[].spans``: the clean voice, audible or not), and outside both (speech added where the
 script has none: the false-positive side).
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                           fricative_reach_s=0.0))
     on = dataclasses.replace(DEFAULT_CONFIG, speakers=dataclasses.replace(DEFAULT_CONFIG.speakers,
                                                                          fricative_reach_s=args.reach))
-    total = dict.fromkeys(KINDS, 0.0)
-    count = 0
+    total = {(edge, kind): 0.0 for edge in ("end", "start") for kind in KINDS}
+    count = {"end": 0, "start": 0}
     for path in sorted((args.out / f"audio-seed{args.seed}").glob("*.truth.json")):
         truth = load_truth(path)
         samples = load_audio(path.parent / truth["audio"])
@@ -67,15 +67,18 @@ def main(argv: list[str] | None = None) -> int:
             audible = truth_mask(truth, speaker, "audible_spans", n, frame_s)
             strict = truth_mask(truth, speaker, "spans", n, frame_s)
             for s, e in runs(after[c] & ~before[c]):
-                count += 1
+                edge = "end" if s > 0 and before[c, s - 1] else "start"
+                count[edge] += 1
                 parts = (audible[s:e].sum(), (strict[s:e] & ~audible[s:e]).sum(), (~strict[s:e]).sum())
                 for kind, frames in zip(KINDS, parts):
-                    total[kind] += float(frames) * frame_s
+                    total[(edge, kind)] += float(frames) * frame_s
                 if args.verbose:
-                    print(f"{truth['name']} {speaker} {s * frame_s:.2f}-{e * frame_s:.2f} s: "
+                    print(f"{truth['name']} {speaker} {edge} {s * frame_s:.2f}-{e * frame_s:.2f} s: "
                           + ", ".join(f"{k} {p * frame_s:.2f}" for k, p in zip(KINDS, parts)))
-    parts = ", ".join(f"{k} {total[k]:.2f} s" for k in KINDS)
-    print(f"{count} extensions, {sum(total.values()):.2f} s: {parts}")
+    for edge in ("end", "start"):
+        added = sum(total[(edge, k)] for k in KINDS)
+        print(f"after run {edge}s: {count[edge]} extensions, {added:.2f} s: "
+              + ", ".join(f"{k} {total[(edge, k)]:.2f} s" for k in KINDS))
     return 0
 
 
