@@ -16,6 +16,9 @@ bleed the other channels would put into that band, the run is extended to the la
 within the reach (the first, before a start). Their detector uses the zero-crossing rate for
 the same purpose; in a telephone band white noise crosses zero about as often as an "s"
 (both near the band's top), while the energy above 2 kHz still rises over its own floor.
+Before a start the same energy can also be an in-breath (docs/accuracy.md: 0.24 s on a
+LibriSpeech reader), which shortens that response's latency by as much; leaving starts alone
+lost a weak "that" opening an interruption on the benchmark, so both edges are searched.
 
 ::
 

@@ -97,6 +97,17 @@ def test_an_s_beyond_the_reach_is_not_taken() -> None:
     assert not after[1, _frames(end, end + OPTS.fricative_reach_s + 0.1 + S_S)].any()
 
 
+def test_a_hiss_just_before_speech_starts_it() -> None:
+    samples, end = _scene()
+    onset = round(0.5 * SAMPLE_RATE)  # the first vowel's onset, and a weak "s" 0.1 s before it
+    hiss = samples[1, round((end + CLOSURE_S) * SAMPLE_RATE) : round((end + CLOSURE_S + S_S) * SAMPLE_RATE)]
+    samples[1, onset - round(0.1 * SAMPLE_RATE) - hiss.size : onset - round(0.1 * SAMPLE_RATE)] += hiss
+    before, after = _activity(samples, OFF), _activity(samples, OPTS)
+    s = _frames(0.5 - 0.1 - S_S + 0.02, 0.5 - 0.1 - 0.02)
+    assert not before[1, s].any() and after[1, s.start : _frames(0.5, 0.6).stop].all()
+    assert not after[1, : _frames(0.0, 0.5 - 0.1 - S_S - 0.02).stop].any()
+
+
 def test_reach_zero_turns_it_off() -> None:
     samples, _ = _scene()
     active = speech_activity(samples, OFF)
