@@ -1,7 +1,8 @@
 """Benchmark: diarization time vs faster-whisper transcription of the same mono audio.
 
 Usage: python bench/bench_diarization.py [FILE ...] [--repeat N] [--long-minutes M]
-       python bench/bench_diarization.py --roleplays [--hard 0-11] [--no-pipeline] [--json F]
+       python bench/bench_diarization.py --roleplays [--hard 0-11] [--seed 12] [--hard-only]
+           [--no-pipeline] [--json F]
 
 Without files it uses the ten AMI excerpts in ../shared/data/conversations/ami, concatenated
 (300 s). For each input, in this one process and on the same samples:
@@ -67,11 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-minutes", type=float, default=0.0)
     parser.add_argument("--roleplays", action="store_true", help="the mono role-play benchmark")
     parser.add_argument("--hard", default="0-11", help="hard-conditions role-plays, e.g. 0-11 or 0,3")
+    parser.add_argument("--seed", type=int, default=12, help="seed of the hard-conditions role-plays")
+    parser.add_argument("--hard-only", action="store_true", help="skip the bundled scripts")
     parser.add_argument("--no-pipeline", action="store_true", help="diarization scores only")
     parser.add_argument("--json", type=Path, help="write per-role-play scores here")
     args = parser.parse_args(argv)
     if args.roleplays:
-        return roleplay_benchmark(_indices(args.hard), not args.no_pipeline, args.json)
+        hard = hard_cases(_indices(args.hard), args.seed, args.hard_only)
+        return roleplay_benchmark(hard, not args.no_pipeline, args.json)
     from listening_coach.config import DiarizeOptions, TranscribeOptions
     from listening_coach.diarization import diarize
     from listening_coach.transcribe import load_whisper, transcribe
@@ -123,9 +127,22 @@ def _indices(text: str) -> list[int]:
 SAME_VOICES = ({"en-gb+f3", "en-us"}, {"en-gb+f3", "en-us+Alex"}, {"en-gb+f3", "en-us+Andy"})
 
 
-def roleplay_benchmark(hard: list[int], pipeline: bool, json_path: Path | None) -> int:
-    import dataclasses
+def hard_cases(indices: list[int], seed: int, hard_only: bool):  # type: ignore[no-untyped-def]
+    """The mono cases: the bundled scripts under ``CONDITIONS`` (unless ``hard_only``), then the
+    hard-conditions role-plays ``indices`` of ``seed`` (another seed = role-plays never tuned on)."""
     import itertools
+
+    from listening_coach.evaluation.diarization_roleplays import SAME_VOICE as SAME_CONDITIONS
+    from listening_coach.evaluation.diarization_roleplays import hard_roleplays, mono_roleplays
+
+    hard = hard_roleplays(indices, seed)
+    if hard_only:
+        return hard
+    return itertools.chain(mono_roleplays(), mono_roleplays(SAME_CONDITIONS), hard)
+
+
+def roleplay_benchmark(cases, pipeline: bool, json_path: Path | None) -> int:  # type: ignore[no-untyped-def]
+    import dataclasses
     import json
     import tempfile
 
@@ -134,21 +151,12 @@ def roleplay_benchmark(hard: list[int], pipeline: bool, json_path: Path | None) 
     from listening_coach.evaluation.accuracy import score_session, summarize
     from listening_coach.config import DEFAULT_CONFIG
     from listening_coach.diarization import diarize
-    from listening_coach.evaluation.diarization_roleplays import (
-        SAME_VOICE as SAME_CONDITIONS,
-    )
-    from listening_coach.evaluation.diarization_roleplays import (
-        hard_roleplays,
-        mono_roleplays,
-        roles_right,
-        score_diarization,
-    )
+    from listening_coach.evaluation.diarization_roleplays import roles_right, score_diarization
     from listening_coach.pipeline import analyze
 
     config = dataclasses.replace(
         DEFAULT_CONFIG, speakers=dataclasses.replace(DEFAULT_CONFIG.speakers, mode="diarize")
     )
-    cases = itertools.chain(mono_roleplays(), mono_roleplays(SAME_CONDITIONS), hard_roleplays(hard))
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="lc-mono-") as tmp:
         for case in cases:

@@ -140,6 +140,11 @@ class LanguageOptions:
     min_confidence: float = opt(0.5, ge=0, le=1)  # labels below this are shown as uncertain
     max_utterance_words: int = opt(60, ge=1)  # unpunctuated speech is labelled in chunks this long
     closed_question_run: int = opt(3, ge=1)  # this many closed questions in a row earns a tip
+    # A rule phrase (blame, arguing, threat, policy, validation, affirmation) also counts when
+    # ASR heard words that sound like it and was unsure (probability under sound_unsure_below)
+    # where they differ from it, within sound_max_ratio of its sound key (language/soundalike.py).
+    sound_unsure_below: float = opt(0.6, ge=0, le=1)  # words heard less surely may match by sound (0: never)
+    sound_max_ratio: float = opt(0.15, ge=0, le=1)  # how near in sound: a share of the phrase's sound key
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,3 +188,33 @@ def test_overlap_words_keep_a_short_reply_whisper_dropped() -> None:
     assert not [w for w in overlap_words(words, mine) if w.probability == 0.0]
     said = (*words, Word(3.6, 4.0, " Whatever", "A"))
     assert not [w for w in overlap_words(said, d) if w.probability == 0.0]
+
+
+def test_overlap_words_give_a_squeezed_reply_its_segment() -> None:
+    """bench05: the diarizer has B's 0.83 s "Policy." alone between A's turns, but Whisper wrote
+    it as 0.1 s and stretched A's "day." over the rest, too short to take the floor, so A's talk
+    around it was one turn. The reply now spans its segment and A's word stops at its start:
+    three turns. A reply whose words cover most of its segment, one the other voice is diarized
+    in too, or one not followed by the other's words is left as Whisper wrote it."""
+    from listening_coach.diarization import overlap_words
+    from listening_coach.turns import group_turns
+    from listening_coach.types import Word
+
+    segments = (SpeakerSegment(44.31, 47.6, "A"), SpeakerSegment(48.09, 48.92, "B"),
+                SpeakerSegment(49.46, 54.86, "A"))
+    words = (Word(46.88, 47.3, " working", "A"), Word(47.3, 48.2, " day.", "A"),
+             Word(48.8, 48.9, " Policy,", "B"), Word(49.5, 49.84, " so", "A"),
+             Word(49.84, 50.12, " I", "A"))
+    assert [t.speaker for t in group_turns(words)] == ["A", "B"]  # as Whisper wrote it
+    out = overlap_words(words, Diarization(segments, (), 2, 1.0, 55.0))
+    assert [t.speaker for t in group_turns(out)] == ["A", "B", "A"]
+    assert [(w.start, w.end) for w in out if w.bare in ("day", "policy")] == [(47.3, 48.09), (48.09, 48.92)]
+
+    def day_and_reply_end(segs: tuple[SpeakerSegment, ...], said: tuple[Word, ...]) -> list[float]:
+        out = overlap_words(said, Diarization(segs, (), 2, 1.0, 55.0))
+        return [w.end for w in out if w.bare in ("day", "policy")]
+
+    covered = Word(48.3, 48.9, " Policy,", "B")
+    assert day_and_reply_end(segments, (*words[:2], covered, *words[3:])) == [48.2, 48.9]
+    assert day_and_reply_end((*segments, SpeakerSegment(48.0, 48.5, "A")), words) == [48.2, 48.9]
+    assert day_and_reply_end(segments, words[:3]) == [48.2, 48.9]

@@ -7,7 +7,8 @@
   to another speaker moves there (keeps backchannels spoken over the other as their own words).
 - :func:`overlap_words`: third pass at diarized overlap onsets: words Whisper took from the
   newcomer move to them and their first word starts at the onset; a backchannel heard but not
-  transcribed becomes an untranscribed ``" (mm-hm)"`` word.
+  transcribed becomes an untranscribed ``" (mm-hm)"`` word; a short reply between the other's
+  words that Whisper dropped becomes ``" (…)"``, one it squeezed takes its diarized span.
 
 ``speaker_confidence`` = share of the word covered by its speaker, times the segment's
 confidence; words in no segment take the nearest one within ``max_gap_s`` at half confidence.
@@ -216,6 +217,41 @@ def _unheard_reply(words: list[Word], s: SpeakerSegment, max_reply_s: float) -> 
     return Word(round(s.start, 3), round(s.end, 3), UNHEARD, s.speaker, 0.0, s.confidence)
 
 
+def _squeezed_reply(words: list[Word], s: SpeakerSegment, segs: list[SpeakerSegment],
+                    max_reply_s: float) -> list[Word] | None:
+    """``words`` with a short reply given back its span, or None when segment ``s`` is not one.
+
+    A reply is squeezed when ``s`` (0.4 s to ``max_reply_s``, nobody else diarized in it) holds
+    words of its speaker that cover under half of it, right between words of one other speaker
+    (Whisper wrote "Policy." as 0.1 s and stretched the other's "day." over the rest). Its
+    words then span ``s`` and the other's words that run into ``s`` stop at its edges.
+    """
+    if not 0.4 <= s.duration <= max_reply_s:
+        return None
+    if any(o.speaker != s.speaker and o.start < s.end and o.end > s.start for o in segs):
+        return None
+    inside = [i for i, w in enumerate(words)
+              if w.speaker == s.speaker and s.start <= (w.start + w.end) / 2 < s.end]
+    if not inside or inside != list(range(inside[0], inside[-1] + 1)):
+        return None
+    if sum(min(words[i].end, s.end) - max(words[i].start, s.start) for i in inside) >= 0.5 * s.duration:
+        return None
+    a, b = inside[0] - 1, inside[-1] + 1
+    if a < 0 or b >= len(words) or words[a].speaker in (None, s.speaker):
+        return None
+    if words[b].speaker != words[a].speaker:
+        return None
+    out = list(words)
+    out[inside[0]] = dataclasses.replace(out[inside[0]], start=round(s.start, 3))
+    out[inside[-1]] = dataclasses.replace(out[inside[-1]], end=round(s.end, 3))
+    for i, w in enumerate(words):
+        if w.speaker != s.speaker and w.start < s.start < w.end:
+            out[i] = dataclasses.replace(w, end=round(s.start, 3))
+        elif w.speaker != s.speaker and w.start < s.end < w.end:
+            out[i] = dataclasses.replace(w, start=round(s.end, 3))
+    return sorted(out)
+
+
 def overlap_words(
     words: Sequence[Word],
     diarization: Diarization,
@@ -243,7 +279,10 @@ def overlap_words(
     - a segment of 0.4 s to ``max_reply_s`` in which nobody has a word, between two words of
       another speaker (a short reply, "Whatever.", that Whisper dropped), becomes one
       untranscribed word ``" (…)"`` with probability 0, so the other's talk around it is two
-      turns, as it was.
+      turns, as it was;
+    - a segment like that in which Whisper did write the reply but squeezed it under half the
+      segment's length (and stretched the other's words over the rest) gets the reply back:
+      its words span the segment and the other's words stop at its edges.
     """
     out = sorted(words)
     segs = sorted(diarization.segments, key=lambda s: s.start)
@@ -251,7 +290,9 @@ def overlap_words(
     for s in segs:
         floor = [o for o in segs if o.speaker != s.speaker and o.start < s.start - 0.05 < o.end]
         if not floor:
-            if (reply := _unheard_reply(out, s, max_reply_s)) is not None:
+            if (squeezed := _squeezed_reply(out, s, segs, max_reply_s)) is not None:
+                out = squeezed
+            elif (reply := _unheard_reply(out, s, max_reply_s)) is not None:
                 added.append(reply)
             continue
         holder = floor[0]
