@@ -59,6 +59,9 @@ class SpeakerOptions:
     # in a silence that could be a pause (quiet_speech.py), frames over the edge margins are speech
     vad_threshold: float = opt(0.5, ge=0, le=1)  # where Silero VAD hears speech this surely (0: off)
     vad_min_run_s: float = opt(0.1, ge=0)  # ... for at least this long
+    # a weak fricative next to speech is speech (endpoints.py): runs of speech take frames whose
+    fricative_hz: float = opt(2000.0, gt=0)  # energy above this is edge_margin_db over its floor
+    fricative_reach_s: float = opt(0.25, ge=0)  # ... within this of their end or start (0: off)
     frame_s: float = opt(0.02, gt=0, le=1)
 
 
