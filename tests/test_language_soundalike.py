@@ -135,3 +135,20 @@ def test_question_form() -> None:
     for asked in ("So what happened then", "Do you want to go on", "You sent it on Monday?",
                   "It was Monday, right", "Tell me more about Monday", "And if you don't mind-"):
         assert has_question_form(asked), asked
+
+
+@pytest.mark.parametrize(
+    "text,asks",
+    [
+        ("I hear you what is going through your head, right out.", True),
+        ("I see, what is worry in you must right now.", True),
+        ("I hear you, what I can do is ask the nurse.", False),
+        ("I see, how awful for you.", False),
+    ],
+    ids=["ack-what-is", "ack-what-garbled", "what-clause", "how-exclamation"],
+)
+def test_an_open_question_merged_with_an_acknowledgement(text: str, asks: bool) -> None:
+    # ASR wrote "I hear you. What is going through your head right now?" as one garbled
+    # sentence, and the model called it a reflection (lines written for this test)
+    label = label_text(text, "I am scared something has gone wrong and nobody will tell me.")
+    assert (label.label == "question" and label.subtype == "open") is asks

@@ -109,6 +109,8 @@ def _combine(
         source = "model"
         if label == "question" and not has_question_form(text):
             label, subtype, confidence = _not_a_question(scores)
+        elif label != "question" and rules.ACK_THEN_ASK.match(text.strip()):
+            label, subtype, confidence, source = "question", "open", 0.8, "rules"
         if label == "other" and rule.label in ("validation", "affirmation"):
             label, subtype, confidence, source = rule.label, None, rule.confidence, "rules"
         elif label == "reflection" and _OVERRIDING & set(rule.flags) and (

@@ -15,6 +15,7 @@ does not code (validation, affirmation, summary, emotion labelling).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,15 @@ AUXILIARIES = frozenset({
     "hasn't", "wasn't", "weren't", "shouldn't",
 })
 SUBJECTS = frozenset({"you", "i", "we", "they", "he", "she", "it", "that", "this", "there"})
+# "I hear you. What have they told you?" heard as one sentence: an open question right after
+# an opening acknowledgement, no full stop between (the labeller splits there). Not "what I
+# hear", "what we can do is..." (a subject right after "what" makes a clause, not a question),
+# and "how" only before an auxiliary ("how awful" is no question).
+ACK_THEN_ASK = re.compile(
+    r"^(?:so\s+)?(?:i hear you|i see|i understand|okay|ok|right),?\s+"
+    r"(?:what\s+(?!(?:i|you|we|they|he|she|it|that|this|some|people)\b)"
+    r"|how\s+(?:are|is|was|were|do|does|did|have|has|can|could|will|would)\b)",
+    re.IGNORECASE)
 LEADING_FILLERS = frozenset({
     "so", "and", "but", "well", "okay", "ok", "um", "uh", "now", "right", "alright", "then",
     "oh", "mm", "hmm", "yeah", "mhm",
