@@ -238,8 +238,13 @@ def _dismissive_but(tokens: list[str], found: dict[str, list[int]], is_question:
     # what came before it, whether or not ASR kept the acknowledgement.
     refusals = found.get("policy", []) + found.get("refusal", [])
     but_refuses = any(0 < b < r for b in buts for r in refusals)
+    # "I understand, there is nothing I can do": ASR may drop the "but" between an opening
+    # acknowledgement ("I understand", "I hear you", "that makes sense"; not a bare "okay")
+    # and the refusal or rule that takes it back.
+    ack_refuses = any(a <= 2 < r and tokens[a] in ("i", "that", "hear", "understand")
+                      for a in acks for r in refusals)
     return bool((buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0)
-                or opens_with_but or but_refuses)
+                or opens_with_but or but_refuses or ack_refuses)
 
 
 def _main_label(
