@@ -16,6 +16,7 @@ from listening_coach.evaluation.diarization import overlap_regions, score_onsets
 from listening_coach.diarization.listener import listener_vote
 from listening_coach.diarization.segmentation import (
     FRAMES, Windows, decode_powerset, segment_windows, voice_probabilities)
+from listening_coach.diarization.backchannels import voice_grid
 from listening_coach.diarization.stitch import aggregate, early_onsets
 from listening_coach.errors import ModelError
 from listening_coach.testing import script
@@ -109,14 +110,16 @@ def test_overlap_onset_starts_where_two_voices_become_likely() -> None:
     w = _windows((0, [(0, 0, 589), (1, 240, 280)]))
     w = _with_voices(w, {0: (1, 200, 240, 0.4)})
     assigned = np.array([[0, 1, -1]])
-    active, _ = aggregate(w, assigned, 2, FRAMES, onset_overlap=0.3)
+    grid = voice_grid(w, assigned, 2, FRAMES)
+    active, _ = aggregate(w, assigned, 2, FRAMES, grid=grid, onset_overlap=0.3)
     assert active[:, 0].all()
     assert np.flatnonzero(active[:, 1]).tolist() == list(range(200, 280))
-    off, _ = aggregate(w, assigned, 2, FRAMES, onset_overlap=1.0)  # 1: the likeliest class only
+    off, _ = aggregate(w, assigned, 2, FRAMES, grid=grid, onset_overlap=1.0)  # 1: the likeliest class only
     assert np.flatnonzero(off[:, 1]).tolist() == list(range(240, 280))
-    weak, _ = aggregate(w, assigned, 2, FRAMES, onset_overlap=0.5)  # 0.4 is not enough
+    weak, _ = aggregate(w, assigned, 2, FRAMES, grid=grid, onset_overlap=0.5)  # 0.4 is not enough
     assert np.flatnonzero(weak[:, 1]).tolist() == list(range(240, 280))
-    short, _ = aggregate(w, assigned, 2, FRAMES, onset_overlap=0.3, min_early=41)  # 40 frames early
+    # the early stretch is 40 frames: under min_early it is left out
+    short, _ = aggregate(w, assigned, 2, FRAMES, grid=grid, onset_overlap=0.3, min_early=41)
     assert np.flatnonzero(short[:, 1]).tolist() == list(range(240, 280))
 
 
@@ -124,7 +127,8 @@ def test_two_likely_voices_alone_start_no_overlap() -> None:
     # the same 0.4, but the likeliest class never says two voices (local 1 takes over at frame
     # 300, a turn change): no overlap is invented
     w = _with_voices(_windows((0, [(0, 0, 300), (1, 300, 589)])), {0: (1, 200, 240, 0.4)})
-    active, _ = aggregate(w, np.array([[0, 1, -1]]), 2, FRAMES, onset_overlap=0.3)
+    assigned = np.array([[0, 1, -1]])
+    active, _ = aggregate(w, assigned, 2, FRAMES, grid=voice_grid(w, assigned, 2, FRAMES), onset_overlap=0.3)
     assert not (active[:, 0] & active[:, 1]).any()
 
 

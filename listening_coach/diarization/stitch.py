@@ -124,15 +124,16 @@ def _edge_weights() -> np.ndarray:
 
 def aggregate(
     windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int, *,
-    onset_overlap: float = 1.0, min_early: int = 0,
+    grid: tuple[np.ndarray, np.ndarray] | None = None, onset_overlap: float = 1.0, min_early: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Overlap-add the windows onto a global frame grid (FRAME_STEP samples apart).
 
-    Per frame, the round(mean local speaker count) most active global speakers are kept. An
-    overlap starts earlier than that where, just before it, the windows' mean probability of
-    two voices (``windows.voices``) stays at least ``onset_overlap`` for at least ``min_early``
-    frames (:func:`early_onsets`); there the second voice is the one the windows give the most
-    probability.
+    Per frame, the round(mean local speaker count) most active global speakers are kept. With
+    ``grid`` (:func:`~listening_coach.diarization.backchannels.voice_grid`: the windows' mean
+    probability of two voices, and of each global voice), an overlap starts earlier than that
+    where, just before it, the probability of two voices stays at least ``onset_overlap`` for
+    at least ``min_early`` frames (:func:`early_onsets`); there the second voice is the one the
+    windows give the most probability.
 
     Returns:
       ``active`` (n_frames, n_speakers) bool; ``score`` (n_frames, n_speakers) in [0, 1], the
@@ -140,9 +141,7 @@ def aggregate(
     """
     weight = _edge_weights()
     score = np.zeros((n_frames, max(n_speakers, 1)), dtype=np.float32)
-    heard = np.zeros_like(score)  # mean probability of each global speaker
     count = np.zeros(n_frames, dtype=np.float32)
-    two = np.zeros(n_frames, dtype=np.float32)  # probability of two voices at once
     cover = np.zeros(n_frames, dtype=np.float32)
     for w, start in enumerate(windows.starts):
         first = int(round(start / FRAME_STEP))
@@ -151,21 +150,21 @@ def aggregate(
             continue
         m = len(idx)
         act = windows.activity[w, :m].astype(np.float32)
-        probs = act if windows.voices is None else windows.voices[w, :m].astype(np.float32)
         cover[idx] += weight[:m]
         count[idx] += weight[:m] * act.sum(axis=1)
-        two[idx] += weight[:m] * np.clip(probs.sum(axis=1) - windows.speech[w, :m], 0.0, 1.0)
         for k in range(LOCAL_SPEAKERS):
             c = assigned[w, k]
             if c >= 0:
                 score[idx, c] += weight[:m] * act[:, k]
-                heard[idx, c] += weight[:m] * probs[:, k]
     covered = np.maximum(cover, 1e-6)
     score /= covered[:, None]
-    heard /= covered[:, None]
     speakers = np.round(count / covered).astype(int)
-    early = early_onsets(speakers, two / covered, onset_overlap, min_early)
-    speakers[early] = 2
+    heard = np.zeros_like(score)
+    early = np.zeros(n_frames, dtype=bool)
+    if grid is not None:
+        heard[:, :n_speakers] = grid[1]
+        early = early_onsets(speakers, grid[0], onset_overlap, min_early)
+        speakers[early] = 2
     order = np.lexsort((-heard, -score))  # most heard first, then most probable
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(score.shape[1])[None, :], axis=1)
