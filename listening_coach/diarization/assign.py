@@ -29,6 +29,7 @@ from listening_coach.types import Span, Word
 
 MAX_GAP_S = 1.0  # a word this far from every segment keeps no speaker
 FLOOR_S = 3.0  # who talks most within this of a word holds the floor there
+GLUE_S = 0.15  # a word this close to the words on both sides is inside a phrase
 
 
 def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
@@ -78,7 +79,9 @@ def assign_speakers_from_segments(
     When two speakers' segments both cover a word (overlap), the one covering clearly more of
     it wins. When both cover it about equally, a backchannel word ("mm-hm", "yeah": the
     ``lexicon``) goes to the speaker who talks less around it (the listener), any other word to
-    the one who holds the floor there (Whisper transcribes the dominant voice).
+    the one who holds the floor there (Whisper transcribes the dominant voice). A lexicon word
+    that Whisper wrote without a pause (< ``GLUE_S``) on both sides is inside a phrase ("make
+    sure that"), not said on its own, and counts as any other word.
 
     Args:
       words: Words in time order (speakers, if any, are replaced).
@@ -93,11 +96,13 @@ def assign_speakers_from_segments(
     starts = np.array([s.start for s in segs])
     ends = np.array([s.end for s in segs])
     out = []
-    for w in words:
+    for i, w in enumerate(words):
         a, b = w.start, max(w.end, w.start + 1e-3)
         cover = np.clip(np.minimum(ends, b) - np.maximum(starts, a), 0.0, None)
         if cover.max() > 0:
-            out.append(_covered(w, segs, cover, vocabulary))
+            glued = 0 < i < len(words) - 1 and (
+                w.start - words[i - 1].end < GLUE_S and words[i + 1].start - w.end < GLUE_S)
+            out.append(_covered(w, segs, cover, vocabulary if not glued else set()))
             continue
         gaps = np.maximum(starts - b, a - ends)
         nearest = int(np.argmin(gaps))
