@@ -30,6 +30,7 @@ from listening_coach.types import Span, Word
 MAX_GAP_S = 1.0  # a word this far from every segment keeps no speaker
 FLOOR_S = 3.0  # who talks most within this of a word holds the floor there
 GLUE_S = 0.15  # a word this close to the words on both sides is inside a phrase
+MIN_OVERLAP_S = 0.15  # less overlap at an onset is a hand-over (diarize.min_speech_s: shortest run)
 
 
 def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
@@ -273,7 +274,10 @@ def overlap_words(
 
     - a run of words just after the onset that runs on without a pause (< ``join_s``) into B's
       own words goes to B (Whisper followed the newcomer), and B's first word starts at the
-      onset, so the turns overlap as the voices did (interruptions, terminal overlaps);
+      onset, so the turns overlap as the voices did (interruptions, terminal overlaps); when
+      A's segment runs on less than ``MIN_OVERLAP_S`` past the onset (shorter than the
+      diarizer's shortest run) it is a hand-over, and B's first word starts no earlier than
+      A's last word ends;
     - a short segment (<= ``max_backchannel_s``) inside A's talk with no word of B in it becomes
       one untranscribed backchannel word, ``" (mm-hm)"`` with probability 0, so the turns keep
       it as B's backchannel like a two-channel recording would;
@@ -309,8 +313,11 @@ def overlap_words(
                 k -= 1
             for i in range(k, first):
                 out[i] = dataclasses.replace(out[i], speaker=s.speaker)
-            if out[k].start > s.start:
-                out[k] = dataclasses.replace(out[k], start=round(s.start, 3))
+            onset = s.start
+            if holder.end - s.start < MIN_OVERLAP_S:  # a hand-over: no overlap with their words
+                onset = max(onset, max((w.end for w in out[:k] if w.speaker != s.speaker), default=onset))
+            if out[k].start > onset:
+                out[k] = dataclasses.replace(out[k], start=round(onset, 3))
         elif s.duration <= max_backchannel_s and s.end < holder.end:
             heard = Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0.0, s.confidence)
             added.append(heard)
