@@ -3,7 +3,8 @@
 - :func:`check_channel_map`: refuse a channel map that does not fit the file, before any model
   loads; :func:`channel_map`: the (channel, speaker) pairs to transcribe.
 - :func:`block_words`: one decoded block's words per person. One channel per person: bleed is
-  cancelled, quiet speech in long silences is checked with Silero VAD
+  cancelled, speech runs take a weak fricative at their edges (:mod:`listening_coach.endpoints`),
+  quiet speech in long silences is checked with Silero VAD
   (:mod:`listening_coach.quiet_speech`), each channel is transcribed by speech regions, words
   are snapped to its speech and speech without words becomes unclear-speech placeholders.
 - :func:`speech_notes`: per channel, how much speech ended up without words (logged; a note
@@ -31,6 +32,7 @@ from listening_coach.bounds import SKIP_CHANNEL
 from listening_coach.config import DEFAULT_CONFIG, Config
 from listening_coach.errors import ConfigError
 from listening_coach.feedback import counted
+from listening_coach.endpoints import extend_weak_edges
 from listening_coach.quiet_speech import recheck_silences
 from listening_coach.regions import speech_regions, transcribe_regions, unclear_words
 from listening_coach.transcribe import transcribe
@@ -122,17 +124,12 @@ def block_words(
                 found, active[0], frame_s=opts.frame_s, offset_s=block_start, drop_silent=False
             )
         return list(found), chosen, active
-    gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
-    cancelled = spk.cancel_bleed(chosen)
-    active = spk.speech_activity(cancelled, opts, gain_db=gain)
-    pauses = config.pauses
-    active = recheck_silences(cancelled, active, opts, gain_db=gain,
-                              min_gap_s=min(pauses.effective_pause_s, pauses.dead_air_s))
+    cancelled, active, heard = channel_activity(chosen, config)
     words: list[Word] = []
     for row, (_, speaker) in enumerate(channel_map):
         total_s = chosen.shape[1] / SAMPLE_RATE
-        regions = speech_regions(active[row], opts.frame_s, total_s=total_s)
-        masked = spk.mask_inactive(cancelled[row], active[row], frame_s=opts.frame_s)
+        regions = speech_regions(heard[row], opts.frame_s, total_s=total_s)
+        masked = spk.mask_inactive(cancelled[row], heard[row], frame_s=opts.frame_s)
         found = transcribe_regions(
             masked,
             regions,
@@ -153,6 +150,25 @@ def block_words(
         tally[2] += len(found)
         words.extend(found + unclear)
     return words, cancelled, active
+
+
+def channel_activity(chosen: np.ndarray, config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One channel per person: (the bleed-cancelled signal, its speech activity, what Whisper hears).
+
+    Energy activity over the channel's floor and the other channels' bleed, each run extended
+    over a weak fricative at its edges (:mod:`listening_coach.endpoints`), then quiet speech
+    Silero VAD confirms in long silences. The third array is the activity without the fricative
+    edges, for Whisper's regions and masking: their 0.2 s padding already lets it hear those
+    frames, and moving its window boundaries would only re-roll its decoding.
+    """
+    opts, pauses = config.speakers, config.pauses
+    gain = spk.bleed_gain_db(frame_db(chosen, frame_s=opts.frame_s))
+    cancelled = spk.cancel_bleed(chosen)
+    plain = spk.speech_activity(cancelled, opts, gain_db=gain)
+    edges = extend_weak_edges(cancelled, plain, opts, gain_db=gain)
+    active = recheck_silences(cancelled, edges, opts, gain_db=gain,
+                              min_gap_s=min(pauses.effective_pause_s, pauses.dead_air_s))
+    return cancelled, active, active & ~(edges & ~plain)
 
 
 def speech_notes(path: str | Path, speakers: list[str], speech: dict[str, list[float]]) -> list[str]:

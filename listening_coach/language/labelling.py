@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from listening_coach.config import LanguageOptions, build_options
 from listening_coach.language import rules
+from listening_coach.language.features import has_question_form
 from listening_coach.language.fidelity import STOP, fidelity
 from listening_coach.language.model import Prediction
 from listening_coach.types import Exchange, Label, Span, Word, join_words
@@ -93,9 +94,11 @@ def _combine(
     context: str,
     prediction: Prediction | None,
     options: LanguageOptions,
+    heard: tuple[tuple[str, float], ...] | None = None,
 ) -> tuple[str, str | None, float, tuple[str, ...], str, tuple[tuple[str, float], ...]]:
     """Merge the model's prediction (if any) with the rules for one utterance."""
-    rule = rules.apply_rules(text)
+    rule = rules.apply_rules(text, heard, unsure_below=options.sound_unsure_below,
+                             max_ratio=options.sound_max_ratio)
     flags = list(rule.flags)
     label: str
     subtype: str | None
@@ -104,6 +107,10 @@ def _combine(
     if prediction is not None:
         label, subtype, confidence, scores = prediction
         source = "model"
+        if label == "question" and not has_question_form(text):
+            label, subtype, confidence = _not_a_question(scores)
+        elif label != "question" and rules.ACK_THEN_ASK.match(text.strip()):
+            label, subtype, confidence, source = "question", "open", 0.8, "rules"
         if label == "other" and rule.label in ("validation", "affirmation"):
             label, subtype, confidence, source = rule.label, None, rule.confidence, "rules"
         elif label == "reflection" and _OVERRIDING & set(rule.flags) and (
@@ -129,6 +136,23 @@ def _combine(
     if label == "reflection" and rule.feeling_named:
         flags.append("emotion_label")
     return label, subtype, float(confidence), tuple(dict.fromkeys(flags)), source, scores
+
+
+def _not_a_question(scores: tuple[tuple[str, float], ...]) -> tuple[str, str | None, float]:
+    """The model's best label other than question, with its probability given that the
+    utterance is no question: for a line with no form of a question at all ("Three hours and
+    nobody has told you anything.", "You need a straight answer."), which the model, trained
+    on transcripts whose questions lack question marks, sometimes calls one."""
+    main = {k: v for k, v in scores if "." not in k and k != "question"}
+    label = max(main, key=lambda k: main[k])
+    confidence = main[label] / max(sum(main.values()), 1e-9)
+    heads = {"reflection": "reflection.", "therapist_input": "input."}
+    sub = {k.split(".", 1)[1]: v for k, v in scores if label in heads and k.startswith(heads[label])}
+    subtype = max(sub, key=lambda k: sub[k]) if sub else None
+    if label == "therapist_input":
+        label, subtype = ("advice" if subtype in ("advice", "negotiation", "options")
+                          else "information"), None
+    return label, subtype, confidence
 
 
 def label_text(
@@ -163,6 +187,7 @@ def _label_batch(
     spans: list[tuple[Span, int | None]],  # (where, exchange) of each item
     model: LanguageModel | None = None,
     encoder: Encoder | None = None,
+    heard: list[tuple[tuple[str, float], ...] | None] | None = None,
 ) -> list[Label]:
     predictions: list[Prediction | None] = [None] * len(items)
     codable = [is_codable(text) for text, _ in items]
@@ -178,14 +203,14 @@ def _label_batch(
                                            encoder_below=options.encoder_below)):
             predictions[i] = p
     labels = []
-    for (text, context), ok, prediction, ((start, end), exchange) in zip(
-        items, codable, predictions, spans
+    for (text, context), ok, prediction, ((start, end), exchange), words in zip(
+        items, codable, predictions, spans, heard or [None] * len(items)
     ):
         if not ok:
             labels.append(Label(start, end, text, "unknown", 0.0, exchange=exchange))
             continue
         label, subtype, confidence, flags, source, scores = _combine(
-            text, context, prediction, options
+            text, context, prediction, options, words
         )
         fid = fidelity(text, context) if label == "reflection" and context else None
         labels.append(
@@ -219,12 +244,14 @@ def label_exchanges(
     opts = build_options(LanguageOptions, options, "language")
     items: list[tuple[str, str]] = []
     spans: list[tuple[Span, int | None]] = []
+    heard: list[tuple[tuple[str, float], ...] | None] = []
     for exchange in exchanges:
         context = join_words([w for w in exchange.prompt_words if not w.unclear])
         for turn in exchange.response:
             for utterance in split_utterances(turn.clear_words, max_words=opts.max_utterance_words):
                 items.append((join_words(utterance), context))
                 spans.append((Span(utterance[0].start, max(w.end for w in utterance)), exchange.index))
+                heard.append(tuple((w.text.strip(), w.probability) for w in utterance))
     if not items:
         return ()
-    return tuple(_label_batch(items, opts, spans))
+    return tuple(_label_batch(items, opts, spans, heard=heard))

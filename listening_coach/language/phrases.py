@@ -175,6 +175,10 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Phrases made from a template (an obligation or a refusal and one of many verbs): they differ
+# from each other by one verb, so a near miss of one says little; not matched by sound.
+TEMPLATED: frozenset[str] = frozenset({*_MUST_DO, *_CANNOT, *REFUSAL})
+
 FEELING_WORDS: frozenset[str] = frozenset({
     "angry", "mad", "furious", "frustrated", "frustrating", "upset", "annoyed", "irritated",
     "scared", "afraid", "frightened", "terrified", "anxious", "worried", "nervous", "stressed",

@@ -15,11 +15,14 @@ does not code (validation, affirmation, summary, emotion labelling).
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from listening_coach.language.phrases import FEELING_WORDS as FEELING_WORDS  # re-exported
-from listening_coach.language.phrases import PATTERNS, PHRASES
+from listening_coach.language.phrases import PATTERNS, PHRASES, TEMPLATED
+from listening_coach.language.soundalike import near_phrases
 
 FLAGS: tuple[str, ...] = (
     "command", "blame", "arguing", "dismissive_but", "threat", "policy", "apology",
@@ -36,6 +39,15 @@ AUXILIARIES = frozenset({
     "hasn't", "wasn't", "weren't", "shouldn't",
 })
 SUBJECTS = frozenset({"you", "i", "we", "they", "he", "she", "it", "that", "this", "there"})
+# "I hear you. What have they told you?" heard as one sentence: an open question right after
+# an opening acknowledgement, no full stop between (the labeller splits there). Not "what I
+# hear", "what we can do is..." (a subject right after "what" makes a clause, not a question),
+# and "how" only before an auxiliary ("how awful" is no question).
+ACK_THEN_ASK = re.compile(
+    r"^(?:so\s+)?(?:i hear you|i see|i understand|okay|ok|right),?\s+"
+    r"(?:what\s+(?!(?:i|you|we|they|he|she|it|that|this|some|people)\b)"
+    r"|how\s+(?:are|is|was|were|do|does|did|have|has|can|could|will|would)\b)",
+    re.IGNORECASE)
 LEADING_FILLERS = frozenset({
     "so", "and", "but", "well", "okay", "ok", "um", "uh", "now", "right", "alright", "then",
     "oh", "mm", "hmm", "yeah", "mhm",
@@ -139,11 +151,27 @@ def _is_question(tokens: list[str], text: str) -> tuple[bool, str | None, str]:
     return False, None, ""
 
 
-def apply_rules(text: str) -> RuleResult:
+# Phrase tables also matched by sound where ASR was unsure (soundalike.py): the flags and the
+# skills a garbled word hides; not the short or structural ones (acknowledgements, stems).
+SOUNDALIKE_TABLES: tuple[str, ...] = (
+    "blame", "arguing", "threat", "policy", "validation", "affirmation",
+)
+
+
+def apply_rules(
+    text: str, heard: Sequence[tuple[str, float]] | None = None, *,
+    unsure_below: float = 0.6, max_ratio: float = 0.15,
+) -> RuleResult:
     """Code one utterance with the phrase rules.
 
     Args:
       text: One sentence or turn, punctuated or not.
+      heard: The recognised words of ``text`` and their probabilities, when it comes from
+        ASR: a phrase of :data:`SOUNDALIKE_TABLES` that the exact rules miss then also
+        counts when a stretch the recogniser was unsure of sounds like it (cues ``NAME`` and
+        ``NAME~``).
+      unsure_below, max_ratio: How unsure, and how near in sound
+        (:func:`~listening_coach.language.soundalike.near_phrases`).
 
     Returns:
       The rule label (``reflection``, ``question``, ``validation``, ``affirmation``,
@@ -163,6 +191,9 @@ def apply_rules(text: str) -> RuleResult:
     for match_id, start, _end in matcher(doc):
         found.setdefault(nlp.vocab.strings[match_id], []).append(start)
     cues = sorted(found)
+    for name, start in _sound_matches(text, doc, heard, found, unsure_below, max_ratio):
+        found[name] = [start]
+        cues += [name, f"{name}~"]
     flags = [f for f in FLAGS if f in found and f != "dismissive_but"]
     is_question, q_subtype, q_cue = _is_question(tokens, text)
     if _dismissive_but(tokens, found, is_question):
@@ -181,6 +212,29 @@ def apply_rules(text: str) -> RuleResult:
     return RuleResult(label, subtype, confidence, tuple(flags), tuple(cues), feeling)
 
 
+def _sound_matches(
+    text: str, doc: Any, heard: Sequence[tuple[str, float]] | None, found: dict[str, list[int]],
+    unsure_below: float, max_ratio: float,
+) -> list[tuple[str, int]]:
+    """(table, token index) of phrases heard as near misses (see :func:`apply_rules`)."""
+    if not heard or unsure_below <= 0:
+        return []
+    tables = [(n, tuple(p for p in PHRASES[n] if p not in TEMPLATED))
+              for n in SOUNDALIKE_TABLES if n not in found]
+    words = [w for w, _ in heard]
+    starts, pos = [], 0
+    for w in words:  # where each heard word starts in the text
+        at = text.find(w, pos)
+        starts.append(at if at >= 0 else pos)
+        pos = max(pos, at + len(w)) if at >= 0 else pos
+    out = []
+    for name, k in near_phrases(words, [p for _, p in heard], tables,
+                                unsure_below=unsure_below, max_ratio=max_ratio):
+        token = next((t.i for t in doc if t.idx >= starts[k]), len(doc) - 1)
+        out.append((name, token))
+    return out
+
+
 def _dismissive_but(tokens: list[str], found: dict[str, list[int]], is_question: bool) -> bool:
     """Whether a "but" dismisses what came before it (the "yes, but")."""
     # an acknowledgement followed later by "but"/"however"/"although"
@@ -194,8 +248,13 @@ def _dismissive_but(tokens: list[str], found: dict[str, list[int]], is_question:
     # what came before it, whether or not ASR kept the acknowledgement.
     refusals = found.get("policy", []) + found.get("refusal", [])
     but_refuses = any(0 < b < r for b in buts for r in refusals)
+    # "I understand, there is nothing I can do": ASR may drop the "but" between an opening
+    # acknowledgement ("I understand", "I hear you", "that makes sense"; not a bare "okay")
+    # and the refusal or rule that takes it back.
+    ack_refuses = any(a <= 2 < r and tokens[a] in ("i", "that", "hear", "understand")
+                      for a in acks for r in refusals)
     return bool((buts and acks and any(b > a for b in buts for a in acks) and min(buts) > 0)
-                or opens_with_but or but_refuses)
+                or opens_with_but or but_refuses or ack_refuses)
 
 
 def _main_label(
