@@ -63,10 +63,6 @@ def sound_key(word: str) -> str:
     return key
 
 
-def _weight(sound: str) -> float:
-    return 0.5 if sound == _VOWEL else 1.0
-
-
 def sound_distance(a: str, b: str, limit: float = float("inf")) -> float:
     """Weighted edit distance between two sound keys (a vowel inserted, dropped or changed
     costs 0.5, a consonant 1); stops early with a value over ``limit`` once it cannot end
@@ -76,19 +72,25 @@ def sound_distance(a: str, b: str, limit: float = float("inf")) -> float:
       >>> sound_distance("ananwald", "ananwarld"), sound_distance("palasa", "palas")
       (1.0, 0.5)
     """
+    weights = [0.5 if c == _VOWEL else 1.0 for c in b]
     prev = [0.0]
-    for c in b:
-        prev.append(prev[-1] + _weight(c))
+    for w in weights:
+        prev.append(prev[-1] + w)
     for ca in a:
-        wa = _weight(ca)
+        wa = 0.5 if ca == _VOWEL else 1.0
         cur = [prev[0] + wa]
-        for j, cb in enumerate(b, 1):
-            swap = 0.0 if ca == cb else (0.5 if _VOWEL in (ca, cb) else 1.0)
-            cur.append(min(prev[j] + wa, cur[j - 1] + _weight(cb), prev[j - 1] + swap))
+        for j, cb in enumerate(b):
+            swap = prev[j] + (0.0 if ca == cb else 0.5 if _VOWEL in (ca, cb) else 1.0)
+            cur.append(min(prev[j + 1] + wa, cur[j] + weights[j], swap))
         if min(cur) > limit:
             return min(cur)
         prev = cur
     return prev[-1]
+
+
+def _missing_sounds(key: str, heard: str) -> int:
+    """How many of the key's consonants the heard key lacks (each costs at least 0.5)."""
+    return sum(max(0, key.count(c) - heard.count(c)) for c in set(key) - {_VOWEL})
 
 
 @functools.lru_cache(maxsize=8)
@@ -157,9 +159,12 @@ def sound_matches(
     keys = [sound_key(w) for w in words]
     bare = [_NOT_LETTER.sub("", w.lower()) for w in words]
     unsure = [p < unsure_below for p in probabilities]
+    whole = "".join(keys)
     out = []
     for name, key, phrase_words in _phrase_keys(tuple((n, tuple(p)) for n, p in tables), min_key):
         limit = max_ratio * len(key)
+        if 0.5 * _missing_sounds(key, whole) > limit:
+            continue  # the line lacks too many of the phrase's sounds anywhere
         hit = _first_match(keys, bare, unsure, key, phrase_words, limit)
         if hit is not None:
             out.append((name, hit[0], hit[1], hit[2] / len(key), " ".join(phrase_words)))
@@ -185,6 +190,8 @@ def _first_match(
                     stretch, unsure[i: j + 1], phrase_words):
                 continue
             if bool(_NEGATIONS & set(stretch)) != negated:
+                continue
+            if 0.5 * _missing_sounds(key, heard) > limit:
                 continue
             distance = sound_distance(heard, key, limit)
             if distance <= limit:
