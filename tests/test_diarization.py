@@ -17,6 +17,7 @@ from listening_coach.diarization import (
     assign_speakers_from_segments,
     choose_roles,
     diarize,
+    overlap_words,
 )
 from listening_coach.diarization.cluster import cluster_embeddings
 from listening_coach.diarization.core import _merge, _smooth
@@ -261,6 +262,26 @@ def test_backchannel_inside_a_long_turn_keeps_its_own_speaker() -> None:
     assert out[0].speaker_confidence < 0.7  # shared with A's segment
     custom = assign_speakers_from_segments(words[:1], segs, lexicon=("yeah",))
     assert custom[0].speaker == "A"
+
+
+def test_a_lexicon_word_inside_a_phrase_is_not_taken_for_a_backchannel() -> None:
+    """Hard-conditions bench05 (seed 13): A's "... I want you to make sure that everything"
+    runs 0.6 s into B's interruption. "sure" is a backchannel word, so in the overlap it went to
+    B, the listener; the interruption pass then gave B "want you to make" too, and A's "that
+    everything" between B's words made one exchange too many. Written with no pause on either
+    side it is inside a phrase: A's, as the floor rule says, and the turns are A then B."""
+    from listening_coach.turns import group_turns
+
+    d = Diarization((S(61.41, 67.37, "A"), S(65.37, 68.93, "B")), (), 2, 1.0, 70.0)
+    text = " and I want you to make sure that everything at all you just read"
+    times = (64.80, 65.26, 65.30, 65.56, 65.74, 65.90, 66.04, 66.22, 66.58, 66.84, 67.08, 67.48,
+             67.70, 68.00, 68.30)
+    words = tuple(Word(a, b, " " + t) for a, b, t in zip(times, times[1:], text.split()))
+    out = assign_speakers_from_segments(words, d.segments)
+    assert next(w for w in out if w.bare == "sure").speaker == "A"
+    assert [t.speaker for t in group_turns(overlap_words(out, d))] == ["A", "B"]
+    apart = (*words[:6], Word(66.2, 66.4, " sure"), *words[8:])  # pauses around it: B's
+    assert [w.speaker for w in assign_speakers_from_segments(apart, d.segments) if w.bare == "sure"] == ["B"]
 
 
 def test_assign_with_no_segments_returns_words_unchanged() -> None:

@@ -278,3 +278,25 @@ def test_overlap_words_give_a_squeezed_reply_its_segment() -> None:
     assert day_and_reply_end(segments, (*words[:2], covered, *words[3:])) == [48.2, 48.9]
     assert day_and_reply_end((*segments, SpeakerSegment(48.0, 48.5, "A")), words) == [48.2, 48.9]
     assert day_and_reply_end(segments, words[:3]) == [48.2, 48.9]
+
+
+def test_an_onset_that_barely_overlaps_is_a_hand_over() -> None:
+    """Hard-conditions bench07 (seed 14): the diarizer ends A's turn 0.11 s after B's
+    "Whatever." starts (less than its 0.15 s shortest run; the voices did not overlap). Moving
+    B's word back to that onset put it 0.11 s over A's last word, and a short spurt over the
+    other's speech is a backchannel, so A's talk around it was one turn. B's word now starts no
+    earlier than A's last word ends: three floor turns. A real overlap still starts at the onset."""
+    from listening_coach.diarization import overlap_words
+    from listening_coach.turns import group_turns
+    from listening_coach.types import Word
+
+    d = Diarization((SpeakerSegment(40.57, 45.66, "A"), SpeakerSegment(45.55, 46.24, "B"),
+                     SpeakerSegment(46.79, 51.47, "A")), (), 2, 1.0, 52.0)
+    words = (Word(44.84, 45.12, " without", "A"), Word(45.12, 45.66, " a", "A"),
+             Word(45.66, 46.2, " whatever", "B"), Word(46.88, 47.96, " okay", "A"),
+             Word(47.96, 48.48, " calm", "A"))
+    out = overlap_words(words, d)
+    assert next(w for w in out if w.bare == "whatever").start == 45.66
+    assert [t.speaker for t in group_turns(out) if not t.backchannel] == ["A", "B", "A"]
+    longer = Diarization((SpeakerSegment(40.57, 45.9, "A"), *d.segments[1:]), (), 2, 1.0, 52.0)
+    assert next(w for w in overlap_words(words, longer) if w.bare == "whatever").start == 45.55

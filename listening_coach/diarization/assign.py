@@ -29,6 +29,8 @@ from listening_coach.types import Span, Word
 
 MAX_GAP_S = 1.0  # a word this far from every segment keeps no speaker
 FLOOR_S = 3.0  # who talks most within this of a word holds the floor there
+GLUE_S = 0.15  # a word this close to the words on both sides is inside a phrase
+MIN_OVERLAP_S = 0.15  # less overlap at an onset is a hand-over (diarize.min_speech_s: shortest run)
 
 
 def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
@@ -78,7 +80,9 @@ def assign_speakers_from_segments(
     When two speakers' segments both cover a word (overlap), the one covering clearly more of
     it wins. When both cover it about equally, a backchannel word ("mm-hm", "yeah": the
     ``lexicon``) goes to the speaker who talks less around it (the listener), any other word to
-    the one who holds the floor there (Whisper transcribes the dominant voice).
+    the one who holds the floor there (Whisper transcribes the dominant voice). A lexicon word
+    that Whisper wrote without a pause (< ``GLUE_S``) on both sides is inside a phrase ("make
+    sure that"), not said on its own, and counts as any other word.
 
     Args:
       words: Words in time order (speakers, if any, are replaced).
@@ -93,11 +97,13 @@ def assign_speakers_from_segments(
     starts = np.array([s.start for s in segs])
     ends = np.array([s.end for s in segs])
     out = []
-    for w in words:
+    for i, w in enumerate(words):
         a, b = w.start, max(w.end, w.start + 1e-3)
         cover = np.clip(np.minimum(ends, b) - np.maximum(starts, a), 0.0, None)
         if cover.max() > 0:
-            out.append(_covered(w, segs, cover, vocabulary))
+            glued = 0 < i < len(words) - 1 and (
+                w.start - words[i - 1].end < GLUE_S and words[i + 1].start - w.end < GLUE_S)
+            out.append(_covered(w, segs, cover, vocabulary if not glued else set()))
             continue
         gaps = np.maximum(starts - b, a - ends)
         nearest = int(np.argmin(gaps))
@@ -268,7 +274,8 @@ def overlap_words(
 
     - a run of words just after the onset that runs on without a pause (< ``join_s``) into B's
       own words goes to B (Whisper followed the newcomer), and B's first word starts at the
-      onset, so the turns overlap as the voices did (interruptions, terminal overlaps);
+      onset, so the turns overlap as the voices did (interruptions, terminal overlaps); when A's
+      segment runs on under ``MIN_OVERLAP_S`` past it (a hand-over), from A's last word's end;
     - a short segment (<= ``max_backchannel_s``) inside A's talk with no word of B in it becomes
       one untranscribed backchannel word, ``" (mm-hm)"`` with probability 0, so the turns keep
       it as B's backchannel like a two-channel recording would;
@@ -298,18 +305,27 @@ def overlap_words(
         holder = floor[0]
         mine = [i for i, w in enumerate(out) if s.start - 0.1 <= w.start < s.end and w.speaker == s.speaker]
         if mine:
-            first = mine[0]
-            k = first
-            while k > 0 and out[k - 1].start >= s.start - 0.1 and out[k].start - out[k - 1].end < join_s:
-                k -= 1
-            for i in range(k, first):
-                out[i] = dataclasses.replace(out[i], speaker=s.speaker)
-            if out[k].start > s.start:
-                out[k] = dataclasses.replace(out[k], start=round(s.start, 3))
+            _take_onset(out, mine[0], s, holder, join_s)
         elif s.duration <= max_backchannel_s and s.end < holder.end:
             heard = Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0.0, s.confidence)
             added.append(heard)
     return _extend_into_overlap(tuple(sorted(out + added)), segs, max_extend_s)
+
+
+def _take_onset(out: list[Word], first: int, s: SpeakerSegment, holder: SpeakerSegment,
+                join_s: float) -> None:
+    """In place: words running on from B's onset into B's first word ``out[first]`` go to B, whose
+    turn starts at the onset (in a hand-over, where the holder's last word ends)."""
+    k = first
+    while k > 0 and out[k - 1].start >= s.start - 0.1 and out[k].start - out[k - 1].end < join_s:
+        k -= 1
+    for i in range(k, first):
+        out[i] = dataclasses.replace(out[i], speaker=s.speaker)
+    onset = s.start
+    if holder.end - s.start < MIN_OVERLAP_S:  # a hand-over: no overlap with their words
+        onset = max(onset, max((w.end for w in out[:k] if w.speaker != s.speaker), default=onset))
+    if out[k].start > onset:
+        out[k] = dataclasses.replace(out[k], start=round(onset, 3))
 
 
 def _extend_into_overlap(
