@@ -9,7 +9,8 @@ Steps (all offline; docs/diarization.md)::
             --NME-SC on embeddings with >= min_clean_s solo speech--> global voices + count
             --Hungarian per window--> local -> global (a backchannel's local speaker gets the
               voice its window's other speaker did not take)
-            --overlap-add, keep per frame the windows' speaker count--> frame activity
+            --overlap-add, keep per frame the windows' speaker count (an overlap from where
+              two voices are already likely)--> frame activity
             --solo turns re-embedded, moved to the voice they sound like (turns_check)-->
             --a short faint second voice inside a turn kept as a backchannel (backchannels)-->
               segments, overlaps

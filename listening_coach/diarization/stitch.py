@@ -5,7 +5,8 @@
   talks in overlap, as a backchannel does).
 - :func:`aggregate`: overlap-add every window's activity onto one frame grid per global
   speaker, and keep per frame as many speakers as the windows say talk there (pyannote's
-  speaker-count trick), which is how overlaps survive the stitching.
+  speaker-count trick), which is how overlaps survive the stitching; an overlap starts where
+  the windows already find two voices likely (:func:`early_onsets`).
 
 ::
 
@@ -165,7 +166,7 @@ def aggregate(
         heard[:, :n_speakers] = grid[1]
         early = early_onsets(speakers, grid[0], onset_overlap, min_early)
         speakers[early] = 2
-    order = np.lexsort((-heard, -score))  # most heard first, then most probable
+    order = np.lexsort((-heard, -score))  # largest share of windows first, then most probable
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(score.shape[1])[None, :], axis=1)
     active = (rank < speakers[:, None]) & ((score > 0) | (early[:, None] & (heard > 0)))
