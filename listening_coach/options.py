@@ -35,6 +35,8 @@ class TranscribeOptions:
     vad_min_silence_ms: int = opt(500, ge=0)
     no_speech_threshold: float = opt(0.6, ge=0, le=1)  # segments above this no-speech probability are dropped
     log_prob_threshold: float = opt(-1.0, le=0)
+    # Whisper's temperature fallback samples anew on every run (CTranslate2 has no per-call seed)
+    sample_fallback: bool = False  # re-decode failed windows by sampling (words vary run to run)
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
     block_s: float = opt(120.0, ge=30)  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
@@ -249,3 +251,4 @@ class DiarizeOptions:
     seg_step_s: float = opt(2.5, gt=0, le=10)  # segmentation engine: a 10 s window every this many s
     min_clean_s: float = opt(0.5, ge=0)  # segmentation engine: solo speech to cluster a local speaker
     seg_cluster_threshold: float = opt(0.2, ge=0, le=2)  # segmentation engine's cluster_threshold
+    seg_onset_overlap: float = opt(0.3, ge=0, le=1)  # segmentation engine: overlap from this p(2 voices)

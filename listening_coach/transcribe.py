@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 # Prompting Whisper with disfluencies makes it keep "um"/"uh" (faster-whisper issue #901).
 WHISPER_WINDOW_S = 30  # the window Whisper was trained on
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # Whisper's own schedule
 FILLER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
 
 
@@ -115,6 +116,7 @@ def transcribe(
         condition_on_previous_text=False,
         no_speech_threshold=options.no_speech_threshold,
         log_prob_threshold=options.log_prob_threshold,
+        temperature=FALLBACK_TEMPERATURES if options.sample_fallback else 0.0,
         initial_prompt=FILLER_PROMPT if options.verbatim_fillers else None,
         hallucination_silence_threshold=2.0,
         # faster-whisper keeps a chunk_length given to any earlier call (the live decode cuts

@@ -14,8 +14,10 @@ from listening_coach.diarization import Diarization, SpeakerSegment, choose_role
 from listening_coach.diarization.chains import cluster_chains, link_windows
 from listening_coach.evaluation.diarization import overlap_regions, score_onsets
 from listening_coach.diarization.listener import listener_vote
-from listening_coach.diarization.segmentation import FRAMES, Windows, decode_powerset, segment_windows
-from listening_coach.diarization.stitch import aggregate
+from listening_coach.diarization.segmentation import (
+    FRAMES, Windows, decode_powerset, segment_windows, voice_probabilities)
+from listening_coach.diarization.backchannels import voice_grid
+from listening_coach.diarization.stitch import aggregate, early_onsets
 from listening_coach.errors import ModelError
 from listening_coach.testing import script
 from tests.conftest import require_tool
@@ -30,6 +32,7 @@ def test_model_output_shapes() -> None:
     assert windows.starts.tolist() == [0, 32000]  # the last window ends at the end
     assert windows.activity.shape == (2, FRAMES, 3) and windows.speech.shape == (2, FRAMES)
     assert windows.activity.sum() == 0  # silence: nobody
+    assert windows.voices is not None and windows.voices.shape == (2, FRAMES, 3)
 
 
 def test_powerset_decoding() -> None:
@@ -38,6 +41,14 @@ def test_powerset_decoding() -> None:
     assert decode_powerset(logp).tolist() == [
         [0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1]
     ]
+
+
+def test_voice_probabilities_sum_the_classes_of_each_local_speaker() -> None:
+    # 0.6 local 0 alone, 0.4 locals 0 and 1 together
+    probs = np.array([0.0, 0.6, 0.0, 0.0, 0.4, 0.0, 0.0], np.float32)
+    voices = voice_probabilities(np.log(np.maximum(probs, 1e-12)))
+    assert np.allclose(voices, [1.0, 0.4, 0.0], atol=1e-6)
+    assert voices.sum() - (1.0 - probs[0]) == pytest.approx(0.4, abs=1e-6)  # two voices at once
 
 
 def test_missing_and_corrupt_model_name_the_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,6 +92,55 @@ def test_aggregate_keeps_both_voices_where_windows_hear_two() -> None:
     active, _ = aggregate(w, np.array([[0, 1, -1]]), 2, FRAMES)
     assert active[:, 0].all()
     assert np.flatnonzero(active[:, 1]).tolist() == list(range(200, 240))
+
+
+def _with_voices(w: Windows, second: dict[int, tuple[int, int, float]]) -> Windows:
+    """``w`` plus voice probabilities: each active local speaker 1.0, and per window
+    ``(local speaker, first frame, end frame, probability)`` for a voice the likeliest class
+    leaves out (heard under another, so the two-voice probability there is that much)."""
+    voices = w.activity.astype(np.float16)
+    for win, (k, a, b, p) in second.items():
+        voices[win, a:b, k] = np.maximum(voices[win, a:b, k], p)
+    return Windows(w.starts, w.activity, w.speech, voices)
+
+
+def test_overlap_onset_starts_where_two_voices_become_likely() -> None:
+    # local 0 talks throughout; local 1's likeliest class has it only from frame 240 (over
+    # local 0), but the model already gives it 0.4 from frame 200: a quiet interjection
+    w = _windows((0, [(0, 0, 589), (1, 240, 280)]))
+    w = _with_voices(w, {0: (1, 200, 240, 0.4)})
+    assigned = np.array([[0, 1, -1]])
+    grid = voice_grid(w, assigned, 2, FRAMES)
+    active, _ = aggregate(w, assigned, 2, FRAMES, grid=grid, onset_overlap=0.3)
+    assert active[:, 0].all()
+    assert np.flatnonzero(active[:, 1]).tolist() == list(range(200, 280))
+    off, _ = aggregate(w, assigned, 2, FRAMES, grid=grid, onset_overlap=1.0)  # 1: the likeliest class only
+    assert np.flatnonzero(off[:, 1]).tolist() == list(range(240, 280))
+    weak, _ = aggregate(w, assigned, 2, FRAMES, grid=grid, onset_overlap=0.5)  # 0.4 is not enough
+    assert np.flatnonzero(weak[:, 1]).tolist() == list(range(240, 280))
+    # the early stretch is 40 frames: under min_early it is left out
+    short, _ = aggregate(w, assigned, 2, FRAMES, grid=grid, onset_overlap=0.3, min_early=41)
+    assert np.flatnonzero(short[:, 1]).tolist() == list(range(240, 280))
+
+
+def test_two_likely_voices_alone_start_no_overlap() -> None:
+    # the same 0.4, but the likeliest class never says two voices (local 1 takes over at frame
+    # 300, a turn change): no overlap is invented
+    w = _with_voices(_windows((0, [(0, 0, 300), (1, 300, 589)])), {0: (1, 200, 240, 0.4)})
+    assigned = np.array([[0, 1, -1]])
+    active, _ = aggregate(w, assigned, 2, FRAMES, grid=voice_grid(w, assigned, 2, FRAMES), onset_overlap=0.3)
+    assert not (active[:, 0] & active[:, 1]).any()
+
+
+def test_early_onsets_walk_back_while_two_voices_stay_likely() -> None:
+    speakers = np.array([1] * 10 + [2] * 5 + [1] * 5 + [0] * 2 + [1] * 3 + [2] * 3)
+    two = np.array([0.1] * 6 + [0.5] * 4 + [0.9] * 5 + [0.5] * 5 + [0.5] * 2 + [0.5] * 3 + [0.9] * 3)
+    early = early_onsets(speakers, two, 0.3)
+    # before the first run: frames 6-9; before the second: back to the silence (frames 22-24)
+    assert np.flatnonzero(early).tolist() == [6, 7, 8, 9, 22, 23, 24]
+    assert not early_onsets(speakers, two, 1.0).any()
+    # a stretch shorter than min_frames is the model's smear at a clear onset: left out
+    assert np.flatnonzero(early_onsets(speakers, two, 0.3, min_frames=4)).tolist() == [6, 7, 8, 9]
 
 
 @pytest.mark.slow

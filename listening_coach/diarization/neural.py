@@ -69,9 +69,13 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     centroids = clustering.centroids
     assigned = np.where(chains.chain >= 0, clustering.labels[np.maximum(chains.chain, 0)], -1)
     n_frames = int(np.ceil(len(samples) / FRAME_STEP))
-    active, score = aggregate(windows, assigned, len(centroids), n_frames)
+    grid = voice_grid(windows, assigned, len(centroids), n_frames)
+    active, score = aggregate(
+        windows, assigned, len(centroids), n_frames, grid=grid, onset_overlap=options.seg_onset_overlap,
+        min_early=int(round(options.min_speech_s / FRAME_S)),
+    )
     active = recheck_turns(samples, active)
-    active = add_backchannels(active, *voice_grid(windows, assigned, len(centroids), n_frames))
+    active = add_backchannels(active, *grid)
     segments = _segments(active, score, options)
     if not segments:
         return Diarization((), (), 0, 1.0, duration, (*notes, "no speech found"))

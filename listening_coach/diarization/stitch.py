@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from listening_coach.activity import runs
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
 from listening_coach.diarization.segmentation import FRAME_STEP, FRAMES, LOCAL_SPEAKERS, RECEPTIVE, Windows
@@ -122,14 +123,21 @@ def _edge_weights() -> np.ndarray:
 
 
 def aggregate(
-    windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int
+    windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int, *,
+    grid: tuple[np.ndarray, np.ndarray] | None = None, onset_overlap: float = 1.0, min_early: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Overlap-add the windows onto a global frame grid (FRAME_STEP samples apart).
 
+    Per frame, the round(mean local speaker count) most active global speakers are kept. With
+    ``grid`` (:func:`~listening_coach.diarization.backchannels.voice_grid`: the windows' mean
+    probability of two voices, and of each global voice), an overlap starts earlier than that
+    where, just before it, the probability of two voices stays at least ``onset_overlap`` for
+    at least ``min_early`` frames (:func:`early_onsets`); there the second voice is the one the
+    windows give the most probability.
+
     Returns:
-      ``active`` (n_frames, n_speakers) bool after keeping, per frame, the round(mean local
-      speaker count) most active global speakers; ``score`` (n_frames, n_speakers) in [0, 1],
-      the weighted share of covering windows that hear that speaker.
+      ``active`` (n_frames, n_speakers) bool; ``score`` (n_frames, n_speakers) in [0, 1], the
+      weighted share of covering windows that hear that speaker.
     """
     weight = _edge_weights()
     score = np.zeros((n_frames, max(n_speakers, 1)), dtype=np.float32)
@@ -151,8 +159,34 @@ def aggregate(
     covered = np.maximum(cover, 1e-6)
     score /= covered[:, None]
     speakers = np.round(count / covered).astype(int)
-    order = np.argsort(-score, axis=1)
+    heard = np.zeros_like(score)
+    early = np.zeros(n_frames, dtype=bool)
+    if grid is not None:
+        heard[:, :n_speakers] = grid[1]
+        early = early_onsets(speakers, grid[0], onset_overlap, min_early)
+        speakers[early] = 2
+    order = np.lexsort((-heard, -score))  # most heard first, then most probable
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(score.shape[1])[None, :], axis=1)
-    active = (rank < speakers[:, None]) & (score > 0)
+    active = (rank < speakers[:, None]) & ((score > 0) | (early[:, None] & (heard > 0)))
     return active[:, :n_speakers], score[:, :n_speakers]
+
+
+def early_onsets(speakers: np.ndarray, two: np.ndarray, threshold: float, min_frames: int = 0) -> np.ndarray:
+    """Frames just before each run of two or more speakers in which one speaker is kept but
+    the probability of two voices ``two`` is already at least ``threshold``, back to the first
+    frame where it is not (the windows agree on an overlap only some way into it: a quiet
+    interjection starts under the louder voice). Stretches under ``min_frames`` are left out:
+    at a clear onset the probability passes ``threshold`` a few frames before the most likely
+    class changes, which is the model's smear, not a voice heard early. ``threshold`` >= 1: none."""
+    early = np.zeros(len(speakers), dtype=bool)
+    if threshold >= 1.0:
+        return early
+    grow = (two >= threshold) & (speakers == 1)
+    for a, _ in runs(speakers >= 2):
+        b = a
+        while b > 0 and grow[b - 1]:
+            b -= 1
+        if a - b >= min_frames:
+            early[b:a] = True
+    return early
