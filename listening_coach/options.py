@@ -35,8 +35,9 @@ class TranscribeOptions:
     vad_min_silence_ms: int = opt(500, ge=0)
     no_speech_threshold: float = opt(0.6, ge=0, le=1)  # segments above this no-speech probability are dropped
     log_prob_threshold: float = opt(-1.0, le=0)
-    # Whisper's temperature fallback samples anew on every run (CTranslate2 has no per-call seed)
-    sample_fallback: bool = False  # re-decode failed windows by sampling (words vary run to run)
+    # re-decode a window that fails Whisper's checks by sampling: rejects hallucinations on
+    # non-speech, but the words may vary run to run (CTranslate2 has no per-call seed)
+    sample_fallback: bool = True  # false: the same words every run, hallucinations kept
     verbatim_fillers: bool = False  # prompt Whisper to keep "um"/"uh" (may drop sentences)
     block_s: float = opt(120.0, ge=30)  # audio is decoded and transcribed in blocks this long (memory)
     snap_words: bool = True  # clip word boundaries to detected speech energy
