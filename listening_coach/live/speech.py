@@ -21,7 +21,7 @@ import numpy as np
 
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import LiveOptions, TranscribeOptions
-from listening_coach.transcribe import FILLER_PROMPT, load_whisper, transcribe
+from listening_coach.transcribe import FILLER_PROMPT, load_whisper, segment_words, transcribe
 from listening_coach.types import Speaker, Word
 
 WINDOW = 512  # samples per Silero window (32 ms)
@@ -67,17 +67,7 @@ class WhisperTranscriber:
             initial_prompt=FILLER_PROMPT if options.verbatim_fillers else None,
             chunk_length=min(30, int(np.ceil(samples.size / SAMPLE_RATE)) + 1),
         )
-        words: list[Word] = []
-        for segment in segments:
-            if segment.no_speech_prob > options.no_speech_threshold and segment.avg_logprob < -0.5:
-                continue  # the same rule as transcribe(): likely not speech
-            for w in segment.words or ():
-                if w.word.strip():
-                    start = offset_s + float(w.start)
-                    end = max(offset_s + float(w.end), start)
-                    words.append(Word(round(start, 3), round(end, 3), w.word, speaker,
-                                      float(w.probability)))
-        return tuple(words)
+        return segment_words(segments, options, offset_s=offset_s, speaker=speaker)
 
 
 class SileroStream:
