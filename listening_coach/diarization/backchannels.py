@@ -23,7 +23,9 @@ from __future__ import annotations
 import numpy as np
 
 from listening_coach.activity import runs
-from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, FRAMES, LOCAL_SPEAKERS, Windows
+from listening_coach.diarization.segmentation import (
+    FRAME_S, FRAME_STEP, FRAMES, LOCAL_SPEAKERS, Windows, edge_weights,
+)
 
 BACKCHANNEL_P = 0.3  # mean probability of two voices (the value chosen on AMI for overlap onsets)
 CONTEXT_S = 1.0  # the other voice talks alone at least this long before and after
@@ -35,14 +37,15 @@ def voice_grid(
     windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n_frames,) mean probability of two voices at once and (n_frames, n_speakers) mean
-    probability of each global voice, over the windows covering each frame (Hann-weighted
-    like :func:`~listening_coach.diarization.stitch.aggregate`). Zeros without
+    probability of each global voice, over the windows covering each frame (weighted by
+    :func:`~listening_coach.diarization.segmentation.edge_weights`, as in
+    :func:`~listening_coach.diarization.stitch.aggregate`). Zeros without
     ``windows.voices``."""
     two = np.zeros(n_frames, dtype=np.float32)
     heard = np.zeros((n_frames, max(n_speakers, 1)), dtype=np.float32)
     if windows.voices is None:
         return two, heard[:, :n_speakers]
-    weight = np.maximum(np.hanning(FRAMES), 0.05).astype(np.float32)
+    weight = edge_weights()
     cover = np.zeros(n_frames, dtype=np.float32)
     for w, start in enumerate(windows.starts):
         first = int(round(start / FRAME_STEP))

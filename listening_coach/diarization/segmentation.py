@@ -6,6 +6,7 @@
 - :func:`decode_powerset`: (..., 7) powerset log-probabilities -> (..., 3) local speaker activity.
 - :func:`voice_probabilities`: (..., 7) log-probabilities -> (..., 3) probability that each
   local speaker talks (the classes that contain it, summed).
+- :func:`edge_weights`: how much each frame of a window counts when windows are overlap-added.
 - :func:`segment_windows`: sliding 10 s windows over a recording -> :class:`Windows`.
 
 The model reads (batch, 1, 160000) samples at 16 kHz and returns (batch, 589, 7)
@@ -89,6 +90,12 @@ def decode_powerset(log_probs: np.ndarray) -> np.ndarray:
 def voice_probabilities(log_probs: np.ndarray) -> np.ndarray:
     """Powerset log-probabilities (..., 7) -> probability that each local speaker talks (..., 3)."""
     return np.asarray(np.exp(log_probs) @ POWERSET.astype(np.float32))
+
+
+def edge_weights() -> np.ndarray:
+    """Per frame of a window, its weight when windows are overlap-added: frames near the edges
+    see less context, so they count less (Hann, floor 0.05)."""
+    return np.maximum(np.hanning(FRAMES), 0.05).astype(np.float32)
 
 
 def window_starts(n_samples: int, step: int) -> np.ndarray:

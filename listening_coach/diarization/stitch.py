@@ -22,7 +22,9 @@ import numpy as np
 from listening_coach.activity import runs
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
-from listening_coach.diarization.segmentation import FRAME_STEP, FRAMES, LOCAL_SPEAKERS, RECEPTIVE, Windows
+from listening_coach.diarization.segmentation import (
+    FRAME_STEP, FRAMES, LOCAL_SPEAKERS, RECEPTIVE, Windows, edge_weights,
+)
 
 BUCKETS_S = (0.5, 1.0, 1.6)  # shorter pieces are cropped to the largest of these that fits
 PARTIAL = 25600  # 1.6 s: longer pieces are embedded as 1.6 s partials, 0.8 s apart, averaged
@@ -118,11 +120,6 @@ def _embed_into(embeddings: np.ndarray, items: list[tuple[int, int, np.ndarray]]
         embeddings[row, col] += e
 
 
-def _edge_weights() -> np.ndarray:
-    """Frames near a window's edges see less context: weight them down (Hann, floor 0.05)."""
-    return np.maximum(np.hanning(FRAMES), 0.05).astype(np.float32)
-
-
 def aggregate(
     windows: Windows, assigned: np.ndarray, n_speakers: int, n_frames: int, *,
     grid: tuple[np.ndarray, np.ndarray] | None = None, onset_overlap: float = 1.0, min_early: int = 0,
@@ -140,7 +137,7 @@ def aggregate(
       ``active`` (n_frames, n_speakers) bool; ``score`` (n_frames, n_speakers) in [0, 1], the
       weighted share of covering windows that hear that speaker.
     """
-    weight = _edge_weights()
+    weight = edge_weights()
     score = np.zeros((n_frames, max(n_speakers, 1)), dtype=np.float32)
     count = np.zeros(n_frames, dtype=np.float32)
     cover = np.zeros(n_frames, dtype=np.float32)
