@@ -219,20 +219,24 @@ def _sound_matches(
     """(table, token index) of phrases heard as near misses (see :func:`apply_rules`)."""
     if not heard or unsure_below <= 0:
         return []
-    tables = [(n, tuple(p for p in PHRASES[n] if p not in TEMPLATED))
-              for n in SOUNDALIKE_TABLES if n not in found]
+    tables = [t for t in _soundalike_tables() if t[0] not in found]
     words = [w for w, _ in heard]
+    near = near_phrases(words, [p for _, p in heard], tables, unsure_below=unsure_below,
+                        max_ratio=max_ratio)
+    if not near:
+        return []
     starts, pos = [], 0
     for w in words:  # where each heard word starts in the text
         at = text.find(w, pos)
         starts.append(at if at >= 0 else pos)
         pos = max(pos, at + len(w)) if at >= 0 else pos
-    out = []
-    for name, k in near_phrases(words, [p for _, p in heard], tables,
-                                unsure_below=unsure_below, max_ratio=max_ratio):
-        token = next((t.i for t in doc if t.idx >= starts[k]), len(doc) - 1)
-        out.append((name, token))
-    return out
+    return [(name, next((t.i for t in doc if t.idx >= starts[k]), len(doc) - 1)) for name, k in near]
+
+
+@functools.cache
+def _soundalike_tables() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """:data:`SOUNDALIKE_TABLES` with their phrases, less the templated ones."""
+    return tuple((n, tuple(p for p in PHRASES[n] if p not in TEMPLATED)) for n in SOUNDALIKE_TABLES)
 
 
 def _dismissive_but(tokens: list[str], found: dict[str, list[int]], is_question: bool) -> bool:

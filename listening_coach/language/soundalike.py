@@ -135,47 +135,28 @@ def near_phrases(
       >>> near_phrases(heard, [1.0] * 8, [("validation", ("anyone would",))])
       []
     """
-    found: dict[str, int] = {}
-    for name, i, _j, _ratio, _phrase in sound_matches(
-        words, probabilities, tables, unsure_below=unsure_below, max_ratio=max_ratio,
-        min_key=min_key,
-    ):
-        found.setdefault(name, i)
-    return sorted(found.items(), key=lambda item: item[1])
-
-
-def sound_matches(
-    words: Sequence[str],
-    probabilities: Sequence[float],
-    tables: Iterable[tuple[str, tuple[str, ...]]],
-    *,
-    unsure_below: float,
-    max_ratio: float,
-    min_key: int,
-) -> list[tuple[str, int, int, float, str]]:
-    """Every phrase's first near miss: (name, first word, end word, distance ratio, phrase)."""
     if len(words) != len(probabilities) or not any(p < unsure_below for p in probabilities):
         return []
     keys = [sound_key(w) for w in words]
     bare = [_NOT_LETTER.sub("", w.lower()) for w in words]
     unsure = [p < unsure_below for p in probabilities]
     whole = "".join(keys)
-    out = []
+    found: dict[str, int] = {}  # each table's first phrase heard, and where
     for name, key, phrase_words in _phrase_keys(tuple((n, tuple(p)) for n, p in tables), min_key):
         limit = max_ratio * len(key)
-        if 0.5 * _missing_sounds(key, whole) > limit:
+        if name in found or 0.5 * _missing_sounds(key, whole) > limit:
             continue  # the line lacks too many of the phrase's sounds anywhere
-        hit = _first_match(keys, bare, unsure, key, phrase_words, limit)
-        if hit is not None:
-            out.append((name, hit[0], hit[1], hit[2] / len(key), " ".join(phrase_words)))
-    return out
+        start = _first_match(keys, bare, unsure, key, phrase_words, limit)
+        if start is not None:
+            found[name] = start
+    return sorted(found.items(), key=lambda item: item[1])
 
 
 def _first_match(
     keys: list[str], bare: list[str], unsure: list[bool], key: str,
     phrase_words: tuple[str, ...], limit: float,
-) -> tuple[int, int, float] | None:
-    """(start, end, distance) of the first stretch of words that sounds like the phrase."""
+) -> int | None:
+    """Where the first stretch of words that sounds like the phrase starts."""
     negated = bool(_NEGATIONS & set(phrase_words))
     for i in range(len(keys)):
         heard = ""
@@ -193,9 +174,8 @@ def _first_match(
                 continue
             if 0.5 * _missing_sounds(key, heard) > limit:
                 continue
-            distance = sound_distance(heard, key, limit)
-            if distance <= limit:
-                return i, j + 1, distance
+            if sound_distance(heard, key, limit) <= limit:
+                return i
     return None
 
 
