@@ -1,7 +1,8 @@
 """Second look at whole turns: each voice's solo turns re-embedded and moved to the closer voice.
 
 - :func:`recheck_turns`: the frame activity after stitching (n_frames, n_speakers) ->
-  the same with solo turns that sound like another voice given to that voice.
+  the same with solo turns that sound like another voice given to that voice, then two voices
+  whose turns sound alike and that never talk at the same time merged into one.
 
 segmentation-3.0 hears 10 s at a time; when two voices are far apart in level (one 10 dB down
 over a phone band) it can give both one local label in a window, and the chain of windows then
@@ -32,6 +33,7 @@ MARGIN = 0.1  # cosine-distance margin by which another voice must be closer
 SHORT_MARGIN = 0.05
 MIN_PAUSE_S = 0.25  # a quiet stretch this long inside a run splits it
 MAX_ROUNDS = 4
+MAX_CONCURRENT_S = 0.1  # two voices heard together longer than this are two people
 _OFFSET = (RECEPTIVE - FRAME_STEP) // 2
 
 
@@ -139,8 +141,9 @@ def _regroup(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> 
     return label
 
 
-def recheck_turns(samples: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """Move solo turns to the voice whose turns they sound like (see the module docstring)."""
+def recheck_turns(samples: np.ndarray, active: np.ndarray, *, merge: bool = True) -> np.ndarray:
+    """Move solo turns to the voice whose turns they sound like (see the module docstring);
+    with ``merge``, then fold voices that are one voice (:func:`_merged`)."""
     n_speakers = active.shape[1]
     if n_speakers < 2:
         return active
@@ -169,4 +172,27 @@ def recheck_turns(samples: np.ndarray, active: np.ndarray) -> np.ndarray:
         if new != c:
             out[a:b, c] = False
             out[a:b, new] = True
-    return out
+    return _merged(out, emb[long], weight[long], label[long]) if merge else out
+
+
+def _merged(active: np.ndarray, emb: np.ndarray, weight: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """Fold two voices into one while the centroids of their turns are under ``MARGIN`` apart
+    (closer than the turn check needs to move a turn between them) and they never talk at the
+    same time (at most ``MAX_CONCURRENT_S``): one person the clustering kept as two, because
+    a chain that changed voice at a hand-over was heard in the same window as the other part."""
+    active, label = active.copy(), label.copy()
+    k = active.shape[1]
+    while True:
+        cent = _centroids(emb, weight, label, k)
+        present = np.isin(np.arange(k), label)
+        together = active.T.astype(np.int64) @ active.astype(np.int64)
+        apart = np.outer(present, present) & (together * FRAME_S <= MAX_CONCURRENT_S)
+        dist = np.where(apart, 1.0 - cent @ cent.T, np.inf)
+        np.fill_diagonal(dist, np.inf)
+        a, b = np.unravel_index(int(np.argmin(dist)), dist.shape)
+        if dist[a, b] >= MARGIN:
+            return active
+        keep, gone = (a, b) if weight[label == a].sum() >= weight[label == b].sum() else (b, a)
+        active[:, keep] |= active[:, gone]
+        active[:, gone] = False
+        label[label == gone] = keep
