@@ -135,3 +135,44 @@ def test_voices_heard_together_are_not_merged(dialogue: Dialogue) -> None:
     active[a7 : a7 + 30, 1] = True  # 30 frames (0.5 s) of label 1 under label 2's turn
     out = recheck_turns(samples, active)
     assert all(out[:, c].any() for c in range(3))
+
+
+def _voices(third: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Voices 0 (near A) and 1 (near B) with four turns each and a third voice with the turn
+    embeddings ``third``; every turn 60 frames, one after another, nobody at the same time:
+    (active, embeddings, weights, labels)."""
+    rng = np.random.default_rng(1)
+    a, b = np.eye(2, 256)
+    rows = [a + 0.05 * rng.normal(size=256) / 16 for _ in range(4)]
+    rows += [b + 0.05 * rng.normal(size=256) / 16 for _ in range(4)]
+    emb = np.vstack([rows, third])
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    label = np.array([0] * 4 + [1] * 4 + [2] * len(third))
+    active = np.zeros((60 * len(label), 3), dtype=bool)
+    for i, c in enumerate(label):
+        active[60 * i : 60 * (i + 1), c] = True
+    return active, emb, np.full(len(label), 60.0), label
+
+
+def test_scattered_voice_near_another_is_merged_a_consistent_one_is_not() -> None:
+    """A third voice 0.12 from voice 0 whose turns are farther from each other than from voice
+    0 (pieces of voice 0 the clustering kept apart) joins voice 0; one 0.15 from it whose turns
+    agree with each other (another person who sounds alike) stays."""
+    from listening_coach.diarization.turns_check import _merged
+
+    rng = np.random.default_rng(2)
+    a = np.eye(1, 256)[0]
+
+    def noise() -> np.ndarray:
+        n = rng.normal(size=256)
+        n[0] = 0.0  # orthogonal to A
+        return n / np.linalg.norm(n)
+
+    scattered = np.array([a + 0.95 * noise() for _ in range(3)])
+    active, emb, weight, label = _voices(scattered)
+    merged = _merged(active, emb, weight, label)
+    assert not merged[:, 2].any() and np.array_equal(merged[:, 0], active[:, 0] | active[:, 2])
+    toward = noise()
+    alike = np.array([a + 0.62 * toward + 0.03 * noise() for _ in range(3)])
+    active, emb, weight, label = _voices(alike)
+    assert np.array_equal(_merged(active, emb, weight, label), active)
