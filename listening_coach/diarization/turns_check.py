@@ -1,5 +1,6 @@
 """Second look at whole turns: each voice's solo turns re-embedded and moved to the closer voice.
 
+- :func:`frame_levels`: samples -> the level in dB of every segmentation frame.
 - :func:`recheck_turns`: the frame activity after stitching (n_frames, n_speakers) ->
   the same with solo turns that sound like another voice given to that voice, then two voices
   whose turns sound alike and that never talk at the same time merged into one.
@@ -38,7 +39,7 @@ MAX_MERGE_DISTANCE = 0.2  # turn centroids of two people measure 0.18-0.29 on th
 _OFFSET = (RECEPTIVE - FRAME_STEP) // 2
 
 
-def _levels(samples: np.ndarray, n_frames: int, block: int = 4096) -> np.ndarray:
+def frame_levels(samples: np.ndarray, n_frames: int, block: int = 4096) -> np.ndarray:
     """Level in dB of every frame (-100 past the end of the audio); computed ``block`` frames
     at a time, so an hour needs no float64 copy of the recording."""
     n = min(n_frames, len(samples) // FRAME_STEP)
@@ -142,13 +143,16 @@ def _regroup(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> 
     return label
 
 
-def recheck_turns(samples: np.ndarray, active: np.ndarray, *, merge: bool = True) -> np.ndarray:
+def recheck_turns(
+    samples: np.ndarray, active: np.ndarray, db: np.ndarray | None = None, *, merge: bool = True
+) -> np.ndarray:
     """Move solo turns to the voice whose turns they sound like (see the module docstring);
-    with ``merge``, then fold voices that are one voice (:func:`_merged`)."""
+    ``db``: :func:`frame_levels` of ``samples``, if already computed; with ``merge``, then fold
+    voices that are one voice (:func:`_merged`)."""
     n_speakers = active.shape[1]
     if n_speakers < 2:
         return active
-    turns = _turns(active, _levels(samples, len(active)))
+    turns = _turns(active, frame_levels(samples, len(active)) if db is None else db)
     if len(turns) < 2:
         return active
     emb = _embed_turns(samples, turns)
