@@ -25,12 +25,13 @@ import numpy as np
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import TurnOptions
 from listening_coach.diarization.types import Diarization, SpeakerSegment
-from listening_coach.types import Span, Word
+from listening_coach.types import CONTINUED_TEXT, Span, Word
 
 MAX_GAP_S = 1.0  # a word this far from every segment keeps no speaker
 FLOOR_S = 3.0  # who talks most within this of a word holds the floor there
 GLUE_S = 0.15  # a word this close to the words on both sides is inside a phrase
 MIN_OVERLAP_S = 0.15  # less overlap at an onset is a hand-over (diarize.min_speech_s: shortest run)
+HELD_S = 1.0  # an unworded backchannel needs the other talking this long before and after it
 
 
 def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
@@ -203,7 +204,7 @@ def refine_words(
 
 
 UNTRANSCRIBED = " (mm-hm)"  # text of a backchannel heard by the diarizer but not transcribed
-CONTINUED = " …"  # a speaker's talk under the other voice that Whisper did not write
+CONTINUED = CONTINUED_TEXT  # a speaker's talk under the other voice that Whisper did not write
 UNHEARD = " (…)"  # a short reply the diarizer heard between the other's words, not transcribed
 
 
@@ -306,7 +307,7 @@ def overlap_words(
         mine = [i for i, w in enumerate(out) if s.start - 0.1 <= w.start < s.end and w.speaker == s.speaker]
         if mine:
             _take_onset(out, mine[0], s, holder, join_s)
-        elif s.duration <= max_backchannel_s and s.end < holder.end:
+        elif s.duration <= max_backchannel_s and min(s.start - holder.start, holder.end - s.end) >= HELD_S:
             heard = Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0.0, s.confidence)
             added.append(heard)
     return _extend_into_overlap(tuple(sorted(out + added)), segs, max_extend_s)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from listening_coach.config import OverlapOptions
 from listening_coach.metrics.names import MetricName
-from listening_coach.types import PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
+from listening_coach.types import CONTINUED_TEXT, PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
 
 
 def _exchange_of(time: float, exchanges: tuple[Exchange, ...]) -> int | None:
@@ -40,8 +40,10 @@ def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | N
         return None
     if turn.backchannel:
         return "backchannel"
-    last_word = other.words[-1]
-    if turn.start >= min(last_word.start, other.end - options.terminal_window_s):
+    terminal_from = other.end - options.terminal_window_s
+    if other.words[-1].text != CONTINUED_TEXT:  # else: where their last word starts is unknown
+        terminal_from = min(other.words[-1].start, terminal_from)
+    if turn.start >= terminal_from:
         return "terminal_overlap"
     if other.end - turn.start <= options.yield_within_s:
         return "interruption"
