@@ -12,10 +12,12 @@
 
 A backchannel is a short lexicon turn while the other keeps the floor (a skill). A floor turn
 that starts within the other's last word or last ``terminal_window_s`` is a terminal overlap
-(neutral). Any other floor turn that starts inside the other's speech is an interruption when the
-other yields within ``yield_within_s``, or when it talks over them for at least
-``interruption_min_overlap_s`` with ``interruption_min_words`` words; otherwise it is an
-``overlap``.
+(neutral); when the other's turn ends in talk Whisper did not write (one microphone: the
+untranscribed ``" …"``, so their last word is unknown), within its last
+``interruption_min_overlap_s``. Any other floor turn that starts inside the other's speech is
+an interruption when the other yields within ``yield_within_s``, or when it talks over them for
+at least ``interruption_min_overlap_s`` with ``interruption_min_words`` words; otherwise it is
+an ``overlap``.
 """
 
 from __future__ import annotations
@@ -40,9 +42,13 @@ def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | N
         return None
     if turn.backchannel:
         return "backchannel"
-    terminal_from = other.end - options.terminal_window_s
-    if other.words[-1].text != CONTINUED_TEXT:  # else: where their last word starts is unknown
-        terminal_from = min(other.words[-1].start, terminal_from)
+    last_word = other.words[-1]
+    if last_word.text == CONTINUED_TEXT:
+        # one microphone: the other's words under the overlap were not written, so where their
+        # last word starts is unknown; an overlap shorter than an interruption's may lie within it
+        terminal_from = other.end - options.interruption_min_overlap_s
+    else:
+        terminal_from = min(last_word.start, other.end - options.terminal_window_s)
     if turn.start >= terminal_from:
         return "terminal_overlap"
     if other.end - turn.start <= options.yield_within_s:
