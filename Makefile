@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: docs setup demo screenshot test test-fast lint bench bench-live bench-accuracy whisper-base models segmentation-model encoder encoder-cv fixtures samples clean
+.PHONY: docs setup demo demo-mono screenshot test test-fast lint bench bench-live bench-accuracy whisper-base models segmentation-model encoder encoder-cv fixtures samples clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ requirements.lock:
 
 demo: $(STAMP)
 	$(BIN)/listening-coach analyze audio_samples/angry_customer.opus --out out/demo
+
+# One phone on the table: a mono recording of two people, diarized (who spoke when), then analysed.
+demo-mono: $(STAMP)
+	$(BIN)/listening-coach analyze audio_samples/mono/phone_distressed_caller.opus --out out/demo-mono
 
 # docs/report.png from the current demo report (headless chromium: apt-get install -y chromium)
 screenshot: demo

@@ -3,6 +3,7 @@
 Usage: python bench/bench_diarization.py [FILE ...] [--repeat N] [--long-minutes M]
        python bench/bench_diarization.py --roleplays [--hard 0-11] [--seed 12] [--hard-only]
            [--no-pipeline] [--json F]
+       python bench/bench_diarization.py --roleplays --piper [--no-pipeline] [--json F]
 
 Without files it uses the ten AMI excerpts in ../shared/data/conversations/ami, concatenated
 (300 s). For each input, in this one process and on the same samples:
@@ -25,7 +26,8 @@ overlap-onset precision/recall/F1 (0.5 s), backchannel recall; then (unless
 right, and the two-channel benchmark's exchange/overlap/latency scores
 (``listening_coach.evaluation.accuracy``). Role-plays whose two voices are espeak-ng voices at one pitch
 (en-gb+f3 with en-us, en-us+Alex or en-us+Andy) are pooled separately: no voice model here
-tells them apart.
+tells them apart. ``--piper``: instead, the bundled scripts with the Piper neural voice on one
+side (``PIPER``: phone band, two male voices, noise 25-30 dB under the louder voice).
 """
 
 from __future__ import annotations
@@ -70,11 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hard", default="0-11", help="hard-conditions role-plays, e.g. 0-11 or 0,3")
     parser.add_argument("--seed", type=int, default=12, help="seed of the hard-conditions role-plays")
     parser.add_argument("--hard-only", action="store_true", help="skip the bundled scripts")
+    parser.add_argument("--piper", action="store_true", help="the bundled scripts with the Piper voice only")
     parser.add_argument("--no-pipeline", action="store_true", help="diarization scores only")
     parser.add_argument("--json", type=Path, help="write per-role-play scores here")
     args = parser.parse_args(argv)
     if args.roleplays:
-        hard = hard_cases(_indices(args.hard), args.seed, args.hard_only)
+        hard = hard_cases(_indices(args.hard), args.seed, args.hard_only, args.piper)
         return roleplay_benchmark(hard, not args.no_pipeline, args.json)
     from listening_coach.config import DiarizeOptions, TranscribeOptions
     from listening_coach.diarization import diarize
@@ -127,14 +130,18 @@ def _indices(text: str) -> list[int]:
 SAME_VOICES = ({"en-gb+f3", "en-us"}, {"en-gb+f3", "en-us+Alex"}, {"en-gb+f3", "en-us+Andy"})
 
 
-def hard_cases(indices: list[int], seed: int, hard_only: bool):  # type: ignore[no-untyped-def]
+def hard_cases(indices: list[int], seed: int, hard_only: bool, piper: bool = False):  # type: ignore[no-untyped-def]
     """The mono cases: the bundled scripts under ``CONDITIONS`` (unless ``hard_only``), then the
-    hard-conditions role-plays ``indices`` of ``seed`` (another seed = role-plays never tuned on)."""
+    hard-conditions role-plays ``indices`` of ``seed`` (another seed = role-plays never tuned on);
+    with ``piper`` only the bundled scripts under ``PIPER``."""
     import itertools
 
+    from listening_coach.evaluation.diarization_roleplays import PIPER
     from listening_coach.evaluation.diarization_roleplays import SAME_VOICE as SAME_CONDITIONS
     from listening_coach.evaluation.diarization_roleplays import hard_roleplays, mono_roleplays
 
+    if piper:
+        return mono_roleplays(PIPER)
     hard = hard_roleplays(indices, seed)
     if hard_only:
         return hard

@@ -2,9 +2,10 @@
 
 - :func:`voice_grid`: the windows' probabilities on one frame grid: that two voices talk at
   once, and that each global voice talks (edge-weighted means over the covering windows).
+- :func:`voice_levels`: each voice's loud speech level (dB) over the frames it talks alone.
 - :func:`add_backchannels`: frame activity -> the same with a second voice added where, inside
   one voice's solo turn, the windows' mean probability of two voices reaches
-  ``BACKCHANNEL_P`` for a backchannel's length.
+  ``BACKCHANNEL_P`` (``FAINT_P`` for a much quieter voice) for a backchannel's length.
 
 A quiet "mm-hm" under a louder voice (one voice 10 dB down over a phone band) is rarely the
 model's likeliest class: on the generated role-plays its two-voice probability, sampled with
@@ -16,6 +17,12 @@ probability of ``BACKCHANNEL_P`` is enough::
     voice A  ████████████████████████      A alone >= CONTEXT_S on both sides
     p(two)   ▁▁▁▁▁▁▁▁▁▁▄▅▄▁▁▁▁▁▁▁▁▁▁▁      >= BACKCHANNEL_P for MIN_S..MAX_S
     voice B  ░░░░░░░░░░███░░░░░░░░░░░      B: the other voice the windows hear most there
+
+A voice much quieter than the other (its loud speech ``QUIETER_DB`` under the other's, as a
+trainee 10 dB down) is heard fainter still: under a louder voice its "mm-hm" reaches a mean
+two-voice probability of only 0.17-0.2. For such a voice ``FAINT_P`` is enough, where the windows
+also hold the turn's voice on throughout (``HELD``) and give the quiet voice itself most of the
+two-voice probability (``GIVEN``); elsewhere a probability that low is the model's noise.
 """
 
 from __future__ import annotations
@@ -31,6 +38,13 @@ BACKCHANNEL_P = 0.3  # mean probability of two voices (the value chosen on AMI f
 CONTEXT_S = 1.0  # the other voice talks alone at least this long before and after
 MIN_S = 0.15  # the segments' shortest run (DiarizeOptions.min_speech_s)
 MAX_S = 1.5  # longer is not a backchannel
+# a voice whose loud speech (90th percentile of its solo frames' dB, as turns_check's) is at
+# least QUIETER_DB under the turn's voice: FAINT_P is enough where the windows' mean probability
+# of the turn's voice stays >= HELD and the quiet voice gets >= GIVEN of the two-voice probability
+QUIETER_DB = 5.0
+FAINT_P = 0.15
+HELD = 0.99
+GIVEN = 0.9
 
 
 def voice_grid(
@@ -62,27 +76,68 @@ def voice_grid(
     return two / covered, heard[:, :n_speakers] / covered[:, None]
 
 
-def add_backchannels(active: np.ndarray, two: np.ndarray, heard: np.ndarray) -> np.ndarray:
+def voice_levels(active: np.ndarray, db: np.ndarray) -> np.ndarray:
+    """(n_speakers,) each voice's loud speech level: the 90th percentile of ``db`` ((n_frames,)
+    frame levels, :func:`~listening_coach.diarization.turns_check.frame_levels`) over the frames
+    where it talks alone; -inf for a voice that never does for ``MIN_S``."""
+    solo = active.sum(axis=1) == 1
+    out = np.full(active.shape[1], -np.inf)
+    for c in range(active.shape[1]):
+        own = db[solo & active[:, c]]
+        if len(own) * FRAME_S >= MIN_S:
+            out[c] = float(np.percentile(own, 90))
+    return out
+
+
+def add_backchannels(
+    active: np.ndarray, two: np.ndarray, heard: np.ndarray, levels: np.ndarray | None = None
+) -> np.ndarray:
     """``active`` (n_frames, n_speakers) with a second voice added over every run of
     ``MIN_S``-``MAX_S`` where one voice talks alone, ``two`` >= ``BACKCHANNEL_P``, and that voice
     also talks alone ``CONTEXT_S`` before and after; the voice added is the other voice with
-    the highest mean ``heard`` there (none if no window gives it any)."""
+    the highest mean ``heard`` there (none if no window gives it any). With ``levels``
+    (:func:`voice_levels`), also over such runs of ``two`` >= ``FAINT_P`` when that voice is
+    ``QUIETER_DB`` quieter than the turn's, ``heard`` holds the turn's voice >= ``HELD`` and
+    gives the quiet voice >= ``GIVEN`` of the mean ``two``."""
     out = active.copy()
-    n, k = active.shape
-    if k < 2:
+    if active.shape[1] < 2:
         return out
+    for a, b, speaker in _inside_turns(active, two >= BACKCHANNEL_P):
+        second = _most_heard_other(heard[a:b], speaker)
+        if second is not None:
+            out[a:b, second] = True
+    if levels is None:
+        return out
+    for a, b, speaker in _inside_turns(active, two >= FAINT_P):
+        second = _most_heard_other(heard[a:b], speaker)
+        if second is None or levels[speaker] - levels[second] < QUIETER_DB:
+            continue
+        mean = heard[a:b].mean(axis=0)
+        if mean[speaker] >= HELD and mean[second] >= GIVEN * float(two[a:b].mean()):
+            out[a:b, second] = True
+    return out
+
+
+def _inside_turns(active: np.ndarray, likely: np.ndarray) -> list[tuple[int, int, int]]:
+    """(first, end, voice) of every run of ``MIN_S``-``MAX_S`` frames of ``likely`` where one voice
+    talks alone, and alone ``CONTEXT_S`` before and after."""
+    n = len(active)
     solo = active.sum(axis=1) == 1
     context = int(round(CONTEXT_S / FRAME_S))
-    for a, b in runs(solo & (two >= BACKCHANNEL_P)):
+    out = []
+    for a, b in runs(solo & likely):
         if not MIN_S <= (b - a) * FRAME_S <= MAX_S or a < context or b + context > n:
             continue
         speaker = int(np.argmax(active[a]))
         own = solo & active[:, speaker]
-        if not (own[a - context : a].all() and own[b : b + context].all()):
-            continue
-        others = heard[a:b].mean(axis=0)
-        others[speaker] = -1.0
-        second = int(np.argmax(others))
-        if others[second] > 0:
-            out[a:b, second] = True
+        if own[a - context : a].all() and own[b : b + context].all():
+            out.append((a, b, speaker))
     return out
+
+
+def _most_heard_other(heard: np.ndarray, speaker: int) -> int | None:
+    """The voice other than ``speaker`` with the highest mean ``heard`` (None if it is 0)."""
+    others = heard.mean(axis=0)
+    others[speaker] = -1.0
+    second = int(np.argmax(others))
+    return second if others[second] > 0 else None

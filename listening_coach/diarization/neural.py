@@ -27,12 +27,12 @@ import numpy as np
 from listening_coach.activity import runs
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DiarizeOptions
-from listening_coach.diarization.backchannels import add_backchannels, voice_grid
+from listening_coach.diarization.backchannels import add_backchannels, voice_grid, voice_levels
 from listening_coach.diarization.chains import cluster_chains, link_windows
 from listening_coach.diarization.sessions import one_blas_thread
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
-from listening_coach.diarization.turns_check import recheck_turns
+from listening_coach.diarization.turns_check import frame_levels, recheck_turns
 from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes, overlap_regions
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,9 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
         windows, assigned, len(centroids), n_frames, grid=grid, onset_overlap=options.seg_onset_overlap,
         min_early=int(round(options.min_speech_s / FRAME_S)),
     )
-    active = recheck_turns(samples, active)
-    active = add_backchannels(active, *grid)
+    db = frame_levels(samples, n_frames)
+    active = recheck_turns(samples, active, db)
+    active = add_backchannels(active, *grid, voice_levels(active, db))
     segments = _segments(active, score, options)
     if not segments:
         return Diarization((), (), 0, 1.0, duration, (*notes, "no speech found"))

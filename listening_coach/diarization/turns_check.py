@@ -1,5 +1,6 @@
 """Second look at whole turns: each voice's solo turns re-embedded and moved to the closer voice.
 
+- :func:`frame_levels`: samples -> the level in dB of every segmentation frame.
 - :func:`recheck_turns`: the frame activity after stitching (n_frames, n_speakers) ->
   the same with solo turns that sound like another voice given to that voice.
 
@@ -35,7 +36,7 @@ MAX_ROUNDS = 4
 _OFFSET = (RECEPTIVE - FRAME_STEP) // 2
 
 
-def _levels(samples: np.ndarray, n_frames: int, block: int = 4096) -> np.ndarray:
+def frame_levels(samples: np.ndarray, n_frames: int, block: int = 4096) -> np.ndarray:
     """Level in dB of every frame (-100 past the end of the audio); computed ``block`` frames
     at a time, so an hour needs no float64 copy of the recording."""
     n = min(n_frames, len(samples) // FRAME_STEP)
@@ -139,12 +140,13 @@ def _regroup(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> 
     return label
 
 
-def recheck_turns(samples: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """Move solo turns to the voice whose turns they sound like (see the module docstring)."""
+def recheck_turns(samples: np.ndarray, active: np.ndarray, db: np.ndarray | None = None) -> np.ndarray:
+    """Move solo turns to the voice whose turns they sound like (see the module docstring);
+    ``db``: :func:`frame_levels` of ``samples``, if already computed."""
     n_speakers = active.shape[1]
     if n_speakers < 2:
         return active
-    turns = _turns(active, _levels(samples, len(active)))
+    turns = _turns(active, frame_levels(samples, len(active)) if db is None else db)
     if len(turns) < 2:
         return active
     emb = _embed_turns(samples, turns)

@@ -39,6 +39,17 @@ CONDITIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("partner-david-noisy", {"voices": ((TRAINEE, "en-gb+f3"), (PARTNER, "en-us+david")), "noise_db": -40}),
 )
 SAME_VOICE: tuple[tuple[str, dict[str, Any]], ...] = (("bundled-voices", {}),)
+# The Piper neural voice on one side, noise 30 dB under the louder voice (``--piper``): a
+# recorded-sounding voice, phone band, two male voices, a trainee 6 dB down.
+_JOE = "piper:en_US-joe-medium"
+PIPER: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("partner-piper", {"voices": ((TRAINEE, "en-gb+f3"), (PARTNER, _JOE)), "snr_db": 30.0}),
+    ("partner-piper-phone",
+     {"voices": ((TRAINEE, "en-gb+f3"), (PARTNER, _JOE)), "snr_db": 30.0, "band": "phone"}),
+    ("trainee-piper-m7", {"voices": ((TRAINEE, _JOE), (PARTNER, "en-us+m7")), "snr_db": 30.0}),
+    ("trainee-piper-david-phone", {"voices": ((TRAINEE, _JOE), (PARTNER, "en-us+david")), "snr_db": 25.0,
+                                   "band": "phone", "levels_db": ((TRAINEE, -6.0),)}),
+)
 
 
 @dataclass(frozen=True, slots=True)

