@@ -60,3 +60,13 @@ def test_a_wordless_second_voice_at_the_edge_of_a_turn_is_no_backchannel() -> No
     assert _events(blip, a_words + b_words) == []
     trailing = (S(9.11, 15.6, "A"), S(14.72, 20.18, "B"), S(16.2, 16.5, "A"))
     assert _events(trailing, a_words + b_words) == [("interruption", "B", 14.72)]
+
+
+def test_only_the_untranscribed_placeholder_hides_the_last_word() -> None:
+    """The mono placeholder (probability 0) hides where A's last word starts: B, 0.9 s before
+    A stops, interrupts. A word Whisper itself wrote as " …" (two channels never carry the
+    placeholder) is a last word like any other, and B starting in it is a terminal overlap."""
+    b_words = [Word(1.1, 2.5, " well", "B"), Word(2.5, 3.0, " no", "B")]
+    for probability, kind in ((0.0, "interruption"), (0.6, "terminal_overlap")):
+        a_words = [Word(0.0, 1.0, " I", "A"), Word(1.0, 2.0, CONTINUED, "A", probability)]
+        assert [e.kind for e in find_overlaps(group_turns(a_words + b_words))] == [kind]

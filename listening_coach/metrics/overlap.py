@@ -43,7 +43,7 @@ def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | N
     if turn.backchannel:
         return "backchannel"
     last_word = other.words[-1]
-    if last_word.text == CONTINUED_TEXT:
+    if last_word.text == CONTINUED_TEXT and last_word.probability == 0.0:  # the placeholder
         # one microphone: the other's words under the overlap were not written, so where their
         # last word starts is unknown; an overlap shorter than an interruption's may lie within it
         terminal_from = other.end - options.interruption_min_overlap_s
