@@ -38,6 +38,9 @@ PARTNER: Speaker = "partner"
 # The text of a placeholder word: a stretch of speech (from the channel's speech activity) in
 # which Whisper heard no words. It keeps the stretch in turns and timing; pace and language skip it.
 UNCLEAR_TEXT = " [unclear speech]"
+# The text of an untranscribed continuation (one microphone): a speaker's talk that ran on under
+# the other voice past the last word Whisper wrote for them (``diarization.assign.overlap_words``).
+CONTINUED_TEXT = " …"
 
 EventKind = Literal[
     "interruption",  # someone takes the floor while the other still speaks (a fault)

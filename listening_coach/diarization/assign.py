@@ -25,12 +25,14 @@ import numpy as np
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import TurnOptions
 from listening_coach.diarization.types import Diarization, SpeakerSegment
-from listening_coach.types import Span, Word
+from listening_coach.turns import TALKED_S
+from listening_coach.types import CONTINUED_TEXT, Span, Word
 
 MAX_GAP_S = 1.0  # a word this far from every segment keeps no speaker
 FLOOR_S = 3.0  # who talks most within this of a word holds the floor there
 GLUE_S = 0.15  # a word this close to the words on both sides is inside a phrase
 MIN_OVERLAP_S = 0.15  # less overlap at an onset is a hand-over (diarize.min_speech_s: shortest run)
+HELD_S = 1.0  # an unworded backchannel needs the other talking this long before it
 
 
 def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
@@ -42,11 +44,8 @@ def as_segments(segments: Iterable[Any]) -> tuple[SpeakerSegment, ...]:
         elif isinstance(s, tuple):
             out.append(SpeakerSegment(float(s[0]), float(s[1]), str(s[2]), *(s[3:4] or ())))
         else:
-            out.append(
-                SpeakerSegment(
-                    float(s.start), float(s.end), str(s.speaker), float(getattr(s, "confidence", 1.0))
-                )
-            )
+            conf = float(getattr(s, "confidence", 1.0))
+            out.append(SpeakerSegment(float(s.start), float(s.end), str(s.speaker), conf))
     return tuple(sorted(out, key=lambda s: (s.start, s.end)))
 
 
@@ -108,12 +107,8 @@ def assign_speakers_from_segments(
         gaps = np.maximum(starts - b, a - ends)
         nearest = int(np.argmin(gaps))
         if gaps[nearest] <= max_gap_s:
-            conf = 0.5 * segs[nearest].confidence
-            out.append(
-                dataclasses.replace(
-                    w, speaker=segs[nearest].speaker, speaker_confidence=round(float(conf), 3)
-                )
-            )
+            conf = round(float(0.5 * segs[nearest].confidence), 3)
+            out.append(dataclasses.replace(w, speaker=segs[nearest].speaker, speaker_confidence=conf))
         else:
             out.append(dataclasses.replace(w, speaker=None, speaker_confidence=0.0))
     return tuple(out)
@@ -176,9 +171,7 @@ def refine_words(
     vocabulary = _vocabulary(lexicon)
 
     def candidate(w: Word) -> bool:
-        if w.speaker not in names or w.duration > max_word_s:
-            return False
-        return w.bare in vocabulary
+        return w.speaker in names and w.duration <= max_word_s and w.bare in vocabulary
 
     candidates = [i for i, w in enumerate(words) if candidate(w)]
     if not candidates:
@@ -203,7 +196,7 @@ def refine_words(
 
 
 UNTRANSCRIBED = " (mm-hm)"  # text of a backchannel heard by the diarizer but not transcribed
-CONTINUED = " …"  # a speaker's talk under the other voice that Whisper did not write
+CONTINUED = CONTINUED_TEXT  # a speaker's talk under the other voice that Whisper did not write
 UNHEARD = " (…)"  # a short reply the diarizer heard between the other's words, not transcribed
 
 
@@ -306,10 +299,17 @@ def overlap_words(
         mine = [i for i, w in enumerate(out) if s.start - 0.1 <= w.start < s.end and w.speaker == s.speaker]
         if mine:
             _take_onset(out, mine[0], s, holder, join_s)
-        elif s.duration <= max_backchannel_s and s.end < holder.end:
-            heard = Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0.0, s.confidence)
-            added.append(heard)
+        elif s.duration <= max_backchannel_s and _backchannel_room(s, holder, segs):
+            added.append(Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0, s.confidence))
     return _extend_into_overlap(tuple(sorted(out + added)), segs, max_extend_s)
+
+
+def _backchannel_room(s: SpeakerSegment, holder: SpeakerSegment, segs: list[SpeakerSegment]) -> bool:
+    """Can wordless ``s`` be a backchannel: ``TALKED_S`` long (less is not talk), inside ``holder``,
+    who talks ``HELD_S`` before it, its own voice silent ``HELD_S`` before (else it trails off)."""
+    own = max((o.end for o in segs if o.speaker == s.speaker and o.start < s.start), default=-HELD_S)
+    return (s.duration >= TALKED_S and s.end < holder.end
+            and min(s.start - holder.start, s.start - own) >= HELD_S)
 
 
 def _take_onset(out: list[Word], first: int, s: SpeakerSegment, holder: SpeakerSegment,

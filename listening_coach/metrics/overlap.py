@@ -12,17 +12,19 @@
 
 A backchannel is a short lexicon turn while the other keeps the floor (a skill). A floor turn
 that starts within the other's last word or last ``terminal_window_s`` is a terminal overlap
-(neutral). Any other floor turn that starts inside the other's speech is an interruption when the
-other yields within ``yield_within_s``, or when it talks over them for at least
-``interruption_min_overlap_s`` with ``interruption_min_words`` words; otherwise it is an
-``overlap``.
+(neutral); when the other's turn ends in talk Whisper did not write (one microphone: the
+untranscribed ``" …"``, so their last word is unknown), within its last
+``interruption_min_overlap_s``. Any other floor turn that starts inside the other's speech is
+an interruption when the other yields within ``yield_within_s``, or when it talks over them for
+at least ``interruption_min_overlap_s`` with ``interruption_min_words`` words; otherwise it is
+an ``overlap``.
 """
 
 from __future__ import annotations
 
 from listening_coach.config import OverlapOptions
 from listening_coach.metrics.names import MetricName
-from listening_coach.types import PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
+from listening_coach.types import CONTINUED_TEXT, PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
 
 
 def _exchange_of(time: float, exchanges: tuple[Exchange, ...]) -> int | None:
@@ -41,7 +43,13 @@ def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | N
     if turn.backchannel:
         return "backchannel"
     last_word = other.words[-1]
-    if turn.start >= min(last_word.start, other.end - options.terminal_window_s):
+    if last_word.text == CONTINUED_TEXT and last_word.probability == 0.0:  # the placeholder
+        # one microphone: the other's words under the overlap were not written, so where their
+        # last word starts is unknown; an overlap shorter than an interruption's may lie within it
+        terminal_from = other.end - options.interruption_min_overlap_s
+    else:
+        terminal_from = min(last_word.start, other.end - options.terminal_window_s)
+    if turn.start >= terminal_from:
         return "terminal_overlap"
     if other.end - turn.start <= options.yield_within_s:
         return "interruption"
