@@ -11,7 +11,7 @@ import pytest
 
 from listening_coach.config import DEFAULT_CONFIG, DiarizeOptions
 from listening_coach.diarization import Diarization, SpeakerSegment, choose_roles, diarize, segmentation
-from listening_coach.diarization.chains import cluster_chains, link_windows
+from listening_coach.diarization.chains import Chains, cluster_chains, link_windows, split_chains
 from listening_coach.evaluation.diarization import overlap_regions, score_onsets
 from listening_coach.diarization.listener import listener_vote
 from listening_coach.diarization.segmentation import (
@@ -84,6 +84,37 @@ def test_windows_link_by_shared_activity_and_keep_co_speakers_apart() -> None:
     same = np.tile(np.eye(1, 256, dtype=np.float32), (2, 3, 1))
     clusters = cluster_chains(chains, same, np.full((2, 3), 3.0), threshold=0.2)
     assert len(clusters.centroids) == 2 and clusters.labels[0] != clusters.labels[1]
+
+
+def test_chain_that_changed_voice_is_cut() -> None:
+    """As in dev seed 12's bench08: voice A in windows 0-5 (chain 0); chain 1 is voice B in
+    windows 0-5 and, after a hand-over, A in windows 6-7, where chain 2 (B) is heard beside it.
+    Uncut, chain 1 is mostly B and the same-window rule keeps chain 2 apart: three voices. Cut
+    where its windows change voice, the parts join A and B: two."""
+    rng = np.random.default_rng(0)
+    a, b = np.eye(2, 256, dtype=np.float32)
+    voices = {0: [a] * 6, 1: [b] * 6 + [a] * 2, 2: [b] * 2}
+    chain = np.full((8, 3), -1)
+    embeddings = np.zeros((8, 3, 256), np.float32)
+    for k, seq in voices.items():
+        for i, v in enumerate(seq):
+            w = i + 6 if k == 2 else i
+            chain[w, k] = k
+            noisy = v + 0.15 * rng.normal(size=256).astype(np.float32) / 16
+            embeddings[w, k] = noisy / np.linalg.norm(noisy)
+    chains, clean = Chains(chain, 3), np.full((8, 3), 3.0)
+    assert len(cluster_chains(chains, embeddings, clean, threshold=0.2).centroids) == 3
+    cut = split_chains(chains, embeddings, clean)
+    assert cut.count == 4 and len(set(cut.chain[6:, 1])) == 1 and cut.chain[6, 1] not in cut.chain[:6, 1]
+    clusters = cluster_chains(cut, embeddings, clean, threshold=0.2)
+    assert len(clusters.centroids) == 2
+    assert clusters.labels[cut.chain[6, 1]] == clusters.labels[0]  # A's windows of chain 1 -> A
+    assert clusters.labels[2] == clusters.labels[cut.chain[0, 1]]  # chain 2 -> B
+    # one voice throughout, or a change with under SPLIT_MIN_S of solo speech after it: no cut
+    assert split_chains(Chains(chain[:, :1], 1), embeddings[:, :1], clean[:, :1]).count == 1
+    short = clean.copy()
+    short[6:, 1] = 0.5
+    assert split_chains(chains, embeddings, short).count == 3
 
 
 def test_aggregate_keeps_both_voices_where_windows_hear_two() -> None:

@@ -102,3 +102,77 @@ def test_short_reply_inside_a_bridged_run_moves(dialogue: Dialogue) -> None:
     out = recheck_turns(mixed, active)
     assert out[reply[0] : reply[1], 1].all() and not out[reply[0] : reply[1], 0].any()
     assert out[a4 + shift : b4 + shift, 0].all() and out[turns[2][0] : turns[2][1], 0].all()
+
+
+@pytest.mark.shared_data
+def test_one_voice_kept_as_two_is_merged(dialogue: Dialogue) -> None:
+    """Voice 1's turns split between two labels that never talk at the same time (the
+    clustering kept a piece of one voice apart): with ``merge`` they become one voice; voice
+    0, as far from them as another person is, stays apart."""
+    samples, turns = dialogue
+    n_frames = len(samples) // FRAME_STEP + 1
+    active = np.zeros((n_frames, 3), dtype=bool)
+    for i, (a, b, v) in enumerate(turns):
+        active[a:b, 0 if v == 0 else 1 + (i >= 4)] = True  # voice 1: turns 1, 3 -> 1; 5, 7 -> 2
+    merged = recheck_turns(samples, active)
+    used = [c for c in range(3) if merged[:, c].any()]
+    assert len(used) == 2 and np.array_equal(merged[:, 0], active[:, 0])
+    assert np.array_equal(merged[:, used[1]], active[:, 1] | active[:, 2])
+    kept = recheck_turns(samples, active, merge=False)
+    assert all(kept[:, c].any() for c in range(3))
+
+
+@pytest.mark.shared_data
+def test_voices_heard_together_are_not_merged(dialogue: Dialogue) -> None:
+    """The same split, but the two labels also talk at once for 0.5 s (two people, as the
+    model heard them): nothing is merged."""
+    samples, turns = dialogue
+    n_frames = len(samples) // FRAME_STEP + 1
+    active = np.zeros((n_frames, 3), dtype=bool)
+    for i, (a, b, v) in enumerate(turns):
+        active[a:b, 0 if v == 0 else 1 + (i >= 4)] = True
+    a7 = turns[7][0]
+    active[a7 : a7 + 30, 1] = True  # 30 frames (0.5 s) of label 1 under label 2's turn
+    out = recheck_turns(samples, active)
+    assert all(out[:, c].any() for c in range(3))
+
+
+def _voices(third: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Voices 0 (near A) and 1 (near B) with four turns each and a third voice with the turn
+    embeddings ``third``; every turn 60 frames, one after another, nobody at the same time:
+    (active, embeddings, weights, labels)."""
+    rng = np.random.default_rng(1)
+    a, b = np.eye(2, 256)
+    rows = [a + 0.05 * rng.normal(size=256) / 16 for _ in range(4)]
+    rows += [b + 0.05 * rng.normal(size=256) / 16 for _ in range(4)]
+    emb = np.vstack([rows, third])
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    label = np.array([0] * 4 + [1] * 4 + [2] * len(third))
+    active = np.zeros((60 * len(label), 3), dtype=bool)
+    for i, c in enumerate(label):
+        active[60 * i : 60 * (i + 1), c] = True
+    return active, emb, np.full(len(label), 60.0), label
+
+
+def test_scattered_voice_near_another_is_merged_a_consistent_one_is_not() -> None:
+    """A third voice 0.12 from voice 0 whose turns are farther from each other than from voice
+    0 (pieces of voice 0 the clustering kept apart) joins voice 0; one 0.15 from it whose turns
+    agree with each other (another person who sounds alike) stays."""
+    from listening_coach.diarization.turns_check import _merged
+
+    rng = np.random.default_rng(2)
+    a = np.eye(1, 256)[0]
+
+    def noise() -> np.ndarray:
+        n = rng.normal(size=256)
+        n[0] = 0.0  # orthogonal to A
+        return n / np.linalg.norm(n)
+
+    scattered = np.array([a + 0.95 * noise() for _ in range(3)])
+    active, emb, weight, label = _voices(scattered)
+    merged = _merged(active, emb, weight, label)
+    assert not merged[:, 2].any() and np.array_equal(merged[:, 0], active[:, 0] | active[:, 2])
+    toward = noise()
+    alike = np.array([a + 0.62 * toward + 0.03 * noise() for _ in range(3)])
+    active, emb, weight, label = _voices(alike)
+    assert np.array_equal(_merged(active, emb, weight, label), active)

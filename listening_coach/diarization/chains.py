@@ -3,6 +3,8 @@
 - :func:`link_windows`: windows overlap (10 s every 2.5 s), so one person's activity shows up
   in both windows' shared frames. Local speakers whose activity agrees there (Hungarian on
   frame IoU) are the same person: chains of (window, local speaker), no embedding needed.
+- :func:`split_chains`: a chain whose windows sound like one voice before some window and like
+  another after it (a local label that passed to the next speaker at a hand-over) is cut there.
 - :func:`cluster_chains`: average-linkage on the chains' mean voice embeddings, never merging
   two chains heard in the same window (the model says they are different people). A chain
   breaks only when its speaker is silent for a whole window overlap, so embeddings only have
@@ -26,6 +28,8 @@ from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, FRAMES
 MIN_LINK_IOU = 0.8  # shared-frame agreement to call two local speakers one person
 MIN_LINK_S = 0.3  # seconds of activity each needs in the shared frames
 MIN_ALONE_S = 0.5  # a voice never heard alone this long is not confirmed by its embedding
+SPLIT_DISTANCE = 0.35  # a chain whose windows before and after a cut sound this far apart is cut
+SPLIT_MIN_S = 2.0  # seconds of solo speech each side of a cut needs
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,42 @@ def link_windows(windows: Windows, embedded: np.ndarray) -> Chains:
             if embedded[w, k]:
                 chain[w, k] = ids.setdefault(int(roots[w, k]), len(ids))
     return Chains(chain, len(ids))
+
+
+def split_chains(chains: Chains, embeddings: np.ndarray, clean_s: np.ndarray) -> Chains:
+    """Cut chains that changed voice: a local speaker the model gave to the next voice at a
+    hand-over links the two voices' windows into one chain, which then sits between the two
+    voices and, by the same-window rule, keeps a piece of one of them apart as a third voice.
+    A chain is cut where the speech-weighted mean embeddings of its windows before and after
+    differ by at least ``SPLIT_DISTANCE`` (cosine; two windows of one voice measure 0.02-0.3),
+    each side with ``SPLIT_MIN_S`` of solo speech, and its parts are cut again the same way.
+
+    ::
+
+        chain 3   w11 B ... w28 B   w29 A+B   w30 A  w31 A      mean B | mean A: 0.41 apart
+              --> chain 3 (w11-w29)   chain 5 (w30-w31)
+    """
+    chain = chains.chain.copy()
+    count = chains.count
+    for c in range(chains.count):
+        ws, ks = np.nonzero(chains.chain == c)  # one local speaker per window, in window order
+        for first in _cuts(embeddings[ws, ks], clean_s[ws, ks])[1:]:
+            chain[ws[first:], ks[first:]] = count
+            count += 1
+    return Chains(chain, count)
+
+
+def _cuts(emb: np.ndarray, solo: np.ndarray) -> list[int]:
+    """First index of each part of one chain's windows (binary segmentation, see split_chains)."""
+    weighted = np.maximum(solo, 0.05)[:, None] * emb
+    before, after = np.cumsum(weighted, axis=0)[:-1], weighted.sum(axis=0) - np.cumsum(weighted, axis=0)[:-1]
+    gap = 1.0 - np.sum(_norm(before) * _norm(after), axis=1)
+    seconds = np.cumsum(solo)[:-1]
+    gap[(seconds < SPLIT_MIN_S) | (solo.sum() - seconds < SPLIT_MIN_S)] = -np.inf
+    if not len(gap) or gap.max() < SPLIT_DISTANCE:
+        return [0]
+    cut = int(np.argmax(gap)) + 1
+    return _cuts(emb[:cut], solo[:cut]) + [cut + i for i in _cuts(emb[cut:], solo[cut:])]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,12 @@ Steps (all offline; docs/diarization.md)::
 
     samples --10 s windows every seg_step_s--> segmentation-3.0 (ONNX): 3 local speakers, <= 2 at once
             --solo frames of each local speaker--> voice embedding (resemblyzer, ONNX)
-            --NME-SC on embeddings with >= min_clean_s solo speech--> global voices + count
-            --Hungarian per window--> local -> global (a backchannel's local speaker gets the
-              voice its window's other speaker did not take)
+            --windows' shared frames--> chains of local speakers, cut where they change voice
+            --average linkage, never two chains of one window--> global voices + count (chains)
             --overlap-add, keep per frame the windows' speaker count (an overlap from where
               two voices are already likely)--> frame activity
-            --solo turns re-embedded, moved to the voice they sound like (turns_check)-->
+            --solo turns re-embedded, moved to the voice they sound like; two voices that
+              sound alike and never talk at once merged (turns_check)-->
             --a short faint second voice inside a turn kept as a backchannel (backchannels)-->
               segments, overlaps
 
@@ -28,7 +28,7 @@ from listening_coach.activity import runs
 from listening_coach.audio import SAMPLE_RATE
 from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.backchannels import add_backchannels, voice_grid, voice_levels
-from listening_coach.diarization.chains import cluster_chains, link_windows
+from listening_coach.diarization.chains import cluster_chains, link_windows, split_chains
 from listening_coach.diarization.sessions import one_blas_thread
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
@@ -53,7 +53,7 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     if not embedded.any():
         return Diarization((), (), 0, 1.0, duration, ("no speech found",))
     speech_s = _speech_seconds(windows.activity, windows.starts, len(samples))
-    chains = link_windows(windows, embedded)
+    chains = split_chains(link_windows(windows, embedded), embeddings, clean_s)
     clustering = cluster_chains(
         chains,
         embeddings,
@@ -76,7 +76,7 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
         min_early=int(round(options.min_speech_s / FRAME_S)),
     )
     db = frame_levels(samples, n_frames)
-    active = recheck_turns(samples, active, db)
+    active = recheck_turns(samples, active, db, merge=not options.num_speakers)
     active = add_backchannels(active, *grid, voice_levels(active, db))
     segments = _segments(active, score, options)
     if not segments:

@@ -2,7 +2,8 @@
 
 - :func:`frame_levels`: samples -> the level in dB of every segmentation frame.
 - :func:`recheck_turns`: the frame activity after stitching (n_frames, n_speakers) ->
-  the same with solo turns that sound like another voice given to that voice.
+  the same with solo turns that sound like another voice given to that voice, then two voices
+  whose turns sound alike and that never talk at the same time merged into one.
 
 segmentation-3.0 hears 10 s at a time; when two voices are far apart in level (one 10 dB down
 over a phone band) it can give both one local label in a window, and the chain of windows then
@@ -33,6 +34,8 @@ MARGIN = 0.1  # cosine-distance margin by which another voice must be closer
 SHORT_MARGIN = 0.05
 MIN_PAUSE_S = 0.25  # a quiet stretch this long inside a run splits it
 MAX_ROUNDS = 4
+MAX_CONCURRENT_S = 0.1  # two voices heard together longer than this are two people
+MAX_MERGE_DISTANCE = 0.2  # turn centroids of two people measure 0.18-0.29 on the dev role-plays
 _OFFSET = (RECEPTIVE - FRAME_STEP) // 2
 
 
@@ -140,9 +143,12 @@ def _regroup(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> 
     return label
 
 
-def recheck_turns(samples: np.ndarray, active: np.ndarray, db: np.ndarray | None = None) -> np.ndarray:
+def recheck_turns(
+    samples: np.ndarray, active: np.ndarray, db: np.ndarray | None = None, *, merge: bool = True
+) -> np.ndarray:
     """Move solo turns to the voice whose turns they sound like (see the module docstring);
-    ``db``: :func:`frame_levels` of ``samples``, if already computed."""
+    ``db``: :func:`frame_levels` of ``samples``, if already computed; with ``merge``, then fold
+    voices that are one voice (:func:`_merged`)."""
     n_speakers = active.shape[1]
     if n_speakers < 2:
         return active
@@ -171,4 +177,45 @@ def recheck_turns(samples: np.ndarray, active: np.ndarray, db: np.ndarray | None
         if new != c:
             out[a:b, c] = False
             out[a:b, new] = True
-    return out
+    return _merged(out, emb[long], weight[long], label[long]) if merge else out
+
+
+def _merged(active: np.ndarray, emb: np.ndarray, weight: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """Fold a voice into another while the two never talk at the same time (at most
+    ``MAX_CONCURRENT_S``), their turns' centroids are under ``MAX_MERGE_DISTANCE`` apart and
+    the smaller one's turns sound about as much like the other voice as like each other
+    (:func:`_alike`): one person the clustering kept as two (a chain that changed voice at a
+    hand-over, heard in the same window as the other part, keeps its part apart)."""
+    active, label = active.copy(), label.copy()
+    k = active.shape[1]
+    while True:
+        cent = _centroids(emb, weight, label, k)
+        size = np.bincount(label, weights=weight, minlength=k)
+        together = active.T.astype(np.int64) @ active.astype(np.int64) * FRAME_S
+        dist = 1.0 - cent @ cent.T
+        pairs = [
+            (float(dist[a, b]), a, b) for a in range(k) for b in range(k)
+            if a != b and size[b] > 0 and size[b] <= size[a] and together[a, b] <= MAX_CONCURRENT_S
+            and dist[a, b] < MAX_MERGE_DISTANCE
+        ]
+        pick = next(((a, b) for _, a, b in sorted(pairs) if _alike(emb, weight, label, a, b, cent)), None)
+        if pick is None:
+            return active
+        keep, gone = pick
+        active[:, keep] |= active[:, gone]
+        active[:, gone] = False
+        label[label == gone] = keep
+
+
+def _alike(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, a: int, b: int, cent: np.ndarray) -> bool:
+    """Whether voice ``b``'s turns are, on average, less than ``MARGIN`` closer to the rest of
+    ``b``'s turns (its centroid without the turn) than to voice ``a``'s centroid; a voice of
+    one turn: whether it is within ``MARGIN`` of ``a``."""
+    mine = label == b
+    if mine.sum() < 2:
+        return bool(1.0 - cent[a] @ cent[b] < MARGIN)
+    e, w = emb[mine], weight[mine]
+    rest = (w[:, None] * e).sum(axis=0)[None, :] - w[:, None] * e
+    rest /= np.maximum(np.linalg.norm(rest, axis=1, keepdims=True), 1e-9)
+    gap = (1.0 - e @ cent[a]) - (1.0 - np.sum(e * rest, axis=1))
+    return bool(gap.mean() < MARGIN)
