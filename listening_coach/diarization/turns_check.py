@@ -2,7 +2,8 @@
 
 - :func:`frame_levels`: samples -> the level in dB of every segmentation frame.
 - :func:`recheck_turns`: the frame activity after stitching (n_frames, n_speakers) ->
-  the same with solo turns that sound like another voice given to that voice, then two voices
+  the same with two voices' turns split afresh where the windows mixed them up
+  (:mod:`.recluster`), solo turns that sound like another voice given to that voice, then two voices
   whose turns sound alike and that never talk at the same time merged into one.
 
 segmentation-3.0 hears 10 s at a time; when two voices are far apart in level (one 10 dB down
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from listening_coach.activity import runs
+from listening_coach.diarization.recluster import recluster_two
 from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, RECEPTIVE
 from listening_coach.diarization.stitch import partials
@@ -159,6 +161,7 @@ def recheck_turns(
     label = np.array([c for _, _, c in turns])
     weight = np.array([b - a for a, b, _ in turns], dtype=np.float64)
     long = weight * FRAME_S >= MIN_TURN_S
+    label[long] = recluster_two(emb[long], weight[long], label[long])  # two voices mixed up
     rows = np.arange(len(turns))
     for _ in range(MAX_ROUNDS):
         before = label.copy()
