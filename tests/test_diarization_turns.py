@@ -176,3 +176,24 @@ def test_scattered_voice_near_another_is_merged_a_consistent_one_is_not() -> Non
     alike = np.array([a + 0.62 * toward + 0.03 * noise() for _ in range(3)])
     active, emb, weight, label = _voices(alike)
     assert np.array_equal(_merged(active, emb, weight, label), active)
+
+
+def test_recluster_two_takes_a_clearly_tighter_split_and_keeps_right_labels() -> None:
+    from listening_coach.diarization.recluster import recluster_two
+
+    rng = np.random.default_rng(5)
+    u, v = np.eye(16)[0], np.eye(16)[1] * 0.8 + np.eye(16)[0] * 0.6  # voices 0.6 cosine apart
+    people = np.array([0, 1, 0, 1, 0, 1, 0, 1])
+    emb = np.stack([(u if p == 0 else v) + 0.08 * rng.standard_normal(16) for p in people])
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    weight = np.array([3.0, 2.0, 3.0, 2.0, 2.0, 3.0, 2.0, 3.0])
+    right = np.where(people == 0, 4, 7)  # voice ids 4 and 7
+    assert np.array_equal(recluster_two(emb, weight, right), right)
+    mixed = right.copy()
+    mixed[[1, 2]] = mixed[[2, 1]]  # one turn of each person on the other's voice
+    mixed[[5, 6]] = mixed[[6, 5]]
+    assert np.array_equal(recluster_two(emb, weight, mixed), right) or np.array_equal(
+        recluster_two(emb, weight, mixed), np.where(people == 0, 7, 4))
+    # one voice only, or too few turns: unchanged
+    assert np.array_equal(recluster_two(emb, weight, np.full(8, 4)), np.full(8, 4))
+    assert np.array_equal(recluster_two(emb[:3], weight[:3], mixed[:3]), mixed[:3])
