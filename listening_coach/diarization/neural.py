@@ -10,7 +10,8 @@ Steps (all offline; docs/diarization.md)::
             --average linkage, never two chains of one window--> global voices + count (chains)
             --overlap-add, keep per frame the windows' speaker count (an overlap from where
               two voices are already likely)--> frame activity
-            --solo turns re-embedded, moved to the voice they sound like; two voices that
+            --solo turns re-embedded (two voices' turns split afresh where the chains mixed
+              them up: recluster), moved to the voice they sound like; two voices that
               sound alike and never talk at once merged (turns_check)-->
             --a short faint second voice inside a turn kept as a backchannel (backchannels)-->
               segments, overlaps
