@@ -25,21 +25,23 @@ MIN_GAIN = 0.02  # mean cosine; mixed labels measured 0.90 -> 0.94, right ones g
 ROUNDS = 20
 
 
-def _centroids(emb: np.ndarray, weight: np.ndarray, label: np.ndarray) -> np.ndarray:
-    sums = np.zeros((2, emb.shape[1]))
+def centroids(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int = 2) -> np.ndarray:
+    """(k, dim) L2-normalised ``weight``-weighted sum of the turns ``emb`` of each ``label``
+    0..k-1 (a row of zeros for a label with no turns)."""
+    sums = np.zeros((k, emb.shape[1]))
     np.add.at(sums, label, weight[:, None] * emb)
     return np.asarray(sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9))
 
 
 def _tightness(emb: np.ndarray, weight: np.ndarray, label: np.ndarray) -> float:
     """Speech-weighted mean cosine of each turn to its own group's centroid."""
-    cent = _centroids(emb, weight, label)
+    cent = centroids(emb, weight, label)
     return float((weight * np.sum(emb * cent[label], axis=1)).sum() / weight.sum())
 
 
 def _two_means(emb: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Spherical two-means seeded by the turn farthest from all the others' centroid and the
-    turn farthest from that one."""
+    """Spherical two-means seeded by the turn farthest from the centroid of all the turns and
+    the turn farthest from that one: (n,) labels 0/1."""
     whole = (weight[:, None] * emb).sum(axis=0)
     a = int(np.argmin(emb @ whole))
     b = int(np.argmin(emb @ emb[a]))
@@ -52,7 +54,7 @@ def _two_means(emb: np.ndarray, weight: np.ndarray) -> np.ndarray:
         label = new
         if label.min() == label.max():
             break
-        cent = _centroids(emb, weight, label)
+        cent = centroids(emb, weight, label)
     return label
 
 

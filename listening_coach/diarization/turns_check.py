@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from listening_coach.activity import runs
-from listening_coach.diarization.recluster import recluster_two
 from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
+from listening_coach.diarization.recluster import centroids, recluster_two
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, RECEPTIVE
 from listening_coach.diarization.stitch import partials
 
@@ -99,16 +99,10 @@ def _embed_turns(samples: np.ndarray, turns: list[tuple[int, int, int]], batch: 
     return np.asarray(out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9))
 
 
-def _centroids(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> np.ndarray:
-    sums = np.zeros((k, emb.shape[1]))
-    np.add.at(sums, label, weight[:, None] * emb)
-    return np.asarray(sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9))
-
-
 def _split(emb: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Two-means (cosine) of one voice's turns, seeded by its two most different turns: bool
     (n,), True for the group of the turn farthest from the voice's centroid."""
-    cent = _centroids(emb, weight, np.zeros(len(emb), dtype=np.int64), 1)[0]
+    cent = centroids(emb, weight, np.zeros(len(emb), dtype=np.int64), 1)[0]
     a = int(np.argmin(emb @ cent))
     b = int(np.argmin(emb @ emb[a]))
     seeds = np.stack([emb[a], emb[b]])
@@ -117,7 +111,7 @@ def _split(emb: np.ndarray, weight: np.ndarray) -> np.ndarray:
         group = (emb @ seeds[0]) > (emb @ seeds[1])
         if group.all() or not group.any():
             break
-        seeds = _centroids(emb, weight, (~group).astype(np.int64), 2)
+        seeds = centroids(emb, weight, (~group).astype(np.int64), 2)
     return group
 
 
@@ -132,9 +126,9 @@ def _regroup(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> 
         group = _split(emb[mine], weight[mine])
         if group.all() or not group.any():
             continue
-        halves = _centroids(emb[mine], weight[mine], (~group).astype(np.int64), 2)
+        halves = centroids(emb[mine], weight[mine], (~group).astype(np.int64), 2)
         rest = label != c
-        others = _centroids(emb[rest], weight[rest], label[rest], k)
+        others = centroids(emb[rest], weight[rest], label[rest], k)
         present = np.isin(np.arange(k), label[rest])
         for h, members in ((0, group), (1, ~group)):
             d_other = np.where(present, 1.0 - others @ halves[h], np.inf)
@@ -166,7 +160,7 @@ def recheck_turns(
     for _ in range(MAX_ROUNDS):
         before = label.copy()
         label[long] = _regroup(emb[long], weight[long], label[long], n_speakers)
-        cent = _centroids(emb[long], weight[long], label[long], n_speakers)
+        cent = centroids(emb[long], weight[long], label[long], n_speakers)
         dist = 1.0 - emb @ cent.T
         dist[:, ~np.isin(np.arange(n_speakers), label[long])] = np.inf
         best = np.argmin(dist, axis=1)
@@ -192,7 +186,7 @@ def _merged(active: np.ndarray, emb: np.ndarray, weight: np.ndarray, label: np.n
     active, label = active.copy(), label.copy()
     k = active.shape[1]
     while True:
-        cent = _centroids(emb, weight, label, k)
+        cent = centroids(emb, weight, label, k)
         size = np.bincount(label, weights=weight, minlength=k)
         together = active.T.astype(np.int64) @ active.astype(np.int64) * FRAME_S
         dist = 1.0 - cent @ cent.T
