@@ -300,7 +300,8 @@ def overlap_words(
         if mine:
             _take_onset(out, mine[0], s, holder, join_s)
         elif s.duration <= max_backchannel_s and _backchannel_room(s, holder, segs):
-            added.append(Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0, s.confidence))
+            heard = Word(round(s.start, 3), round(s.end, 3), UNTRANSCRIBED, s.speaker, 0.0, s.confidence)
+            added.append(heard)
     return _extend_into_overlap(tuple(sorted(out + added)), segs, max_extend_s)
 
 
