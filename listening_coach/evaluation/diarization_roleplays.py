@@ -39,8 +39,8 @@ CONDITIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("partner-david-noisy", {"voices": ((TRAINEE, "en-gb+f3"), (PARTNER, "en-us+david")), "noise_db": -40}),
 )
 SAME_VOICE: tuple[tuple[str, dict[str, Any]], ...] = (("bundled-voices", {}),)
-# The Piper neural voice on one side, noise 30 dB under the louder voice (``--piper``): a
-# recorded-sounding voice, phone band, two male voices, a trainee 6 dB down.
+# The Piper neural voice on one side, noise 30 dB (the last one 25 dB) under the louder voice
+# (``--piper``): a recorded-sounding voice, phone band, two male voices, a trainee 6 dB down.
 _JOE = "piper:en_US-joe-medium"
 PIPER: tuple[tuple[str, dict[str, Any]], ...] = (
     ("partner-piper", {"voices": ((TRAINEE, "en-gb+f3"), (PARTNER, _JOE)), "snr_db": 30.0}),
