@@ -80,7 +80,7 @@ def test_phone_call_is_diarized_and_analysed_end_to_end() -> None:
     score = score_session(truth, session)
     # the scripted replies are found, but the partner's opening line comes out in pieces (the
     # first window gives its first 1.2 s to the trainee's voice): 6 exchanges for 4, and the
-    # first reply's latency is unmatched (measured; docs/diarization.md, known limits)
+    # first reply's latency is unmatched (measured; docs/diarization.md, "Two voices mixed in both chains")
     assert len(score.latency_errors) >= len(truth["exchanges"]) - 1
     assert score.exchanges_truth <= score.exchanges_found <= score.exchanges_truth + 2
     # the partner's scripted interruption is reported as the partner's interruption

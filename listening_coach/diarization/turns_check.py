@@ -37,7 +37,7 @@ SHORT_MARGIN = 0.05
 MIN_PAUSE_S = 0.25  # a quiet stretch this long inside a run splits it
 MAX_ROUNDS = 4
 MAX_CONCURRENT_S = 0.1  # two voices heard together longer than this are two people
-MAX_MERGE_DISTANCE = 0.2  # turn centroids of two people measure 0.18-0.29 on the dev role-plays
+MAX_MERGE_DISTANCE = 0.2  # turn centroids of two people measure 0.18 and more on the dev role-plays
 _OFFSET = (RECEPTIVE - FRAME_STEP) // 2
 
 
@@ -142,7 +142,8 @@ def _regroup(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> 
 def recheck_turns(
     samples: np.ndarray, active: np.ndarray, db: np.ndarray | None = None, *, merge: bool = True
 ) -> np.ndarray:
-    """Move solo turns to the voice whose turns they sound like (see the module docstring);
+    """Split two voices' turns afresh where they are mixed up (:func:`.recluster.recluster_two`),
+    move solo turns to the voice whose turns they sound like (see the module docstring);
     ``db``: :func:`frame_levels` of ``samples``, if already computed; with ``merge``, then fold
     voices that are one voice (:func:`_merged`)."""
     n_speakers = active.shape[1]
