@@ -104,16 +104,23 @@ def test_short_reply_inside_a_bridged_run_moves(dialogue: Dialogue) -> None:
     assert out[a4 + shift : b4 + shift, 0].all() and out[turns[2][0] : turns[2][1], 0].all()
 
 
+def _one_voice_as_two(dialogue: Dialogue) -> np.ndarray:
+    """(n_frames, 3) activity: voice 0's turns on label 0, voice 1's split between labels 1
+    (turns 1, 3) and 2 (turns 5, 7)."""
+    samples, turns = dialogue
+    active = np.zeros((len(samples) // FRAME_STEP + 1, 3), dtype=bool)
+    for i, (a, b, v) in enumerate(turns):
+        active[a:b, 0 if v == 0 else 1 + (i >= 4)] = True
+    return active
+
+
 @pytest.mark.shared_data
 def test_one_voice_kept_as_two_is_merged(dialogue: Dialogue) -> None:
     """Voice 1's turns split between two labels that never talk at the same time (the
     clustering kept a piece of one voice apart): with ``merge`` they become one voice; voice
     0, as far from them as another person is, stays apart."""
-    samples, turns = dialogue
-    n_frames = len(samples) // FRAME_STEP + 1
-    active = np.zeros((n_frames, 3), dtype=bool)
-    for i, (a, b, v) in enumerate(turns):
-        active[a:b, 0 if v == 0 else 1 + (i >= 4)] = True  # voice 1: turns 1, 3 -> 1; 5, 7 -> 2
+    samples = dialogue[0]
+    active = _one_voice_as_two(dialogue)
     merged = recheck_turns(samples, active)
     used = [c for c in range(3) if merged[:, c].any()]
     assert len(used) == 2 and np.array_equal(merged[:, 0], active[:, 0])
@@ -127,10 +134,7 @@ def test_voices_heard_together_are_not_merged(dialogue: Dialogue) -> None:
     """The same split, but the two labels also talk at once for 0.5 s (two people, as the
     model heard them): nothing is merged."""
     samples, turns = dialogue
-    n_frames = len(samples) // FRAME_STEP + 1
-    active = np.zeros((n_frames, 3), dtype=bool)
-    for i, (a, b, v) in enumerate(turns):
-        active[a:b, 0 if v == 0 else 1 + (i >= 4)] = True
+    active = _one_voice_as_two(dialogue)
     a7 = turns[7][0]
     active[a7 : a7 + 30, 1] = True  # 30 frames (0.5 s) of label 1 under label 2's turn
     out = recheck_turns(samples, active)
