@@ -7,7 +7,8 @@
   another after it (a local label that passed to the next speaker at a hand-over) is cut there.
 - :func:`cluster_chains`: average-linkage on the chains' mean voice embeddings, never merging
   two chains heard in the same window (the model says they are different people). A chain
-  breaks only when its speaker is silent for a whole window overlap, so embeddings only have
+  breaks only when its speaker is silent for a whole window overlap (or where it changed
+  voice, :func:`split_chains`), so embeddings only have
   to relink a few long chains, and the same-window constraint keeps two close voices apart
   (espeak's en-gb+f3 and en-us are 0.97 cosine apart for resemblyzer).
 
