@@ -33,7 +33,7 @@ from listening_coach.diarization.chains import cluster_chains, link_windows, spl
 from listening_coach.diarization.sessions import one_blas_thread
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
-from listening_coach.diarization.turns_check import frame_levels, recheck_turns
+from listening_coach.diarization.turns_check import frame_levels, recheck_turns, turn_voiceprints
 from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes, overlap_regions
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
         SpeakerSegment(s.start, s.end, names[int(s.speaker)], s.confidence)
         for s in sorted(segments, key=lambda s: (s.start, s.end))
     )
-    voiceprints = tuple((names[i], centroids[i]) for i in sorted(names))
+    prints = turn_voiceprints(samples, active, db).astype(np.float32)  # the final voices, not the clusters'
+    voiceprints = tuple((names[i], prints[i] if prints[i].any() else centroids[i]) for i in sorted(names))
     return Diarization(
         renamed, overlap_regions(renamed), len(names), count_confidence, duration, tuple(notes), voiceprints
     )

@@ -217,3 +217,17 @@ def _alike(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, a: int, b: in
     rest /= np.maximum(np.linalg.norm(rest, axis=1, keepdims=True), 1e-9)
     gap = (1.0 - e @ cent[a]) - (1.0 - np.sum(e * rest, axis=1))
     return bool(gap.mean() < MARGIN)
+
+
+def turn_voiceprints(samples: np.ndarray, active: np.ndarray, db: np.ndarray) -> np.ndarray:
+    """(n_speakers, dim) each voice's voiceprint from its final solo turns of at least
+    ``MIN_TURN_S`` (speech-weighted mean of the turn embeddings; zeros for a voice with none):
+    the clusters' centroids describe the voices before the turns were moved, re-split or
+    merged."""
+    k = active.shape[1]
+    turns = [t for t in _turns(active, db) if (t[1] - t[0]) * FRAME_S >= MIN_TURN_S]
+    if not turns:
+        return np.zeros((k, EMBEDDING_DIM))
+    emb = _embed_turns(samples, turns)
+    weight = np.array([b - a for a, b, _ in turns], dtype=np.float64)
+    return centroids(emb, weight, np.array([c for _, _, c in turns]), k)
