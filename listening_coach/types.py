@@ -38,9 +38,8 @@ PARTNER: Speaker = "partner"
 # The text of a placeholder word: a stretch of speech (from the channel's speech activity) in
 # which Whisper heard no words. It keeps the stretch in turns and timing; pace and language skip it.
 UNCLEAR_TEXT = " [unclear speech]"
-# The text of an untranscribed continuation (one microphone): a speaker's talk that ran on under
-# the other voice past the last word Whisper wrote for them (``diarization.assign.overlap_words``).
-CONTINUED_TEXT = " …"
+# An untranscribed continuation (one microphone, probability 0): talk that ran on under the other
+CONTINUED_TEXT = " …"  # voice past the last word Whisper wrote (``diarization.assign.overlap_words``)
 
 EventKind = Literal[
     "interruption",  # someone takes the floor while the other still speaks (a fault)
@@ -87,6 +86,11 @@ class Word(Timed):
     def unclear(self) -> bool:
         """True for a placeholder of speech without intelligible words (:data:`UNCLEAR_TEXT`)."""
         return self.text == UNCLEAR_TEXT
+
+    @property
+    def continued(self) -> bool:
+        """True for the placeholder of unwritten talk under the other voice (:data:`CONTINUED_TEXT`)."""
+        return self.text == CONTINUED_TEXT and self.probability == 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from listening_coach.config import OverlapOptions
 from listening_coach.metrics.names import MetricName
-from listening_coach.types import CONTINUED_TEXT, PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
+from listening_coach.types import PARTNER, TRAINEE, Event, EventKind, Exchange, Metric, Turn
 
 
 def _exchange_of(time: float, exchanges: tuple[Exchange, ...]) -> int | None:
@@ -43,7 +43,7 @@ def _classify(turn: Turn, other: Turn, options: OverlapOptions) -> EventKind | N
     if turn.backchannel:
         return "backchannel"
     last_word = other.words[-1]
-    if last_word.text == CONTINUED_TEXT and last_word.probability == 0.0:  # the placeholder
+    if last_word.continued:
         # one microphone: the other's words under the overlap were not written, so where their
         # last word starts is unknown; an overlap shorter than an interruption's may lie within it
         terminal_from = other.end - options.interruption_min_overlap_s
