@@ -104,6 +104,25 @@ def test_short_reply_inside_a_bridged_run_moves(dialogue: Dialogue) -> None:
     assert out[a4 + shift : b4 + shift, 0].all() and out[turns[2][0] : turns[2][1], 0].all()
 
 
+@pytest.mark.shared_data
+def test_pause_inside_a_moved_run_moves_with_it(dialogue: Dialogue) -> None:
+    """Voice 1's turn with a 0.3 s pause in its middle, carried by voice 0 as one run (the model
+    bridges the pause): the run is cut at the pause, both halves move to voice 1, and the pause
+    goes with them instead of staying a short run of voice 0 inside voice 1's turn (which came
+    out as a false overlap on the Piper role-plays)."""
+    samples, turns = dialogue
+    samples = samples.copy()
+    a3, b3, _ = turns[3]
+    middle = (a3 + b3) // 2
+    pause = (middle - 9, middle + 9)  # 18 frames, 0.3 s
+    samples[pause[0] * FRAME_STEP : pause[1] * FRAME_STEP] = 0.0
+    wrong = [v for _, _, v in turns]
+    wrong[3] = 0
+    active = _active(len(samples) // FRAME_STEP + 1, turns, wrong)
+    out = recheck_turns(samples, active)
+    assert out[a3:b3, 1].all() and not out[a3:b3, 0].any()
+
+
 def _one_voice_as_two(dialogue: Dialogue) -> np.ndarray:
     """(n_frames, 3) activity: voice 0's turns on label 0, voice 1's split between labels 1
     (turns 1, 3) and 2 (turns 5, 7)."""
@@ -201,3 +220,26 @@ def test_recluster_two_takes_a_clearly_tighter_split_and_keeps_right_labels() ->
     # one voice only, or too few turns: unchanged
     assert np.array_equal(recluster_two(emb, weight, np.full(8, 4)), np.full(8, 4))
     assert np.array_equal(recluster_two(emb[:3], weight[:3], mixed[:3]), mixed[:3])
+
+
+def test_third_voice_alike_another_is_folded_even_where_heard_together() -> None:
+    """A third voice 0.05 from voice 0 that talks at the same time as voice 0 for 0.5 s (one
+    person the windows gave two local labels) is folded into voice 0, and where the two were
+    heard together the other voice, 1, talks (the model heard two people there); one 0.3 from
+    both stays, and two alike voices alone are never folded into one."""
+    from listening_coach.diarization.turns_check import fold_alike
+
+    a, b = np.eye(2, 16)
+    near = (a + 0.33 * np.eye(3, 16)[2]) / np.linalg.norm(a + 0.33 * np.eye(3, 16)[2])  # 0.05 from a
+    active = np.zeros((400, 3), dtype=bool)
+    active[0:100, 0] = active[100:200, 1] = active[200:300, 2] = True
+    active[260:290, 0] = True  # voice 0 heard with voice 2 for 30 frames
+    heard = np.zeros((400, 3), dtype=np.float32)  # the windows gave voice 1 nothing there
+    prints = np.stack([a, b, near])
+    out = fold_alike(active, prints, prints, heard)
+    assert not out[:, 2].any() and np.array_equal(out[:, 0], active[:, 0] | active[:, 2])
+    assert out[260:290, 1].all() and out[:, 1].sum() == 130
+    far = (a + b) / np.linalg.norm(a + b)  # 0.29 from both
+    assert np.array_equal(fold_alike(active, np.stack([a, b, far]), prints, heard), active)
+    two = active[:, [0, 2]]
+    assert np.array_equal(fold_alike(two, prints[[0, 2]], prints[[0, 2]], heard[:, [0, 2]]), two)

@@ -11,7 +11,8 @@ Public API (see docs/diarization.md)::
     roles, confidence = choose_roles(d, words, "less")        # {"SPEAKER_01": "trainee", ...}
 
 - :mod:`.segmentation` pyannote segmentation-3.0 (ONNX) windows; :mod:`.stitch`,
-  :mod:`.chains`, :mod:`.neural` local speakers -> global voices (the default engine);
+  :mod:`.chains`, :mod:`.neural` local speakers -> global voices (the default engine), with
+  :mod:`.turns_check`, :mod:`.backchannels` and :mod:`.starts` correcting them;
   :mod:`.listener` the listener role rule; :mod:`.roleplays` the mono role-play benchmark.
 - :mod:`.embed` resemblyzer encoder on ONNX (both engines); :mod:`.assign` words -> speakers;
   :mod:`.roles` trainee/partner; :mod:`.eval` RTTM and DER.

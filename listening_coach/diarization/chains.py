@@ -120,7 +120,8 @@ def _cuts(emb: np.ndarray, solo: np.ndarray) -> list[int]:
 @dataclass(frozen=True, slots=True)
 class ChainClusters:
     """``labels`` per chain, ``centroids`` (k, dim), ``count_confidence``, ``estimated`` count
-    before the ``max_speakers`` cap, ``weights`` seconds of solo speech per cluster."""
+    (clusters with ``min_speaker_s`` of solo speech where the threshold stopped) before the
+    ``max_speakers`` cap, ``weights`` seconds of solo speech per cluster."""
 
     labels: np.ndarray
     centroids: np.ndarray
@@ -190,7 +191,7 @@ def cluster_chains(
         if best < threshold:
             last_merge = float(best)
         else:
-            estimated = estimated or len(live)
+            estimated = estimated or max(1, int((weight[live] >= min_speaker_s).sum()))  # smaller: folded
             if len(live) > limit:
                 if not np.isfinite(best):
                     i, j = (int(x) for x in np.unravel_index(int(np.argmin(sub)), sub.shape))
@@ -203,7 +204,7 @@ def cluster_chains(
         _merge(a, b, sums, weight, together, centroids, dist)
         members[a] += members.pop(b)
         alive[b] = False
-    estimated = estimated or int(alive.sum())
+    estimated = max(estimated, int(alive.sum()))
     keys = sorted(members, key=lambda key: min(members[key]))
     labels = np.zeros(k, dtype=np.int64)
     for n, key in enumerate(keys):

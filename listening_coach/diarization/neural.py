@@ -11,10 +11,12 @@ Steps (all offline; docs/diarization.md)::
             --overlap-add, keep per frame the windows' speaker count (an overlap from where
               two voices are already likely)--> frame activity
             --solo turns re-embedded (two voices' turns split afresh where the chains mixed
-              them up: recluster), moved to the voice they sound like; two voices that
-              sound alike and never talk at once merged (turns_check)-->
+              them up: recluster), moved to the voice they sound like with the rest of their
+              run; two voices that sound alike and never talk at once merged, a third voice
+              within the margin of another folded into it (turns_check)-->
             --a short faint second voice inside a turn kept as a backchannel (backchannels)-->
-              segments, overlaps
+            --a short second voice in the first second of another's segment that sounds like
+              it dropped (starts)--> segments, overlaps
 
 numpy's BLAS runs on one thread throughout (small matrices; threads only contend).
 """
@@ -31,9 +33,10 @@ from listening_coach.config import DiarizeOptions
 from listening_coach.diarization.backchannels import add_backchannels, voice_grid, voice_levels
 from listening_coach.diarization.chains import cluster_chains, link_windows, split_chains
 from listening_coach.diarization.sessions import one_blas_thread
+from listening_coach.diarization.starts import drop_false_starts
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
-from listening_coach.diarization.turns_check import frame_levels, recheck_turns, turn_voiceprints
+from listening_coach.diarization.turns_check import fold_alike, frame_levels, recheck_turns, turn_voiceprints
 from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes, overlap_regions
 
 log = logging.getLogger(__name__)
@@ -78,8 +81,14 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     )
     db = frame_levels(samples, n_frames)
     active = recheck_turns(samples, active, db, merge=not options.num_speakers)
-    active = add_backchannels(active, *grid, voice_levels(active, db))
-    segments = _segments(active, score, options)
+    two, heard = grid
+    if not options.num_speakers and active.any(axis=0).sum() > 2:
+        active = fold_alike(active, turn_voiceprints(samples, active, db), centroids, heard)
+    heard = heard * active.any(axis=0)  # a voice merged away is not brought back
+    active = add_backchannels(active, two, heard, voice_levels(active, db))
+    prints = turn_voiceprints(samples, active, db).astype(np.float32)  # the final voices, not the clusters'
+    prints = np.where(np.any(prints, axis=1, keepdims=True), prints, centroids)
+    segments = drop_false_starts(_segments(active, score, options), samples, prints)
     if not segments:
         return Diarization((), (), 0, 1.0, duration, (*notes, "no speech found"))
     names: dict[int, str] = {}
@@ -89,8 +98,7 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
         SpeakerSegment(s.start, s.end, names[int(s.speaker)], s.confidence)
         for s in sorted(segments, key=lambda s: (s.start, s.end))
     )
-    prints = turn_voiceprints(samples, active, db).astype(np.float32)  # the final voices, not the clusters'
-    voiceprints = tuple((names[i], prints[i] if prints[i].any() else centroids[i]) for i in sorted(names))
+    voiceprints = tuple((names[i], prints[i]) for i in sorted(names))
     return Diarization(
         renamed, overlap_regions(renamed), len(names), count_confidence, duration, tuple(notes), voiceprints
     )

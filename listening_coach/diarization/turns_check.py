@@ -170,12 +170,31 @@ def recheck_turns(
         label = np.where(move, best, label)
         if (label == before).all():
             break
-    out = active.copy()
-    for (a, b, c), new in zip(turns, label):
-        if new != c:
-            out[a:b, c] = False
-            out[a:b, new] = True
+    out = _moved(active, turns, label)
     return _merged(out, emb[long], weight[long], label[long]) if merge else out
+
+
+def _moved(active: np.ndarray, turns: list[tuple[int, int, int]], label: np.ndarray) -> np.ndarray:
+    """``active`` with every turn given to its new voice, and with it the rest of its solo run
+    (the pauses it was cut at and pieces under ``MIN_SHORT_S``): each such frame follows the
+    nearest turn of its run. Left with the old voice, a pause between two turns that both moved
+    came out as a short run of the old voice inside the new one's turn (a false overlap)."""
+    out = active.copy()
+    solo = active.sum(axis=1) == 1
+    for c in np.unique([t[2] for t in turns]):
+        mine = [(a, b, int(new)) for (a, b, cc), new in zip(turns, label) if cc == c]
+        if all(new == c for _, _, new in mine):
+            continue
+        for a, b in runs(solo & active[:, c]):
+            pieces = [t for t in mine if a <= t[0] and t[1] <= b]
+            if not any(new != c for _, _, new in pieces):
+                continue
+            frames = np.arange(a, b)
+            gap = np.stack([np.maximum(np.maximum(x - frames, frames - (y - 1)), 0) for x, y, _ in pieces])
+            new_voice = np.array([new for _, _, new in pieces])[np.argmin(gap, axis=0)]
+            out[frames, c] = False
+            out[frames, new_voice] = True
+    return out
 
 
 def _merged(active: np.ndarray, emb: np.ndarray, weight: np.ndarray, label: np.ndarray) -> np.ndarray:
@@ -231,3 +250,43 @@ def turn_voiceprints(samples: np.ndarray, active: np.ndarray, db: np.ndarray) ->
     emb = _embed_turns(samples, turns)
     weight = np.array([b - a for a, b, _ in turns], dtype=np.float64)
     return centroids(emb, weight, np.array([c for _, _, c in turns]), k)
+
+
+def fold_alike(
+    active: np.ndarray, prints: np.ndarray, centroids: np.ndarray, heard: np.ndarray
+) -> np.ndarray:
+    """Fold a third voice into another whose voiceprint is under ``MARGIN`` from its own, even
+    where the two are heard together (which :func:`_merged` does not allow): one person the
+    windows gave two local labels, so that both labels' chains hold them in the same window
+    (the Piper voice against espeak-ng on a phone line). ``prints``: :func:`turn_voiceprints`;
+    a voice with no solo turn of ``MIN_TURN_S`` (heard only in short runs or in overlap) is
+    compared by its clusters' centroid (``centroids``). Smallest voice first, into the nearest.
+    Where the two were heard together the model heard two people, the second of them another
+    voice: the one the windows' probabilities ``heard`` (n_frames, n_voices) favour there, or
+    the only other one (the windows may have given its local label to the folded pair).
+    Two voices stay two, however alike."""
+    active = active.copy()
+    turned = np.any(prints, axis=1)
+    while True:
+        size = active.sum(axis=0)
+        alive = [int(c) for c in np.flatnonzero(size > 0)]
+        if len(alive) < 3:
+            return active
+        pick = None
+        for b in sorted(alive, key=lambda c: size[c]):
+            own = prints[b] if turned[b] else centroids[b] / max(float(np.linalg.norm(centroids[b])), 1e-9)
+            others = [a for a in alive if a != b and turned[a]]
+            dist = [1.0 - float(own @ prints[a]) for a in others]
+            if others and min(dist) < MARGIN:
+                pick = (others[int(np.argmin(dist))], b)
+                break
+        if pick is None:
+            return active
+        keep, gone = pick
+        rest = [c for c in alive if c not in pick]
+        for a, b in runs(active[:, keep] & active[:, gone]):
+            mean = heard[a:b, rest].mean(axis=0)
+            if mean.max() > 0 or len(rest) == 1:
+                active[a:b, rest[int(np.argmax(mean))]] = True
+        active[:, keep] |= active[:, gone]
+        active[:, gone] = False
