@@ -138,3 +138,28 @@ def test_eval_command_reports_backchannels(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "bc 0/1" in done.stdout  # silence: the one backchannel is missed
     assert "backchannels: 0 of 1 found (recall 0.00)" in done.stdout
+
+
+def test_the_bundled_phone_calls_agree_with_their_scripted_classes() -> None:
+    """From the turns alone, the calls' one scripted backchannel is found, and neither the
+    scripted interruption (its host stops 0.17 s after it) nor the terminal overlap is."""
+    import json
+
+    mono = ROOT / "audio_samples" / "mono"
+    reference = read_rttm_files(mono / "truth.rttm")
+    for name, segments in reference.items():
+        truth = json.loads((mono / f"{name}.truth.json").read_text(encoding="utf-8"))
+        overlaps = truth["overlaps"]
+        scripted = [(round(o["start"], 2), o["speaker"]) for o in overlaps if o["kind"] == "backchannel"]
+        assert [(round(b.start, 2), b.speaker) for b in reference_backchannels(segments)] == scripted, name
+    assert sum(len(reference_backchannels(s)) for s in reference.values()) == 1
+
+
+@pytest.mark.shared_data
+def test_ami_reference_backchannels(shared_data: Path) -> None:
+    """The ten AMI clips' reference turns hold 15 backchannels (checked by hand against the
+    RTTM: none in trn01-03, five in trn08)."""
+    reference = read_rttm_files(shared_data / "conversations" / "ami" / "debug.train.rttm")
+    counts = {k[-2:]: len(reference_backchannels(v)) for k, v in reference.items()}
+    expected = {"00": 2, "01": 0, "02": 0, "03": 0, "04": 1, "05": 2, "06": 1, "07": 2, "08": 5, "09": 2}
+    assert counts == expected
