@@ -2,8 +2,10 @@
 
 For each file id in the reference RTTM (matched to an audio file by a name folded to ASCII, so
 ``trñ00`` finds ``trn00.wav``): DER with a 0.25 s collar (all speech, and with overlapped speech
-left out), estimated vs reference speaker count, overlap-onset hits / reference / found, and the
-time it took; then pooled totals. ``--out-rttm`` writes the hypotheses for other scorers.
+left out), estimated vs reference speaker count, overlap-onset hits / reference / found,
+backchannels found / reference (``listening_coach.evaluation.backchannel_recall``: a short talk
+inside another speaker's, found by a segment of the mapped voice starting within the onset
+tolerance) and the time it took; then pooled totals. ``--out-rttm`` writes the hypotheses for other scorers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from listening_coach.evaluation.diarization import (
     ClipScore,
     OnsetResult,
     evaluate_directory,
+    pooled,
     total,
     write_rttm,
 )
@@ -58,7 +61,7 @@ def _line(s: ClipScore) -> str:
         f"{s.file_id:<12} DER {100 * s.der.der:5.1f}%  no-ovl {100 * s.der_no_overlap.der:5.1f}%  "
         f"miss {s.der.missed:5.1f}s fa {s.der.false_alarm:4.1f}s conf {s.der.confusion:4.1f}s  "
         f"spk {s.hyp_speakers}/{s.ref_speakers}  onsets {o.hits}/{o.reference} found {o.hypothesis}"
-        f"  {s.seconds:5.2f}s"
+        f"  bc {s.backchannels.found}/{s.backchannels.reference}  {s.seconds:5.2f}s"
     )
 
 
@@ -97,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"overlap onsets: precision {onsets.precision:.2f} recall {onsets.recall:.2f} "
         f"F1 {onsets.f1:.2f} ({onsets.hits} of {onsets.reference} found, {onsets.hypothesis} proposed)"
+    )
+    bc = pooled([s.backchannels for s in scores])
+    print(
+        f"backchannels: {bc.found} of {bc.reference} found (recall {bc.recall:.2f}); "
+        f"{bc.other_voice} with a segment there of a voice other than the floor holder's"
     )
     print(f"time: {sum(s.seconds for s in scores):.1f} s for {audio:.0f} s of audio")
     if args.out_rttm:

@@ -3,9 +3,9 @@
 - :func:`voice_grid`: the windows' probabilities on one frame grid: that two voices talk at
   once, and that each global voice talks (edge-weighted means over the covering windows).
 - :func:`voice_levels`: each voice's loud speech level (dB) over the frames it talks alone.
-- :func:`add_backchannels`: frame activity -> the same with a second voice added where, inside
-  one voice's solo turn, the windows' mean probability of two voices reaches
-  ``BACKCHANNEL_P`` (``FAINT_P`` for a much quieter voice) for a backchannel's length.
+- :func:`add_backchannels`: frame activity -> the same with a much quieter voice added where,
+  inside the other voice's turn, the windows' mean probability of two voices reaches
+  ``BACKCHANNEL_P`` (``FAINT_P`` with more support) for a backchannel's length.
 
 A quiet "mm-hm" under a louder voice (one voice 10 dB down over a phone band) is rarely the
 model's likeliest class: on the generated role-plays its two-voice probability, sampled with
@@ -18,11 +18,18 @@ probability of ``BACKCHANNEL_P`` is enough::
     p(two)   ▁▁▁▁▁▁▁▁▁▁▄▅▄▁▁▁▁▁▁▁▁▁▁▁      >= BACKCHANNEL_P for MIN_S..MAX_S
     voice B  ░░░░░░░░░░███░░░░░░░░░░░      B: the other voice the windows hear most there
 
-A voice much quieter than the other (its loud speech ``QUIETER_DB`` under the other's, as a
-trainee 10 dB down) is heard fainter still: under a louder voice its "mm-hm" reaches a mean
-two-voice probability of only 0.17-0.2. For such a voice ``FAINT_P`` is enough, where the windows
-also hold the turn's voice on throughout (``HELD``) and give the quiet voice itself most of the
-two-voice probability (``GIVEN``); elsewhere a probability that low is the model's noise.
+Only where masking explains the faintness: B must be much quieter than A (its loud speech
+``QUIETER_DB`` under A's, as a trainee 10 dB down). A voice as loud as the turn's or louder is
+heard plainly when it talks (the found backchannels of such voices reach 0.86-0.96; the
+stitched activity already holds them), so a two-voice probability of 0.3-0.5 there is the
+model's confusion (on the generated role-plays: a quiet trainee's turn heard as the loud partner
+cutting in). A voice never heard alone has no level, so no evidence that it is quieter. Under a
+louder voice a much quieter voice's "mm-hm" can reach a mean two-voice probability of only
+0.17-0.2: ``FAINT_P`` is enough where the windows also hold the turn's voice on throughout
+(``HELD``) and give the quiet voice itself most of the two-voice probability (``GIVEN``);
+elsewhere a probability that low is the model's noise. Frames where the stitched activity
+already has another voice belong to the run (a sliver of the backchannel found there must not
+cut it in two).
 """
 
 from __future__ import annotations
@@ -79,9 +86,9 @@ def voice_grid(
 def voice_levels(active: np.ndarray, db: np.ndarray) -> np.ndarray:
     """(n_speakers,) each voice's loud speech level: the 90th percentile of ``db`` ((n_frames,)
     frame levels, :func:`~listening_coach.diarization.turns_check.frame_levels`) over the frames
-    where it talks alone; -inf for a voice that never does for ``MIN_S``."""
+    where it talks alone; NaN (unknown) for a voice that never does for ``MIN_S``."""
     solo = active.sum(axis=1) == 1
-    out = np.full(active.shape[1], -np.inf)
+    out = np.full(active.shape[1], np.nan)
     for c in range(active.shape[1]):
         own = db[solo & active[:, c]]
         if len(own) * FRAME_S >= MIN_S:
@@ -90,48 +97,49 @@ def voice_levels(active: np.ndarray, db: np.ndarray) -> np.ndarray:
 
 
 def add_backchannels(
-    active: np.ndarray, two: np.ndarray, heard: np.ndarray, levels: np.ndarray | None = None
+    active: np.ndarray, two: np.ndarray, heard: np.ndarray, levels: np.ndarray
 ) -> np.ndarray:
     """``active`` (n_frames, n_speakers) with a second voice added over every run of
-    ``MIN_S``-``MAX_S`` where one voice talks alone, ``two`` >= ``BACKCHANNEL_P``, and that voice
-    also talks alone ``CONTEXT_S`` before and after; the voice added is the other voice with
-    the highest mean ``heard`` there (none if no window gives it any). With ``levels``
-    (:func:`voice_levels`), also over such runs of ``two`` >= ``FAINT_P`` when that voice is
-    ``QUIETER_DB`` quieter than the turn's, ``heard`` holds the turn's voice >= ``HELD`` and
-    gives the quiet voice >= ``GIVEN`` of the mean ``two``."""
+    ``MIN_S``-``MAX_S`` inside one voice's talk where ``two`` >= ``BACKCHANNEL_P`` (frames where
+    another voice is already found count as part of the run) and that voice talks alone
+    ``CONTEXT_S`` before and after. The voice added is the other voice with the highest mean
+    ``heard`` there (none if no window gives it any), and only when it is ``QUIETER_DB``
+    quieter than the turn's voice by ``levels`` (:func:`voice_levels`; NaN, a voice never heard
+    alone, is no evidence). Also over such runs of ``two`` >= ``FAINT_P`` where ``heard``
+    holds the turn's voice >= ``HELD`` and gives the quiet voice >= ``GIVEN`` of the mean
+    ``two``."""
     out = active.copy()
     if active.shape[1] < 2:
         return out
-    for a, b, speaker in _inside_turns(active, two >= BACKCHANNEL_P):
-        second = _most_heard_other(heard[a:b], speaker)
-        if second is not None:
-            out[a:b, second] = True
-    if levels is None:
-        return out
-    for a, b, speaker in _inside_turns(active, two >= FAINT_P):
-        second = _most_heard_other(heard[a:b], speaker)
-        if second is None or levels[speaker] - levels[second] < QUIETER_DB:
-            continue
-        mean = heard[a:b].mean(axis=0)
-        if mean[speaker] >= HELD and mean[second] >= GIVEN * float(two[a:b].mean()):
+    for threshold in (BACKCHANNEL_P, FAINT_P):
+        for a, b, speaker in _inside_turns(active, two >= threshold):
+            second = _most_heard_other(heard[a:b], speaker)
+            if second is None or not levels[speaker] - levels[second] >= QUIETER_DB:  # NaN: False
+                continue
+            mean = heard[a:b].mean(axis=0)
+            faint = threshold < BACKCHANNEL_P
+            if faint and not (mean[speaker] >= HELD and mean[second] >= GIVEN * float(two[a:b].mean())):
+                continue
             out[a:b, second] = True
     return out
 
 
 def _inside_turns(active: np.ndarray, likely: np.ndarray) -> list[tuple[int, int, int]]:
-    """(first, end, voice) of every run of ``MIN_S``-``MAX_S`` frames of ``likely`` where one voice
-    talks alone, and alone ``CONTEXT_S`` before and after."""
-    n = len(active)
-    solo = active.sum(axis=1) == 1
+    """(first, end, voice) of every run of ``MIN_S``-``MAX_S`` frames inside one voice's talk
+    where ``likely`` holds or another voice is already found (at least ``MIN_S`` of ``likely``),
+    with that voice alone ``CONTEXT_S`` before and after."""
+    n, k = active.shape
     context = int(round(CONTEXT_S / FRAME_S))
     out = []
-    for a, b in runs(solo & likely):
-        if not MIN_S <= (b - a) * FRAME_S <= MAX_S or a < context or b + context > n:
-            continue
-        speaker = int(np.argmax(active[a]))
-        own = solo & active[:, speaker]
-        if own[a - context : a].all() and own[b : b + context].all():
-            out.append((a, b, speaker))
+    for speaker in range(k):
+        others = np.delete(active, speaker, axis=1).any(axis=1)
+        alone = active[:, speaker] & ~others
+        for a, b in runs(active[:, speaker] & (likely | others)):
+            if not MIN_S <= (b - a) * FRAME_S <= MAX_S or a < context or b + context > n:
+                continue
+            held = alone[a - context : a].all() and alone[b : b + context].all()
+            if held and likely[a:b].sum() * FRAME_S >= MIN_S:
+                out.append((a, b, speaker))
     return out
 
 

@@ -8,6 +8,8 @@
 - :func:`score_onsets`: how well the onsets of stretches where 2+ speakers talk
   (:func:`~listening_coach.diarization.types.overlap_regions`, re-exported here) are found
   (one-to-one matches within a tolerance).
+- :func:`optimal_mapping`: the hypothesis -> reference speaker mapping DER scores with; the
+  clips' backchannel recall (:mod:`listening_coach.evaluation.backchannel_recall`) uses it.
 
 DER = (missed speech + false alarm + speaker confusion) / reference speech, per md-eval.
 """
@@ -24,6 +26,9 @@ from listening_coach.audio import SAMPLE_RATE
 from listening_coach.diarization.types import Diarization, SpeakerSegment
 from listening_coach.diarization.types import overlap_regions as overlap_regions  # re-exported
 from listening_coach.errors import AudioError
+from listening_coach.evaluation.backchannel_recall import BackchannelResult, reference_backchannels
+from listening_coach.evaluation.backchannel_recall import pooled as pooled  # re-exported
+from listening_coach.evaluation.backchannel_recall import score_backchannels
 from listening_coach.evaluation.rttm_files import AUDIO_SUFFIXES as AUDIO_SUFFIXES  # re-exported
 from listening_coach.evaluation.rttm_files import file_key, find_audio, read_rttm_files, read_uem
 from listening_coach.evaluation.rttm_files import write_rttm as write_rttm  # re-exported
@@ -96,6 +101,49 @@ def _scored_mask(
     return mask
 
 
+def _masked_activity(
+    reference: Sequence[SpeakerSegment],
+    hypothesis: Sequence[SpeakerSegment],
+    uem: Sequence[Span] | None,
+    collar_s: float,
+    skip_overlap: bool,
+) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
+    """Reference and hypothesis speaker names and (frames, speakers) activity on the scored
+    frames (``uem`` less the collar, less reference overlap with ``skip_overlap``)."""
+    end = max([s.end for s in (*reference, *hypothesis)] + [span.end for span in uem or []] + [0.0])
+    n = int(round(end / RESOLUTION_S)) + 1
+    ref_names, ref = _activity(reference, n)
+    hyp_names, hyp = _activity(hypothesis, n)
+    mask = _scored_mask(reference, uem, n, collar_s)
+    if skip_overlap:
+        mask &= ref.sum(axis=1) < 2
+    return ref_names, ref[mask], hyp_names, hyp[mask]
+
+
+def _pairs(ref: np.ndarray, hyp: np.ndarray) -> list[tuple[int, int]]:
+    """(reference, hypothesis) column pairs sharing the most frames in all (Hungarian)."""
+    from scipy.optimize import linear_sum_assignment
+
+    if not ref.shape[1] or not hyp.shape[1]:
+        return []
+    joint = ref.T.astype(np.int64) @ hyp.astype(np.int64)  # (ref, hyp) co-active frames
+    rows, cols = linear_sum_assignment(-joint)
+    return [(int(r), int(c)) for r, c in zip(rows, cols)]
+
+
+def optimal_mapping(
+    reference: Sequence[SpeakerSegment],
+    hypothesis: Sequence[SpeakerSegment],
+    *,
+    uem: Sequence[Span] | None = None,
+    collar_s: float = 0.25,
+) -> dict[str, str]:
+    """Hypothesis label -> reference speaker, the one-to-one mapping :func:`score_der` scores
+    with (most co-active scored frames in all); a label left over maps to nothing."""
+    ref_names, ref, hyp_names, hyp = _masked_activity(reference, hypothesis, uem, collar_s, False)
+    return {hyp_names[c]: ref_names[r] for r, c in _pairs(ref, hyp)}
+
+
 def score_der(
     reference: Sequence[SpeakerSegment],
     hypothesis: Sequence[SpeakerSegment],
@@ -118,23 +166,11 @@ def score_der(
       collar_s: Time either side of each reference boundary that is not scored.
       skip_overlap: Leave out time where the reference has two or more speakers.
     """
-    from scipy.optimize import linear_sum_assignment
-
-    end = max([s.end for s in (*reference, *hypothesis)] + [span.end for span in uem or []] + [0.0])
-    n = int(round(end / RESOLUTION_S)) + 1
-    ref_names, ref = _activity(reference, n)
-    hyp_names, hyp = _activity(hypothesis, n)
-    mask = _scored_mask(reference, uem, n, collar_s)
-    if skip_overlap:
-        mask &= ref.sum(axis=1) < 2
-    ref, hyp = ref[mask], hyp[mask]
+    _, ref, _, hyp = _masked_activity(reference, hypothesis, uem, collar_s, skip_overlap)
     n_ref, n_hyp = ref.sum(axis=1), hyp.sum(axis=1)
     correct = np.zeros(len(ref))
-    if ref_names and hyp_names:
-        joint = ref.T.astype(np.int64) @ hyp.astype(np.int64)  # (ref, hyp) co-active frames
-        rows, cols = linear_sum_assignment(-joint)
-        for r, c in zip(rows, cols):
-            correct += ref[:, r] & hyp[:, c]
+    for r, c in _pairs(ref, hyp):
+        correct += ref[:, r] & hyp[:, c]
     missed = np.maximum(n_ref - n_hyp, 0).sum()
     false_alarm = np.maximum(n_hyp - n_ref, 0).sum()
     confusion = (np.minimum(n_ref, n_hyp) - correct).sum()
@@ -177,7 +213,8 @@ def score_onsets(
 
 @dataclass(frozen=True, slots=True)
 class ClipScore:
-    """Scores of one recording: DER with and without overlap, count, overlap onsets, time."""
+    """Scores of one recording: DER with and without overlap, count, overlap onsets,
+    backchannels, time."""
 
     file_id: str
     der: DerResult
@@ -185,6 +222,7 @@ class ClipScore:
     ref_speakers: int
     hyp_speakers: int
     onsets: OnsetResult
+    backchannels: BackchannelResult
     seconds: float
     audio_s: float
     hypothesis: tuple[SpeakerSegment, ...] = ()
@@ -208,7 +246,7 @@ def evaluate_directory(
       audio_dir: Folder with the recordings (any FFmpeg-readable format; channels mixed).
       options: :class:`~listening_coach.config.DiarizeOptions` (None: defaults).
       uem: Scored regions per file; without it each file is scored over its whole length.
-      collar_s, onset_tolerance_s: Forgiveness collar for DER and onset matching window.
+      collar_s, onset_tolerance_s: Forgiveness collar for DER; onset and backchannel matching window.
       min_overlap_s: Reference overlaps shorter than this are not counted as onsets.
       on_clip: Called with each :class:`ClipScore` as it is done (progress output).
 
@@ -282,6 +320,13 @@ def _score_clip(
         onsets=score_onsets(
             overlap_regions(ref, min_duration_s=min_overlap_s),
             hyp.overlaps,
+            tolerance_s=onset_tolerance_s,
+            uem=scored,
+        ),
+        backchannels=score_backchannels(
+            reference_backchannels(ref),
+            hyp.segments,
+            optimal_mapping(ref, hyp.segments, uem=scored, collar_s=collar_s),
             tolerance_s=onset_tolerance_s,
             uem=scored,
         ),
