@@ -223,23 +223,26 @@ def test_recluster_two_takes_a_clearly_tighter_split_and_keeps_right_labels() ->
 
 
 def test_third_voice_alike_another_is_folded_even_where_heard_together() -> None:
-    """A third voice 0.05 from voice 0 that talks at the same time as voice 0 for 0.5 s (one
-    person the windows gave two local labels) is folded into voice 0, and where the two were
-    heard together the other voice, 1, talks (the model heard two people there); one 0.3 from
-    both stays, and two alike voices alone are never folded into one."""
+    """A third voice (the one with least speech) 0.05 from voice 0 that talks at the same time
+    as voice 0 for 0.5 s (one person the windows gave two local labels) is folded into voice 0,
+    and where the two were heard together the other voice, 1, talks (the model heard two people
+    there); one 0.3 from both stays. Only the smallest voice is folded: two big voices alike (as
+    one-pitch espeak-ng voices are) stay two, and two voices alone are never folded into one."""
     from listening_coach.diarization.turns_check import fold_alike
 
-    a, b = np.eye(2, 16)
-    near = (a + 0.33 * np.eye(3, 16)[2]) / np.linalg.norm(a + 0.33 * np.eye(3, 16)[2])  # 0.05 from a
+    a, b, c = np.eye(3, 16)
+    near = (a + 0.33 * c) / np.linalg.norm(a + 0.33 * c)  # 0.05 from a
     active = np.zeros((400, 3), dtype=bool)
-    active[0:100, 0] = active[100:200, 1] = active[200:300, 2] = True
-    active[260:290, 0] = True  # voice 0 heard with voice 2 for 30 frames
+    active[0:100, 0] = active[100:200, 1] = active[200:280, 2] = True
+    active[250:280, 0] = True  # voice 0 heard with voice 2 for 30 frames
     heard = np.zeros((400, 3), dtype=np.float32)  # the windows gave voice 1 nothing there
     prints = np.stack([a, b, near])
     out = fold_alike(active, prints, prints, heard)
     assert not out[:, 2].any() and np.array_equal(out[:, 0], active[:, 0] | active[:, 2])
-    assert out[260:290, 1].all() and out[:, 1].sum() == 130
+    assert out[250:280, 1].all() and out[:, 1].sum() == 130
     far = (a + b) / np.linalg.norm(a + b)  # 0.29 from both
     assert np.array_equal(fold_alike(active, np.stack([a, b, far]), prints, heard), active)
+    big_alike = np.stack([a, near, c])  # voices 0 and 1 (100 frames each) 0.05 apart, voice 2 apart
+    assert np.array_equal(fold_alike(active, big_alike, big_alike, heard), active)
     two = active[:, [0, 2]]
     assert np.array_equal(fold_alike(two, prints[[0, 2]], prints[[0, 2]], heard[:, [0, 2]]), two)

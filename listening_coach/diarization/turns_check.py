@@ -260,7 +260,9 @@ def fold_alike(
     windows gave two local labels, so that both labels' chains hold them in the same window
     (the Piper voice against espeak-ng on a phone line). ``prints``: :func:`turn_voiceprints`;
     a voice with no solo turn of ``MIN_TURN_S`` (heard only in short runs or in overlap) is
-    compared by its clusters' centroid (``centroids``). Smallest voice first, into the nearest.
+    compared by its clusters' centroid (``centroids``). Only the voice with the least speech
+    is folded (into the nearest): with one-pitch espeak-ng voices the two people themselves are
+    under ``MARGIN`` apart.
     Where the two were heard together the model heard two people, the second of them another
     voice: the one the windows' probabilities ``heard`` (n_frames, n_voices) favour there, or
     the only other one (the windows may have given its local label to the folded pair).
@@ -272,18 +274,14 @@ def fold_alike(
         alive = [int(c) for c in np.flatnonzero(size > 0)]
         if len(alive) < 3:
             return active
-        pick = None
-        for b in sorted(alive, key=lambda c: size[c]):
-            own = prints[b] if turned[b] else centroids[b] / max(float(np.linalg.norm(centroids[b])), 1e-9)
-            others = [a for a in alive if a != b and turned[a]]
-            dist = [1.0 - float(own @ prints[a]) for a in others]
-            if others and min(dist) < MARGIN:
-                pick = (others[int(np.argmin(dist))], b)
-                break
-        if pick is None:
+        gone = min(alive, key=lambda c: size[c])  # only the smallest: two big voices stay two
+        own = prints[gone] if turned[gone] else centroids[gone] / max(np.linalg.norm(centroids[gone]), 1e-9)
+        others = [a for a in alive if a != gone and turned[a]]
+        dist = [1.0 - float(own @ prints[a]) for a in others]
+        if not others or min(dist) >= MARGIN:
             return active
-        keep, gone = pick
-        rest = [c for c in alive if c not in pick]
+        keep = others[int(np.argmin(dist))]
+        rest = [c for c in alive if c not in (keep, gone)]
         for a, b in runs(active[:, keep] & active[:, gone]):
             mean = heard[a:b, rest].mean(axis=0)
             if mean.max() > 0 or len(rest) == 1:
