@@ -36,7 +36,9 @@ from listening_coach.diarization.sessions import one_blas_thread
 from listening_coach.diarization.starts import drop_false_starts
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, segment_windows
 from listening_coach.diarization.stitch import aggregate, local_embeddings
-from listening_coach.diarization.turns_check import fold_alike, frame_levels, recheck_turns, turn_voiceprints
+from listening_coach.diarization.turns_check import (
+    fold_alike, fold_unconfirmed, frame_levels, recheck_turns, turn_voiceprints,
+)
 from listening_coach.diarization.types import Diarization, SpeakerSegment, count_notes, overlap_regions
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
         return Diarization((), (), 0, 1.0, duration, ("no speech found",))
     speech_s = _speech_seconds(windows.activity, windows.starts, len(samples))
     chains = split_chains(link_windows(windows, embedded), embeddings, clean_s)
+    min_speaker_s = min(options.min_speaker_s, 0.25 * speech_s)
     clustering = cluster_chains(
         chains,
         embeddings,
@@ -65,7 +68,7 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
         threshold=options.seg_cluster_threshold,
         num_speakers=options.num_speakers,
         max_speakers=options.max_speakers,
-        min_speaker_s=min(options.min_speaker_s, 0.25 * speech_s),
+        min_speaker_s=min_speaker_s,
     )
     notes, count_confidence = count_notes(
         clustering.estimated, clustering.count_confidence, speech_s, min_speech_s=3.0,
@@ -82,6 +85,8 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     db = frame_levels(samples, n_frames)
     active = recheck_turns(samples, active, db, merge=not options.num_speakers)
     two, heard = grid
+    if not options.num_speakers:
+        active = fold_unconfirmed(active, db, min_speaker_s)
     if not options.num_speakers and active.any(axis=0).sum() > 2:
         active = fold_alike(active, turn_voiceprints(samples, active, db), centroids, heard)
     heard = heard * active.any(axis=0)  # a voice merged away is not brought back
