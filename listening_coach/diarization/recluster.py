@@ -2,6 +2,8 @@
 
 - :func:`recluster_two`: turn embeddings with their voice labels (two voices) -> the labels of
   a fresh two-way split of the turns, where that split is clearly tighter.
+- :func:`two_means`, :func:`centroids`: the split and the voices' centroids it is scored with
+  (the turn check splits one voice's turns with them too).
 
 segmentation-3.0 can give both voices one local label in several windows in a row (espeak-ng
 against the Piper voice through a phone band and Opus, for one): every window's embedding of
@@ -39,15 +41,16 @@ def _tightness(emb: np.ndarray, weight: np.ndarray, label: np.ndarray) -> float:
     return float((weight * np.sum(emb * cent[label], axis=1)).sum() / weight.sum())
 
 
-def _two_means(emb: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Spherical two-means seeded by the turn farthest from the centroid of all the turns and
-    the turn farthest from that one: (n,) labels 0/1."""
-    whole = (weight[:, None] * emb).sum(axis=0)
+def two_means(emb: np.ndarray, weight: np.ndarray, rounds: int = ROUNDS) -> np.ndarray:
+    """Spherical two-means of the turns ``emb`` (L2-normalised) seeded by the turn farthest
+    from the centroid of all the turns and the turn farthest from that one: (n,) labels, 0 for
+    the first seed's side. Stops when nothing changes, one side is empty, or after ``rounds``."""
+    whole = centroids(emb, weight, np.zeros(len(emb), dtype=np.int64), 1)[0]
     a = int(np.argmin(emb @ whole))
     b = int(np.argmin(emb @ emb[a]))
     cent = emb[[a, b]]
     label = np.zeros(len(emb), dtype=np.int64)
-    for step in range(ROUNDS):
+    for step in range(rounds):
         new = np.argmax(emb @ cent.T, axis=1)
         if step and (new == label).all():
             break
@@ -70,7 +73,7 @@ def recluster_two(emb: np.ndarray, weight: np.ndarray, label: np.ndarray) -> np.
     if len(ids) != 2 or len(label) < 4:
         return label
     current = (label == ids[1]).astype(np.int64)
-    fresh = _two_means(emb, weight)
+    fresh = two_means(emb, weight)
     if fresh.min() == fresh.max():
         return label
     if _tightness(emb, weight, fresh) < _tightness(emb, weight, current) + MIN_GAIN:

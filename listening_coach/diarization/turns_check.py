@@ -26,7 +26,7 @@ import numpy as np
 
 from listening_coach.activity import runs
 from listening_coach.diarization.embed import EMBEDDING_DIM, embed_mels, mel_frames, normalize_level
-from listening_coach.diarization.recluster import centroids, recluster_two
+from listening_coach.diarization.recluster import centroids, recluster_two, two_means
 from listening_coach.diarization.segmentation import FRAME_S, FRAME_STEP, RECEPTIVE
 from listening_coach.diarization.stitch import partials
 
@@ -36,6 +36,7 @@ MARGIN = 0.1  # cosine-distance margin by which another voice must be closer
 SHORT_MARGIN = 0.05
 MIN_PAUSE_S = 0.25  # a quiet stretch this long inside a run splits it
 MAX_ROUNDS = 4
+SPLIT_ROUNDS = 5  # two-means rounds when one voice's turns are split in two
 # two voices heard together longer than this are two people: one voice the windows split in two
 # measured 0.24-0.3 s together (at a label change), two people 0.68 s and more (dev role-plays)
 MAX_CONCURRENT_S = 0.5
@@ -104,17 +105,7 @@ def _embed_turns(samples: np.ndarray, turns: list[tuple[int, int, int]], batch: 
 def _split(emb: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Two-means (cosine) of one voice's turns, seeded by its two most different turns: bool
     (n,), True for the group of the turn farthest from the voice's centroid."""
-    cent = centroids(emb, weight, np.zeros(len(emb), dtype=np.int64), 1)[0]
-    a = int(np.argmin(emb @ cent))
-    b = int(np.argmin(emb @ emb[a]))
-    seeds = np.stack([emb[a], emb[b]])
-    group = np.zeros(len(emb), dtype=bool)
-    for _ in range(5):
-        group = (emb @ seeds[0]) > (emb @ seeds[1])
-        if group.all() or not group.any():
-            break
-        seeds = centroids(emb, weight, (~group).astype(np.int64), 2)
-    return group
+    return np.asarray(two_means(emb, weight, SPLIT_ROUNDS) == 0)
 
 
 def _regroup(emb: np.ndarray, weight: np.ndarray, label: np.ndarray, k: int) -> np.ndarray:
