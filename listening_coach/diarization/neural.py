@@ -87,8 +87,8 @@ def _diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     two, heard = grid
     if not options.num_speakers:
         active = fold_unconfirmed(active, db, min_speaker_s)
-    if not options.num_speakers and active.any(axis=0).sum() > 2:
-        active = fold_alike(active, turn_voiceprints(samples, active, db), centroids, heard)
+        if active.any(axis=0).sum() > 2:
+            active = fold_alike(active, turn_voiceprints(samples, active, db), centroids, heard)
     heard = heard * active.any(axis=0)  # a voice merged away is not brought back
     active = add_backchannels(active, two, heard, voice_levels(active, db))
     prints = turn_voiceprints(samples, active, db).astype(np.float32)  # the final voices, not the clusters'
