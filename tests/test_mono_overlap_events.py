@@ -5,10 +5,9 @@ hard-conditions benchmark (seed 12, docs/diarization.md "Mono overlap events")."
 from __future__ import annotations
 
 from listening_coach.diarization import Diarization, SpeakerSegment, overlap_words
-from listening_coach.diarization.assign import CONTINUED
 from listening_coach.metrics.overlap import find_overlaps
 from listening_coach.turns import group_turns
-from listening_coach.types import Word
+from listening_coach.types import CONTINUED_TEXT, Word
 
 S = SpeakerSegment
 
@@ -35,7 +34,7 @@ def test_talk_that_runs_on_untranscribed_under_an_interruption_is_no_terminal_ov
     segments = (S(38.32, 42.91, "A"), S(42.10, 46.44, "B"))
     assert _events(segments, a_words + b_words) == [("interruption", "B", 42.03)]
     out = overlap_words(sorted(a_words + b_words), Diarization(segments, (), 2, 1.0, 47.0))
-    assert [(w.start, w.end) for w in out if w.text == CONTINUED] == [(42.03, 42.91)]
+    assert [(w.start, w.end) for w in out if w.text == CONTINUED_TEXT] == [(42.03, 42.91)]
     shorter = (S(38.32, 42.6, "A"), S(42.10, 46.44, "B"))
     assert _events(shorter, a_words + b_words) == [("terminal_overlap", "B", 42.03)]
     last_word = (S(38.32, 42.15, "A"), S(41.9, 46.44, "B"))
@@ -68,5 +67,5 @@ def test_only_the_untranscribed_placeholder_hides_the_last_word() -> None:
     placeholder) is a last word like any other, and B starting in it is a terminal overlap."""
     b_words = [Word(1.1, 2.5, " well", "B"), Word(2.5, 3.0, " no", "B")]
     for probability, kind in ((0.0, "interruption"), (0.6, "terminal_overlap")):
-        a_words = [Word(0.0, 1.0, " I", "A"), Word(1.0, 2.0, CONTINUED, "A", probability)]
+        a_words = [Word(0.0, 1.0, " I", "A"), Word(1.0, 2.0, CONTINUED_TEXT, "A", probability)]
         assert [e.kind for e in find_overlaps(group_turns(a_words + b_words))] == [kind]

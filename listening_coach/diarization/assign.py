@@ -196,7 +196,7 @@ def refine_words(
 
 
 UNTRANSCRIBED = " (mm-hm)"  # text of a backchannel heard by the diarizer but not transcribed
-CONTINUED = CONTINUED_TEXT  # a speaker's talk under the other voice that Whisper did not write
+# CONTINUED_TEXT (types.py, Word.continued): a speaker's talk under the other voice Whisper did not write
 UNHEARD = " (…)"  # a short reply the diarizer heard between the other's words, not transcribed
 
 
@@ -346,5 +346,5 @@ def _extend_into_overlap(
         end = min(own[0].end, w.end + max_extend_s)
         resumes = any(v.speaker == w.speaker and w.end <= v.start < end for v in words[i + 1 :])
         if end > w.end + 0.1 and nxt.start < end - 0.3 and not resumes:
-            out.append(Word(w.end, round(end, 3), CONTINUED, w.speaker, 0.0, own[0].confidence))
+            out.append(Word(w.end, round(end, 3), CONTINUED_TEXT, w.speaker, 0.0, own[0].confidence))
     return tuple(sorted(out))
